@@ -1,0 +1,6 @@
+export { SkyfleetError, type SkyfleetErrorOptions } from './skyfleet-error.js';
+export { ValidationError, type ValidationIssue } from './validation-error.js';
+export { ProviderError, type ProviderErrorOptions, isRetryable } from './provider-error.js';
+export { PlacementError, type PlacementErrorKind } from './placement-error.js';
+export { ConvergeError, type NotReadyReplica } from './converge-error.js';
+export { NotFoundError } from './not-found-error.js';

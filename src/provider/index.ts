@@ -1,0 +1,3 @@
+export * from './provider.js';
+export * from './registry.js';
+export * from './labels.js';

@@ -1,0 +1,163 @@
+import type { PodTemplate } from '../spec/deployment.js';
+
+/**
+ * The Provider contract. A provider realises slices of deployments on one target (a Docker
+ * engine, an ECS cluster in a region, an ACI resource group, a Cloud Run project+region).
+ *
+ * Failure semantics (every implementation must hold to these; test/contract checks them):
+ * - `observe` never fails because something is absent: absent resources are simply not returned.
+ *   It reads the provider's real state every call; nothing is trusted from a cache or the store.
+ * - `apply` is idempotent create-or-update: repeating it after a timeout, a crash or a success
+ *   converges on the same resources and makes no write when nothing differs (`changed: false`).
+ * - `remove` is idempotent: removing what does not exist succeeds with `changed: false`.
+ * - Every error thrown is a ProviderError (or a ValidationError for a slice the provider can
+ *   never realise), classified retryable or terminal, carrying the provider's own message.
+ * - Retries across calls belong to the reconciler; a provider may retry inside one call only
+ *   within a small bound (the SDK's own retry policy), and must honour `signal`.
+ * - Operations on different slices may run concurrently; the reconciler never runs two
+ *   operations on the same slice at once.
+ */
+export interface Provider {
+  /** The target name this provider instance serves. */
+  readonly target: string;
+  /** The provider kind: `memory`, `docker`, `aws-ecs`, `azure-aci`, `gcp-cloud-run`. */
+  readonly kind: string;
+  describe(): TargetDescription;
+  observe(selector: SliceSelector, options?: CallOptions): Promise<ObservedSlice[]>;
+  apply(slice: DesiredSlice, options?: CallOptions): Promise<ApplyResult>;
+  remove(key: SliceKey, options?: CallOptions): Promise<ApplyResult>;
+  /** Releases clients, sockets and timers. */
+  close?(): Promise<void>;
+}
+
+/** Optional: a provider that pushes changes (Docker's event stream) instead of being polled. */
+export interface WatchableProvider extends Provider {
+  watch(selector: SliceSelector, onChange: (change: ProviderChange) => void): () => void;
+}
+
+export function isWatchable(p: Provider): p is WatchableProvider {
+  return typeof (p as Partial<WatchableProvider>).watch === 'function';
+}
+
+export interface ProviderChange {
+  deployment?: string;
+  zone?: string;
+  /** e.g. `die`, `health_status: unhealthy`, `destroy`. */
+  reason: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Why this call is made (the plan action, or `observe`): for call logs. */
+  reason?: string;
+}
+
+export interface Topology {
+  /** The cloud or platform: `aws`, `azure`, `gcp`, `docker`, or what a memory target declares. */
+  provider: string;
+  region: string;
+  /** The failure domains of this target; a regional service (Cloud Run) has one zone named after its region. */
+  zones: string[];
+}
+
+export interface Capabilities {
+  /** Largest cpu per replica, in millicores. */
+  maxCpuMillis: number;
+  /** Largest memory per replica, in MiB. */
+  maxMemoryMiB: number;
+  /** Most container ports a replica may expose (Cloud Run: 1). */
+  maxPorts: number;
+  /** Most containers per replica. */
+  maxContainers: number;
+  /** Probe kinds the target runs natively. */
+  probes: ReadonlyArray<'httpGet' | 'tcpSocket' | 'exec'>;
+  /** The target splits traffic between revisions itself (Cloud Run). */
+  nativeTrafficSplit: boolean;
+  scaleToZero: boolean;
+  publicEndpoints: boolean;
+  gpu: boolean;
+}
+
+export interface TargetDescription {
+  target: string;
+  kind: string;
+  topology: Topology;
+  capabilities: Capabilities;
+  /** Most replicas one zone of this target may hold (capacity, quota). */
+  maxReplicasPerZone?: number;
+  pricePerReplicaHour?: number;
+}
+
+/** Identifies one slice: the replicas of one revision of one deployment in one zone of a target. */
+export interface SliceKey {
+  fleet: string;
+  deployment: string;
+  revision: string;
+  zone: string;
+}
+
+export interface SliceSelector {
+  fleet: string;
+  /** Only this deployment's slices; all of the fleet's when absent. */
+  deployment?: string;
+}
+
+/** What the reconciler asks a provider to make true. */
+export interface DesiredSlice {
+  key: SliceKey;
+  replicas: number;
+  template: PodTemplate;
+  /** Secret values resolved for env `valueFrom` references, by env var name. Never logged or stored. */
+  secrets?: Record<string, string>;
+  /** User labels of the deployment (metadata.labels), carried onto resources where possible. */
+  labels?: Record<string, string>;
+}
+
+export type ReplicaState = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'failed' | 'stopped';
+
+export interface Endpoint {
+  /** Host to connect to (127.0.0.1 for local Docker, a public IP or hostname for clouds). */
+  host: string;
+  port: number;
+  /** The container port this endpoint reaches, and its name when declared. */
+  containerPort: number;
+  portName?: string;
+  /** A URL when the provider gives one (Cloud Run's service URI). */
+  url?: string;
+}
+
+export interface ObservedReplica {
+  /** The provider's id of the replica (container id, task ARN, container group name...). */
+  id: string;
+  /** A human-readable name. */
+  name: string;
+  /** Stable ordinal within the slice where the provider has one. */
+  ordinal?: number;
+  state: ReplicaState;
+  ready: boolean;
+  /** Last probe output or provider status message, for errors and `describe`. */
+  message?: string;
+  restarts?: number;
+  endpoints: Endpoint[];
+  /** True when the replica differs from what its slice asked for (drift). */
+  drifted?: boolean;
+}
+
+export interface ObservedSlice {
+  key: SliceKey;
+  /** The target this slice lives on. */
+  target: string;
+  /** Replicas that exist (desired count the provider holds, for services with a count). */
+  replicas: number;
+  ready: number;
+  replicaStatus: ObservedReplica[];
+  /** Revision hash of the template it runs, as recorded on the resource. */
+  revision: string;
+}
+
+export interface ApplyResult {
+  /** Whether any write call was made. */
+  changed: boolean;
+  /** Number of write calls the provider made (for API-economy checks and events). */
+  writes: number;
+}

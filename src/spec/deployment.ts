@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from './names.js';
+import { parseCpu, parseMemory } from './quantity.js';
+import { intOrPercent, intRange } from './schema-helpers.js';
+
+export const API_VERSION = 'skyfleet.dev/v1';
+
+const name = z.string({ error: `expected a name: ${NAME_RULE}` }).regex(NAME_PATTERN, { error: `expected ${NAME_RULE}` });
+const labelMap = z.record(
+  z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, {
+    error: 'expected a label key like "team" or "example.com/team"',
+  }),
+  z.string().max(63, { error: 'expected a label value of at most 63 characters' }),
+);
+
+const portRef = z.union([intRange(1, 65535), z.string().regex(/^[a-z0-9-]{1,15}$/)], {
+  error: 'expected a port number 1-65535 or the name of a declared port',
+});
+
+export const httpGetAction = z.strictObject({
+  path: z.string().startsWith('/', { error: 'expected a path starting with "/"' }).default('/'),
+  port: portRef,
+  scheme: z.enum(['HTTP', 'HTTPS']).default('HTTP'),
+  httpHeaders: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).optional(),
+});
+
+export const probe = z
+  .strictObject({
+    httpGet: httpGetAction.optional(),
+    tcpSocket: z.strictObject({ port: portRef }).optional(),
+    exec: z.strictObject({ command: z.array(z.string()).min(1, { error: 'expected at least one word' }) }).optional(),
+    initialDelaySeconds: intRange(0, 3600).default(0),
+    periodSeconds: intRange(1, 3600).default(10),
+    timeoutSeconds: intRange(1, 3600).default(1),
+    failureThreshold: intRange(1, 100).default(3),
+    successThreshold: intRange(1, 100).default(1),
+  })
+  .superRefine((p, ctx) => {
+    const n = [p.httpGet, p.tcpSocket, p.exec].filter((x) => x !== undefined).length;
+    if (n !== 1) {
+      ctx.addIssue({ code: 'custom', message: `expected exactly one of httpGet, tcpSocket or exec, got ${n}` });
+    }
+  });
+
+const secretKeyRef = z.strictObject({
+  name: z.string().min(1),
+  key: z.string().min(1),
+});
+
+export const envVar = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name like MODE' }),
+    value: z.string().optional(),
+    valueFrom: z.strictObject({ secretKeyRef }).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if ((e.value === undefined) === (e.valueFrom === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of value or valueFrom' });
+    }
+  });
+
+export const containerPort = z.strictObject({
+  name: z.string().regex(/^[a-z0-9-]{1,15}$/, { error: 'expected a port name of 1-15 lowercase letters, digits or "-"' }).optional(),
+  containerPort: intRange(1, 65535),
+  protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+});
+
+const cpuQuantity = z.union([z.string(), z.number()]).refine((v) => parseCpu(v) !== undefined, {
+  error: 'expected a cpu quantity such as "0.25", "250m" or 1',
+});
+const memoryQuantity = z.union([z.string(), z.number()]).refine((v) => parseMemory(v) !== undefined, {
+  error: 'expected a memory quantity such as "64Mi", "1Gi" or "512M"',
+});
+
+export const resources = z.strictObject({
+  cpu: cpuQuantity.optional(),
+  memory: memoryQuantity.optional(),
+});
+
+export const container = z.strictObject({
+  name,
+  image: z.string().min(1, { error: 'expected an image reference such as "nginx:1.27"' }),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.array(envVar).default([]),
+  ports: z.array(containerPort).default([]),
+  resources: resources.default({}),
+  readinessProbe: probe.optional(),
+  livenessProbe: probe.optional(),
+  startupProbe: probe.optional(),
+});
+
+export const podTemplate = z
+  .strictObject({
+    metadata: z.strictObject({ labels: labelMap.optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
+    containers: z.array(container).min(1, { error: 'expected at least one container' }),
+  })
+  .superRefine((t, ctx) => {
+    const seen = new Set<string>();
+    t.containers.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'name'], message: `duplicate container name "${c.name}"` });
+      seen.add(c.name);
+      const portNames = new Set(c.ports.map((p) => p.name).filter(Boolean));
+      for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+        const p = c[probeName];
+        const ref = p?.httpGet?.port ?? p?.tcpSocket?.port;
+        if (typeof ref === 'string' && !portNames.has(ref)) {
+          const key = p?.httpGet ? 'httpGet' : 'tcpSocket';
+          ctx.addIssue({
+            code: 'custom',
+            path: ['containers', i, probeName, key, 'port'],
+            message: `port "${ref}" is not a declared port name of container "${c.name}"`,
+          });
+        }
+      }
+    });
+  });
+
+export const targetRef = z.strictObject({
+  name,
+  weight: intRange(0, 10_000).optional(),
+  min: intRange(0, 100_000).optional(),
+  max: intRange(0, 100_000).optional(),
+});
+
+export const spreadConstraint = z.strictObject({
+  topologyKey: z.enum(['provider', 'region', 'zone', 'target']),
+  maxSkew: intRange(1, 100_000),
+  minDomains: intRange(1, 100_000).optional(),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']).default('DoNotSchedule'),
+});
+
+export const placementPolicy = z
+  .strictObject({
+    targets: z.array(targetRef).optional(),
+    spread: z.array(spreadConstraint).default([]),
+    optimize: z.enum(['spread', 'cost']).default('spread'),
+    /** Seconds a recovered domain must stay healthy before replicas return to it. */
+    returnAfterSeconds: intRange(0, 86_400).default(60),
+  })
+  .superRefine((p, ctx) => {
+    p.targets?.forEach((t, i) => {
+      if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'min'], message: `min ${t.min} is greater than max ${t.max}` });
+      }
+    });
+    const names = p.targets?.map((t) => t.name) ?? [];
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target "${n}" is listed twice` });
+    });
+  });
+
+export const rollingUpdate = z.strictObject({
+  maxSurge: intOrPercent.default('25%'),
+  maxUnavailable: intOrPercent.default('25%'),
+});
+
+export const strategy = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('RollingUpdate'), rollingUpdate: rollingUpdate.default({ maxSurge: '25%', maxUnavailable: '25%' }) }),
+    z.strictObject({ type: z.literal('Recreate') }),
+  ],
+  { error: 'expected strategy.type RollingUpdate or Recreate' },
+);
+
+export const deploymentSpec = z.strictObject({
+  replicas: intRange(0, 100_000).default(1),
+  template: podTemplate,
+  placement: placementPolicy.default({ spread: [], optimize: 'spread', returnAfterSeconds: 60 }),
+  strategy: strategy.default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }),
+  /** Seconds `apply` waits for all replicas to be ready. */
+  progressDeadlineSeconds: intRange(1, 86_400).default(600),
+});
+
+export const deployment = z.strictObject({
+  apiVersion: z.literal(API_VERSION, { error: `expected apiVersion "${API_VERSION}"` }),
+  kind: z.literal('Deployment'),
+  metadata: z.strictObject({
+    name,
+    labels: labelMap.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: deploymentSpec,
+});
+
+export type Deployment = z.output<typeof deployment>;
+export type DeploymentInput = z.input<typeof deployment>;
+export type DeploymentSpec = Deployment['spec'];
+export type PodTemplate = z.output<typeof podTemplate>;
+export type Container = z.output<typeof container>;
+export type Probe = z.output<typeof probe>;
+export type EnvVar = z.output<typeof envVar>;
+export type ContainerPort = z.output<typeof containerPort>;
+export type PlacementPolicy = z.output<typeof placementPolicy>;
+export type SpreadConstraint = z.output<typeof spreadConstraint>;
+export type TargetRef = z.output<typeof targetRef>;
+export type Strategy = z.output<typeof strategy>;

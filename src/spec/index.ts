@@ -1,0 +1,10 @@
+export * from './deployment.js';
+export * from './fleet.js';
+export * from './target.js';
+export { loadDocuments, parseObject, parseDeployment, parseFleet, type LoadedDocuments } from './load.js';
+export { revisionOf, canonicalJson } from './revision.js';
+export { validate, formatPath } from './validate.js';
+export { jsonSchemas } from './json-schema.js';
+export { parseCpu, parseMemory, MiB } from './quantity.js';
+export { resolveIntOrPercent, type IntOrPercent } from './schema-helpers.js';
+export { NAME_PATTERN, NAME_RULE } from './names.js';

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from './names.js';
+import { intRange } from './schema-helpers.js';
+
+const zoneName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a zone name of lowercase letters, digits or "-"' });
+
+/** Fields every target kind accepts. Provider settings schemas extend this object. */
+export const targetBase = {
+  name: z.string().regex(NAME_PATTERN, { error: `expected a target name: ${NAME_RULE}` }),
+  /** Price hint per replica-hour, used by `optimize: cost`. */
+  pricePerReplicaHour: z.number().nonnegative().optional(),
+  /** Most replicas this target may hold in one zone (capacity or quota). */
+  maxReplicasPerZone: intRange(0, 1_000_000).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+};
+
+export { zoneName };

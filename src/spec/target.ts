@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { dockerTargetSettings } from '../../providers/docker/settings.js';
+import { memoryTargetSettings } from '../../providers/memory/settings.js';
+
+/**
+ * Every target kind's settings, discriminated by `kind`. Each provider owns its settings schema
+ * (zod only, no SDK), so validating a fleet never loads a provider's SDK.
+ */
+export const targetSpec = z.discriminatedUnion('kind', [memoryTargetSettings, dockerTargetSettings], {
+  error: (iss) =>
+    iss.code === 'invalid_union' ? `expected kind one of: memory, docker` : undefined,
+});
+export type TargetSpec = z.output<typeof targetSpec>;
+export type TargetSpecInput = z.input<typeof targetSpec>;
+export type TargetKind = TargetSpec['kind'];
