@@ -1,0 +1,60 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { redactBody, redactHeaders } from './redact.js';
+
+export type CloudKind = 'aws-ecs' | 'azure-aci' | 'gcp-cloud-run';
+
+/** One HTTP request a provider sent to a cloud API (one line of the call log). */
+export interface CallLogEntry {
+  time: string;
+  cloud: CloudKind;
+  target: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+  status: number | null;
+  durationMs: number;
+  deployment: string | null;
+  reason: string;
+}
+
+/** Where call-log entries go. Implementations must never throw into the caller's request path. */
+export interface CallLog {
+  record(entry: CallLogEntry): void;
+}
+
+/**
+ * Appends one JSON object per line to a file, synchronously (a line is on disk before the
+ * response is handed back), after redacting credentials and secret values.
+ */
+export class FileCallLog implements CallLog {
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  record(entry: CallLogEntry, secrets: readonly string[] = []): void {
+    const safe: CallLogEntry = { ...entry, headers: redactHeaders(entry.headers), body: redactBody(entry.body, secrets) };
+    try {
+      appendFileSync(this.path, `${JSON.stringify(safe)}\n`);
+    } catch {
+      // a call log must never break the call it records
+    }
+  }
+}
+
+/** Keeps entries in memory: for tests and for `fleet.calls()`. */
+export class MemoryCallLog implements CallLog {
+  readonly entries: CallLogEntry[] = [];
+  record(entry: CallLogEntry, secrets: readonly string[] = []): void {
+    this.entries.push({ ...entry, headers: redactHeaders(entry.headers), body: redactBody(entry.body, secrets) });
+  }
+}
+
+/** Fans one entry out to several logs. */
+export class TeeCallLog implements CallLog {
+  constructor(private readonly logs: readonly CallLog[]) {}
+  record(entry: CallLogEntry): void {
+    for (const l of this.logs) l.record(entry);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './call-log.js';
+export * from './redact.js';

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../src/errors/index.js';
+import type { DesiredSlice, ObservedSlice, Provider, SliceKey } from '../../src/provider/provider.js';
+import type { PodTemplate } from '../../src/spec/deployment.js';
+import { revisionOf } from '../../src/spec/revision.js';
+
+/** What a provider's test file supplies to run the contract suite against it. */
+export interface ContractHarness {
+  /** A new provider instance over the same backing state (Docker engine, emulator, memory world). */
+  provider(): Provider | Promise<Provider>;
+  /** A fleet name unique to this run. */
+  fleet: string;
+  /** A zone of the target. */
+  zone: string;
+  /** A template this provider can run and report ready. */
+  template: PodTemplate;
+  /** Makes the provider's next API call fail, retryably or terminally, by the provider's own fault path. */
+  failNext(kind: 'retryable' | 'terminal'): void | Promise<void>;
+  /** Lets time pass for emulated clouds (advance an emulator clock); real providers just wait. */
+  tick?(): void | Promise<void>;
+  /** How long replicas may take to become ready. */
+  readyTimeoutMs?: number;
+  /** Removes everything the run made, even after failures. */
+  cleanup(): Promise<void>;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, tick?: () => void | Promise<void>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await fn();
+  while (!ok(last)) {
+    if (Date.now() > deadline) return last;
+    await tick?.();
+    await new Promise((r) => setTimeout(r, 100));
+    last = await fn();
+  }
+  return last;
+}
+
+/**
+ * The contract every provider must pass (the failure semantics written in src/provider/provider.ts):
+ * idempotent apply, idempotent remove, state found again by a new instance, classified errors.
+ */
+export function describeProviderContract(name: string, setup: () => Promise<ContractHarness>): void {
+  describe(`provider contract: ${name}`, () => {
+    let h: ContractHarness;
+    let key: SliceKey;
+    const slice = (replicas: number): DesiredSlice => ({ key, replicas, template: h.template, labels: { team: 'contract' } });
+    const mine = (all: ObservedSlice[]) => all.filter((s) => s.key.deployment === key.deployment);
+
+    beforeAll(async () => {
+      h = await setup();
+      key = { fleet: h.fleet, deployment: 'contract', revision: revisionOf(h.template), zone: h.zone };
+    });
+    afterAll(async () => {
+      await h?.cleanup();
+    });
+
+    it('observes nothing for a fleet that has nothing (absent is not an error)', async () => {
+      const p = await h.provider();
+      expect(await p.observe({ fleet: h.fleet, deployment: 'nothing-here' })).toEqual([]);
+    });
+
+    it('apply creates the slice; a second apply of the same slice makes no write', async () => {
+      const p = await h.provider();
+      const first = await p.apply(slice(2));
+      expect(first.changed).toBe(true);
+      expect(first.writes).toBeGreaterThan(0);
+      const second = await p.apply(slice(2));
+      expect(second).toEqual({ changed: false, writes: 0 });
+      const observed = await until(
+        async () => mine(await p.observe({ fleet: h.fleet })),
+        (s) => s[0]?.ready === 2,
+        h.readyTimeoutMs ?? 10_000,
+        h.tick,
+      );
+      expect(observed).toHaveLength(1);
+      expect(observed[0]).toMatchObject({ key, replicas: 2, ready: 2, revision: key.revision, target: p.target });
+      expect(observed[0]!.replicaStatus.every((r) => r.ready && r.state === 'ready')).toBe(true);
+    });
+
+    it('a new provider instance finds what an earlier one made, and re-applying through it writes nothing', async () => {
+      const p1 = await h.provider();
+      const before = mine(await p1.observe({ fleet: h.fleet }));
+      const p2 = await h.provider();
+      const after = mine(await p2.observe({ fleet: h.fleet }));
+      expect(after.map((s) => s.replicaStatus.map((r) => r.id).sort())).toEqual(before.map((s) => s.replicaStatus.map((r) => r.id).sort()));
+      expect(await p2.apply(slice(2))).toEqual({ changed: false, writes: 0 });
+    });
+
+    it('apply scales the slice up and down', async () => {
+      const p = await h.provider();
+      expect((await p.apply(slice(3))).changed).toBe(true);
+      let s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x[0]?.ready === 3, h.readyTimeoutMs ?? 10_000, h.tick);
+      expect(s[0]?.replicas).toBe(3);
+      expect((await p.apply(slice(1))).changed).toBe(true);
+      s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x[0]?.replicas === 1, h.readyTimeoutMs ?? 10_000, h.tick);
+      expect(s[0]?.replicas).toBe(1);
+    });
+
+    it('remove deletes the slice; removing it again succeeds and changes nothing', async () => {
+      const p = await h.provider();
+      expect((await p.remove(key)).changed).toBe(true);
+      const s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x.length === 0, h.readyTimeoutMs ?? 10_000, h.tick);
+      expect(s).toEqual([]);
+      expect((await p.remove(key)).changed).toBe(false);
+    });
+
+    it('classifies a retryable failure as retryable and keeps the provider message', async () => {
+      const p = await h.provider();
+      await h.failNext('retryable');
+      const err = await p.observe({ fleet: h.fleet }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).retryable).toBe(true);
+      expect((err as ProviderError).provider).toBe(p.kind);
+      expect((err as ProviderError).message.length).toBeGreaterThan(p.kind.length + 2);
+    });
+
+    it('classifies a terminal failure as terminal and keeps the provider message', async () => {
+      const p = await h.provider();
+      await h.failNext('terminal');
+      const err = await p.apply(slice(1)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ProviderError);
+      expect((err as ProviderError).retryable).toBe(false);
+      expect((err as ProviderError).provider).toBe(p.kind);
+      // a failed call leaves nothing half-made behind
+      await p.remove(key);
+      expect(mine(await p.observe({ fleet: h.fleet }))).toEqual([]);
+    });
+  });
+}
