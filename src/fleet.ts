@@ -1,0 +1,244 @@
+import type { CallLog } from './calllog/call-log.js';
+import { FileCallLog } from './calllog/call-log.js';
+import { NotFoundError, ValidationError } from './errors/index.js';
+import { type Logger, silentLogger } from './log/logger.js';
+import { type PlacementResult, place } from './placement/index.js';
+import { type Action, simulatePlan } from './plan/index.js';
+import type { ObservedSlice, Provider } from './provider/provider.js';
+import { createProvider } from './provider/registry.js';
+import { type ConvergeOptions, type ConvergeResult, converge, planInputOf, type ReconcileContext } from './reconcile/converge.js';
+import { domainsOf } from './reconcile/domains.js';
+import { observeAll } from './reconcile/observe-all.js';
+import { type Progress, progressOf } from './reconcile/progress.js';
+import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
+import type { Deployment, DeploymentInput } from './spec/deployment.js';
+import { parseDeployment } from './spec/load.js';
+import { revisionOf } from './spec/revision.js';
+import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
+import { validate } from './spec/validate.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
+import { type Clock, systemClock } from './util/clock.js';
+
+export interface FleetOptions {
+  /** The fleet's name: labels every resource skyfleet creates. */
+  name: string;
+  /** Target specs (validated) or ready Provider instances. */
+  targets: ReadonlyArray<TargetSpecInput | Provider>;
+  /** A Store, a SQLite file path, or `:memory:`. Defaults to `.skyfleet/state.db`. */
+  store?: Store | string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Resolves env `valueFrom.secretKeyRef`; defaults to SKYFLEET_SECRET_<NAME>_<KEY> variables. */
+  secrets?: SecretResolver;
+  /** Records every cloud API request: a CallLog or a file path for JSON lines. */
+  callLog?: CallLog | string;
+}
+
+export interface PlanResult {
+  deployment: string;
+  revision: string;
+  /** The revision recorded for this deployment before, if any. */
+  previousRevision: string | undefined;
+  placement: PlacementResult;
+  /** Ordered steps; each step's actions run together. Empty when nothing would change. */
+  steps: Action[][];
+  converges: boolean;
+}
+
+export interface DeploymentStatus {
+  name: string;
+  revision: string;
+  revisionNumber: number | undefined;
+  generation: number;
+  replicas: number;
+  ready: number;
+  /** Replicas that exist for the current revision, over all domains. */
+  current: number;
+  domains: Progress['domains'];
+  slices: ObservedSlice[];
+}
+
+export interface DeleteResult {
+  deployment: string;
+  removed: Array<{ target: string; zone: string; revision: string; replicas: number }>;
+}
+
+export interface Fleet {
+  readonly name: string;
+  plan(deployment: DeploymentInput | Deployment): Promise<PlanResult>;
+  apply(deployment: DeploymentInput | Deployment, options?: ConvergeOptions): Promise<ConvergeResult>;
+  scale(name: string, replicas: number, options?: ConvergeOptions): Promise<ConvergeResult>;
+  delete(name: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DeleteResult>;
+  get(name: string): Promise<DeploymentRecord | undefined>;
+  list(): Promise<DeploymentRecord[]>;
+  status(name: string): Promise<DeploymentStatus>;
+  history(name: string): Promise<RevisionRecord[]>;
+  events(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
+  providers(): Promise<ReadonlyMap<string, Provider>>;
+  close(): Promise<void>;
+}
+
+function isProvider(t: TargetSpecInput | Provider): t is Provider {
+  return typeof (t as Provider).observe === 'function' && typeof (t as Provider).apply === 'function';
+}
+
+/** The library's entry point: a fleet of targets with a store, on which deployments are applied. */
+export function createFleet(options: FleetOptions): Fleet {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const callLog = typeof options.callLog === 'string' ? new FileCallLog(options.callLog) : options.callLog;
+  // validate every target spec now, so a bad fleet fails before anything is touched
+  const specs: Array<TargetSpec | Provider> = options.targets.map((t, i) =>
+    isProvider(t) ? t : validate(targetSpec, t, 'fleet targets', `targets[${i}]`),
+  );
+  const names = specs.map((t) => (isProvider(t) ? t.target : t.name));
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new ValidationError([{ path: 'targets', message: `target "${dup}" is declared twice` }]);
+
+  let providersP: Promise<Map<string, Provider>> | undefined;
+  let storeP: Promise<Store> | undefined;
+  const providers = () =>
+    (providersP ??= Promise.all(
+      specs.map((t) => (isProvider(t) ? t : createProvider(t, { fleet: options.name, ...(callLog ? { callLog } : {}) }))),
+    ).then((list) => new Map(list.map((p) => [p.target, p]))));
+  const store = () =>
+    (storeP ??= typeof options.store === 'object' ? Promise.resolve(options.store) : SqliteStore.open(options.store ?? '.skyfleet/state.db'));
+  const ctx = async (): Promise<ReconcileContext> => ({
+    fleet: options.name,
+    providers: await providers(),
+    store: await store(),
+    clock,
+    logger,
+    secrets: options.secrets ?? envSecretResolver,
+  });
+  const toDeployment = (d: DeploymentInput | Deployment): Deployment => parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
+  const checkTargets = (d: Deployment, known: ReadonlyMap<string, Provider>) => {
+    const issues = (d.spec.placement.targets ?? [])
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => !known.has(t.name))
+      .map(({ t, i }) => ({
+        path: `spec.placement.targets[${i}].name`,
+        message: `target "${t.name}" is not in fleet ${options.name} (targets: ${[...known.keys()].join(', ')})`,
+      }));
+    if (issues.length) throw new ValidationError(issues, `deployment ${d.metadata.name}`);
+  };
+  const stored = async (name: string): Promise<DeploymentRecord> => {
+    const rec = await (await store()).getDeployment(name);
+    if (!rec) throw new NotFoundError('deployment', name, `apply it first (fleet ${options.name})`);
+    return rec;
+  };
+
+  const fleet: Fleet = {
+    name: options.name,
+
+    async plan(input) {
+      const d = toDeployment(input);
+      const c = await ctx();
+      checkTargets(d, c.providers);
+      const revision = revisionOf(d.spec.template);
+      const prior = await c.store.getDeployment(d.metadata.name);
+      const observed = await observeAll(c.providers, options.name, d.metadata.name);
+      const current = new Map<string, number>();
+      for (const s of observed) current.set(`${s.target}/${s.key.zone}`, (current.get(`${s.target}/${s.key.zone}`) ?? 0) + s.replicas);
+      const placement = place({ replicas: d.spec.replicas, policy: d.spec.placement, template: d.spec.template, domains: domainsOf(c.providers), current, now: clock.now() });
+      const known = new Set<string>([revision]);
+      for (const r of await c.store.listRevisions(d.metadata.name)) known.add(r.revision);
+      const unknown = new Set(observed.map((s) => s.key.revision).filter((r) => !known.has(r)));
+      const sim = simulatePlan(planInputOf(d, revision, placement, observed, unknown));
+      return { deployment: d.metadata.name, revision, previousRevision: prior?.revision, placement, steps: sim.steps, converges: sim.converges };
+    },
+
+    async apply(input, opts) {
+      const d = toDeployment(input);
+      const c = await ctx();
+      checkTargets(d, c.providers);
+      return converge(c, d, opts);
+    },
+
+    async scale(name, replicas, opts) {
+      if (!Number.isInteger(replicas) || replicas < 0) {
+        throw new ValidationError([{ path: 'replicas', message: `expected an integer 0 or more, got ${replicas}` }]);
+      }
+      const rec = await stored(name);
+      const d: Deployment = { ...rec.spec, spec: { ...rec.spec.spec, replicas } };
+      return converge(await ctx(), d, opts);
+    },
+
+    async delete(name, opts = {}) {
+      const c = await ctx();
+      const observed = await observeAll(c.providers, options.name, name, opts.signal);
+      const rec = await c.store.getDeployment(name);
+      if (!rec && observed.length === 0) throw new NotFoundError('deployment', name, `fleet ${options.name} has no such deployment`);
+      const removed: DeleteResult['removed'] = [];
+      await Promise.all(
+        observed.map(async (s) => {
+          await c.providers.get(s.target)!.remove(s.key, { signal: opts.signal, reason: 'delete' });
+          removed.push({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas });
+        }),
+      );
+      // providers that delete asynchronously: wait until nothing of it is observed
+      const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
+      while ((await observeAll(c.providers, options.name, name, opts.signal)).length > 0) {
+        if (clock.now() > deadline) throw new NotFoundError('deployment', name, 'still being removed; run delete again');
+        await clock.sleep(250, opts.signal);
+      }
+      await c.store.deleteDeployment(name);
+      await c.store.addEvent({ time: clock.now(), deployment: name, type: 'Normal', reason: 'Deleted', message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas` });
+      removed.sort((a, b) => `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`));
+      return { deployment: name, removed };
+    },
+
+    async get(name) {
+      return (await store()).getDeployment(name);
+    },
+
+    async list() {
+      return (await store()).listDeployments();
+    },
+
+    async status(name) {
+      const rec = await stored(name);
+      const c = await ctx();
+      const observed = await observeAll(c.providers, options.name, name);
+      const d = rec.spec;
+      let desired: Array<{ target: string; zone: string; replicas: number }> = [];
+      try {
+        desired = place({ replicas: d.spec.replicas, policy: d.spec.placement, template: d.spec.template, domains: domainsOf(c.providers), now: clock.now() }).assignments;
+      } catch {
+        // status still shows what exists when the policy cannot be placed now
+      }
+      const p = progressOf(name, rec.revision, d.spec.replicas, desired, observed, '');
+      const rev = await c.store.getRevision(name, rec.revision);
+      return {
+        name,
+        revision: rec.revision,
+        revisionNumber: rev?.number,
+        generation: rec.generation,
+        replicas: d.spec.replicas,
+        ready: p.ready,
+        current: p.domains.reduce((a, x) => a + x.current, 0),
+        domains: p.domains,
+        slices: observed,
+      };
+    },
+
+    async history(name) {
+      await stored(name);
+      return (await store()).listRevisions(name);
+    },
+
+    async events(filter) {
+      return (await store()).listEvents(filter);
+    },
+
+    providers,
+
+    async close() {
+      const ps = providersP ? await providersP.catch(() => new Map<string, Provider>()) : new Map<string, Provider>();
+      await Promise.all([...ps.values()].map((p) => p.close?.()));
+      if (storeP && typeof options.store !== 'object') await (await storeP).close();
+    },
+  };
+  return fleet;
+}

@@ -1,0 +1,4 @@
+export * from './types.js';
+export { planStep } from './plan-step.js';
+export { simulatePlan, applyActions } from './simulate.js';
+export { rolloutBudget } from './budget.js';

@@ -1,0 +1,42 @@
+import { ValidationError } from '../errors/index.js';
+import type { PodTemplate } from '../spec/deployment.js';
+
+export interface SecretRef {
+  name: string;
+  key: string;
+}
+
+/** Resolves a `valueFrom.secretKeyRef` to its value; undefined when unknown. */
+export type SecretResolver = (ref: SecretRef) => string | undefined | Promise<string | undefined>;
+
+/** The environment variable a secret is read from by default: SKYFLEET_SECRET_<NAME>_<KEY>. */
+export function secretEnvName(ref: SecretRef): string {
+  const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return `SKYFLEET_SECRET_${norm(ref.name)}_${norm(ref.key)}`;
+}
+
+export const envSecretResolver: SecretResolver = (ref) => process.env[secretEnvName(ref)];
+
+/**
+ * Resolves every secret reference of a template to `{ ENV_NAME: value }` for providers that need
+ * values (Docker, ACI secureValue). Values never enter specs, the store, logs or errors.
+ */
+export async function resolveSecrets(template: PodTemplate, resolver: SecretResolver): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const missing: { path: string; message: string }[] = [];
+  for (const [ci, c] of template.containers.entries()) {
+    for (const [ei, e] of c.env.entries()) {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref) continue;
+      const value = await resolver(ref);
+      if (value === undefined) {
+        missing.push({
+          path: `spec.template.containers[${ci}].env[${ei}].valueFrom.secretKeyRef`,
+          message: `secret ${ref.name}/${ref.key} is not available: set the environment variable ${secretEnvName(ref)} or pass a secrets resolver to createFleet`,
+        });
+      } else out[e.name] = value;
+    }
+  }
+  if (missing.length) throw new ValidationError(missing);
+  return out;
+}

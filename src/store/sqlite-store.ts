@@ -1,0 +1,164 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SkyfleetError } from '../errors/index.js';
+import { MIGRATIONS } from './migrations.js';
+import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store.js';
+
+type Db = BetterSqlite3.Database;
+
+/** The default store: SQLite through better-sqlite3, one file (`.skyfleet/state.db`), WAL mode. */
+export class SqliteStore implements Store {
+  private constructor(
+    private readonly db: Db,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<SqliteStore> {
+    const { default: Database } = await import('better-sqlite3');
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let db: Db;
+    try {
+      db = new Database(path);
+    } catch (e) {
+      throw new SkyfleetError('store_unavailable', `cannot open the state store at ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return new SqliteStore(db, path);
+  }
+
+  async getDeployment(name: string): Promise<DeploymentRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM deployments WHERE name = ?').get(name) as DeploymentRow | undefined;
+    return row && toDeployment(row);
+  }
+
+  async listDeployments(): Promise<DeploymentRecord[]> {
+    return (this.db.prepare('SELECT * FROM deployments ORDER BY name').all() as DeploymentRow[]).map(toDeployment);
+  }
+
+  async putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord> {
+    const spec = JSON.stringify(record.spec);
+    const tx = this.db.transaction(() => {
+      const prev = this.db.prepare('SELECT spec, generation FROM deployments WHERE name = ?').get(record.name) as
+        | { spec: string; generation: number }
+        | undefined;
+      const generation = !prev ? 1 : prev.spec === spec ? prev.generation : prev.generation + 1;
+      this.db
+        .prepare(
+          `INSERT INTO deployments (name, spec, revision, generation, updated_at) VALUES (@name, @spec, @revision, @generation, @updatedAt)
+           ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, revision = excluded.revision, generation = excluded.generation, updated_at = excluded.updated_at`,
+        )
+        .run({ name: record.name, spec, revision: record.revision, generation, updatedAt: record.updatedAt });
+      return generation;
+    });
+    return { ...record, generation: tx() };
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name);
+      this.db.prepare('DELETE FROM revisions WHERE deployment = ?').run(name);
+    })();
+  }
+
+  async putRevision(deployment: string, revision: string, template: RevisionRecord['template'], at: number): Promise<RevisionRecord> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?').get(deployment, revision) as RevisionRow | undefined;
+      if (row) return toRevision(row);
+      const max = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE deployment = ?').get(deployment) as { n: number | null };
+      const number = (max.n ?? 0) + 1;
+      this.db
+        .prepare('INSERT INTO revisions (deployment, revision, number, template, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(deployment, revision, number, JSON.stringify(template), at);
+      return { deployment, revision, number, template, createdAt: at };
+    })();
+  }
+
+  async getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?').get(deployment, revision) as RevisionRow | undefined;
+    return row && toRevision(row);
+  }
+
+  async listRevisions(deployment: string): Promise<RevisionRecord[]> {
+    return (this.db.prepare('SELECT * FROM revisions WHERE deployment = ? ORDER BY number').all(deployment) as RevisionRow[]).map(toRevision);
+  }
+
+  async pruneRevisions(deployment: string, keep: number, live: ReadonlySet<string>): Promise<void> {
+    const all = await this.listRevisions(deployment);
+    const drop = all.slice(0, Math.max(0, all.length - keep)).filter((r) => !live.has(r.revision));
+    const del = this.db.prepare('DELETE FROM revisions WHERE deployment = ? AND revision = ?');
+    this.db.transaction(() => {
+      for (const r of drop) del.run(deployment, r.revision);
+    })();
+  }
+
+  async addEvent(event: EventRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO events (time, deployment, type, reason, message) VALUES (?, ?, ?, ?, ?)')
+      .run(event.time, event.deployment, event.type, event.reason, event.message);
+  }
+
+  async listEvents(filter: { deployment?: string; limit?: number } = {}): Promise<EventRecord[]> {
+    const limit = filter.limit ?? 100;
+    const rows = (
+      filter.deployment
+        ? this.db.prepare('SELECT * FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?').all(filter.deployment, limit)
+        : this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(limit)
+    ) as EventRecord[];
+    return rows.reverse();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface DeploymentRow {
+  name: string;
+  spec: string;
+  revision: string;
+  generation: number;
+  updated_at: number;
+}
+interface RevisionRow {
+  deployment: string;
+  revision: string;
+  number: number;
+  template: string;
+  created_at: number;
+}
+
+const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
+  name: r.name,
+  spec: JSON.parse(r.spec),
+  revision: r.revision,
+  generation: r.generation,
+  updatedAt: r.updated_at,
+});
+const toRevision = (r: RevisionRow): RevisionRecord => ({
+  deployment: r.deployment,
+  revision: r.revision,
+  number: r.number,
+  template: JSON.parse(r.template),
+  createdAt: r.created_at,
+});
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(...MIGRATIONS.map((m) => m.version));
+  if (newest > known) {
+    throw new SkyfleetError('store_too_new', `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`);
+  }
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+  }
+}

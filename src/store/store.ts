@@ -1,0 +1,53 @@
+import type { Deployment, PodTemplate } from '../spec/deployment.js';
+
+export interface DeploymentRecord {
+  name: string;
+  spec: Deployment;
+  /** The revision the spec's template hashes to. */
+  revision: string;
+  /** Bumped on every change of spec. */
+  generation: number;
+  updatedAt: number;
+}
+
+export interface RevisionRecord {
+  deployment: string;
+  revision: string;
+  /** 1, 2, 3... in order of first apply, like `kubectl rollout history`. */
+  number: number;
+  template: PodTemplate;
+  createdAt: number;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecord {
+  id?: number;
+  time: number;
+  deployment: string | null;
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Durable state that is not in the clouds: applied specs, revision history, events. Observed
+ * state is never read from here; it is always re-read from the providers.
+ */
+export interface Store {
+  getDeployment(name: string): Promise<DeploymentRecord | undefined>;
+  listDeployments(): Promise<DeploymentRecord[]>;
+  putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord>;
+  deleteDeployment(name: string): Promise<void>;
+  /** Records a revision (idempotent) and returns it with its number. */
+  putRevision(deployment: string, revision: string, template: PodTemplate, at: number): Promise<RevisionRecord>;
+  getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined>;
+  listRevisions(deployment: string): Promise<RevisionRecord[]>;
+  /** Keeps the newest `keep` revisions and any in `live`; drops the rest. */
+  pruneRevisions(deployment: string, keep: number, live: ReadonlySet<string>): Promise<void>;
+  addEvent(event: EventRecord): Promise<void>;
+  listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
+  close(): Promise<void>;
+}
+
+export const REVISION_HISTORY = 10;
