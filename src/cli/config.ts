@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { SkyfleetError, ValidationError } from '../errors/index.js';
+import type { Deployment } from '../spec/deployment.js';
+import type { FleetSpec } from '../spec/fleet.js';
+import { loadDocuments } from '../spec/load.js';
+
+export interface GlobalOptions {
+  config?: string;
+  store?: string;
+  output?: 'table' | 'json' | 'yaml';
+  callLog?: string;
+}
+
+export interface ResolvedConfig {
+  fleet: FleetSpec;
+  /** Where the fleet came from, for messages. */
+  source: string;
+  storePath: string;
+  /** Deployments from the -f file, if one was given. */
+  deployments: Deployment[];
+  callLog: string | undefined;
+}
+
+export function readFileText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ValidationError([{ path: path, message: code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}` }]);
+  }
+}
+
+/**
+ * The fleet comes from --config FILE, then SKYFLEET_CONFIG, then ./skyfleet.yaml, then a Fleet
+ * document inside the -f file. The store path: --store, SKYFLEET_STORE, the fleet's store.path
+ * (relative to its file), then .skyfleet/state.db.
+ */
+export function resolveConfig(opts: GlobalOptions, file?: string, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const fromFile = file ? loadDocuments(readFileText(file), file) : { fleet: undefined, deployments: [] };
+  const configPath = opts.config ?? env.SKYFLEET_CONFIG ?? (existsSync('skyfleet.yaml') ? 'skyfleet.yaml' : undefined);
+  let fleet: FleetSpec | undefined;
+  let source = '';
+  if (configPath) {
+    const docs = loadDocuments(readFileText(configPath), configPath);
+    if (!docs.fleet) throw new ValidationError([{ path: 'kind', message: 'expected a Fleet document in the config file' }], configPath);
+    fleet = docs.fleet;
+    source = configPath;
+    if (fromFile.fleet && fromFile.fleet.metadata.name !== fleet.metadata.name) {
+      throw new ValidationError(
+        [{ path: 'metadata.name', message: `the Fleet in ${file} is "${fromFile.fleet.metadata.name}" but the config ${configPath} is fleet "${fleet.metadata.name}": use one` }],
+        file,
+      );
+    }
+  } else if (fromFile.fleet) {
+    fleet = fromFile.fleet;
+    source = file!;
+  }
+  if (!fleet) {
+    throw new SkyfleetError(
+      'no_fleet',
+      'no fleet configured: pass --config FILE, set SKYFLEET_CONFIG, create ./skyfleet.yaml, or put a Fleet document in the -f file',
+    );
+  }
+  const base = dirname(resolve(source));
+  const fromFleet = fleet.store?.path ? (isAbsolute(fleet.store.path) ? fleet.store.path : resolve(base, fleet.store.path)) : undefined;
+  const storePath = opts.store ?? env.SKYFLEET_STORE ?? fromFleet ?? '.skyfleet/state.db';
+  return { fleet, source, storePath, deployments: fromFile.deployments, callLog: opts.callLog ?? env.SKYFLEET_CALL_LOG };
+}

@@ -1,0 +1,56 @@
+import type { Fleet } from '../fleet.js';
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
+import type { GlobalOptions, ResolvedConfig } from './config.js';
+
+/** Service identifiers of the CLI's composition root. */
+export const TYPES = {
+  Config: Symbol.for('skyfleet.Config'),
+  Clock: Symbol.for('skyfleet.Clock'),
+  Logger: Symbol.for('skyfleet.Logger'),
+  Fleet: Symbol.for('skyfleet.Fleet'),
+} as const;
+
+export interface Composed {
+  config: ResolvedConfig;
+  fleet: Fleet;
+  logger: Logger;
+}
+
+/**
+ * The one inversify container: targets, store, clock and logger, bound without decorators. The
+ * library itself never sees it; `createFleet` takes plain arguments. Everything heavy is imported
+ * here, lazily, so `skyfleet --help` stays fast.
+ */
+export async function compose(opts: GlobalOptions, file?: string): Promise<Composed> {
+  const [{ Container }, { resolveConfig }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
+    import('inversify'),
+    import('./config.js'),
+    import('../fleet.js'),
+    import('../log/logger.js'),
+    import('../util/clock.js'),
+  ]);
+  const container = new Container();
+  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(resolveConfig(opts, file));
+  container.bind<Clock>(TYPES.Clock).toConstantValue(systemClock);
+  container.bind<Logger>(TYPES.Logger).toConstantValue(await createPinoLogger());
+  container
+    .bind<Fleet>(TYPES.Fleet)
+    .toDynamicValue((ctx) => {
+      const config = ctx.get<ResolvedConfig>(TYPES.Config);
+      return createFleet({
+        name: config.fleet.metadata.name,
+        targets: config.fleet.targets,
+        store: config.storePath,
+        clock: ctx.get<Clock>(TYPES.Clock),
+        logger: ctx.get<Logger>(TYPES.Logger),
+        ...(config.callLog ? { callLog: config.callLog } : {}),
+      });
+    })
+    .inSingletonScope();
+  return {
+    config: container.get<ResolvedConfig>(TYPES.Config),
+    fleet: container.get<Fleet>(TYPES.Fleet),
+    logger: container.get<Logger>(TYPES.Logger),
+  };
+}

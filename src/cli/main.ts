@@ -1,0 +1,22 @@
+import { buildProgram } from './program.js';
+
+/** Exit codes: 0 ok, 1 failed to converge or provider failure, 2 invalid input (nothing touched). */
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const { SkyfleetError, ValidationError } = await import('../errors/index.js');
+    const err = e as Error & { exitCode?: number; code?: string };
+    if (err.code?.startsWith?.('commander.')) return err.exitCode ?? 2;
+    process.stderr.write(`error: ${err.message}\n`);
+    if (process.env.SKYFLEET_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (e instanceof ValidationError || err.exitCode === 2) return 2;
+    if (e instanceof SkyfleetError) return 1;
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,73 @@
+import { Command, Option } from 'commander';
+import type { GlobalOptions } from './config.js';
+
+const VERSION = '0.1.0';
+
+/** The commander program. Command modules are imported only when their command runs. */
+export function buildProgram(): Command {
+  const program = new Command('skyfleet')
+    .description('Declarative containers across clouds: place, run, heal and roll out replicas over AWS ECS, Azure ACI, Google Cloud Run and Docker.')
+    .version(VERSION)
+    .option('--config <file>', 'fleet config (default: $SKYFLEET_CONFIG, ./skyfleet.yaml, or a Fleet document in -f)')
+    .option('--store <path>', 'state store (default: $SKYFLEET_STORE, the fleet store.path, .skyfleet/state.db)')
+    .option('--call-log <file>', 'append every cloud API request to FILE as JSON lines (also $SKYFLEET_CALL_LOG)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  const g = (): GlobalOptions => program.opts<GlobalOptions>();
+  const cmds = () => import('./commands.js');
+
+  program
+    .command('apply')
+    .description('create or update the deployments in FILE and wait until they are ready')
+    .requiredOption('-f, --filename <file>', 'YAML file with Deployment (and optionally Fleet) documents')
+    .option('--timeout <duration>', 'how long to wait for readiness (default: spec.progressDeadlineSeconds)')
+    .option('--no-wait', 'return after the first step instead of waiting until ready')
+    .action(async (cmd) => (await cmds()).applyCommand(g(), cmd));
+
+  program
+    .command('plan')
+    .description('show what apply would change and why, changing nothing')
+    .requiredOption('-f, --filename <file>', 'YAML file with Deployment documents')
+    .action(async (cmd) => (await cmds()).planCommand(g(), cmd));
+
+  program
+    .command('get')
+    .description('list deployments (default) or events')
+    .argument('[what]', 'deployments | events')
+    .option('--deployment <name>', 'events of one deployment')
+    .option('--limit <n>', 'most events to show', '50')
+    .action(async (what, cmd) => (await cmds()).getCommand(g(), what, cmd));
+
+  program
+    .command('describe')
+    .description('show a deployment in detail: domains, replicas, endpoints, history, events')
+    .argument('<kind>', 'deployment')
+    .argument('<name>')
+    .action(async (kind, name) => (await cmds()).describeCommand(g(), kind, name));
+
+  program
+    .command('scale')
+    .description('change the replica count of an applied deployment')
+    .argument('<name>')
+    .requiredOption('--replicas <n>', 'desired replicas')
+    .option('--timeout <duration>', 'how long to wait for readiness')
+    .option('--no-wait', 'return after the first step')
+    .action(async (name, cmd) => (await cmds()).scaleCommand(g(), name, cmd));
+
+  program
+    .command('delete')
+    .description('remove deployments and everything they run')
+    .argument('[names...]')
+    .option('-f, --filename <file>', 'delete the deployments defined in FILE')
+    .action(async (names, cmd) => (await cmds()).deleteCommand(g(), names, cmd));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of Fleet and Deployment documents')
+    .argument('[kind]', 'Fleet | Deployment')
+    .action(async (kind) => (await cmds()).schemaCommand(g(), kind));
+
+  return program;
+}
