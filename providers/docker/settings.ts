@@ -19,5 +19,10 @@ export const dockerTargetSettings = z.strictObject({
   zone: zoneName.optional(),
   /** Containers created or removed at once. */
   concurrency: intRange(1, 64).default(8),
+  /** Largest cpu (cores) one replica may ask for; default: this machine's cpus for a local engine. */
+  maxCpu: z.number().positive().optional(),
+  /** Largest memory (MiB) one replica may ask for; default: this machine's memory for a local engine. */
+  maxMemoryMiB: intRange(1, 16_777_216).optional(),
 });
 export type DockerTargetSettings = z.output<typeof dockerTargetSettings>;
+export type DockerTargetSettingsInput = z.input<typeof dockerTargetSettings>;

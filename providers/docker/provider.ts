@@ -1,0 +1,551 @@
+import { availableParallelism, totalmem } from 'node:os';
+import type Docker from 'dockerode';
+import { ProviderError } from '../../src/errors/provider-error.js';
+import { ValidationError } from '../../src/errors/validation-error.js';
+import { LABELS, MANAGED_BY } from '../../src/provider/labels.js';
+import type {
+  ApplyResult,
+  CallOptions,
+  DesiredSlice,
+  ObservedReplica,
+  ObservedSlice,
+  ProviderChange,
+  SliceKey,
+  SliceSelector,
+  TargetDescription,
+  WatchableProvider,
+} from '../../src/provider/provider.js';
+import type { ProviderContext } from '../../src/provider/registry.js';
+import { abortedError, dockerMessage, type ErrorContext, imageNotFound, statusOf, toProviderError } from './errors.js';
+import { followEvents } from './events.js';
+import {
+  containerName,
+  DOCKER_LABELS,
+  type MappingContext,
+  ordinalOf,
+  selectorFilters,
+  sliceFilters,
+  singleContainer,
+  toCreateOptions,
+  toObservedReplica,
+} from './mapping.js';
+import { type DockerTargetSettings, type DockerTargetSettingsInput, dockerTargetSettings } from './settings.js';
+
+const MiB = 1024 * 1024;
+
+/** What a DockerProvider is made with: the fleet, and optionally a ready-made client (tests, SSH setups). */
+export interface DockerProviderContext extends ProviderContext {
+  /** A dockerode client (or a function giving one) to use instead of one built from the settings. */
+  docker?: Docker | (() => Promise<Docker>);
+}
+/** Inspect calls in flight at once during observe. */
+const READ_CONCURRENCY = 16;
+
+interface Seen {
+  info: Docker.ContainerInspectInfo;
+  replica: ObservedReplica;
+}
+
+/** Counts write calls made during one apply/remove. */
+interface Writes {
+  n: number;
+}
+
+/**
+ * Runs `fn` over `items`, at most `limit` at a time. Waits for every task to settle (nothing is
+ * left running behind the caller's back), then throws the first error, if any.
+ */
+async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i] as T);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
+  return results;
+}
+
+/** `name:tag` for a reference without a tag or digest (pulling with no tag would pull every tag). */
+export function withDefaultTag(image: string): string {
+  if (image.includes('@')) return image;
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
+}
+
+function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || address === 'localhost';
+}
+
+/**
+ * Realises slices as Docker containers on one engine: one container per replica, named
+ * `sf.<fleet>.<deployment>.<target>.<revision>.<ordinal>`, labelled with the slice's identity,
+ * its port published on `publishAddress` at a port Docker picks, its readiness probe as a
+ * HEALTHCHECK. See README.md in this folder.
+ */
+export class DockerProvider implements WatchableProvider {
+  readonly kind = 'docker';
+  readonly target: string;
+  private readonly settings: DockerTargetSettings;
+  /** The fleet this provider was made for (slices and selectors name their fleet themselves). */
+  readonly fleet: string;
+  private readonly zone: string;
+  private clientPromise: Promise<Docker> | undefined;
+  private readonly unsubscribers = new Set<() => void>();
+
+  constructor(settings: DockerTargetSettings | DockerTargetSettingsInput, ctx: DockerProviderContext) {
+    this.settings = dockerTargetSettings.parse(settings);
+    this.target = this.settings.name;
+    this.zone = this.settings.zone ?? this.settings.name;
+    this.fleet = ctx.fleet;
+    const given = ctx.docker;
+    if (given) this.clientPromise = typeof given === 'function' ? given() : Promise.resolve(given);
+    // a failed client promise must not surface as an unhandled rejection before first use
+    this.clientPromise?.catch(() => {});
+  }
+
+  /** The dockerode client, created on first use (dockerode is imported only then). */
+  client(): Promise<Docker> {
+    if (!this.clientPromise) {
+      this.clientPromise = import('dockerode').then(({ default: Dockerode }) => {
+        const s = this.settings;
+        if (s.host) {
+          const opts: Docker.DockerOptions = { host: s.host };
+          if (s.port !== undefined) opts.port = s.port;
+          if (s.protocol) opts.protocol = s.protocol;
+          return new Dockerode(opts);
+        }
+        return new Dockerode({ socketPath: s.socketPath ?? '/var/run/docker.sock' });
+      });
+    }
+    return this.clientPromise;
+  }
+
+  describe(): TargetDescription {
+    const s = this.settings;
+    const local = !s.host;
+    const cpus = s.maxCpu ?? (local ? availableParallelism() : 64);
+    const memMiB = s.maxMemoryMiB ?? (local ? Math.floor(totalmem() / MiB) : 262_144);
+    const d: TargetDescription = {
+      target: this.target,
+      kind: this.kind,
+      topology: { provider: 'docker', region: s.region, zones: [this.zone] },
+      capabilities: {
+        maxCpuMillis: Math.round(cpus * 1000),
+        maxMemoryMiB: memMiB,
+        maxPorts: 1024,
+        maxContainers: 1,
+        probes: ['httpGet', 'tcpSocket', 'exec'],
+        nativeTrafficSplit: false,
+        scaleToZero: false,
+        publicEndpoints: !isLoopback(s.publishAddress),
+        gpu: false,
+      },
+    };
+    if (s.maxReplicasPerZone !== undefined) d.maxReplicasPerZone = s.maxReplicasPerZone;
+    if (s.pricePerReplicaHour !== undefined) d.pricePerReplicaHour = s.pricePerReplicaHour;
+    return d;
+  }
+
+  private mappingContext(): MappingContext {
+    return { target: this.target, zone: this.zone, publishAddress: this.settings.publishAddress };
+  }
+
+  private ctx(operation: string, secrets?: readonly string[]): ErrorContext {
+    return secrets ? { target: this.target, operation, secrets } : { target: this.target, operation };
+  }
+
+  private checkAbort(signal: AbortSignal | undefined, operation: string): void {
+    if (signal?.aborted) throw abortedError(this.ctx(operation), signal.reason);
+  }
+
+  /** Runs one Docker call, turning any failure into a classified ProviderError. */
+  private async call<T>(operation: string, fn: () => Promise<T>, secrets?: readonly string[]): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toProviderError(err, this.ctx(operation, secrets));
+    }
+  }
+
+  /** Lists containers by label filters, then inspects each (a container gone in between is skipped). */
+  private async read(labels: string[], signal: AbortSignal | undefined): Promise<Seen[]> {
+    const docker = await this.call('connect', () => this.client());
+    this.checkAbort(signal, 'listContainers');
+    const list = await this.call('listContainers', () =>
+      docker.listContainers({
+        all: true,
+        filters: { label: labels },
+        abortSignal: signal,
+      } as Docker.ContainerListOptions),
+    );
+    const seen = await eachLimited(list, READ_CONCURRENCY, async (c) => {
+      try {
+        const info = await docker.getContainer(c.Id).inspect({ abortSignal: signal } as Docker.ContainerInspectOptions);
+        return { info, replica: toObservedReplica(info, this.settings.publishAddress) } as Seen;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined; // removed since the list: absent is not an error
+        throw toProviderError(err, this.ctx('inspectContainer'));
+      }
+    });
+    return seen.filter((x): x is Seen => x !== undefined);
+  }
+
+  async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
+    const extra: Record<string, string> = {};
+    if (selector.deployment !== undefined) extra[LABELS.deployment] = selector.deployment;
+    const seen = await this.read(selectorFilters(selector.fleet, this.target, extra), options.signal);
+    const slices = new Map<string, ObservedSlice>();
+    for (const { info, replica } of seen) {
+      const l = info.Config.Labels ?? {};
+      const key: SliceKey = {
+        fleet: selector.fleet,
+        deployment: l[LABELS.deployment] ?? '',
+        revision: l[LABELS.revision] ?? '',
+        zone: l[LABELS.domain] ?? this.zone,
+      };
+      const id = JSON.stringify([key.deployment, key.revision, key.zone]);
+      let slice = slices.get(id);
+      if (!slice) {
+        slice = { key, target: this.target, replicas: 0, ready: 0, replicaStatus: [], revision: key.revision };
+        slices.set(id, slice);
+      }
+      slice.replicas++;
+      if (replica.ready) slice.ready++;
+      slice.replicaStatus.push(replica);
+    }
+    const out = [...slices.values()];
+    for (const s of out)
+      s.replicaStatus.sort((a, b) => (a.ordinal ?? 1e9) - (b.ordinal ?? 1e9) || a.name.localeCompare(b.name));
+    return out.sort(
+      (a, b) =>
+        a.key.deployment.localeCompare(b.key.deployment) ||
+        a.key.revision.localeCompare(b.key.revision) ||
+        a.key.zone.localeCompare(b.key.zone),
+    );
+  }
+
+  private validateSlice(slice: DesiredSlice): void {
+    const issues = [];
+    if (slice.key.zone !== this.zone) {
+      issues.push({
+        path: 'key.zone',
+        message: `docker target "${this.target}" has one zone "${this.zone}", got "${slice.key.zone}"`,
+      });
+    }
+    if (!Number.isInteger(slice.replicas) || slice.replicas < 0) {
+      issues.push({
+        path: 'replicas',
+        message: `expected a whole number of replicas 0 or more, got ${slice.replicas}`,
+      });
+    }
+    if (issues.length) throw new ValidationError(issues, `slice ${slice.key.deployment}/${slice.key.revision}`);
+    singleContainer(slice);
+  }
+
+  async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
+    const { signal } = options;
+    this.validateSlice(slice);
+    const mctx = this.mappingContext();
+    // builds (and validates) the create options before any call: a bad slice changes nothing
+    const build = (ordinal: number) => toCreateOptions(slice, ordinal, mctx);
+    const desiredHash = build(0).Labels?.[DOCKER_LABELS.configHash];
+    const secrets = Object.values(slice.secrets ?? {});
+    const writes: Writes = { n: 0 };
+
+    const seen = await this.read(sliceFilters(slice.key, this.target), signal);
+
+    // one container per ordinal; strays (bad ordinal, wrong name, duplicates) are removed
+    const byOrdinal = new Map<number, Seen>();
+    const strays: Seen[] = [];
+    const rank = (s: Seen) => (s.replica.ready ? 2 : s.info.State.Running ? 1 : 0);
+    for (const s of seen) {
+      const ord = ordinalOf(s.info.Config.Labels);
+      if (ord === undefined || s.replica.name !== containerName(slice.key, this.target, ord)) {
+        strays.push(s);
+        continue;
+      }
+      const other = byOrdinal.get(ord);
+      if (!other) byOrdinal.set(ord, s);
+      else if (rank(s) > rank(other)) {
+        strays.push(other);
+        byOrdinal.set(ord, s);
+      } else strays.push(s);
+    }
+
+    type Need = 'keep' | 'start' | 'replace';
+    const needOf = (s: Seen): Need => {
+      const stale = s.replica.drifted || s.info.Config.Labels?.[DOCKER_LABELS.configHash] !== desiredHash;
+      switch (s.info.State.Status) {
+        case 'running':
+        case 'restarting': // the restart policy is on it; replacing would only reset its backoff
+        case 'paused':
+          return stale ? 'replace' : 'keep';
+        case 'created':
+          return stale || s.info.State.Error ? 'replace' : 'start';
+        default: // exited, dead, removing
+          return 'replace';
+      }
+    };
+    const members = [...byOrdinal.entries()].map(([ordinal, s]) => ({ ordinal, s, need: needOf(s) }));
+
+    // scale down: replicas that need replacing first, then unready ones, then the highest ordinals
+    const removeOrder = [...members].sort(
+      (a, b) =>
+        Number(b.need === 'replace') - Number(a.need === 'replace') ||
+        Number(a.s.replica.ready) - Number(b.s.replica.ready) ||
+        b.ordinal - a.ordinal,
+    );
+    const excess = Math.max(0, members.length - slice.replicas);
+    const dropped = new Set(removeOrder.slice(0, excess));
+    const kept = members.filter((m) => !dropped.has(m));
+    const toRemove = [...strays, ...[...dropped].map((m) => m.s)];
+
+    const used = new Set(kept.map((m) => m.ordinal));
+    const toCreate: number[] = [];
+    for (let ord = 0; toCreate.length + kept.length < slice.replicas; ord++) if (!used.has(ord)) toCreate.push(ord);
+    const toReplace = kept.filter((m) => m.need === 'replace');
+    const toStart = kept.filter((m) => m.need === 'start');
+
+    if (!toRemove.length && !toCreate.length && !toReplace.length && !toStart.length) {
+      return { changed: false, writes: 0 };
+    }
+
+    const docker = await this.call('connect', () => this.client());
+    // the image first: if it cannot be had, fail before touching anything
+    if (toCreate.length || toReplace.length)
+      await this.ensureImage(docker, singleContainer(slice).image, writes, signal);
+
+    const limit = this.settings.concurrency;
+    await eachLimited(toRemove, limit, (s) => this.removeContainer(docker, s.info.Id, writes, signal));
+    const jobs: Array<() => Promise<void>> = [
+      ...toStart.map((m) => () => this.startContainer(docker, m.s.info.Id, writes, signal)),
+      ...toReplace.map((m) => async () => {
+        await this.removeContainer(docker, m.s.info.Id, writes, signal);
+        await this.createAndStart(docker, build(m.ordinal), desiredHash, writes, secrets, signal);
+      }),
+      ...toCreate.map((ord) => () => this.createAndStart(docker, build(ord), desiredHash, writes, secrets, signal)),
+    ];
+    await eachLimited(jobs, limit, (job) => job());
+    return { changed: writes.n > 0, writes: writes.n };
+  }
+
+  /** Makes sure the image is on the engine, pulling it if not; a missing image is a terminal error. */
+  private async ensureImage(
+    docker: Docker,
+    image: string,
+    writes: Writes,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const ctx = this.ctx('pullImage');
+    try {
+      await docker.getImage(image).inspect({ abortSignal: signal } as never);
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw toProviderError(err, this.ctx('inspectImage'));
+    }
+    this.checkAbort(signal, 'pullImage');
+    const ref = withDefaultTag(image);
+    writes.n++;
+    let detail: string | undefined;
+    try {
+      const stream = await docker.pull(ref, { abortSignal: signal } as never);
+      await new Promise<void>((resolve, reject) => {
+        docker.modem.followProgress(
+          stream,
+          (err: unknown, output: Array<{ error?: string }>) => {
+            if (err) return reject(err);
+            const failed = output?.find((o) => o.error);
+            if (failed)
+              return reject(
+                Object.assign(new Error(failed.error), { statusCode: 500, json: { message: failed.error } }),
+              );
+            resolve();
+          },
+          () => {},
+        );
+      });
+    } catch (err) {
+      // the engine itself unreachable (or an abort): classify as usual; the registry said no: terminal
+      if (statusOf(err) === undefined) throw toProviderError(err, ctx);
+      detail = dockerMessage(err);
+    }
+    if (detail === undefined) {
+      try {
+        await docker.getImage(image).inspect();
+        return;
+      } catch (err) {
+        detail = `pull finished but the image is still missing: ${dockerMessage(err)}`;
+      }
+    }
+    throw imageNotFound(image, detail, ctx);
+  }
+
+  private async removeContainer(
+    docker: Docker,
+    id: string,
+    writes: Writes,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    this.checkAbort(signal, 'removeContainer');
+    try {
+      writes.n++;
+      await docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return; // already gone
+      if (status === 409 && /in progress/i.test(String((err as Error).message))) return; // being removed
+      throw toProviderError(err, this.ctx('removeContainer'));
+    }
+  }
+
+  private async startContainer(
+    docker: Docker,
+    id: string,
+    writes: Writes,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    this.checkAbort(signal, 'startContainer');
+    writes.n++;
+    await this.call('startContainer', () => docker.getContainer(id).start());
+  }
+
+  /**
+   * Creates and starts one replica. A name already in use (a crash between create and start, or
+   * a container made by an earlier provider) is reused when it is this slice's and up to date,
+   * replaced when it is another skyfleet container of this fleet and target, and never touched
+   * when skyfleet does not manage it. A container that cannot start is removed again.
+   */
+  private async createAndStart(
+    docker: Docker,
+    opts: Docker.ContainerCreateOptions,
+    desiredHash: string | undefined,
+    writes: Writes,
+    secrets: readonly string[],
+    signal: AbortSignal | undefined,
+    attempt = 0,
+  ): Promise<void> {
+    this.checkAbort(signal, 'createContainer');
+    let container: Docker.Container;
+    try {
+      writes.n++;
+      container = await docker.createContainer(opts);
+    } catch (err) {
+      if (statusOf(err) !== 409 || attempt > 0) throw toProviderError(err, this.ctx('createContainer', secrets));
+      const name = opts.name ?? '';
+      let info: Docker.ContainerInspectInfo;
+      try {
+        info = await docker.getContainer(name).inspect();
+      } catch (e) {
+        if (statusOf(e) === 404)
+          return this.createAndStart(docker, opts, desiredHash, writes, secrets, signal, attempt + 1);
+        throw toProviderError(e, this.ctx('inspectContainer'));
+      }
+      const l = info.Config.Labels ?? {};
+      const wanted = opts.Labels ?? {};
+      const same = (k: string) => l[k] === wanted[k];
+      const ours = l[LABELS.managedBy] === MANAGED_BY && same(LABELS.fleet) && same(LABELS.target);
+      if (!ours) {
+        throw new ProviderError(`container name "${name}" is in use by a container skyfleet does not manage here`, {
+          provider: 'docker',
+          target: this.target,
+          operation: 'createContainer',
+          retryable: false,
+          providerCode: 'Conflict',
+          status: 409,
+        });
+      }
+      const replica = toObservedReplica(info, this.settings.publishAddress);
+      const reusable =
+        [LABELS.deployment, LABELS.revision, LABELS.domain, LABELS.ordinal].every(same) &&
+        l[DOCKER_LABELS.configHash] === desiredHash &&
+        !replica.drifted;
+      if (reusable && (info.State.Status === 'running' || info.State.Status === 'restarting')) return;
+      if (reusable && info.State.Status === 'created' && !info.State.Error) {
+        return this.startOrRemove(docker.getContainer(info.Id), writes, signal);
+      }
+      await this.removeContainer(docker, info.Id, writes, signal);
+      return this.createAndStart(docker, opts, desiredHash, writes, secrets, signal, attempt + 1);
+    }
+    await this.startOrRemove(container, writes, signal);
+  }
+
+  private async startOrRemove(
+    container: Docker.Container,
+    writes: Writes,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      this.checkAbort(signal, 'startContainer');
+      writes.n++;
+      await container.start();
+    } catch (err) {
+      // leave nothing half-made behind: a created-but-unstartable container is removed
+      try {
+        writes.n++;
+        await container.remove({ force: true, v: true });
+      } catch {
+        // the start error is the one worth reporting
+      }
+      throw toProviderError(err, this.ctx('startContainer'));
+    }
+  }
+
+  async remove(key: SliceKey, options: CallOptions = {}): Promise<ApplyResult> {
+    const docker = await this.call('connect', () => this.client());
+    this.checkAbort(options.signal, 'listContainers');
+    const list = await this.call('listContainers', () =>
+      docker.listContainers({ all: true, filters: { label: sliceFilters(key, this.target) } }),
+    );
+    const writes: Writes = { n: 0 };
+    await eachLimited(list, this.settings.concurrency, (c) =>
+      this.removeContainer(docker, c.Id, writes, options.signal),
+    );
+    return { changed: writes.n > 0, writes: writes.n };
+  }
+
+  /**
+   * Follows Docker's event stream for this fleet's containers on this target (`die`, `start`,
+   * `destroy`, `health_status: ...`), reconnecting when it ends; after a reconnect it reports
+   * `{ reason: 'reconnect' }` since events may have been missed. Returns an unsubscribe function.
+   */
+  watch(selector: SliceSelector, onChange: (change: ProviderChange) => void): () => void {
+    const extra: Record<string, string> = {};
+    if (selector.deployment !== undefined) extra[LABELS.deployment] = selector.deployment;
+    const stop = followEvents(() => this.client(), {
+      labels: selectorFilters(selector.fleet, this.target, extra),
+      onEvent: (ev) => {
+        const attrs = ev.Actor?.Attributes ?? {};
+        const change: ProviderChange = { reason: ev.Action ?? ev.status ?? 'event' };
+        if (attrs[LABELS.deployment]) change.deployment = attrs[LABELS.deployment];
+        if (attrs[LABELS.domain]) change.zone = attrs[LABELS.domain];
+        onChange(change);
+      },
+      onReconnect: () =>
+        onChange(
+          selector.deployment ? { reason: 'reconnect', deployment: selector.deployment } : { reason: 'reconnect' },
+        ),
+    });
+    let active = true;
+    const unsubscribe = () => {
+      if (!active) return;
+      active = false;
+      this.unsubscribers.delete(unsubscribe);
+      stop();
+    };
+    this.unsubscribers.add(unsubscribe);
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    for (const u of [...this.unsubscribers]) u();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './images.js';
+export * from './run.js';
+export * from './tar.js';
