@@ -7,9 +7,11 @@ export function intRange(min: number, max: number) {
 }
 
 /** A Kubernetes IntOrString budget: a count (0+) or a percentage ("25%"). */
-export const intOrPercent = z.union([intRange(0, 1_000_000), z.string().regex(/^\d{1,3}%$/)], {
-  error: 'expected a count (e.g. 1) or a percentage (e.g. "25%")',
-});
+const INT_OR_PERCENT = 'expected a count (e.g. 1) or a percentage (e.g. "25%")';
+export const intOrPercent = z.union(
+  [z.number({ error: INT_OR_PERCENT }).int({ error: INT_OR_PERCENT }).min(0, { error: INT_OR_PERCENT }), z.string().regex(/^\d{1,3}%$/, { error: INT_OR_PERCENT })],
+  { error: INT_OR_PERCENT },
+);
 export type IntOrPercent = z.infer<typeof intOrPercent>;
 
 /** Resolves an IntOrString against a total, rounding up (surge) or down (unavailable), as Kubernetes does. */
