@@ -359,8 +359,11 @@ export function replicaState(info: Docker.ContainerInspectInfo): {
   switch (s.Status) {
     case 'running': {
       if (s.Paused) return { state: 'unhealthy', ready: false, message: 'paused' };
-      if (!health || health === 'none') return { state: 'ready', ready: true };
-      if (health === 'healthy') return { state: 'ready', ready: true };
+      // running again after crashes: still ready, but say so (a crash loop flickers between states)
+      const again = info.RestartCount > 0 ? `running again after ${info.RestartCount} restarts` : undefined;
+      if (!health || health === 'none' || health === 'healthy') {
+        return again ? { state: 'ready', ready: true, message: again } : { state: 'ready', ready: true };
+      }
       if (health === 'unhealthy') return { state: 'unhealthy', ready: false, message: lastHealthMessage(info) };
       return {
         state: 'starting',

@@ -1,0 +1,108 @@
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../providers/docker/index.js';
+import { ProviderError } from '../../src/errors/provider-error.js';
+import type { DesiredSlice, ObservedSlice } from '../../src/provider/provider.js';
+import { podTemplate } from '../../src/spec/deployment.js';
+import { cleanupRun, containersWith, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+
+const run = newTestRun();
+const FLEET = run.fleet('probe');
+let docker: Docker;
+let image: string;
+let p: DockerProvider;
+
+function slice(deployment: string, container: Record<string, unknown>, replicas = 1): DesiredSlice {
+  return {
+    key: { fleet: FLEET, deployment, revision: 'r1', zone: 'probes' },
+    replicas,
+    template: podTemplate.parse({
+      containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }], ...container }],
+    }),
+    labels: run.labels,
+  };
+}
+
+async function settle(
+  deployment: string,
+  ok: (s: ObservedSlice) => boolean,
+  timeoutMs = 20_000,
+): Promise<ObservedSlice> {
+  return until(
+    `${deployment} to settle`,
+    async () => {
+      const s = (await p.observe({ fleet: FLEET, deployment }))[0];
+      return s && ok(s) ? s : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+const fast = { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 };
+
+beforeAll(async () => {
+  docker = await testDocker();
+  image = await ensureWebImage(docker, '1');
+  p = new DockerProvider({ name: 'probes', kind: 'docker' }, { fleet: FLEET });
+});
+
+afterAll(async () => {
+  await p.close();
+  await cleanupRun(docker, run);
+});
+
+describe('DockerProvider probes as HEALTHCHECKs', () => {
+  it('httpGet, tcpSocket and exec probes all turn ready', async () => {
+    await Promise.all([
+      p.apply(slice('http', { readinessProbe: { httpGet: { path: '/version', port: 8080 }, ...fast } })),
+      p.apply(slice('tcp', { readinessProbe: { tcpSocket: { port: 8080 }, ...fast } })),
+      p.apply(slice('exec', { readinessProbe: { exec: { command: ['cat', '/www/version'] }, ...fast } })),
+    ]);
+    for (const d of ['http', 'tcp', 'exec']) {
+      const s = await settle(d, (x) => x.ready === 1);
+      expect(s.replicaStatus[0]).toMatchObject({ state: 'ready', ready: true });
+    }
+  });
+
+  it('a failing httpGet probe gives an unhealthy replica whose message says why', async () => {
+    await p.apply(slice('bad-http', { readinessProbe: { httpGet: { path: '/nope', port: 8080 }, ...fast } }));
+    const s = await settle('bad-http', (x) => x.replicaStatus[0]?.state === 'unhealthy');
+    expect(s.ready).toBe(0);
+    expect(s.replicaStatus[0]?.message).toMatch(/health check failed: .*404/);
+  });
+
+  it('a probe on a port nothing listens on reports the refusal while starting or unhealthy', async () => {
+    await p.apply(slice('bad-tcp', { readinessProbe: { tcpSocket: { port: 9999 }, ...fast } }));
+    const s = await settle('bad-tcp', (x) => x.replicaStatus[0]?.state === 'unhealthy');
+    expect(s.replicaStatus[0]?.message).toMatch(/health check failed/);
+  });
+
+  it('a process that crashes is restarted by Docker and shows restarts', async () => {
+    await p.apply(slice('crashy', { command: ['sh', '-c', 'sleep 0.2; exit 3'], ports: [] }));
+    const s = await settle('crashy', (x) => (x.replicaStatus[0]?.restarts ?? 0) >= 1);
+    expect(s.replicaStatus[0]?.ready).toBe(false);
+    expect(['failed', 'ready', 'starting']).toContain(s.replicaStatus[0]?.state);
+    // a crash loop is Docker's to handle: a re-apply does not replace it
+    expect(await p.apply(slice('crashy', { command: ['sh', '-c', 'sleep 0.2; exit 3'], ports: [] }))).toEqual({
+      changed: false,
+      writes: 0,
+    });
+  });
+
+  it('a command that cannot start is a terminal error, and the container is removed again', async () => {
+    const err = await p.apply(slice('nostart', { command: ['/no/such/binary'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(false);
+    expect((err as ProviderError).message).toMatch(/no such file|not found|executable/i);
+    expect(await containersWith(docker, run.filter, 'skyfleet.dev/deployment=nostart')).toEqual([]);
+  });
+
+  it('an aborted signal stops apply before any write', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const err = await p.apply(slice('aborted', {}), { signal: ac.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(true);
+    expect(await containersWith(docker, run.filter, 'skyfleet.dev/deployment=aborted')).toEqual([]);
+  });
+});
