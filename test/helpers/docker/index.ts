@@ -1,3 +1,4 @@
 export * from './images.js';
 export * from './run.js';
 export * from './tar.js';
+export * from './faults.js';
