@@ -1,53 +1,183 @@
 import { PlacementError } from '../errors/index.js';
-import { type Domain, type DomainAssignment, type DomainExplanation, domainKey, type PlacementRequest, type PlacementResult } from './types.js';
+import type { PlacementPolicy } from '../spec/deployment.js';
+import { boundedStep } from './bounded-step.js';
+import { diagnose, type Rejected } from './diagnose.js';
+import { effectiveMins } from './effective-mins.js';
+import { DEFAULT_FILTERS, type FilterContext } from './filters/index.js';
+import { solve } from './solve.js';
+import { groupCounts, groupOf } from './spread.js';
+import { templateDemand } from './template-demand.js';
+import { compareDomains } from './topology.js';
+import {
+  type Domain,
+  type DomainAssignment,
+  type DomainExplanation,
+  domainKey,
+  type PlacementRequest,
+  type PlacementResult,
+} from './types.js';
+import { violations } from './verify.js';
+
+const DEFAULT_REBALANCE_FRACTION = 0.25;
+
+/** The replicas one call may move between eligible domains (see PlacementOptions.maxRebalancePerCall). */
+export function rebalanceBudget(req: Pick<PlacementRequest, 'replicas' | 'options'>): number {
+  const o = req.options ?? {};
+  return (
+    o.maxRebalancePerCall ?? Math.max(1, Math.floor((o.rebalanceFraction ?? DEFAULT_REBALANCE_FRACTION) * req.replicas))
+  );
+}
 
 /**
- * Placement v1: weights and min/max per target, then an even spread over each target's zones.
- * Pure and deterministic. (The full filter/score/spread engine replaces this.)
+ * Places `replicas` over the domains: filters (allow-list, health, capabilities, capacity, return
+ * window), then the policy's assignment (spread constraints as hard bands, weights, cost or
+ * balance, target min/max), then a bounded step from `current` toward it. Pure and deterministic;
+ * time only from `req.now`. Throws PlacementError when no assignment keeps every hard rule.
  */
 export function place(req: PlacementRequest): PlacementResult {
-  const allowed = req.policy.targets;
-  const explain: DomainExplanation[] = [];
+  const replicas = req.replicas;
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new PlacementError('unresolvable', 'replicas', `replicas must be a whole number >= 0, got ${replicas}`);
+  }
+  const policy: PlacementPolicy = {
+    ...req.policy,
+    spread: req.policy.spread ?? [],
+    optimize: req.policy.optimize ?? 'spread',
+    returnAfterSeconds: req.policy.returnAfterSeconds ?? 60,
+  };
+  const current = req.current ?? new Map<string, number>();
+  const options = req.options ?? {};
+  const ctx: FilterContext = { policy, demand: templateDemand(req.template), current, now: req.now, options };
+
+  const sorted = [...req.domains].sort((a, b) => compareKey(a, b) || compareDomains(a, b));
+  const explain = new Map<string, DomainExplanation>();
   const eligible: Domain[] = [];
-  const sorted = [...req.domains].sort((a, b) => domainKey(a).localeCompare(domainKey(b)));
+  const held: Rejected[] = [];
+  const rejected: Rejected[] = [];
   for (const d of sorted) {
-    let filteredBy: string | undefined;
-    if (allowed && !allowed.some((t) => t.name === d.target)) filteredBy = 'target not in spec.placement.targets';
-    else if (!d.healthy) filteredBy = `unhealthy${d.unhealthyReason ? `: ${d.unhealthyReason}` : ''}`;
-    explain.push({ target: d.target, zone: d.zone, considered: !filteredBy, ...(filteredBy ? { filteredBy } : {}), replicas: 0 });
-    if (!filteredBy) eligible.push(d);
-  }
-  const targets = [...new Set(eligible.map((d) => d.target))];
-  if (targets.length === 0 && req.replicas > 0) {
-    throw new PlacementError('unschedulable', 'domains', 'no eligible domain: every target is filtered out or unhealthy');
-  }
-  const refs = new Map((allowed ?? []).map((t) => [t.name, t]));
-  const weight = (t: string) => refs.get(t)?.weight ?? 1;
-  const perTarget = new Map<string, number>(targets.map((t) => [t, refs.get(t)?.min ?? 0]));
-  let left = req.replicas - [...perTarget.values()].reduce((a, b) => a + b, 0);
-  if (left < 0) throw new PlacementError('unresolvable', 'targets[].min', `the targets' min add up to more than ${req.replicas} replicas`);
-  const totalWeight = targets.reduce((a, t) => a + weight(t), 0);
-  const cap = (t: string) => refs.get(t)?.max ?? Number.POSITIVE_INFINITY;
-  while (left > 0) {
-    const room = targets.filter((t) => perTarget.get(t)! < cap(t) && weight(t) > 0);
-    if (!room.length) throw new PlacementError('unresolvable', 'targets[].max', `the targets' max allow fewer than ${req.replicas} replicas`);
-    // the target furthest below its weighted share gets the next replica
-    room.sort((a, b) => perTarget.get(a)! / weight(a) - perTarget.get(b)! / weight(b) || a.localeCompare(b));
-    const t = room[0]!;
-    perTarget.set(t, perTarget.get(t)! + 1);
-    left--;
-  }
-  void totalWeight;
-  const assignments: DomainAssignment[] = [];
-  for (const t of targets) {
-    const zones = eligible.filter((d) => d.target === t);
-    const n = perTarget.get(t)!;
-    zones.forEach((d, i) => {
-      const replicas = Math.floor(n / zones.length) + (i < n % zones.length ? 1 : 0);
-      assignments.push({ target: d.target, provider: d.provider, region: d.region, zone: d.zone, replicas });
-      const e = explain.find((x) => x.target === d.target && x.zone === d.zone)!;
-      e.replicas = replicas;
+    const key = domainKey(d);
+    const entry: DomainExplanation = {
+      target: d.target,
+      zone: d.zone,
+      provider: d.provider,
+      region: d.region,
+      considered: true,
+      replicas: 0,
+    };
+    const prev = current.get(key);
+    if (prev) entry.previous = prev;
+    if (explain.has(key)) continue; // a duplicate (target, zone): the first one wins
+    explain.set(key, entry);
+    let verdict: { filter: string; reason: string; hold: boolean } | undefined;
+    for (const f of DEFAULT_FILTERS) {
+      const v = f.filter(d, ctx);
+      if (!v.pass) {
+        verdict = { filter: f.name, reason: v.reason, hold: v.hold ?? false };
+        break;
+      }
+    }
+    if (!verdict) {
+      entry.status = 'eligible';
+      eligible.push(d);
+      continue;
+    }
+    Object.assign(entry, {
+      considered: false,
+      status: verdict.hold ? 'returning' : 'filtered',
+      filter: verdict.filter,
+      reason: verdict.reason,
     });
+    entry.filteredBy = `${verdict.filter}: ${verdict.reason}`;
+    (verdict.hold ? held : rejected).push({ domain: d, filter: verdict.filter, reason: verdict.reason });
   }
-  return { assignments, explain };
+
+  const { mins, notes } = effectiveMins(replicas, policy.targets ?? []);
+  const base = { replicas, policy, mins, current, options };
+  const reachable = (ds: readonly Domain[]) => [...mins].every(([t, m]) => m === 0 || ds.some((d) => d.target === t));
+  let used: readonly Domain[] = eligible;
+  let solution = reachable(eligible) ? solve({ ...base, domains: eligible }) : undefined;
+  if (!solution && held.length) {
+    // Held-back domains must not make the policy fail: use them early rather than not at all.
+    const withHeld = [...eligible, ...held.map((h) => h.domain)];
+    solution = reachable(withHeld) ? solve({ ...base, domains: withHeld }) : undefined;
+    if (solution) {
+      used = withHeld;
+      for (const h of held) {
+        const e = explain.get(domainKey(h.domain))!;
+        Object.assign(e, { considered: true, status: 'eligible' });
+        delete e.filteredBy;
+        delete e.filter;
+        e.reason = `returned before its window: the policy cannot hold without it (${h.reason})`;
+        notes.push(`${domainKey(h.domain)} used before its return window ends: the policy cannot hold without it`);
+      }
+    }
+  }
+  if (!solution) throw diagnose({ ...base, eligible, rejected: [...rejected, ...held] });
+  void used;
+
+  const { topo, counts: ideal, scores } = solution;
+  const leaves = topo.leaves;
+  // Current replicas that may stay: on eligible domains, within capacity.
+  const staying = Float64Array.from(leaves, (d) =>
+    Math.min(current.get(domainKey(d)) ?? 0, d.maxReplicas ?? Number.POSITIVE_INFINITY),
+  );
+  let next: Float64Array = ideal;
+  let pending = 0;
+  if (req.current) {
+    const step = boundedStep(ideal, staying, rebalanceBudget(req));
+    if (step.pending > 0 && stepHolds(leaves, step.next, ideal, replicas, policy, mins)) {
+      next = step.next;
+      pending = step.pending;
+    }
+  }
+
+  const assignments: DomainAssignment[] = [];
+  leaves.forEach((d, i) => {
+    assignments.push({ target: d.target, provider: d.provider, region: d.region, zone: d.zone, replicas: next[i]! });
+    const e = explain.get(domainKey(d))!;
+    e.replicas = next[i]!;
+    e.desired = ideal[i]!;
+    e.score = Math.round(scores[i]! * 10) / 10;
+  });
+  assignments.sort(compareKey);
+  let churn = 0;
+  const seen = new Set<string>();
+  for (const a of assignments) {
+    const k = domainKey(a);
+    seen.add(k);
+    churn += Math.abs(a.replicas - (current.get(k) ?? 0));
+  }
+  for (const [k, n] of current) if (!seen.has(k)) churn += n;
+  const result: PlacementResult = { assignments, explain: [...explain.values()], moved: churn, pending };
+  if (notes.length) result.notes = notes;
+  return result;
+}
+
+function compareKey(a: { target: string; zone: string }, b: { target: string; zone: string }): number {
+  return a.target < b.target ? -1 : a.target > b.target ? 1 : a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0;
+}
+
+/**
+ * A bounded step is taken only when it keeps every hard rule, with one allowance: groups still
+ * being refilled toward the policy (fewer replicas than the policy wants) are left out of the skew
+ * minimum, since the step is on its way to them. Otherwise the engine moves to the policy's assignment at once.
+ */
+function stepHolds(
+  leaves: readonly Domain[],
+  next: Float64Array,
+  ideal: Float64Array,
+  replicas: number,
+  policy: PlacementPolicy,
+  mins: ReadonlyMap<string, number>,
+): boolean {
+  const filling = new Map<string, Set<string>>();
+  for (const c of policy.spread) {
+    const want = groupCounts(leaves, ideal, c.topologyKey);
+    const have = groupCounts(leaves, next, c.topologyKey);
+    const set = new Set<string>();
+    for (const [g, n] of have) if (n < (want.get(g) ?? 0)) set.add(g);
+    filling.set(c.topologyKey, set);
+  }
+  void groupOf;
+  return violations(leaves, next, replicas, policy, { mins, filling }).length === 0;
 }

@@ -1,0 +1,117 @@
+import { type BaseBounds, evaluate, type LevelBand, type Workspace } from './bounds.js';
+import { LEVELS, type Topology } from './topology.js';
+
+/** A DoNotSchedule constraint merged per level: the tightest skew, and whether the minimum is pinned to 0 (fewer groups than minDomains). */
+export interface HardBand {
+  skew: number;
+  /** Kubernetes: the global minimum counts as 0 while fewer than minDomains domains are eligible. */
+  pinnedToZero: boolean;
+  /** Number of groups (eligible domains of that topology key). */
+  groups: number;
+}
+
+const ENUMERATION_LIMIT = 4096;
+
+/**
+ * Chooses L (the floor of every group) for each constrained level so that all bounds hold together,
+ * or returns undefined when no choice does. Each level's feasible L is an interval given the others
+ * (see `evaluate`); intervals are narrowed by propagation (others at their loosest), then a point is
+ * picked: the lowest corner, the highest, a coordinate walk, and, for small boxes, every point.
+ * The search is over L values (at most replicas / groups each), never over replicas.
+ */
+export function findLevels(
+  topo: Topology,
+  base: BaseBounds,
+  hard: ReadonlyArray<HardBand | undefined>,
+  exactLeaf: Uint8Array,
+  replicas: number,
+  ws: Workspace,
+): LevelBand[] | undefined {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const constrained: number[] = [];
+  for (let l = 0; l < LEVELS; l++) {
+    const h = hard[l];
+    lo.push(0);
+    hi.push(h && !h.pinnedToZero ? Math.floor(replicas / Math.max(1, h.groups)) : 0);
+    if (h) constrained.push(l);
+  }
+  const bandsFor = (l: number, value?: number): (LevelBand | undefined)[] =>
+    hard.map((h, m) =>
+      h
+        ? {
+            lmin: m === l && value !== undefined ? value : lo[m]!,
+            lmax: m === l && value !== undefined ? value : hi[m]!,
+            skew: h.skew,
+          }
+        : undefined,
+    );
+  const exactBands = (point: number[]): (LevelBand | undefined)[] =>
+    hard.map((h, m) => (h ? { lmin: point[m]!, lmax: point[m]!, skew: h.skew } : undefined));
+  const tryPoint = (point: number[]) => evaluate(topo, base, exactBands(point), exactLeaf, replicas, ws);
+
+  if (constrained.length === 0) return tryPoint(lo).ok ? [] : undefined;
+
+  // Propagation: each level's interval given the others at their loosest.
+  for (let round = 0; round < 8 * constrained.length; round++) {
+    let changed = false;
+    for (const l of constrained) {
+      const probe = (value: number) => evaluate(topo, base, bandsFor(l, value), exactLeaf, replicas, ws);
+      let a = lo[l]!;
+      let b = hi[l]!;
+      // smallest value with no "needs larger L" failure
+      if (probe(b).needLarger[l]) return undefined;
+      while (a < b) {
+        const mid = Math.floor((a + b) / 2);
+        if (probe(mid).needLarger[l]) a = mid + 1;
+        else b = mid;
+      }
+      const newLo = a;
+      a = newLo;
+      b = hi[l]!;
+      const atLo = probe(newLo);
+      if (atLo.neutral || atLo.needSmaller[l]) return undefined;
+      // largest value with no "needs smaller L" failure
+      while (a < b) {
+        const mid = Math.ceil((a + b) / 2);
+        if (probe(mid).needSmaller[l]) b = mid - 1;
+        else a = mid;
+      }
+      if (newLo !== lo[l] || a !== hi[l]) changed = true;
+      lo[l] = newLo;
+      hi[l] = a;
+    }
+    if (!changed) break;
+  }
+
+  const asBands = (point: number[]) => exactBands(point) as LevelBand[];
+  if (tryPoint(lo).ok) return asBands(lo);
+  if (tryPoint(hi).ok) return asBands(hi);
+  // Coordinate walk from the lowest corner: raise whichever level is asked to grow.
+  const point = [...lo];
+  for (let step = 0; step < 64; step++) {
+    const v = tryPoint(point);
+    if (v.ok) return asBands(point);
+    if (v.neutral) break;
+    const grow = constrained.find((l) => v.needLarger[l] && point[l]! < hi[l]!);
+    const shrink = constrained.find((l) => v.needSmaller[l] && point[l]! > lo[l]!);
+    if (grow !== undefined) point[grow]!++;
+    else if (shrink !== undefined) point[shrink]!--;
+    else break;
+  }
+  // Small boxes: try every point.
+  let size = 1;
+  for (const l of constrained) size *= hi[l]! - lo[l]! + 1;
+  if (size > ENUMERATION_LIMIT) return undefined;
+  const cur = [...lo];
+  for (let k = 0; k < size; k++) {
+    let rest = k;
+    for (const l of constrained) {
+      const width = hi[l]! - lo[l]! + 1;
+      cur[l] = lo[l]! + (rest % width);
+      rest = Math.floor(rest / width);
+    }
+    if (tryPoint(cur).ok) return asBands(cur);
+  }
+  return undefined;
+}

@@ -1,0 +1,190 @@
+import type { PlacementPolicy, SpreadConstraint } from '../spec/deployment.js';
+import { allocate, type SplitMode, sumUp } from './allocate.js';
+import { type BaseBounds, evaluate, newWorkspace } from './bounds.js';
+import { findLevels, type HardBand } from './levels.js';
+import { splitByDesire } from './split.js';
+import { groupCounts, skewOf } from './spread.js';
+import { buildTopology, LEVEL_OF_KEY, LEVELS, type Topology } from './topology.js';
+import type { Domain, PlacementOptions } from './types.js';
+
+export interface SolveInput {
+  domains: readonly Domain[];
+  replicas: number;
+  policy: PlacementPolicy;
+  /** Target mins in force (see effectiveMins). */
+  mins: ReadonlyMap<string, number>;
+  /** Current replicas by domain key. */
+  current: ReadonlyMap<string, number>;
+  options: PlacementOptions;
+  /** Ignore domain capacity (diagnosis: would it hold with room everywhere?). */
+  ignoreCapacity?: boolean;
+}
+
+export interface Solution {
+  topo: Topology;
+  /** Replicas per leaf of `topo` (sorted domains). */
+  counts: Float64Array;
+  /** 0-100 per leaf: how much the policy prefers the domain. */
+  scores: Float64Array;
+}
+
+const INF = Number.POSITIVE_INFINITY;
+
+/** DoNotSchedule constraints merged per tree level. */
+export function hardBands(topo: Topology, spread: readonly SpreadConstraint[]): (HardBand | undefined)[] {
+  const bands: (HardBand | undefined)[] = [undefined, undefined, undefined, undefined];
+  for (const c of spread) {
+    if (c.whenUnsatisfiable === 'ScheduleAnyway') continue;
+    const l = LEVEL_OF_KEY[c.topologyKey];
+    const groups = l === 3 ? topo.zoneGroupCount : topo.levels[l]!.count;
+    const pinned = c.minDomains !== undefined && groups < c.minDomains;
+    const prev = bands[l];
+    bands[l] = {
+      skew: Math.min(prev?.skew ?? INF, c.maxSkew),
+      pinnedToZero: (prev?.pinnedToZero ?? false) || pinned,
+      groups,
+    };
+  }
+  return bands;
+}
+
+const keyOf = (d: Domain) => `${d.target}/${d.zone}`;
+
+/**
+ * Finds the policy's assignment over the given eligible domains, or undefined when the hard rules
+ * (capacity, target min/max, DoNotSchedule spread) cannot all hold. Work grows with the number of
+ * domains (a few dozen tree passes), not with the number of replicas.
+ */
+export function solve(input: SolveInput): Solution | undefined {
+  const { policy, replicas, options } = input;
+  const topo = buildTopology(input.domains);
+  const n = topo.leaves.length;
+  if (n === 0) return replicas === 0 ? { topo, counts: new Float64Array(0), scores: new Float64Array(0) } : undefined;
+  const refs = new Map((policy.targets ?? []).map((t) => [t.name, t]));
+
+  const base: BaseBounds = {
+    lo: topo.levels.map((l) => new Float64Array(l.count)),
+    hi: topo.levels.map((l) => new Float64Array(l.count).fill(INF)),
+  };
+  topo.leaves.forEach((d, i) => {
+    if (!input.ignoreCapacity && d.maxReplicas !== undefined) base.hi[3]![i] = d.maxReplicas;
+  });
+  const targets = topo.levels[2]!;
+  for (let t = 0; t < targets.count; t++) {
+    const name = topo.leaves[firstLeaf(topo, 2, t)]!.target;
+    base.lo[2]![t] = input.mins.get(name) ?? 0;
+    const max = refs.get(name)?.max;
+    if (max !== undefined) base.hi[2]![t] = max;
+  }
+
+  const hard = hardBands(topo, policy.spread);
+  const exactLeaf = new Uint8Array(n).fill(1);
+  if (hard[3]) for (let i = 0; i < n; i++) exactLeaf[i] = topo.zoneGroupSize[topo.zoneGroup[i]!]! === 1 ? 1 : 0;
+  const ws = newWorkspace(topo);
+  const bands = findLevels(topo, base, hard, exactLeaf, replicas, ws);
+  if (!bands) return undefined;
+  const verdict = evaluate(topo, base, bands, exactLeaf, replicas, ws);
+  if (!verdict.ok) return undefined;
+
+  const currentLeaf = topo.leaves.map((d) => input.current.get(keyOf(d)) ?? 0);
+  const current = sumUp(topo, currentLeaf);
+  const priceLeaf = topo.leaves.map((d) => d.pricePerReplicaHour ?? 0);
+  const price = sumUp(topo, priceLeaf, 'min');
+
+  const weighted = options.weighting === 'dynamic' || (policy.targets?.some((t) => t.weight !== undefined) ?? false);
+  const cost = policy.optimize === 'cost';
+  const desire = topo.levels.map((l) => new Float64Array(l.count).fill(1));
+  const modes: SplitMode[] = ['desire', 'desire', 'desire', cost ? 'price' : 'desire'];
+  if (weighted) {
+    // Target totals by (static or dynamic) weight over all targets at once, within their bounds.
+    const kids = [];
+    for (let t = 0; t < targets.count; t++) {
+      const name = topo.leaves[firstLeaf(topo, 2, t)]!.target;
+      const room = ws.B[2]![t]!;
+      const w = options.weighting === 'dynamic' ? (Number.isFinite(room) ? room : 1) : (refs.get(name)?.weight ?? 1);
+      kids.push({ lo: ws.A[2]![t]!, hi: room, desire: w, current: current[2]![t]!, name });
+    }
+    const totals = splitByDesire(replicas, kids);
+    const sums = sumUp(topo, leafSpread(topo, totals));
+    for (let l = 0; l < 3; l++) desire[l]!.set(sums[l]!);
+  } else if (cost) {
+    modes[0] = modes[1] = modes[2] = 'price';
+  } else {
+    // Balance at the finest level any spread constraint names; evenly per node below it.
+    const finest = Math.max(-1, ...policy.spread.map((c) => LEVEL_OF_KEY[c.topologyKey]));
+    if (finest >= 0) {
+      const ones = sumUp(topo, new Float64Array(n).fill(1));
+      const units = finest === 3 ? ones : sumUp(topo, unitsAt(topo, finest));
+      for (let l = 0; l <= finest; l++) desire[l]!.set(units[l]!);
+    }
+  }
+
+  const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price, current, modes })[3]!;
+  if (hard[3] && !exactLeaf.every(Boolean)) {
+    // Zone groups shared by several targets: the band was only approximated per leaf; check the sums.
+    const zc = policy.spread.filter((c) => c.topologyKey === 'zone' && c.whenUnsatisfiable !== 'ScheduleAnyway');
+    const groups = groupCounts(topo.leaves, counts, 'zone');
+    if (zc.some((c) => skewOf(groups, c.minDomains) > c.maxSkew)) return undefined;
+  }
+  return { topo, counts, scores: scoresOf(topo, desire, price, modes) };
+}
+
+function firstLeaf(topo: Topology, level: number, node: number): number {
+  let v = node;
+  for (let l = level; l < LEVELS - 1; l++) v = topo.levels[l]!.childStart[v]!;
+  return v;
+}
+
+/** Puts each target's total on its first leaf so sumUp yields per-node totals above the target level. */
+function leafSpread(topo: Topology, perTarget: readonly number[]): Float64Array {
+  const out = new Float64Array(topo.leaves.length);
+  perTarget.forEach((x, t) => {
+    out[firstLeaf(topo, 2, t)] = x;
+  });
+  return out;
+}
+
+/** 1 on the first leaf of every node at `level`: summed up, each node counts the level-`level` groups below it. */
+function unitsAt(topo: Topology, level: number): Float64Array {
+  const out = new Float64Array(topo.leaves.length);
+  for (let v = 0; v < topo.levels[level]!.count; v++) out[firstLeaf(topo, level, v)] = 1;
+  return out;
+}
+
+/** Score 0-100: by price when a split is by price, else the domain's share of the policy's desire (relative to the most wanted domain). */
+function scoresOf(
+  topo: Topology,
+  desire: Float64Array[],
+  price: Float64Array[],
+  modes: readonly SplitMode[],
+): Float64Array {
+  const n = topo.leaves.length;
+  const scores = new Float64Array(n);
+  if (modes[3] === 'price' && modes[0] === 'price') {
+    let lo = INF;
+    let hi = -INF;
+    for (let i = 0; i < n; i++) {
+      lo = Math.min(lo, price[3]![i]!);
+      hi = Math.max(hi, price[3]![i]!);
+    }
+    for (let i = 0; i < n; i++) scores[i] = hi > lo ? (100 * (hi - price[3]![i]!)) / (hi - lo) : 100;
+    return scores;
+  }
+  // share of each node within its parent, multiplied down the path
+  const share = topo.levels.map((l) => new Float64Array(l.count));
+  const fill = (level: number, start: number, end: number, parentShare: number) => {
+    let sum = 0;
+    for (let c = start; c < end; c++) sum += desire[level]![c]!;
+    for (let c = start; c < end; c++)
+      share[level]![c] = parentShare * (sum > 0 ? desire[level]![c]! / sum : 1 / (end - start));
+  };
+  fill(0, 0, topo.levels[0]!.count, 1);
+  for (let l = 0; l < LEVELS - 1; l++) {
+    const nodes = topo.levels[l]!;
+    for (let v = 0; v < nodes.count; v++) fill(l + 1, nodes.childStart[v]!, nodes.childEnd[v]!, share[l]![v]!);
+  }
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, share[3]![i]!);
+  for (let i = 0; i < n; i++) scores[i] = max > 0 ? Math.round((1000 * share[3]![i]!) / max) / 10 : 0;
+  return scores;
+}

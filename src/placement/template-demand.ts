@@ -1,0 +1,32 @@
+import type { PodTemplate } from '../spec/deployment.js';
+import { MiB, parseCpu, parseMemory } from '../spec/quantity.js';
+
+export type ProbeKind = 'httpGet' | 'tcpSocket' | 'exec';
+
+/** What one replica of a template asks of a domain: summed over its containers. */
+export interface TemplateDemand {
+  cpuMillis: number;
+  memoryMiB: number;
+  ports: number;
+  containers: number;
+  probes: ReadonlySet<ProbeKind>;
+}
+
+export function templateDemand(template: PodTemplate): TemplateDemand {
+  let cpuMillis = 0;
+  let memoryBytes = 0;
+  let ports = 0;
+  const probes = new Set<ProbeKind>();
+  for (const c of template.containers) {
+    if (c.resources?.cpu !== undefined) cpuMillis += parseCpu(c.resources.cpu) ?? 0;
+    if (c.resources?.memory !== undefined) memoryBytes += parseMemory(c.resources.memory) ?? 0;
+    ports += c.ports?.length ?? 0;
+    for (const p of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+      if (!p) continue;
+      if (p.httpGet) probes.add('httpGet');
+      if (p.tcpSocket) probes.add('tcpSocket');
+      if (p.exec) probes.add('exec');
+    }
+  }
+  return { cpuMillis, memoryMiB: memoryBytes / MiB, ports, containers: template.containers.length, probes };
+}
