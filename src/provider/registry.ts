@@ -13,6 +13,7 @@ export interface ProviderContext {
 export type ProviderFactory = (spec: TargetSpec, ctx: ProviderContext) => Promise<Provider>;
 
 const factories: Record<string, ProviderFactory> = {
+  'gcp-cloud-run': async (spec, ctx) => new (await import('../../providers/gcp-cloud-run/index.js')).CloudRunProvider(spec as never, ctx),
   memory: async (spec, ctx) => {
     const { MemoryProvider } = await import('../../providers/memory/index.js');
     return new MemoryProvider(spec as never, ctx);
@@ -21,6 +22,7 @@ const factories: Record<string, ProviderFactory> = {
     const { DockerProvider } = await import('../../providers/docker/index.js');
     return new DockerProvider(spec as never, ctx);
   },
+  'azure-aci': async (spec, ctx) => new (await import('../../providers/azure-aci/index.js')).AzureAciProvider(spec as never, ctx),
 };
 
 /** Creates the provider for a validated target spec. */

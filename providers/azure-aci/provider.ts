@@ -1,0 +1,423 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import type { TokenCredential } from '@azure/core-auth';
+import type { CallLog } from '../../src/calllog/index.js';
+import { redactBody, redactHeaders } from '../../src/calllog/index.js';
+import { ProviderError, ValidationError } from '../../src/errors/index.js';
+import type {
+  ApplyResult,
+  CallOptions,
+  DesiredSlice,
+  ObservedSlice,
+  Provider,
+  SliceKey,
+  SliceSelector,
+  TargetDescription,
+} from '../../src/provider/provider.js';
+import type { ProviderContext } from '../../src/provider/registry.js';
+import { type Clock, systemClock } from '../../src/util/clock.js';
+import { mapPool } from '../../src/util/pool.js';
+import { classify, isNotFound, KIND } from './errors.js';
+import { type DesiredGroup, desiredGroups, differs, domainsOf, replacementReason, secretValuesOf } from './mapping.js';
+import { isOurs, keyOf, toObservedSlices } from './observe.js';
+import type { AzureAciTargetSettings, SecretSource } from './settings.js';
+
+type PipelinePolicy = Parameters<ContainerInstanceManagementClient['pipeline']['addPolicy']>[0];
+
+export interface AzureAciProviderOptions {
+  /** A ready client (tests: one pointed at the emulator). Its pipeline gets the call-log policy. */
+  client?: ContainerInstanceManagementClient;
+  /** Used to build the client; DefaultAzureCredential (imported lazily) when absent. */
+  credential?: TokenCredential;
+  /** Every HTTP attempt the SDK makes is recorded here (redacted). */
+  callLog?: CallLog;
+  /** Time for readiness windows (readiness-probe events); the system clock when absent. */
+  clock?: Clock;
+  /** The SDK's own retry policy (429 with Retry-After, 5xx, network): attempts within one call. */
+  retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** Resolves `passwordFrom.secretKeyRef` of registry credentials. */
+  resolveSecret?: (ref: { name: string; key: string }) => string | Promise<string>;
+}
+
+/** Per-call context, threaded to the pipeline policy through AsyncLocalStorage. */
+interface CallContext {
+  deployment: string | null;
+  reason: string;
+  secrets: string[];
+  lastRequestId?: string;
+}
+
+const CALL_LOG_POLICY = 'skyfleetAciCallLog';
+const FAILED_STATES = new Set(['failed', 'canceled']);
+
+type Step =
+  | { kind: 'create'; d: DesiredGroup }
+  | { kind: 'update'; d: DesiredGroup }
+  | { kind: 'replace'; d: DesiredGroup; why: string }
+  | { kind: 'delete'; name: string };
+
+/**
+ * Azure Container Instances: a slice of k replicas is k container groups, one per ordinal, named
+ * deterministically and tagged with their identity. Applies are PUTs of the same names (in place
+ * where ACI allows it, delete-then-create where it does not); observe is one paged list of the
+ * resource group.
+ */
+export class AzureAciProvider implements Provider {
+  readonly kind = KIND;
+  readonly target: string;
+  private readonly als = new AsyncLocalStorage<CallContext>();
+  private clientPromise: Promise<ContainerInstanceManagementClient> | undefined;
+  private readonly clock: Clock;
+  private readonly callLog: CallLog | undefined;
+
+  constructor(
+    readonly settings: AzureAciTargetSettings,
+    private readonly ctx: ProviderContext,
+    private readonly options: AzureAciProviderOptions = {},
+  ) {
+    this.target = settings.name;
+    this.clock = options.clock ?? systemClock;
+    this.callLog = options.callLog ?? ctx.callLog;
+  }
+
+  describe(): TargetDescription {
+    const s = this.settings;
+    return {
+      target: s.name,
+      kind: KIND,
+      topology: { provider: 'azure', region: s.location, zones: domainsOf(s).map((d) => d.zone) },
+      capabilities: {
+        maxCpuMillis: Math.round(s.maxCpu * 1000),
+        maxMemoryMiB: Math.round(s.maxMemoryGB * 1024),
+        maxPorts: 64,
+        maxContainers: 60,
+        probes: s.tcpSocketProbes === 'omit' ? ['httpGet', 'exec', 'tcpSocket'] : ['httpGet', 'exec'],
+        nativeTrafficSplit: false,
+        scaleToZero: true,
+        publicEndpoints: s.ipAddressType === 'Public',
+        gpu: false,
+      },
+      ...(s.maxReplicasPerZone !== undefined ? { maxReplicasPerZone: s.maxReplicasPerZone } : {}),
+      ...(s.pricePerReplicaHour !== undefined ? { pricePerReplicaHour: s.pricePerReplicaHour } : {}),
+    };
+  }
+
+  async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
+    return this.call(
+      { deployment: selector.deployment ?? null, reason: options.reason ?? 'observe', secrets: [] },
+      'observe',
+      async () => {
+        // the list carries no instance views (ListResultContainerGroup): read each group for its state
+        const listed = await this.list(selector, options.signal);
+        const groups = await mapPool(listed, this.settings.concurrency, (g) => this.getGroup(g.name!, options.signal));
+        return toObservedSlices(
+          groups.filter((g): g is ContainerGroup => g !== undefined),
+          this.target,
+          this.clock.now(),
+        );
+      },
+    );
+  }
+
+  async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
+    if (slice.key.fleet !== this.ctx.fleet) {
+      throw new ValidationError([
+        {
+          path: 'fleet',
+          message: `slice of fleet "${slice.key.fleet}" sent to a provider of fleet "${this.ctx.fleet}"`,
+        },
+      ]);
+    }
+    const secrets = Object.values(slice.secrets ?? {});
+    const context: CallContext = { deployment: slice.key.deployment, reason: options.reason ?? 'apply', secrets };
+    return this.call(context, 'apply', async () => {
+      const registryPasswords = await this.registryPasswords();
+      // everything ACI would refuse is refused here, before any call
+      const desired = desiredGroups(slice, { settings: this.settings, registryPasswords });
+      context.secrets.push(...desired.flatMap((d) => secretValuesOf(d.group)));
+      const existing = (
+        await this.list({ fleet: slice.key.fleet, deployment: slice.key.deployment }, options.signal)
+      ).filter((g) => sameKey(keyOf(g), slice.key));
+      const steps = plan(desired, existing);
+      return this.execute(steps, existing, options.signal);
+    });
+  }
+
+  async remove(key: SliceKey, options: CallOptions = {}): Promise<ApplyResult> {
+    return this.call(
+      { deployment: key.deployment, reason: options.reason ?? 'delete', secrets: [] },
+      'remove',
+      async () => {
+        const groups = (await this.list({ fleet: key.fleet, deployment: key.deployment }, options.signal)).filter((g) =>
+          sameKey(keyOf(g), key),
+        );
+        const results = await mapPool(groups, this.settings.concurrency, (g) =>
+          this.deleteGroup(g.name!, options.signal),
+        );
+        const writes = results.filter(Boolean).length;
+        return { changed: writes > 0, writes };
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.clientPromise = undefined;
+  }
+
+  // ---- internals ----
+
+  /** Runs a step list; on a terminal failure, deletes the groups this call created (nothing half-made). */
+  private async execute(steps: Step[], existing: ContainerGroup[], signal?: AbortSignal): Promise<ApplyResult> {
+    let writes = 0;
+    const created: string[] = [];
+    const existed = new Set(existing.map((g) => g.name));
+    const run = async (step: Step): Promise<void> => {
+      switch (step.kind) {
+        case 'create':
+          writes++;
+          await this.put(step.d, signal);
+          if (!existed.has(step.d.name)) created.push(step.d.name);
+          return;
+        case 'update':
+          writes++;
+          try {
+            await this.put(step.d, signal);
+          } catch (e) {
+            // our list of in-place properties may be behind ACI's: fall back to a replacement
+            if (classify(e, this.errorContext('apply')).providerCode !== 'InvalidContainerGroupUpdate') throw e;
+            writes += 2;
+            await this.deleteGroup(step.d.name, signal);
+            await this.put(step.d, signal);
+          }
+          return;
+        case 'replace':
+          writes += 2;
+          await this.deleteGroup(step.d.name, signal);
+          await this.put(step.d, signal);
+          return;
+        case 'delete':
+          if (await this.deleteGroup(step.name, signal)) writes++;
+          return;
+      }
+    };
+    try {
+      await mapPool(steps, this.settings.concurrency, run);
+    } catch (e) {
+      const err = classify(e, this.errorContext('apply'));
+      if (!err.retryable && created.length) {
+        const undone = await mapPool(created, this.settings.concurrency, (n) =>
+          this.deleteGroup(n).then(
+            () => true,
+            () => false,
+          ),
+        );
+        writes += undone.filter(Boolean).length;
+      }
+      throw err;
+    }
+    return { changed: writes > 0, writes };
+  }
+
+  private async put(d: DesiredGroup, signal?: AbortSignal): Promise<void> {
+    const client = await this.client();
+    await client.containerGroups.beginCreateOrUpdateAndWait(this.settings.resourceGroup, d.name, d.group, {
+      updateIntervalInMs: this.settings.updateIntervalInMs,
+      ...(signal ? { abortSignal: signal } : {}),
+    });
+  }
+
+  private async getGroup(name: string, signal?: AbortSignal): Promise<ContainerGroup | undefined> {
+    const client = await this.client();
+    try {
+      return await client.containerGroups.get(this.settings.resourceGroup, name, signal ? { abortSignal: signal } : {});
+    } catch (e) {
+      if (isNotFound(e)) return undefined; // deleted since the list
+      throw e;
+    }
+  }
+
+  /** Deletes and waits; true when something was deleted, false when it was already gone. */
+  private async deleteGroup(name: string, signal?: AbortSignal): Promise<boolean> {
+    const client = await this.client();
+    let existed = true;
+    let first = true;
+    try {
+      await client.containerGroups.beginDeleteAndWait(this.settings.resourceGroup, name, {
+        updateIntervalInMs: this.settings.updateIntervalInMs,
+        ...(signal ? { abortSignal: signal } : {}),
+        // polls report through the same callback: only the initial answer says whether it existed
+        onResponse: (raw) => {
+          if (first && raw.status === 204) existed = false; // "did not exist" (ContainerGroups_Delete)
+          first = false;
+        },
+      });
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    return existed;
+  }
+
+  /** Every skyfleet group of the selector in the resource group (the SDK follows nextLink). */
+  private async list(selector: SliceSelector, signal?: AbortSignal): Promise<ContainerGroup[]> {
+    const client = await this.client();
+    const out: ContainerGroup[] = [];
+    try {
+      for await (const g of client.containerGroups.listByResourceGroup(
+        this.settings.resourceGroup,
+        signal ? { abortSignal: signal } : {},
+      )) {
+        if (isOurs(g, selector, this.target)) out.push(g);
+      }
+    } catch (e) {
+      if (isNotFound(e) && classify(e, this.errorContext('observe')).providerCode !== 'ResourceGroupNotFound')
+        return out;
+      throw e;
+    }
+    return out;
+  }
+
+  private async registryPasswords(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [i, r] of this.settings.registryCredentials.entries()) {
+      const v = await this.resolve(r.passwordFrom);
+      if (v === undefined) {
+        throw new ValidationError(
+          [{ path: `registryCredentials[${i}].passwordFrom`, message: `no password for registry ${r.server}` }],
+          `target ${this.target}`,
+        );
+      }
+      out[r.server] = v;
+    }
+    return out;
+  }
+
+  private async resolve(src: SecretSource): Promise<string | undefined> {
+    if ('env' in src) return process.env[src.env] || undefined;
+    return this.options.resolveSecret ? await this.options.resolveSecret(src.secretKeyRef) : undefined;
+  }
+
+  private errorContext(operation: string) {
+    const c = this.als.getStore();
+    return { target: this.target, operation, ...(c?.lastRequestId ? { lastRequestId: c.lastRequestId } : {}) };
+  }
+
+  /** Runs `fn` with a call context; anything it throws leaves as a classified ProviderError. */
+  private async call<T>(context: CallContext, operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.als.run(context, async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof ValidationError || e instanceof ProviderError) throw e;
+        throw classify(e, this.errorContext(operation));
+      }
+    });
+  }
+
+  private client(): Promise<ContainerInstanceManagementClient> {
+    this.clientPromise ??= this.makeClient();
+    return this.clientPromise;
+  }
+
+  private async makeClient(): Promise<ContainerInstanceManagementClient> {
+    let client = this.options.client;
+    if (!client) {
+      const { ContainerInstanceManagementClient } = await import('@azure/arm-containerinstance');
+      const credential = this.options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+      const endpoint = this.settings.endpoint?.replace(/\/+$/, '');
+      client = new ContainerInstanceManagementClient(credential, this.settings.subscriptionId, {
+        ...(endpoint ? { endpoint, $host: endpoint, credentialScopes: ['https://management.azure.com/.default'] } : {}),
+        ...(this.options.retry ? { retryOptions: this.options.retry } : {}),
+      });
+    }
+    if (!client.pipeline.getOrderedPolicies().some((p) => p.name === CALL_LOG_POLICY)) {
+      client.pipeline.addPolicy(this.callLogPolicy(), { afterPhase: 'Retry' });
+    }
+    return client;
+  }
+
+  /**
+   * Sits after the retry policy, so it sees each attempt: records one call-log line per HTTP
+   * request (redacted) and remembers the last `x-ms-request-id` for errors that carry no response.
+   */
+  private callLogPolicy(): PipelinePolicy {
+    const als = this.als;
+    const log = this.callLog;
+    const target = this.target;
+    return {
+      name: CALL_LOG_POLICY,
+      async sendRequest(request, next) {
+        const started = Date.now();
+        const context = als.getStore();
+        let status: number | null = null;
+        try {
+          const response = await next(request);
+          status = response.status;
+          const id = response.headers.get('x-ms-request-id');
+          if (context && id) context.lastRequestId = id;
+          return response;
+        } catch (e) {
+          const r = (e as { response?: { status?: number; headers?: { get(n: string): string | undefined } } })
+            .response;
+          status = r?.status ?? null;
+          const id = r?.headers?.get('x-ms-request-id');
+          if (context && id) context.lastRequestId = id;
+          throw e;
+        } finally {
+          if (log) {
+            const secrets = context?.secrets ?? [];
+            let body: unknown = null;
+            if (typeof request.body === 'string' && request.body.length) {
+              try {
+                body = JSON.parse(request.body);
+              } catch {
+                body = '<unparsed>';
+              }
+            }
+            try {
+              log.record({
+                time: new Date(started).toISOString(),
+                cloud: 'azure-aci',
+                target,
+                method: request.method,
+                url: request.url,
+                headers: redactHeaders(request.headers.toJSON()),
+                body: redactBody(body, secrets),
+                status,
+                durationMs: Date.now() - started,
+                deployment: context?.deployment ?? null,
+                reason: context?.reason ?? 'observe',
+              });
+            } catch {
+              // a call log never breaks the call it records
+            }
+          }
+        }
+      },
+    };
+  }
+}
+
+function sameKey(a: SliceKey, b: SliceKey): boolean {
+  return a.fleet === b.fleet && a.deployment === b.deployment && a.revision === b.revision && a.zone === b.zone;
+}
+
+/** What to do per group: create the missing, fix the different, replace the failed, delete the extra. */
+export function plan(desired: readonly DesiredGroup[], existing: readonly ContainerGroup[]): Step[] {
+  const byName = new Map(existing.map((g) => [g.name, g]));
+  const steps: Step[] = [];
+  for (const d of desired) {
+    const a = byName.get(d.name);
+    if (!a) steps.push({ kind: 'create', d });
+    else if (FAILED_STATES.has((a.provisioningState ?? '').toLowerCase()))
+      steps.push({ kind: 'replace', d, why: `provisioning ${a.provisioningState}` });
+    else if ((a.provisioningState ?? '').toLowerCase() === 'deleting') steps.push({ kind: 'create', d });
+    else if (differs(d, a)) {
+      const why = replacementReason(d.group, a);
+      steps.push(why ? { kind: 'replace', d, why } : { kind: 'update', d });
+    }
+  }
+  const wanted = new Set(desired.map((d) => d.name));
+  for (const g of existing) if (g.name && !wanted.has(g.name)) steps.push({ kind: 'delete', name: g.name });
+  return steps;
+}
