@@ -40,16 +40,12 @@ export const azureAciTargetSettings = z
   .strictObject({
     ...targetBase,
     kind: z.literal('azure-aci'),
-    subscriptionId: z
-      .string()
-      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
-        error: 'expected a subscription id (a UUID)',
-      }),
-    resourceGroup: z
-      .string()
-      .regex(/^[-\w.()]{0,89}[-\w()]$/, {
-        error: 'expected a resource group name: 1-90 letters, digits, "-", "_", ".", "(", ")", not ending in "."',
-      }),
+    subscriptionId: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+      error: 'expected a subscription id (a UUID)',
+    }),
+    resourceGroup: z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, {
+      error: 'expected a resource group name: 1-90 letters, digits, "-", "_", ".", "(", ")", not ending in "."',
+    }),
     /** The Azure location, e.g. `eastus`. */
     location: z.string().regex(/^[a-z][a-z0-9]{1,40}$/, { error: 'expected a location name such as "eastus"' }),
     /** Azure logical availability zones to use; [] when the location has none. */

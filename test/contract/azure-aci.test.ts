@@ -37,7 +37,7 @@ describeProviderContract('azure-aci', async () => {
             },
             ['containerGroups.createOrUpdate'],
           ),
-    tick: () => (em.clock as { advance(ms: number): void }).advance(1000),
+    tick: () => em.advance(1000),
     cleanup: async () => {
       em.uninstall();
       nock.enableNetConnect();

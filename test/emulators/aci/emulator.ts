@@ -151,6 +151,12 @@ export class AciEmulator {
     this.installed = undefined;
   }
 
+  /** Moves a ManualClock forward (tests' "later"); a no-op for other clocks. */
+  advance(ms: number): void {
+    const c = this.clock as Partial<ManualClock>;
+    if (typeof c.advance === 'function') c.advance(ms);
+  }
+
   // ---- knobs ----
 
   /** 429 TooManyRequests with Retry-After for a share of calls (seeded). */
