@@ -43,6 +43,8 @@ export function followEvents(client: () => Promise<Docker>, opts: EventStreamOpt
   let backoff = minBackoff;
   // start from the current second: an event that happens right after watch() returns is not missed
   let lastTime: number = Math.floor(Date.now() / 1000);
+  // the newest event delivered: a reconnection replays its second, which must not deliver it twice
+  let lastNano = 0;
   let connectedOnce = false;
 
   const schedule = () => {
@@ -98,6 +100,10 @@ export function followEvents(client: () => Promise<Docker>, opts: EventStreamOpt
           ev = JSON.parse(line) as DockerEvent;
         } catch {
           continue;
+        }
+        if (typeof ev.timeNano === 'number') {
+          if (ev.timeNano <= lastNano) continue;
+          lastNano = ev.timeNano;
         }
         if (typeof ev.time === 'number') lastTime = ev.time;
         safe(() => opts.onEvent(ev));

@@ -228,26 +228,33 @@ describe('DockerProvider against the real engine', () => {
     expect(after.replicaStatus.map((r) => r.id)).not.toContain(victim.id);
   });
 
-  it('watch reports a die after docker kill', async () => {
+  it('watch reports a die after docker kill; the killed replica is stopped and apply replaces it', async () => {
     const p = provider();
-    const s = await readySlice(p, 'web', 2);
+    const w = slice({ deployment: 'watched' }, 1, template(image1));
+    await p.apply(w);
+    const s = await readySlice(p, 'watched', 1);
     const changes: ProviderChange[] = [];
-    const stop = p.watch({ fleet: FLEET }, (c) => changes.push(c));
+    const stop = p.watch({ fleet: FLEET, deployment: 'watched' }, (c) => changes.push(c));
+    const other: ProviderChange[] = [];
+    const stopOther = provider('dk-b').watch({ fleet: FLEET }, (c) => other.push(c));
     try {
       await docker.getContainer(s.replicaStatus[0]!.id).kill({ signal: 'SIGKILL' });
       const die = await until('a die event', async () => changes.find((c) => c.reason === 'die'), 15_000, 50);
-      expect(die).toEqual({ reason: 'die', deployment: 'web', zone: 'dk-a' });
+      expect(die).toEqual({ reason: 'die', deployment: 'watched', zone: 'dk-a' });
     } finally {
       stop();
+      stopOther();
     }
+    expect(other).toEqual([]); // another target's watch does not see this target's containers
     // killed by hand: Docker does not restart it (unless-stopped); observe says stopped, apply replaces it
     const killed = await until('the killed replica to be stopped', async () => {
-      const o = await observeOne(p, 'web');
+      const o = await observeOne(p, 'watched');
       return o?.replicaStatus.find((r) => r.state === 'stopped');
     });
     expect(killed.message).toMatch(/exited with code 137/);
-    expect((await p.apply(slice({ deployment: 'web' }, 2, template(image1)))).changed).toBe(true);
-    await readySlice(p, 'web', 2);
+    expect(await p.apply(w)).toEqual({ changed: true, writes: 3 });
+    await readySlice(p, 'watched', 1);
+    expect((await p.remove(w.key)).changed).toBe(true);
   });
 
   it('two targets on the same engine do not see each other', async () => {
