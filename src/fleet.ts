@@ -6,7 +6,13 @@ import { type PlacementResult, place } from './placement/index.js';
 import { type Action, simulatePlan } from './plan/index.js';
 import type { ObservedSlice, Provider } from './provider/provider.js';
 import { createProvider } from './provider/registry.js';
-import { type ConvergeOptions, type ConvergeResult, converge, planInputOf, type ReconcileContext } from './reconcile/converge.js';
+import {
+  type ConvergeOptions,
+  type ConvergeResult,
+  converge,
+  planInputOf,
+  type ReconcileContext,
+} from './reconcile/converge.js';
 import { domainsOf } from './reconcile/domains.js';
 import { observeAll } from './reconcile/observe-all.js';
 import { type Progress, progressOf } from './reconcile/progress.js';
@@ -100,10 +106,15 @@ export function createFleet(options: FleetOptions): Fleet {
   let storeP: Promise<Store> | undefined;
   const providers = () =>
     (providersP ??= Promise.all(
-      specs.map((t) => (isProvider(t) ? t : createProvider(t, { fleet: options.name, ...(callLog ? { callLog } : {}) }))),
+      specs.map((t) =>
+        isProvider(t) ? t : createProvider(t, { fleet: options.name, ...(callLog ? { callLog } : {}) }),
+      ),
     ).then((list) => new Map(list.map((p) => [p.target, p]))));
   const store = () =>
-    (storeP ??= typeof options.store === 'object' ? Promise.resolve(options.store) : SqliteStore.open(options.store ?? '.skyfleet/state.db'));
+    (storeP ??=
+      typeof options.store === 'object'
+        ? Promise.resolve(options.store)
+        : SqliteStore.open(options.store ?? '.skyfleet/state.db'));
   const ctx = async (): Promise<ReconcileContext> => ({
     fleet: options.name,
     providers: await providers(),
@@ -112,7 +123,8 @@ export function createFleet(options: FleetOptions): Fleet {
     logger,
     secrets: options.secrets ?? envSecretResolver,
   });
-  const toDeployment = (d: DeploymentInput | Deployment): Deployment => parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
+  const toDeployment = (d: DeploymentInput | Deployment): Deployment =>
+    parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
   const checkTargets = (d: Deployment, known: ReadonlyMap<string, Provider>) => {
     const issues = (d.spec.placement.targets ?? [])
       .map((t, i) => ({ t, i }))
@@ -140,13 +152,28 @@ export function createFleet(options: FleetOptions): Fleet {
       const prior = await c.store.getDeployment(d.metadata.name);
       const observed = await observeAll(c.providers, options.name, d.metadata.name);
       const current = new Map<string, number>();
-      for (const s of observed) current.set(`${s.target}/${s.key.zone}`, (current.get(`${s.target}/${s.key.zone}`) ?? 0) + s.replicas);
-      const placement = place({ replicas: d.spec.replicas, policy: d.spec.placement, template: d.spec.template, domains: domainsOf(c.providers), current, now: clock.now() });
+      for (const s of observed)
+        current.set(`${s.target}/${s.key.zone}`, (current.get(`${s.target}/${s.key.zone}`) ?? 0) + s.replicas);
+      const placement = place({
+        replicas: d.spec.replicas,
+        policy: d.spec.placement,
+        template: d.spec.template,
+        domains: domainsOf(c.providers),
+        current,
+        now: clock.now(),
+      });
       const known = new Set<string>([revision]);
       for (const r of await c.store.listRevisions(d.metadata.name)) known.add(r.revision);
       const unknown = new Set(observed.map((s) => s.key.revision).filter((r) => !known.has(r)));
       const sim = simulatePlan(planInputOf(d, revision, placement, observed, unknown));
-      return { deployment: d.metadata.name, revision, previousRevision: prior?.revision, placement, steps: sim.steps, converges: sim.converges };
+      return {
+        deployment: d.metadata.name,
+        revision,
+        previousRevision: prior?.revision,
+        placement,
+        steps: sim.steps,
+        converges: sim.converges,
+      };
     },
 
     async apply(input, opts) {
@@ -169,7 +196,8 @@ export function createFleet(options: FleetOptions): Fleet {
       const c = await ctx();
       const observed = await observeAll(c.providers, options.name, name, opts.signal);
       const rec = await c.store.getDeployment(name);
-      if (!rec && observed.length === 0) throw new NotFoundError('deployment', name, `fleet ${options.name} has no such deployment`);
+      if (!rec && observed.length === 0)
+        throw new NotFoundError('deployment', name, `fleet ${options.name} has no such deployment`);
       const removed: DeleteResult['removed'] = [];
       await Promise.all(
         observed.map(async (s) => {
@@ -180,12 +208,21 @@ export function createFleet(options: FleetOptions): Fleet {
       // providers that delete asynchronously: wait until nothing of it is observed
       const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
       while ((await observeAll(c.providers, options.name, name, opts.signal)).length > 0) {
-        if (clock.now() > deadline) throw new NotFoundError('deployment', name, 'still being removed; run delete again');
+        if (clock.now() > deadline)
+          throw new NotFoundError('deployment', name, 'still being removed; run delete again');
         await clock.sleep(250, opts.signal);
       }
       await c.store.deleteDeployment(name);
-      await c.store.addEvent({ time: clock.now(), deployment: name, type: 'Normal', reason: 'Deleted', message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas` });
-      removed.sort((a, b) => `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`));
+      await c.store.addEvent({
+        time: clock.now(),
+        deployment: name,
+        type: 'Normal',
+        reason: 'Deleted',
+        message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas`,
+      });
+      removed.sort((a, b) =>
+        `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`),
+      );
       return { deployment: name, removed };
     },
 
@@ -204,7 +241,13 @@ export function createFleet(options: FleetOptions): Fleet {
       const d = rec.spec;
       let desired: Array<{ target: string; zone: string; replicas: number }> = [];
       try {
-        desired = place({ replicas: d.spec.replicas, policy: d.spec.placement, template: d.spec.template, domains: domainsOf(c.providers), now: clock.now() }).assignments;
+        desired = place({
+          replicas: d.spec.replicas,
+          policy: d.spec.placement,
+          template: d.spec.template,
+          domains: domainsOf(c.providers),
+          now: clock.now(),
+        }).assignments;
       } catch {
         // status still shows what exists when the policy cannot be placed now
       }

@@ -1,11 +1,25 @@
-export { createFleet, type Fleet, type FleetOptions, type PlanResult, type DeploymentStatus, type DeleteResult } from './fleet.js';
+export {
+  createFleet,
+  type Fleet,
+  type FleetOptions,
+  type PlanResult,
+  type DeploymentStatus,
+  type DeleteResult,
+} from './fleet.js';
 export * from './errors/index.js';
 export * from './spec/index.js';
 export type * from './provider/provider.js';
 export { isWatchable } from './provider/provider.js';
 export { LABELS } from './provider/labels.js';
 export { registerProvider, createProvider, type ProviderContext, type ProviderFactory } from './provider/registry.js';
-export { place, domainKey, type Domain, type PlacementRequest, type PlacementResult, type DomainAssignment } from './placement/index.js';
+export {
+  place,
+  domainKey,
+  type Domain,
+  type PlacementRequest,
+  type PlacementResult,
+  type DomainAssignment,
+} from './placement/index.js';
 export { planStep, simulatePlan, type Action, type PlanStep } from './plan/index.js';
 export type { ConvergeOptions, ConvergeResult } from './reconcile/converge.js';
 export type { Progress, DomainProgress } from './reconcile/progress.js';

@@ -2,7 +2,16 @@
 // loop of the same image and health check (4 at a time) on the same engine, in the same run.
 // Target: ratio <= 1.1 at N=30. Run: npm run bench:converge  (ROUNDS=3 for more rounds)
 import { createFleet } from '../../src/fleet.js';
-import { BENCH_LABEL, BENCH_RUN, buildHelloImage, dockerClient, exec, median, removeLabelled, waitHealthy } from '../lib/docker-bench.js';
+import {
+  BENCH_LABEL,
+  BENCH_RUN,
+  buildHelloImage,
+  dockerClient,
+  exec,
+  median,
+  removeLabelled,
+  waitHealthy,
+} from '../lib/docker-bench.js';
 
 const SIZES = (process.env.SIZES ?? '10,30').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -14,9 +23,30 @@ async function dockerRunLoop(image: string, n: number, label: string): Promise<v
     while (next < n) {
       const i = next++;
       await exec('docker', [
-        'run', '-d', '--name', `${BENCH_RUN}-base-${i}`, '--label', label, '--label', BENCH_LABEL,
-        '-p', '127.0.0.1::8080', '--cpus', '0.25', '--memory', '64m', '--restart', 'unless-stopped',
-        '--health-cmd', 'wget -q --spider http://127.0.0.1:8080/', '--health-interval', '1s', '--health-timeout', '1s', '--health-retries', '3',
+        'run',
+        '-d',
+        '--name',
+        `${BENCH_RUN}-base-${i}`,
+        '--label',
+        label,
+        '--label',
+        BENCH_LABEL,
+        '-p',
+        '127.0.0.1::8080',
+        '--cpus',
+        '0.25',
+        '--memory',
+        '64m',
+        '--restart',
+        'unless-stopped',
+        '--health-cmd',
+        'wget -q --spider http://127.0.0.1:8080/',
+        '--health-interval',
+        '1s',
+        '--health-timeout',
+        '1s',
+        '--health-retries',
+        '3',
         image,
       ]);
     }
@@ -58,7 +88,12 @@ async function main(): Promise<void> {
                   image,
                   ports: [{ containerPort: 8080 }],
                   resources: { cpu: '0.25', memory: '64Mi' },
-                  readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3 },
+                  readinessProbe: {
+                    httpGet: { path: '/', port: 8080 },
+                    periodSeconds: 1,
+                    timeoutSeconds: 1,
+                    failureThreshold: 3,
+                  },
                 },
               ],
             },
@@ -71,7 +106,9 @@ async function main(): Promise<void> {
       const s = median(sky);
       const b = median(base);
       results.push({ n, skyfleet: s, baseline: b, ratio: s / b });
-      console.log(`N=${n}: skyfleet ${s.toFixed(2)} s, docker run x4 ${b.toFixed(2)} s, ratio ${(s / b).toFixed(2)}  (rounds: skyfleet ${sky.map((x) => x.toFixed(2)).join(' ')}; docker run ${base.map((x) => x.toFixed(2)).join(' ')})`);
+      console.log(
+        `N=${n}: skyfleet ${s.toFixed(2)} s, docker run x4 ${b.toFixed(2)} s, ratio ${(s / b).toFixed(2)}  (rounds: skyfleet ${sky.map((x) => x.toFixed(2)).join(' ')}; docker run ${base.map((x) => x.toFixed(2)).join(' ')})`,
+      );
     }
   } finally {
     await removeLabelled(docker, BENCH_LABEL);

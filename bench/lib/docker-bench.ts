@@ -26,14 +26,22 @@ export async function waitHealthy(docker: Docker, label: string, n: number, time
   for (;;) {
     const list = await docker.listContainers({ filters: { label: [label], health: ['healthy'] } });
     if (list.length >= n) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} healthy containers (${list.length} healthy)`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${n} healthy containers (${list.length} healthy)`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 export async function removeLabelled(docker: Docker, label: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export function median(xs: number[]): number {

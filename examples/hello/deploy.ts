@@ -33,11 +33,14 @@ const fleet = createFleet({
   store: 'examples/hello/.skyfleet/state.db',
 });
 try {
-  const result = await fleet.apply(web, { onProgress: (p) => console.log(`ready ${p.ready}/${p.replicas} (${p.phase})`) });
+  const result = await fleet.apply(web, {
+    onProgress: (p) => console.log(`ready ${p.ready}/${p.replicas} (${p.phase})`),
+  });
   const status = await fleet.status('web');
   console.log(`revision ${result.revision}: ${status.ready}/${status.replicas} ready`);
   for (const slice of status.slices) {
-    for (const r of slice.replicaStatus) console.log(`  ${r.name} ${r.state} ${r.endpoints.map((e) => `http://${e.host}:${e.port}/`).join(' ')}`);
+    for (const r of slice.replicaStatus)
+      console.log(`  ${r.name} ${r.state} ${r.endpoints.map((e) => `http://${e.host}:${e.port}/`).join(' ')}`);
   }
 } finally {
   await fleet.close();

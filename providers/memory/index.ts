@@ -1,3 +1,9 @@
 export { MemoryProvider, type MemoryProviderOptions } from './provider.js';
-export { MemoryCloud, defaultMemoryCloud, type MemorySlice, type MemoryReplica, type FaultPlan } from './memory-cloud.js';
+export {
+  MemoryCloud,
+  defaultMemoryCloud,
+  type MemorySlice,
+  type MemoryReplica,
+  type FaultPlan,
+} from './memory-cloud.js';
 export { memoryTargetSettings, type MemoryTargetSettings } from './settings.js';

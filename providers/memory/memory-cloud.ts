@@ -49,11 +49,15 @@ export class MemoryCloud {
   }
 
   /** The next `n` calls fail (retryably or terminally). */
-  failNext(n: number, options: { retryable?: boolean; message?: string; operations?: FaultPlan['operations'] } = {}): void {
+  failNext(
+    n: number,
+    options: { retryable?: boolean; message?: string; operations?: FaultPlan['operations'] } = {},
+  ): void {
     this.faults.push({
       remaining: n,
       retryable: options.retryable ?? true,
-      message: options.message ?? (options.retryable === false ? 'injected terminal failure' : 'injected retryable failure'),
+      message:
+        options.message ?? (options.retryable === false ? 'injected terminal failure' : 'injected retryable failure'),
       operations: options.operations,
     });
   }
@@ -93,10 +97,22 @@ export class MemoryCloud {
     if (fault) {
       fault.remaining -= 1;
       this.faults = this.faults.filter((f) => f.remaining > 0);
-      throw new ProviderError(fault.message, { provider: 'memory', target, retryable: fault.retryable, operation: op, providerCode: fault.retryable ? 'Unavailable' : 'InvalidRequest' });
+      throw new ProviderError(fault.message, {
+        provider: 'memory',
+        target,
+        retryable: fault.retryable,
+        operation: op,
+        providerCode: fault.retryable ? 'Unavailable' : 'InvalidRequest',
+      });
     }
     if (this.failRate > 0 && this.random() < this.failRate) {
-      throw new ProviderError('injected random failure', { provider: 'memory', target, retryable: this.failRateRetryable, operation: op, providerCode: 'Throttled' });
+      throw new ProviderError('injected random failure', {
+        provider: 'memory',
+        target,
+        retryable: this.failRateRetryable,
+        operation: op,
+        providerCode: 'Throttled',
+      });
     }
   }
 

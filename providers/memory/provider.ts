@@ -81,7 +81,11 @@ export class MemoryProvider implements Provider {
           ordinal: r.ordinal,
           state,
           ready,
-          ...(down ? { message: `zone ${s.key.zone} is down` } : r.crashed ? { message: 'process exited with code 1' } : {}),
+          ...(down
+            ? { message: `zone ${s.key.zone} is down` }
+            : r.crashed
+              ? { message: 'process exited with code 1' }
+              : {}),
           endpoints: r.endpoints,
         };
       });
@@ -101,16 +105,31 @@ export class MemoryProvider implements Provider {
     this.check(slice);
     await this.cloud.enter('apply', this.target, options.signal);
     if (this.cloud.downZones.has(slice.key.zone)) {
-      throw new ProviderError(`zone ${slice.key.zone} is unavailable`, { provider: 'memory', target: this.target, retryable: true, operation: 'apply', providerCode: 'ZoneUnavailable' });
+      throw new ProviderError(`zone ${slice.key.zone} is unavailable`, {
+        provider: 'memory',
+        target: this.target,
+        retryable: true,
+        operation: 'apply',
+        providerCode: 'ZoneUnavailable',
+      });
     }
     const id = MemoryCloud.key(this.target, slice.key);
     const existing = this.cloud.slices.get(id);
     let writes = 0;
     const labels = { ...(slice.labels ?? {}) };
     if (!existing) {
-      this.cloud.slices.set(id, { key: { ...slice.key }, target: this.target, template: slice.template, labels, replicas: [] });
+      this.cloud.slices.set(id, {
+        key: { ...slice.key },
+        target: this.target,
+        template: slice.template,
+        labels,
+        replicas: [],
+      });
       writes++;
-    } else if (canonicalJson(existing.template) !== canonicalJson(slice.template) || canonicalJson(existing.labels) !== canonicalJson(labels)) {
+    } else if (
+      canonicalJson(existing.template) !== canonicalJson(slice.template) ||
+      canonicalJson(existing.labels) !== canonicalJson(labels)
+    ) {
       existing.template = slice.template;
       existing.labels = labels;
       writes++;
@@ -130,7 +149,12 @@ export class MemoryProvider implements Provider {
         id: this.cloud.newId(),
         ordinal,
         createdAt: this.now(),
-        endpoints: ports.map((p) => ({ host: '127.0.0.1', port: this.cloud.nextPort++, containerPort: p.containerPort, ...(p.name ? { portName: p.name } : {}) })),
+        endpoints: ports.map((p) => ({
+          host: '127.0.0.1',
+          port: this.cloud.nextPort++,
+          containerPort: p.containerPort,
+          ...(p.name ? { portName: p.name } : {}),
+        })),
       });
     }
     s.replicas.sort((a, b) => a.ordinal - b.ordinal);
@@ -149,10 +173,20 @@ export class MemoryProvider implements Provider {
 
   private check(slice: DesiredSlice): void {
     if (slice.key.fleet !== this.ctx.fleet) {
-      throw new ValidationError([{ path: 'fleet', message: `slice of fleet "${slice.key.fleet}" sent to a provider of fleet "${this.ctx.fleet}"` }]);
+      throw new ValidationError([
+        {
+          path: 'fleet',
+          message: `slice of fleet "${slice.key.fleet}" sent to a provider of fleet "${this.ctx.fleet}"`,
+        },
+      ]);
     }
     if (!this.settings.zones.includes(slice.key.zone)) {
-      throw new ValidationError([{ path: 'zone', message: `target ${this.target} has no zone "${slice.key.zone}" (zones: ${this.settings.zones.join(', ')})` }]);
+      throw new ValidationError([
+        {
+          path: 'zone',
+          message: `target ${this.target} has no zone "${slice.key.zone}" (zones: ${this.settings.zones.join(', ')})`,
+        },
+      ]);
     }
     const caps = this.describe().capabilities;
     let cpu = 0;
@@ -163,7 +197,10 @@ export class MemoryProvider implements Provider {
     });
     if (cpu > caps.maxCpuMillis || mem > caps.maxMemoryMiB) {
       throw new ValidationError([
-        { path: 'spec.template.containers[].resources', message: `target ${this.target} allows at most ${caps.maxCpuMillis}m cpu and ${caps.maxMemoryMiB}Mi memory per replica` },
+        {
+          path: 'spec.template.containers[].resources',
+          message: `target ${this.target} allows at most ${caps.maxCpuMillis}m cpu and ${caps.maxMemoryMiB}Mi memory per replica`,
+        },
       ]);
     }
   }

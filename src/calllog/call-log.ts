@@ -34,7 +34,11 @@ export class FileCallLog implements CallLog {
   }
 
   record(entry: CallLogEntry, secrets: readonly string[] = []): void {
-    const safe: CallLogEntry = { ...entry, headers: redactHeaders(entry.headers), body: redactBody(entry.body, secrets) };
+    const safe: CallLogEntry = {
+      ...entry,
+      headers: redactHeaders(entry.headers),
+      body: redactBody(entry.body, secrets),
+    };
     try {
       appendFileSync(this.path, `${JSON.stringify(safe)}\n`);
     } catch {

@@ -1,6 +1,7 @@
 export const REDACTED = '<redacted>';
 
-const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-amz-session-token|x-goog-iam-authorization-token|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-api-key)$|token|secret|credential|password/i;
+const SECRET_HEADERS =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-amz-security-token|x-amz-session-token|x-goog-iam-authorization-token|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-api-key)$|token|secret|credential|password/i;
 
 /** Header names that can carry credentials get their values replaced with `<redacted>`. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {

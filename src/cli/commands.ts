@@ -9,7 +9,11 @@ import { emit, outputFormat } from './output.js';
 import { progressPrinter } from './progress-printer.js';
 import { age, table } from './table.js';
 
-async function withFleet<T>(opts: GlobalOptions, file: string | undefined, fn: (fleet: Fleet, deployments: Deployment[]) => Promise<T>): Promise<T> {
+async function withFleet<T>(
+  opts: GlobalOptions,
+  file: string | undefined,
+  fn: (fleet: Fleet, deployments: Deployment[]) => Promise<T>,
+): Promise<T> {
   const { fleet, config } = await compose(opts, file);
   try {
     return await fn(fleet, config.deployments);
@@ -33,7 +37,10 @@ function interruptible(): AbortController {
   return ac;
 }
 
-export async function applyCommand(opts: GlobalOptions, cmd: { filename: string; timeout?: string; wait: boolean }): Promise<void> {
+export async function applyCommand(
+  opts: GlobalOptions,
+  cmd: { filename: string; timeout?: string; wait: boolean },
+): Promise<void> {
   const format = outputFormat(opts);
   const timeoutMs = cmd.timeout ? parseDuration(cmd.timeout, '--timeout') : undefined;
   await withFleet(opts, cmd.filename, async (fleet, deployments) => {
@@ -51,7 +58,9 @@ export async function applyCommand(opts: GlobalOptions, cmd: { filename: string;
       results.push({ deployment: d.metadata.name, revision: res.revision, writes: res.writes, progress: res.progress });
       if (format === 'table') {
         const verb = res.writes === 0 ? 'unchanged' : cmd.wait ? 'converged' : 'started';
-        process.stdout.write(`deployment/${d.metadata.name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`);
+        process.stdout.write(
+          `deployment/${d.metadata.name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
+        );
       }
     }
     if (format !== 'table') await emit(format, results, () => '');
@@ -59,13 +68,22 @@ export async function applyCommand(opts: GlobalOptions, cmd: { filename: string;
 }
 
 export function planText(plan: PlanResult): string {
-  const out = [`deployment/${plan.deployment}: revision ${plan.previousRevision ?? '(none)'} -> ${plan.revision}`, '', formatPlacementTable(plan.placement), ''];
+  const out = [
+    `deployment/${plan.deployment}: revision ${plan.previousRevision ?? '(none)'} -> ${plan.revision}`,
+    '',
+    formatPlacementTable(plan.placement),
+    '',
+  ];
   if (!plan.steps.length) out.push('No changes: the deployment is up to date.');
   plan.steps.forEach((step, i) => {
     out.push(`step ${i + 1}:`);
-    for (const a of step) out.push(`  ${a.type.padEnd(6)} ${`${a.target}/${a.zone}`.padEnd(24)} ${a.revision}  ${a.from} -> ${a.to}   ${a.reason}`);
+    for (const a of step)
+      out.push(
+        `  ${a.type.padEnd(6)} ${`${a.target}/${a.zone}`.padEnd(24)} ${a.revision}  ${a.from} -> ${a.to}   ${a.reason}`,
+      );
   });
-  if (!plan.converges) out.push('', 'warning: these steps do not reach the desired state; check the placement policy and strategy');
+  if (!plan.converges)
+    out.push('', 'warning: these steps do not reach the desired state; check the placement policy and strategy');
   return out.join('\n');
 }
 
@@ -78,27 +96,48 @@ export async function planCommand(opts: GlobalOptions, cmd: { filename: string }
   });
 }
 
-export async function getCommand(opts: GlobalOptions, what: string | undefined, cmd: { deployment?: string; limit?: string }): Promise<void> {
+export async function getCommand(
+  opts: GlobalOptions,
+  what: string | undefined,
+  cmd: { deployment?: string; limit?: string },
+): Promise<void> {
   const format = outputFormat(opts);
   const kind = what ?? 'deployments';
   await withFleet(opts, undefined, async (fleet) => {
     if (['events', 'event', 'ev'].includes(kind)) {
-      const events = await fleet.events({ ...(cmd.deployment ? { deployment: cmd.deployment } : {}), limit: cmd.limit ? Number(cmd.limit) : 50 });
+      const events = await fleet.events({
+        ...(cmd.deployment ? { deployment: cmd.deployment } : {}),
+        limit: cmd.limit ? Number(cmd.limit) : 50,
+      });
       const now = Date.now();
       await emit(format, events, () =>
-        events.length ? table(['AGE', 'TYPE', 'DEPLOYMENT', 'REASON', 'MESSAGE'], events.map((e) => [age(now - e.time), e.type, e.deployment ?? '', e.reason, e.message])) : 'No events.',
+        events.length
+          ? table(
+              ['AGE', 'TYPE', 'DEPLOYMENT', 'REASON', 'MESSAGE'],
+              events.map((e) => [age(now - e.time), e.type, e.deployment ?? '', e.reason, e.message]),
+            )
+          : 'No events.',
       );
       return;
     }
     if (!['deployments', 'deployment', 'deploy'].includes(kind)) {
-      throw Object.assign(new Error(`get: expected "deployments" or "events", got ${JSON.stringify(kind)}`), { exitCode: 2 });
+      throw Object.assign(new Error(`get: expected "deployments" or "events", got ${JSON.stringify(kind)}`), {
+        exitCode: 2,
+      });
     }
     const list = await fleet.list();
     const statuses = await Promise.all(list.map((d) => fleet.status(d.name)));
     const now = Date.now();
     await emit(
       format,
-      statuses.map((s) => ({ name: s.name, revision: s.revision, replicas: s.replicas, ready: s.ready, upToDate: s.current, domains: s.domains })),
+      statuses.map((s) => ({
+        name: s.name,
+        revision: s.revision,
+        replicas: s.replicas,
+        ready: s.ready,
+        upToDate: s.current,
+        domains: s.domains,
+      })),
       () =>
         statuses.length
           ? table(
@@ -120,50 +159,101 @@ export async function getCommand(opts: GlobalOptions, what: string | undefined, 
 export async function describeCommand(opts: GlobalOptions, kind: string, name: string): Promise<void> {
   const format = outputFormat(opts);
   if (!['deployment', 'deployments', 'deploy'].includes(kind)) {
-    throw Object.assign(new Error(`describe: expected "deployment NAME", got ${JSON.stringify(kind)}`), { exitCode: 2 });
+    throw Object.assign(new Error(`describe: expected "deployment NAME", got ${JSON.stringify(kind)}`), {
+      exitCode: 2,
+    });
   }
   await withFleet(opts, undefined, async (fleet) => {
-    const [rec, status, history, events] = await Promise.all([fleet.get(name), fleet.status(name), fleet.history(name), fleet.events({ deployment: name, limit: 15 })]);
-    const data = { name, generation: status.generation, revision: status.revision, spec: rec?.spec, status, history: history.map((h) => ({ number: h.number, revision: h.revision, createdAt: new Date(h.createdAt).toISOString() })), events };
+    const [rec, status, history, events] = await Promise.all([
+      fleet.get(name),
+      fleet.status(name),
+      fleet.history(name),
+      fleet.events({ deployment: name, limit: 15 }),
+    ]);
+    const data = {
+      name,
+      generation: status.generation,
+      revision: status.revision,
+      spec: rec?.spec,
+      status,
+      history: history.map((h) => ({
+        number: h.number,
+        revision: h.revision,
+        createdAt: new Date(h.createdAt).toISOString(),
+      })),
+      events,
+    };
     const now = Date.now();
     await emit(format, data, () => {
       const c = rec!.spec.spec;
       const lines = [
         `Name:        ${name}`,
-        `Labels:      ${Object.entries(rec!.spec.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>'}`,
+        `Labels:      ${
+          Object.entries(rec!.spec.metadata.labels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || '<none>'
+        }`,
         `Revision:    ${status.revision} (#${status.revisionNumber ?? '?'}), generation ${status.generation}`,
         `Replicas:    ${status.replicas} desired | ${status.current} up-to-date | ${status.ready} ready`,
         `Strategy:    ${c.strategy.type}${c.strategy.type === 'RollingUpdate' ? ` (maxSurge ${c.strategy.rollingUpdate.maxSurge}, maxUnavailable ${c.strategy.rollingUpdate.maxUnavailable})` : ''}`,
         `Containers:`,
-        ...c.template.containers.map((x) => `  ${x.name}: ${x.image}${x.ports.length ? ` ports ${x.ports.map((p) => p.containerPort).join(',')}` : ''}`),
+        ...c.template.containers.map(
+          (x) =>
+            `  ${x.name}: ${x.image}${x.ports.length ? ` ports ${x.ports.map((p) => p.containerPort).join(',')}` : ''}`,
+        ),
         '',
         'Domains:',
         status.domains.length
-          ? table(['TARGET/ZONE', 'WANTED', 'UP-TO-DATE', 'READY', 'OLD'], status.domains.map((d) => [`${d.target}/${d.zone}`, d.desired, d.current, d.ready, d.old]))
+          ? table(
+              ['TARGET/ZONE', 'WANTED', 'UP-TO-DATE', 'READY', 'OLD'],
+              status.domains.map((d) => [`${d.target}/${d.zone}`, d.desired, d.current, d.ready, d.old]),
+            )
           : '  <none>',
         '',
         'Replicas:',
         table(
           ['NAME', 'TARGET/ZONE', 'REVISION', 'STATE', 'ENDPOINTS', 'MESSAGE'],
           status.slices.flatMap((s) =>
-            s.replicaStatus.map((r) => [r.name, `${s.target}/${s.key.zone}`, s.key.revision, r.state, r.endpoints.map((e) => `${e.host}:${e.port}`).join(',') || '-', (r.message ?? '').slice(0, 60)]),
+            s.replicaStatus.map((r) => [
+              r.name,
+              `${s.target}/${s.key.zone}`,
+              s.key.revision,
+              r.state,
+              r.endpoints.map((e) => `${e.host}:${e.port}`).join(',') || '-',
+              (r.message ?? '').slice(0, 60),
+            ]),
           ),
         ),
         '',
         'History:',
-        table(['#', 'REVISION', 'CREATED'], history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString()])),
+        table(
+          ['#', 'REVISION', 'CREATED'],
+          history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString()]),
+        ),
         '',
         'Events:',
-        events.length ? table(['AGE', 'TYPE', 'REASON', 'MESSAGE'], events.map((e) => [age(now - e.time), e.type, e.reason, e.message])) : '  <none>',
+        events.length
+          ? table(
+              ['AGE', 'TYPE', 'REASON', 'MESSAGE'],
+              events.map((e) => [age(now - e.time), e.type, e.reason, e.message]),
+            )
+          : '  <none>',
       ];
       return lines.join('\n');
     });
   });
 }
 
-export async function scaleCommand(opts: GlobalOptions, name: string, cmd: { replicas: string; timeout?: string; wait: boolean }): Promise<void> {
+export async function scaleCommand(
+  opts: GlobalOptions,
+  name: string,
+  cmd: { replicas: string; timeout?: string; wait: boolean },
+): Promise<void> {
   const n = Number(cmd.replicas);
-  if (!/^\d+$/.test(cmd.replicas)) throw Object.assign(new Error(`--replicas: expected an integer 0 or more, got ${JSON.stringify(cmd.replicas)}`), { exitCode: 2 });
+  if (!/^\d+$/.test(cmd.replicas))
+    throw Object.assign(new Error(`--replicas: expected an integer 0 or more, got ${JSON.stringify(cmd.replicas)}`), {
+      exitCode: 2,
+    });
   const format = outputFormat(opts);
   await withFleet(opts, undefined, async (fleet) => {
     const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
@@ -173,7 +263,11 @@ export async function scaleCommand(opts: GlobalOptions, name: string, cmd: { rep
       signal: interruptible().signal,
       onProgress: (p) => printer?.update(p),
     });
-    await emit(format, { deployment: name, replicas: n, ready: res.progress.ready, revision: res.revision }, () => `deployment/${name} scaled to ${n}: ready ${res.progress.ready}/${n}`);
+    await emit(
+      format,
+      { deployment: name, replicas: n, ready: res.progress.ready, revision: res.revision },
+      () => `deployment/${name} scaled to ${n}: ready ${res.progress.ready}/${n}`,
+    );
   });
 }
 
@@ -185,7 +279,12 @@ export async function deleteCommand(opts: GlobalOptions, names: string[], cmd: {
     const results: DeleteResult[] = [];
     for (const n of all) results.push(await fleet.delete(n));
     await emit(format, results, () =>
-      results.map((r) => `deployment/${r.deployment} deleted (${r.removed.reduce((a, x) => a + x.replicas, 0)} replicas removed)`).join('\n'),
+      results
+        .map(
+          (r) =>
+            `deployment/${r.deployment} deleted (${r.removed.reduce((a, x) => a + x.replicas, 0)} replicas removed)`,
+        )
+        .join('\n'),
     );
   });
 }
@@ -195,7 +294,9 @@ export async function schemaCommand(opts: GlobalOptions, kind?: string): Promise
   const schemas = jsonSchemas();
   const format = opts.output === 'yaml' ? 'yaml' : 'json';
   if (kind && kind !== 'Fleet' && kind !== 'Deployment') {
-    throw Object.assign(new Error(`schema: expected Fleet or Deployment, got ${JSON.stringify(kind)}`), { exitCode: 2 });
+    throw Object.assign(new Error(`schema: expected Fleet or Deployment, got ${JSON.stringify(kind)}`), {
+      exitCode: 2,
+    });
   }
   await emit(format, kind === 'Fleet' || kind === 'Deployment' ? schemas[kind] : schemas, () => '');
 }

@@ -27,7 +27,9 @@ export function readFileText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ValidationError([{ path: path, message: code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}` }]);
+    throw new ValidationError([
+      { path: path, message: code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}` },
+    ]);
   }
 }
 
@@ -36,19 +38,32 @@ export function readFileText(path: string): string {
  * document inside the -f file. The store path: --store, SKYFLEET_STORE, the fleet's store.path
  * (relative to its file), then .skyfleet/state.db.
  */
-export function resolveConfig(opts: GlobalOptions, file?: string, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function resolveConfig(
+  opts: GlobalOptions,
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   const fromFile = file ? loadDocuments(readFileText(file), file) : { fleet: undefined, deployments: [] };
   const configPath = opts.config ?? env.SKYFLEET_CONFIG ?? (existsSync('skyfleet.yaml') ? 'skyfleet.yaml' : undefined);
   let fleet: FleetSpec | undefined;
   let source = '';
   if (configPath) {
     const docs = loadDocuments(readFileText(configPath), configPath);
-    if (!docs.fleet) throw new ValidationError([{ path: 'kind', message: 'expected a Fleet document in the config file' }], configPath);
+    if (!docs.fleet)
+      throw new ValidationError(
+        [{ path: 'kind', message: 'expected a Fleet document in the config file' }],
+        configPath,
+      );
     fleet = docs.fleet;
     source = configPath;
     if (fromFile.fleet && fromFile.fleet.metadata.name !== fleet.metadata.name) {
       throw new ValidationError(
-        [{ path: 'metadata.name', message: `the Fleet in ${file} is "${fromFile.fleet.metadata.name}" but the config ${configPath} is fleet "${fleet.metadata.name}": use one` }],
+        [
+          {
+            path: 'metadata.name',
+            message: `the Fleet in ${file} is "${fromFile.fleet.metadata.name}" but the config ${configPath} is fleet "${fleet.metadata.name}": use one`,
+          },
+        ],
         file,
       );
     }
@@ -63,7 +78,17 @@ export function resolveConfig(opts: GlobalOptions, file?: string, env: NodeJS.Pr
     );
   }
   const base = dirname(resolve(source));
-  const fromFleet = fleet.store?.path ? (isAbsolute(fleet.store.path) ? fleet.store.path : resolve(base, fleet.store.path)) : undefined;
+  const fromFleet = fleet.store?.path
+    ? isAbsolute(fleet.store.path)
+      ? fleet.store.path
+      : resolve(base, fleet.store.path)
+    : undefined;
   const storePath = opts.store ?? env.SKYFLEET_STORE ?? fromFleet ?? '.skyfleet/state.db';
-  return { fleet, source, storePath, deployments: fromFile.deployments, callLog: opts.callLog ?? env.SKYFLEET_CALL_LOG };
+  return {
+    fleet,
+    source,
+    storePath,
+    deployments: fromFile.deployments,
+    callLog: opts.callLog ?? env.SKYFLEET_CALL_LOG,
+  };
 }

@@ -15,7 +15,9 @@ export function parseDuration(text: string, flag: string): number {
     ms += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
   }
   if (!t || consumed !== t.length) {
-    throw new ValidationError([{ path: flag, message: `expected a duration such as 90s, 10m or 1h30m, got ${JSON.stringify(text)}` }]);
+    throw new ValidationError([
+      { path: flag, message: `expected a duration such as 90s, 10m or 1h30m, got ${JSON.stringify(text)}` },
+    ]);
   }
   return Math.round(ms);
 }

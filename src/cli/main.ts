@@ -8,7 +8,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const { SkyfleetError, ValidationError } = await import('../errors/index.js');
     const err = e as Error & { exitCode?: number; code?: string };
-    if (err.code?.startsWith?.('commander.')) return err.exitCode ?? 2;
+    if (err.code?.startsWith?.('commander.')) {
+      // help and version exit 0; every usage error (unknown command or option, missing argument) is invalid input
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+    }
     process.stderr.write(`error: ${err.message}\n`);
     if (process.env.SKYFLEET_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
     if (e instanceof ValidationError || err.exitCode === 2) return 2;

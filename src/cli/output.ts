@@ -5,7 +5,9 @@ export type OutputFormat = 'table' | 'json' | 'yaml';
 export function outputFormat(opts: GlobalOptions): OutputFormat {
   const o = opts.output ?? 'table';
   if (o !== 'table' && o !== 'json' && o !== 'yaml') {
-    throw Object.assign(new Error(`-o/--output: expected table, json or yaml, got ${JSON.stringify(o)}`), { exitCode: 2 });
+    throw Object.assign(new Error(`-o/--output: expected table, json or yaml, got ${JSON.stringify(o)}`), {
+      exitCode: 2,
+    });
   }
   return o;
 }

@@ -6,13 +6,16 @@ const VERSION = '0.1.0';
 /** The commander program. Command modules are imported only when their command runs. */
 export function buildProgram(): Command {
   const program = new Command('skyfleet')
-    .description('Declarative containers across clouds: place, run, heal and roll out replicas over AWS ECS, Azure ACI, Google Cloud Run and Docker.')
+    .description(
+      'Declarative containers across clouds: place, run, heal and roll out replicas over AWS ECS, Azure ACI, Google Cloud Run and Docker.',
+    )
     .version(VERSION)
     .option('--config <file>', 'fleet config (default: $SKYFLEET_CONFIG, ./skyfleet.yaml, or a Fleet document in -f)')
     .option('--store <path>', 'state store (default: $SKYFLEET_STORE, the fleet store.path, .skyfleet/state.db)')
     .option('--call-log <file>', 'append every cloud API request to FILE as JSON lines (also $SKYFLEET_CALL_LOG)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
   const g = (): GlobalOptions => program.opts<GlobalOptions>();

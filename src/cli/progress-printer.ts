@@ -9,7 +9,9 @@ export function progressPrinter(stream: NodeJS.WriteStream): { update(p: Progres
   const tty = stream.isTTY === true;
   const lines = (p: Progress) => [
     `${p.deployment} ${p.revision}: ready ${p.ready}/${p.replicas} (${p.phase})`,
-    ...p.domains.map((d) => `  ${`${d.target}/${d.zone}`.padEnd(28)} ready ${d.ready}/${d.desired}${d.old ? `   old ${d.old}` : ''}`),
+    ...p.domains.map(
+      (d) => `  ${`${d.target}/${d.zone}`.padEnd(28)} ready ${d.ready}/${d.desired}${d.old ? `   old ${d.old}` : ''}`,
+    ),
   ];
   return {
     update(p) {

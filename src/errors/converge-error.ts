@@ -19,9 +19,13 @@ export class ConvergeError extends SkyfleetError {
       .slice(0, 20)
       .map((r) => `  - ${r.target}/${r.zone} ${r.replica}: ${r.state}${r.message ? ` (${r.message})` : ''}`);
     const more = notReady.length > 20 ? `\n  ... and ${notReady.length - 20} more` : '';
-    super('not_converged', `deployment ${deployment} did not converge: ${summary}${lines.length ? `\n${lines.join('\n')}` : ''}${more}`, {
-      retryable,
-    });
+    super(
+      'not_converged',
+      `deployment ${deployment} did not converge: ${summary}${lines.length ? `\n${lines.join('\n')}` : ''}${more}`,
+      {
+        retryable,
+      },
+    );
     this.deployment = deployment;
     this.notReady = notReady;
   }

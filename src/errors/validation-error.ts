@@ -15,7 +15,10 @@ export class ValidationError extends SkyfleetError {
   constructor(issues: readonly ValidationIssue[], source?: string) {
     const where = source ? ` in ${source}` : '';
     const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ''}${i.message}`);
-    super('invalid_input', `invalid input${where} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    super(
+      'invalid_input',
+      `invalid input${where} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
     this.issues = issues;
     this.source = source;
   }

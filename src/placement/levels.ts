@@ -26,6 +26,7 @@ export function findLevels(
   exactLeaf: Uint8Array,
   replicas: number,
   ws: Workspace,
+  prefer: 'balance' | 'cost' = 'balance',
 ): LevelBand[] | undefined {
   const lo: number[] = [];
   const hi: number[] = [];
@@ -85,6 +86,15 @@ export function findLevels(
   }
 
   const asBands = (point: number[]) => exactBands(point) as LevelBand[];
+  // The preferred point: balance wants the highest floors (groups as even as the bands allow); cost
+  // wants room for the cheapest group to reach L + skew, i.e. L = floor((R - skew) / groups).
+  const preferred = lo.map((a, l) => {
+    const h = hard[l];
+    if (!h) return a;
+    const want = prefer === 'cost' ? Math.floor((replicas - h.skew) / Math.max(1, h.groups)) : hi[l]!;
+    return Math.min(hi[l]!, Math.max(a, want));
+  });
+  if (tryPoint(preferred).ok) return asBands(preferred);
   if (tryPoint(lo).ok) return asBands(lo);
   if (tryPoint(hi).ok) return asBands(hi);
   // Coordinate walk from the lowest corner: raise whichever level is asked to grow.

@@ -81,7 +81,7 @@ export function solve(input: SolveInput): Solution | undefined {
   const exactLeaf = new Uint8Array(n).fill(1);
   if (hard[3]) for (let i = 0; i < n; i++) exactLeaf[i] = topo.zoneGroupSize[topo.zoneGroup[i]!]! === 1 ? 1 : 0;
   const ws = newWorkspace(topo);
-  const bands = findLevels(topo, base, hard, exactLeaf, replicas, ws);
+  const bands = findLevels(topo, base, hard, exactLeaf, replicas, ws, policy.optimize === 'cost' ? 'cost' : 'balance');
   if (!bands) return undefined;
   const verdict = evaluate(topo, base, bands, exactLeaf, replicas, ws);
   if (!verdict.ok) return undefined;

@@ -12,7 +12,11 @@ export function rolloutBudget(replicas: number, maxSurge: IntOrPercent, maxUnava
   if (surge === 0 && unavailable === 0) {
     if (typeof maxSurge === 'number' && typeof maxUnavailable === 'number') {
       throw new ValidationError([
-        { path: 'spec.strategy.rollingUpdate', message: 'maxSurge and maxUnavailable cannot both be 0: set maxSurge to 1 (or more) to roll without losing capacity' },
+        {
+          path: 'spec.strategy.rollingUpdate',
+          message:
+            'maxSurge and maxUnavailable cannot both be 0: set maxSurge to 1 (or more) to roll without losing capacity',
+        },
       ]);
     }
     // percentages that round to 0 on a small deployment: Kubernetes then allows one unavailable

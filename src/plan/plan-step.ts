@@ -15,8 +15,9 @@ export function planStep(input: PlanInput): PlanStep {
   const current = new Map<string, SliceState>(slices.filter((s) => s.revision === revision).map((s) => [dk(s), s]));
 
   const done =
-    slices.every((s) => s.revision === revision && s.replicas === (desired.get(dk(s))?.replicas ?? 0) && s.ready === s.replicas) &&
-    [...desired.values()].every((d) => current.get(dk(d))?.replicas === d.replicas);
+    slices.every(
+      (s) => s.revision === revision && s.replicas === (desired.get(dk(s))?.replicas ?? 0) && s.ready === s.replicas,
+    ) && [...desired.values()].every((d) => current.get(dk(d))?.replicas === d.replicas);
   if (done) return { actions: [], done: true };
 
   if (input.strategy.type === 'Recreate') return recreateStep(input, slices, desired, current);
@@ -63,7 +64,12 @@ export function planStep(input: PlanInput): PlanStep {
     .filter((x) => x.extra > 0);
   const unknown = input.unknownRevisions ?? new Set<string>();
   // most over-represented first; old revisions before current-revision excess
-  excess.sort((a, b) => Number(a.s.revision === revision) - Number(b.s.revision === revision) || b.extra - a.extra || dk(a.s).localeCompare(dk(b.s)));
+  excess.sort(
+    (a, b) =>
+      Number(a.s.revision === revision) - Number(b.s.revision === revision) ||
+      b.extra - a.extra ||
+      dk(a.s).localeCompare(dk(b.s)),
+  );
   for (const { s, extra } of excess) {
     const unready = s.replicas - s.ready;
     const freeRemovals = Math.min(extra, unready);
@@ -79,7 +85,10 @@ export function planStep(input: PlanInput): PlanStep {
     budget -= Math.max(0, remove - unready);
     const to = s.replicas - remove;
     next.set(s, to);
-    const why = s.revision === revision ? `more than the ${desired.get(dk(s))?.replicas ?? 0} wanted in ${dk(s)}` : `replaced by ${revision}`;
+    const why =
+      s.revision === revision
+        ? `more than the ${desired.get(dk(s))?.replicas ?? 0} wanted in ${dk(s)}`
+        : `replaced by ${revision}`;
     actions.push({
       type: to === 0 ? 'delete' : 'scale',
       target: s.target,
@@ -87,7 +96,7 @@ export function planStep(input: PlanInput): PlanStep {
       revision: s.revision,
       from: s.replicas,
       to,
-      reason: `${why}${remove > unready && to > 0 ? ` (unavailability budget ${maxUnavailable})` : ''}`,
+      reason: `${why}${s.revision !== revision && remove > unready && to > 0 ? ` (maxUnavailable ${maxUnavailable})` : ''}`,
     });
   }
 
@@ -118,23 +127,53 @@ export function planStep(input: PlanInput): PlanStep {
   };
 }
 
-function recreateStep(input: PlanInput, slices: SliceState[], desired: Map<string, DomainTarget>, current: Map<string, SliceState>): PlanStep {
+function recreateStep(
+  input: PlanInput,
+  slices: SliceState[],
+  desired: Map<string, DomainTarget>,
+  current: Map<string, SliceState>,
+): PlanStep {
   const old = slices.filter((s) => s.revision !== input.revision);
   if (old.length) {
     return {
       done: false,
-      actions: old.map((s) => ({ type: 'delete' as const, target: s.target, zone: s.zone, revision: s.revision, from: s.replicas, to: 0, reason: `recreate: remove ${s.revision} before ${input.revision} starts` })),
+      actions: old.map((s) => ({
+        type: 'delete' as const,
+        target: s.target,
+        zone: s.zone,
+        revision: s.revision,
+        from: s.replicas,
+        to: 0,
+        reason: `recreate: remove ${s.revision} before ${input.revision} starts`,
+      })),
     };
   }
   const actions: Action[] = [];
   for (const d of desired.values()) {
     const s = current.get(dk(d));
     if ((s?.replicas ?? 0) !== d.replicas) {
-      actions.push({ type: s ? 'scale' : 'create', target: d.target, zone: d.zone, revision: input.revision, from: s?.replicas ?? 0, to: d.replicas, reason: `${d.replicas} wanted in ${dk(d)}` });
+      actions.push({
+        type: s ? 'scale' : 'create',
+        target: d.target,
+        zone: d.zone,
+        revision: input.revision,
+        from: s?.replicas ?? 0,
+        to: d.replicas,
+        reason: `${d.replicas} wanted in ${dk(d)}`,
+      });
     }
   }
   for (const s of current.values()) {
-    if (!desired.has(dk(s))) actions.push({ type: 'delete', target: s.target, zone: s.zone, revision: s.revision, from: s.replicas, to: 0, reason: `no replicas wanted in ${dk(s)}` });
+    if (!desired.has(dk(s)))
+      actions.push({
+        type: 'delete',
+        target: s.target,
+        zone: s.zone,
+        revision: s.revision,
+        from: s.replicas,
+        to: 0,
+        reason: `no replicas wanted in ${dk(s)}`,
+      });
   }
   return actions.length ? { actions, done: false } : { actions, done: false, waitingFor: 'readiness' };
 }

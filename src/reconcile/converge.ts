@@ -45,7 +45,13 @@ export interface ConvergeResult {
 
 /** The per-slice state the planner sees, from what providers report. */
 export function toSliceStates(observed: readonly ObservedSlice[]): SliceState[] {
-  return observed.map((s) => ({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas, ready: s.ready }));
+  return observed.map((s) => ({
+    target: s.target,
+    zone: s.key.zone,
+    revision: s.key.revision,
+    replicas: s.replicas,
+    ready: s.ready,
+  }));
 }
 
 /** Replicas per domain over every revision: the current assignment placement keeps stable. */
@@ -55,7 +61,13 @@ function currentAssignment(observed: readonly ObservedSlice[]): Map<string, numb
   return m;
 }
 
-export function planInputOf(deployment: Deployment, revision: string, placement: PlacementResult, observed: readonly ObservedSlice[], unknown: ReadonlySet<string>): PlanInput {
+export function planInputOf(
+  deployment: Deployment,
+  revision: string,
+  placement: PlacementResult,
+  observed: readonly ObservedSlice[],
+  unknown: ReadonlySet<string>,
+): PlanInput {
   const { spec } = deployment;
   return {
     replicas: spec.replicas,
@@ -65,7 +77,14 @@ export function planInputOf(deployment: Deployment, revision: string, placement:
     strategy:
       spec.strategy.type === 'Recreate'
         ? { type: 'Recreate' }
-        : { type: 'RollingUpdate', budget: rolloutBudget(spec.replicas, spec.strategy.rollingUpdate.maxSurge, spec.strategy.rollingUpdate.maxUnavailable) },
+        : {
+            type: 'RollingUpdate',
+            budget: rolloutBudget(
+              spec.replicas,
+              spec.strategy.rollingUpdate.maxSurge,
+              spec.strategy.rollingUpdate.maxUnavailable,
+            ),
+          },
     unknownRevisions: unknown,
   };
 }
@@ -76,7 +95,11 @@ export function planInputOf(deployment: Deployment, revision: string, placement:
  * left, or the deadline passes. Retryable provider errors are retried with backoff until the
  * deadline; terminal ones end the run at once with the provider's message.
  */
-export async function converge(ctx: ReconcileContext, deployment: Deployment, options: ConvergeOptions = {}): Promise<ConvergeResult> {
+export async function converge(
+  ctx: ReconcileContext,
+  deployment: Deployment,
+  options: ConvergeOptions = {},
+): Promise<ConvergeResult> {
   const name = deployment.metadata.name;
   const { spec } = deployment;
   const clock = ctx.clock;
@@ -90,7 +113,13 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
   await ctx.store.putRevision(name, revision, spec.template, start);
   await ctx.store.putDeployment({ name, spec: deployment, revision, updatedAt: start });
   if (!prior || prior.revision !== revision) {
-    await event(ctx, name, 'Normal', prior ? 'RevisionChanged' : 'Created', prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`);
+    await event(
+      ctx,
+      name,
+      'Normal',
+      prior ? 'RevisionChanged' : 'Created',
+      prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`,
+    );
   }
 
   const observeWithRetry = async (): Promise<ObservedSlice[]> => {
@@ -109,7 +138,14 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
 
   let observed = await observeWithRetry();
   const domains = domainsOf(ctx.providers);
-  const placement = place({ replicas: spec.replicas, policy: spec.placement, template: spec.template, domains, current: currentAssignment(observed), now: start });
+  const placement = place({
+    replicas: spec.replicas,
+    policy: spec.placement,
+    template: spec.template,
+    domains,
+    current: currentAssignment(observed),
+    now: start,
+  });
   const templates = new Map<string, PodTemplate>([[revision, spec.template]]);
   const unknown = new Set<string>();
   const templateOf = async (rev: string): Promise<PodTemplate | undefined> => {
@@ -121,7 +157,9 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
 
   // wake early on provider events (Docker's event stream) instead of waiting a whole poll
   let wake: (() => void) | undefined;
-  const unwatch = [...ctx.providers.values()].filter(isWatchable).map((p) => p.watch({ fleet: ctx.fleet, deployment: name }, () => wake?.()));
+  const unwatch = [...ctx.providers.values()]
+    .filter(isWatchable)
+    .map((p) => p.watch({ fleet: ctx.fleet, deployment: name }, () => wake?.()));
 
   let writes = 0;
   const done: Action[] = [];
@@ -133,13 +171,27 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
       for (const s of observed) if (!(await templateOf(s.key.revision))) unknown.add(s.key.revision);
       const input = planInputOf(deployment, revision, placement, observed, unknown);
       const step = planStep(input);
-      const progress = progressOf(name, revision, spec.replicas, input.desired, observed, step.done ? 'ready' : step.actions.length ? 'updating' : `waiting for ${step.waitingFor ?? 'readiness'}`);
+      const progress = progressOf(
+        name,
+        revision,
+        spec.replicas,
+        input.desired,
+        observed,
+        step.done ? 'ready' : step.actions.length ? 'updating' : `waiting for ${step.waitingFor ?? 'readiness'}`,
+      );
       const key = JSON.stringify(progress);
       if (key !== lastKey) options.onProgress?.(progress);
       lastKey = key;
       if (step.done) {
         await ctx.store.pruneRevisions(name, 10, new Set([revision]));
-        if (done.length) await event(ctx, name, 'Normal', 'Converged', `${spec.replicas} replicas of ${revision} ready`);
+        if (done.length)
+          await event(
+            ctx,
+            name,
+            'Normal',
+            'Converged',
+            `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
+          );
         return { revision, placement, writes, actions: done, progress };
       }
       if (clock.now() > deadline) throw notConverged(name, spec.replicas, progress, observed, revision);
@@ -152,7 +204,10 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
           if (!isRetryable(e)) throw e;
           attempt++;
           await event(ctx, name, 'Warning', 'ProviderRetry', (e as Error).message);
-          await clock.sleep(Math.min(backoff(attempt, (e as SkyfleetError).retryAfterMs), Math.max(0, deadline - clock.now())), options.signal);
+          await clock.sleep(
+            Math.min(backoff(attempt, (e as SkyfleetError).retryAfterMs), Math.max(0, deadline - clock.now())),
+            options.signal,
+          );
         }
         if (options.wait === false) {
           return { revision, placement, writes, actions: done, progress };
@@ -184,31 +239,63 @@ async function act(
   let writes = 0;
   await mapPool(actions, 16, async (a) => {
     const provider = ctx.providers.get(a.target);
-    if (!provider) throw new SkyfleetError('unknown_target', `target ${a.target} is not configured in fleet ${ctx.fleet}`);
+    if (!provider)
+      throw new SkyfleetError('unknown_target', `target ${a.target} is not configured in fleet ${ctx.fleet}`);
     const key = { fleet: ctx.fleet, deployment: name, revision: a.revision, zone: a.zone };
     const reason = `${a.type} ${a.target}/${a.zone} ${a.revision} ${a.from}->${a.to}`;
-    ctx.logger.info({ deployment: name, action: a.type, target: a.target, zone: a.zone, revision: a.revision, from: a.from, to: a.to }, a.reason);
+    ctx.logger.info(
+      {
+        deployment: name,
+        action: a.type,
+        target: a.target,
+        zone: a.zone,
+        revision: a.revision,
+        from: a.from,
+        to: a.to,
+      },
+      a.reason,
+    );
     if (a.to === 0) {
       writes += (await provider.remove(key, { signal, reason })).writes;
     } else {
       const template = await templateOf(a.revision);
-      if (!template) throw new SkyfleetError('unknown_revision', `revision ${a.revision} of ${name} has no template on record`);
+      if (!template)
+        throw new SkyfleetError('unknown_revision', `revision ${a.revision} of ${name} has no template on record`);
       const res = await provider.apply(
         { key, replicas: a.to, template, secrets, labels: deployment.metadata.labels ?? {} },
         { signal, reason },
       );
       writes += res.writes;
     }
-    await event(ctx, name, 'Normal', a.type === 'create' ? 'SliceCreated' : a.type === 'delete' ? 'SliceRemoved' : 'SliceScaled', `${a.target}/${a.zone} ${a.revision}: ${a.from} -> ${a.to} (${a.reason})`);
+    await event(
+      ctx,
+      name,
+      'Normal',
+      a.type === 'create' ? 'SliceCreated' : a.type === 'delete' ? 'SliceRemoved' : 'SliceScaled',
+      `${a.target}/${a.zone} ${a.revision}: ${a.from} -> ${a.to} (${a.reason})`,
+    );
   });
   return writes;
 }
 
-function notConverged(name: string, replicas: number, progress: Progress, observed: readonly ObservedSlice[], revision: string): ConvergeError {
+function notConverged(
+  name: string,
+  replicas: number,
+  progress: Progress,
+  observed: readonly ObservedSlice[],
+  revision: string,
+): ConvergeError {
   const notReady: NotReadyReplica[] = [];
   for (const s of observed) {
     for (const r of s.replicaStatus) {
-      if (!r.ready) notReady.push({ target: s.target, zone: s.key.zone, replica: r.name, state: r.state, ...(r.message ? { message: r.message } : {}) });
+      if (!r.ready)
+        notReady.push({
+          target: s.target,
+          zone: s.key.zone,
+          replica: r.name,
+          state: r.state,
+          ...(r.message ? { message: r.message } : {}),
+        });
     }
   }
   const old = progress.domains.reduce((a, d) => a + d.old, 0);
@@ -216,7 +303,13 @@ function notConverged(name: string, replicas: number, progress: Progress, observ
   return new ConvergeError(name, summary, notReady);
 }
 
-async function event(ctx: ReconcileContext, deployment: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+async function event(
+  ctx: ReconcileContext,
+  deployment: string,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+): Promise<void> {
   ctx.logger[type === 'Warning' ? 'warn' : 'info']({ deployment, reason }, message);
   await ctx.store.addEvent({ time: ctx.clock.now(), deployment, type, reason, message });
 }
@@ -227,4 +320,3 @@ export function backoff(attempt: number, retryAfterMs?: number): number {
   const cap = Math.min(10_000, 200 * 2 ** Math.min(attempt, 10));
   return cap / 2 + Math.random() * (cap / 2);
 }
-

@@ -2,7 +2,10 @@ import type { Domain } from '../placement/types.js';
 import type { Provider } from '../provider/provider.js';
 
 /** The failure domains of the fleet's targets, from each provider's declared topology. */
-export function domainsOf(providers: ReadonlyMap<string, Provider>, health?: ReadonlyMap<string, { healthy: boolean; reason?: string; since?: number }>): Domain[] {
+export function domainsOf(
+  providers: ReadonlyMap<string, Provider>,
+  health?: ReadonlyMap<string, { healthy: boolean; reason?: string; since?: number }>,
+): Domain[] {
   const out: Domain[] = [];
   for (const p of providers.values()) {
     const d = p.describe();

@@ -8,7 +8,9 @@ export async function observeAll(
   signal?: AbortSignal,
 ): Promise<ObservedSlice[]> {
   const lists = await Promise.all(
-    [...providers.values()].map((p) => p.observe(deployment ? { fleet, deployment } : { fleet }, { signal, reason: 'observe' })),
+    [...providers.values()].map((p) =>
+      p.observe(deployment ? { fleet, deployment } : { fleet }, { signal, reason: 'observe' }),
+    ),
   );
   return lists.flat();
 }

@@ -49,6 +49,8 @@ export function progressOf(
       d.ready += s.ready;
     } else d.old += s.replicas;
   }
-  const domains = [...map.values()].filter((d) => d.desired || d.current || d.old).sort((a, b) => `${a.target}/${a.zone}`.localeCompare(`${b.target}/${b.zone}`));
+  const domains = [...map.values()]
+    .filter((d) => d.desired || d.current || d.old)
+    .sort((a, b) => `${a.target}/${a.zone}`.localeCompare(`${b.target}/${b.zone}`));
   return { deployment, revision, replicas, ready: domains.reduce((a, d) => a + d.ready, 0), domains, phase };
 }

@@ -5,7 +5,9 @@ import { intOrPercent, intRange } from './schema-helpers.js';
 
 export const API_VERSION = 'skyfleet.dev/v1';
 
-const name = z.string({ error: `expected a name: ${NAME_RULE}` }).regex(NAME_PATTERN, { error: `expected ${NAME_RULE}` });
+const name = z
+  .string({ error: `expected a name: ${NAME_RULE}` })
+  .regex(NAME_PATTERN, { error: `expected ${NAME_RULE}` });
 const labelMap = z.record(
   z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, {
     error: 'expected a label key like "team" or "example.com/team"',
@@ -60,7 +62,10 @@ export const envVar = z
   });
 
 export const containerPort = z.strictObject({
-  name: z.string().regex(/^[a-z0-9-]{1,15}$/, { error: 'expected a port name of 1-15 lowercase letters, digits or "-"' }).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9-]{1,15}$/, { error: 'expected a port name of 1-15 lowercase letters, digits or "-"' })
+    .optional(),
   containerPort: intRange(1, 65535),
   protocol: z.enum(['TCP', 'UDP']).default('TCP'),
 });
@@ -92,13 +97,20 @@ export const container = z.strictObject({
 
 export const podTemplate = z
   .strictObject({
-    metadata: z.strictObject({ labels: labelMap.optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
+    metadata: z
+      .strictObject({ labels: labelMap.optional(), annotations: z.record(z.string(), z.string()).optional() })
+      .optional(),
     containers: z.array(container).min(1, { error: 'expected at least one container' }),
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
     t.containers.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'name'], message: `duplicate container name "${c.name}"` });
+      if (seen.has(c.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['containers', i, 'name'],
+          message: `duplicate container name "${c.name}"`,
+        });
       seen.add(c.name);
       const portNames = new Set(c.ports.map((p) => p.name).filter(Boolean));
       for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
@@ -141,12 +153,17 @@ export const placementPolicy = z
   .superRefine((p, ctx) => {
     p.targets?.forEach((t, i) => {
       if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'min'], message: `min ${t.min} is greater than max ${t.max}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'min'],
+          message: `min ${t.min} is greater than max ${t.max}`,
+        });
       }
     });
     const names = p.targets?.map((t) => t.name) ?? [];
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target "${n}" is listed twice` });
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target "${n}" is listed twice` });
     });
   });
 
@@ -158,7 +175,10 @@ export const rollingUpdate = z.strictObject({
 export const strategy = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('RollingUpdate'), rollingUpdate: rollingUpdate.default({ maxSurge: '25%', maxUnavailable: '25%' }) }),
+    z.strictObject({
+      type: z.literal('RollingUpdate'),
+      rollingUpdate: rollingUpdate.default({ maxSurge: '25%', maxUnavailable: '25%' }),
+    }),
     z.strictObject({ type: z.literal('Recreate') }),
   ],
   { error: 'expected strategy.type RollingUpdate or Recreate' },

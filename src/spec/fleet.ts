@@ -16,7 +16,8 @@ export const fleetSpec = z
   .superRefine((f, ctx) => {
     const names = f.targets.map((t) => t.name);
     names.forEach((n, i) => {
-      if (names.indexOf(n) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target "${n}" is declared twice` });
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target "${n}" is declared twice` });
     });
   });
 

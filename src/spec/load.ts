@@ -40,7 +40,8 @@ export function loadDocuments(text: string, source = 'input'): LoadedDocuments {
   });
   const seen = new Set<string>();
   for (const d of out.deployments) {
-    if (seen.has(d.metadata.name)) issues.push({ path: 'metadata.name', message: `deployment "${d.metadata.name}" is defined twice` });
+    if (seen.has(d.metadata.name))
+      issues.push({ path: 'metadata.name', message: `deployment "${d.metadata.name}" is defined twice` });
     seen.add(d.metadata.name);
   }
   if (issues.length) throw new ValidationError(issues, source);
@@ -56,7 +57,10 @@ export function parseObject(value: unknown): { fleet?: FleetSpec; deployment?: D
   if (kind === 'Fleet') return { fleet: parseFleet(value) };
   if (kind === 'Deployment') return { deployment: parseDeployment(value) };
   throw new ValidationError([
-    { path: 'kind', message: `expected "Fleet" or "Deployment", got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` },
+    {
+      path: 'kind',
+      message: `expected "Fleet" or "Deployment", got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}`,
+    },
   ]);
 }
 

@@ -9,7 +9,10 @@ export function intRange(min: number, max: number) {
 /** A Kubernetes IntOrString budget: a count (0+) or a percentage ("25%"). */
 const INT_OR_PERCENT = 'expected a count (e.g. 1) or a percentage (e.g. "25%")';
 export const intOrPercent = z.union(
-  [z.number({ error: INT_OR_PERCENT }).int({ error: INT_OR_PERCENT }).min(0, { error: INT_OR_PERCENT }), z.string().regex(/^\d{1,3}%$/, { error: INT_OR_PERCENT })],
+  [
+    z.number({ error: INT_OR_PERCENT }).int({ error: INT_OR_PERCENT }).min(0, { error: INT_OR_PERCENT }),
+    z.string().regex(/^\d{1,3}%$/, { error: INT_OR_PERCENT }),
+  ],
   { error: INT_OR_PERCENT },
 );
 export type IntOrPercent = z.infer<typeof intOrPercent>;

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from './names.js';
 import { intRange } from './schema-helpers.js';
 
-const zoneName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a zone name of lowercase letters, digits or "-"' });
+const zoneName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'expected a zone name of lowercase letters, digits or "-"' });
 
 /** Fields every target kind accepts. Provider settings schemas extend this object. */
 export const targetBase = {

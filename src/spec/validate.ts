@@ -97,22 +97,37 @@ export function toIssues(schema: z.ZodType, error: z.ZodError, prefix = '', inpu
       }
       continue;
     }
-    if (iss.code === 'invalid_union' && Array.isArray(iss.errors) && iss.errors.length && !iss.message?.startsWith('expected')) {
+    if (
+      iss.code === 'invalid_union' &&
+      Array.isArray(iss.errors) &&
+      iss.errors.length &&
+      !iss.message?.startsWith('expected')
+    ) {
       issues.push({ path, message: `${iss.message}, got ${describe(iss.input)}` });
       continue;
     }
     const last = iss.path[iss.path.length - 1];
-    if (typeof last === 'string' && iss.input && typeof iss.input === 'object' && !Array.isArray(iss.input) && last in iss.input) {
+    if (
+      typeof last === 'string' &&
+      iss.input &&
+      typeof iss.input === 'object' &&
+      !Array.isArray(iss.input) &&
+      last in iss.input
+    ) {
       iss.input = iss.input[last]; // discriminated unions report the whole object
     }
     let message: string = iss.message ?? 'invalid';
     if (iss.code === 'invalid_type' && iss.input === undefined) {
       message = message.startsWith('expected') ? `required: ${message}` : 'required';
     } else if (iss.code === 'invalid_value' && Array.isArray(iss.values)) {
-      if (!message.startsWith('expected')) message = `expected one of ${iss.values.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+      if (!message.startsWith('expected'))
+        message = `expected one of ${iss.values.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
       message += `, got ${describe(iss.input)}`;
     } else if ('input' in iss && (iss.code !== 'custom' || message.startsWith('expected'))) {
-      message = message.replace(/^Invalid input: /, '').replace(/^Too small: /, '').replace(/^Too big: /, '');
+      message = message
+        .replace(/^Invalid input: /, '')
+        .replace(/^Too small: /, '')
+        .replace(/^Too big: /, '');
       message += `, got ${describe(iss.input)}`;
     }
     issues.push({ path, message });

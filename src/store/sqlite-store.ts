@@ -21,7 +21,9 @@ export class SqliteStore implements Store {
     try {
       db = new Database(path);
     } catch (e) {
-      throw new SkyfleetError('store_unavailable', `cannot open the state store at ${path}: ${(e as Error).message}`, { cause: e });
+      throw new SkyfleetError('store_unavailable', `cannot open the state store at ${path}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
@@ -64,11 +66,20 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async putRevision(deployment: string, revision: string, template: RevisionRecord['template'], at: number): Promise<RevisionRecord> {
+  async putRevision(
+    deployment: string,
+    revision: string,
+    template: RevisionRecord['template'],
+    at: number,
+  ): Promise<RevisionRecord> {
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?').get(deployment, revision) as RevisionRow | undefined;
+      const row = this.db
+        .prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?')
+        .get(deployment, revision) as RevisionRow | undefined;
       if (row) return toRevision(row);
-      const max = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE deployment = ?').get(deployment) as { n: number | null };
+      const max = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE deployment = ?').get(deployment) as {
+        n: number | null;
+      };
       const number = (max.n ?? 0) + 1;
       this.db
         .prepare('INSERT INTO revisions (deployment, revision, number, template, created_at) VALUES (?, ?, ?, ?, ?)')
@@ -78,12 +89,16 @@ export class SqliteStore implements Store {
   }
 
   async getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?').get(deployment, revision) as RevisionRow | undefined;
+    const row = this.db
+      .prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?')
+      .get(deployment, revision) as RevisionRow | undefined;
     return row && toRevision(row);
   }
 
   async listRevisions(deployment: string): Promise<RevisionRecord[]> {
-    return (this.db.prepare('SELECT * FROM revisions WHERE deployment = ? ORDER BY number').all(deployment) as RevisionRow[]).map(toRevision);
+    return (
+      this.db.prepare('SELECT * FROM revisions WHERE deployment = ? ORDER BY number').all(deployment) as RevisionRow[]
+    ).map(toRevision);
   }
 
   async pruneRevisions(deployment: string, keep: number, live: ReadonlySet<string>): Promise<void> {
@@ -105,7 +120,9 @@ export class SqliteStore implements Store {
     const limit = filter.limit ?? 100;
     const rows = (
       filter.deployment
-        ? this.db.prepare('SELECT * FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?').all(filter.deployment, limit)
+        ? this.db
+            .prepare('SELECT * FROM events WHERE deployment = ? ORDER BY id DESC LIMIT ?')
+            .all(filter.deployment, limit)
         : this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(limit)
     ) as EventRecord[];
     return rows.reverse();
@@ -147,18 +164,29 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
 });
 
 function migrate(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
   const newest = Math.max(0, ...applied);
   const known = Math.max(...MIGRATIONS.map((m) => m.version));
   if (newest > known) {
-    throw new SkyfleetError('store_too_new', `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`);
+    throw new SkyfleetError(
+      'store_too_new',
+      `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`,
+    );
   }
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
     })();
   }
 }

@@ -15,18 +15,31 @@ describeProviderContract('docker', async () => {
   const faulty = new Proxy(docker, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || !['listContainers', 'createContainer', 'getContainer', 'getImage'].includes(String(prop))) {
+      if (
+        typeof v !== 'function' ||
+        !['listContainers', 'createContainer', 'getContainer', 'getImage'].includes(String(prop))
+      ) {
         return typeof v === 'function' ? v.bind(target) : v;
       }
       return (...args: unknown[]) => {
         const kind = fail;
         fail = undefined;
         if (kind === 'retryable') {
-          return Promise.reject(Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' }));
+          return Promise.reject(
+            Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), {
+              code: 'ECONNREFUSED',
+              errno: -111,
+              syscall: 'connect',
+            }),
+          );
         }
         if (kind === 'terminal') {
           return Promise.reject(
-            Object.assign(new Error('(HTTP code 400) unexpected - invalid reference format '), { statusCode: 400, json: { message: 'invalid reference format' }, reason: 'bad parameter' }),
+            Object.assign(new Error('(HTTP code 400) unexpected - invalid reference format '), {
+              statusCode: 400,
+              json: { message: 'invalid reference format' },
+              reason: 'bad parameter',
+            }),
           );
         }
         return v.apply(target, args);
@@ -45,7 +58,14 @@ describeProviderContract('docker', async () => {
           env: [],
           ports: [{ containerPort: 8080, protocol: 'TCP' }],
           resources: {},
-          readinessProbe: { httpGet: { path: '/', port: 8080, scheme: 'HTTP' }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 3, successThreshold: 1, initialDelaySeconds: 0 },
+          readinessProbe: {
+            httpGet: { path: '/', port: 8080, scheme: 'HTTP' },
+            periodSeconds: 1,
+            timeoutSeconds: 1,
+            failureThreshold: 3,
+            successThreshold: 1,
+            initialDelaySeconds: 0,
+          },
         },
       ],
     },
@@ -57,9 +77,11 @@ describeProviderContract('docker', async () => {
     cleanup: async () => {
       await cleanupRun(docker, run);
       for (const c of await docker.listContainers({ all: true, filters: { label: [`skyfleet.dev/fleet=${fleet}`] } })) {
-        await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
     },
   };
 });
-

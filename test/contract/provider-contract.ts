@@ -24,7 +24,12 @@ export interface ContractHarness {
   cleanup(): Promise<void>;
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, tick?: () => void | Promise<void>): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  tick?: () => void | Promise<void>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await fn();
   while (!ok(last)) {
@@ -44,7 +49,12 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
   describe(`provider contract: ${name}`, () => {
     let h: ContractHarness;
     let key: SliceKey;
-    const slice = (replicas: number): DesiredSlice => ({ key, replicas, template: h.template, labels: { team: 'contract' } });
+    const slice = (replicas: number): DesiredSlice => ({
+      key,
+      replicas,
+      template: h.template,
+      labels: { team: 'contract' },
+    });
     const mine = (all: ObservedSlice[]) => all.filter((s) => s.key.deployment === key.deployment);
 
     beforeAll(async () => {
@@ -83,24 +93,41 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       const before = mine(await p1.observe({ fleet: h.fleet }));
       const p2 = await h.provider();
       const after = mine(await p2.observe({ fleet: h.fleet }));
-      expect(after.map((s) => s.replicaStatus.map((r) => r.id).sort())).toEqual(before.map((s) => s.replicaStatus.map((r) => r.id).sort()));
+      expect(after.map((s) => s.replicaStatus.map((r) => r.id).sort())).toEqual(
+        before.map((s) => s.replicaStatus.map((r) => r.id).sort()),
+      );
       expect(await p2.apply(slice(2))).toEqual({ changed: false, writes: 0 });
     });
 
     it('apply scales the slice up and down', async () => {
       const p = await h.provider();
       expect((await p.apply(slice(3))).changed).toBe(true);
-      let s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x[0]?.ready === 3, h.readyTimeoutMs ?? 10_000, h.tick);
+      let s = await until(
+        async () => mine(await p.observe({ fleet: h.fleet })),
+        (x) => x[0]?.ready === 3,
+        h.readyTimeoutMs ?? 10_000,
+        h.tick,
+      );
       expect(s[0]?.replicas).toBe(3);
       expect((await p.apply(slice(1))).changed).toBe(true);
-      s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x[0]?.replicas === 1, h.readyTimeoutMs ?? 10_000, h.tick);
+      s = await until(
+        async () => mine(await p.observe({ fleet: h.fleet })),
+        (x) => x[0]?.replicas === 1,
+        h.readyTimeoutMs ?? 10_000,
+        h.tick,
+      );
       expect(s[0]?.replicas).toBe(1);
     });
 
     it('remove deletes the slice; removing it again succeeds and changes nothing', async () => {
       const p = await h.provider();
       expect((await p.remove(key)).changed).toBe(true);
-      const s = await until(async () => mine(await p.observe({ fleet: h.fleet })), (x) => x.length === 0, h.readyTimeoutMs ?? 10_000, h.tick);
+      const s = await until(
+        async () => mine(await p.observe({ fleet: h.fleet })),
+        (x) => x.length === 0,
+        h.readyTimeoutMs ?? 10_000,
+        h.tick,
+      );
       expect(s).toEqual([]);
       expect((await p.remove(key)).changed).toBe(false);
     });

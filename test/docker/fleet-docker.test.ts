@@ -37,7 +37,13 @@ const mine = () => docker.listContainers({ all: true, filters: { label: [`skyfle
 
 /** Docker events about this fleet's containers between two instants (seconds since epoch). */
 async function eventsBetween(since: string, until: string): Promise<string[]> {
-  const stream = (await docker.getEvents({ since, until, filters: { type: ['container'], label: [`skyfleet.dev/fleet=${FLEET}`] } })) as NodeJS.ReadableStream;
+  // the engine takes fractional seconds; @types/dockerode only knows integers
+  const opts = {
+    since,
+    until,
+    filters: { type: ['container'], label: [`skyfleet.dev/fleet=${FLEET}`] },
+  } as unknown as { since: number };
+  const stream = (await docker.getEvents(opts)) as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks)
@@ -63,7 +69,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.close();
   await cleanupRun(docker, run);
-  for (const c of await mine()) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await mine())
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe('fleet on a real Docker engine', () => {
@@ -80,7 +90,14 @@ describe('fleet on a real Docker engine', () => {
     const list = await mine();
     expect(list).toHaveLength(3);
     expect(list.every((c) => c.Status.includes('(healthy)'))).toBe(true);
-    expect(list.every((c) => c.Labels['skyfleet.dev/managed-by'] === 'skyfleet' && c.Labels['skyfleet.dev/deployment'] === 'web' && c.Labels.team === 'shop')).toBe(true);
+    expect(
+      list.every(
+        (c) =>
+          c.Labels['skyfleet.dev/managed-by'] === 'skyfleet' &&
+          c.Labels['skyfleet.dev/deployment'] === 'web' &&
+          c.Labels.team === 'shop',
+      ),
+    ).toBe(true);
   });
 
   it('re-applying the same spec makes zero Docker mutations', async () => {
@@ -100,7 +117,9 @@ describe('fleet on a real Docker engine', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const list = (await mine()).filter((c) => c.State === 'running' || c.State === 'created' || c.State === 'restarting');
+        const list = (await mine()).filter(
+          (c) => c.State === 'running' || c.State === 'created' || c.State === 'restarting',
+        );
         samples.push({ total: list.length, ready: list.filter((c) => c.Status.includes('(healthy)')).length });
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -116,7 +135,8 @@ describe('fleet on a real Docker engine', () => {
     expect(Math.min(...samples.map((s) => s.ready))).toBeGreaterThanOrEqual(3);
     expect(Math.max(...samples.map((s) => s.total))).toBeLessThanOrEqual(4);
     const status = await fleet.status('web');
-    for (const e of status.slices.flatMap((s) => s.replicaStatus.flatMap((r) => r.endpoints))) expect(await httpOk(e.port)).toContain('web 2');
+    for (const e of status.slices.flatMap((s) => s.replicaStatus.flatMap((r) => r.endpoints)))
+      expect(await httpOk(e.port)).toContain('web 2');
     expect((await mine()).every((c) => c.Labels['skyfleet.dev/revision'] === status.revision)).toBe(true);
     expect((await fleet.history('web')).map((h) => h.number)).toEqual([1, 2]);
   });
@@ -132,7 +152,10 @@ describe('fleet on a real Docker engine', () => {
 
   it('an image that does not exist fails with a clear error and leaves nothing running', async () => {
     const err = await fleet
-      .apply({ ...web('skyfleet-test/does-not-exist:404', 2), metadata: { name: 'ghost', labels: run.labels } }, { timeoutMs: 60_000 })
+      .apply(
+        { ...web('skyfleet-test/does-not-exist:404', 2), metadata: { name: 'ghost', labels: run.labels } },
+        { timeoutMs: 60_000 },
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).retryable).toBe(false);
@@ -143,7 +166,11 @@ describe('fleet on a real Docker engine', () => {
   it('fails to converge with an error that names the replicas not ready and their probe output', async () => {
     const broken = web('skyfleet-test/web:1', 1);
     broken.metadata = { name: 'broken', labels: run.labels };
-    broken.spec.template.containers[0]!.readinessProbe = { httpGet: { path: '/missing', port: 8080 }, periodSeconds: 1, failureThreshold: 1 };
+    broken.spec.template.containers[0]!.readinessProbe = {
+      httpGet: { path: '/missing', port: 8080 },
+      periodSeconds: 1,
+      failureThreshold: 1,
+    };
     const err = await fleet.apply(broken, { timeoutMs: 6_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConvergeError);
     expect((err as ConvergeError).notReady).toHaveLength(1);
@@ -153,7 +180,10 @@ describe('fleet on a real Docker engine', () => {
   });
 
   it('delete removes every container of the deployment and nothing else', async () => {
-    const other = await docker.createContainer({ Image: 'skyfleet-test/web:1', Labels: { ...run.labels, 'skyfleet.dev/fleet': `${FLEET}-other` } });
+    const other = await docker.createContainer({
+      Image: 'skyfleet-test/web:1',
+      Labels: { ...run.labels, 'skyfleet.dev/fleet': `${FLEET}-other` },
+    });
     try {
       await fleet.delete('web');
       expect(await mine()).toEqual([]);

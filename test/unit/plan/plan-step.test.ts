@@ -1,9 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
-import { applyActions, type PlanInput, planStep, rolloutBudget, type SliceState, simulatePlan } from '../../../src/plan/index.js';
+import {
+  applyActions,
+  type PlanInput,
+  planStep,
+  rolloutBudget,
+  type SliceState,
+  simulatePlan,
+} from '../../../src/plan/index.js';
 
-const rolling = (maxSurge: number, maxUnavailable: number): PlanInput['strategy'] => ({ type: 'RollingUpdate', budget: { maxSurge, maxUnavailable } });
+const rolling = (maxSurge: number, maxUnavailable: number): PlanInput['strategy'] => ({
+  type: 'RollingUpdate',
+  budget: { maxSurge, maxUnavailable },
+});
 const total = (s: readonly SliceState[]) => s.reduce((a, x) => a + x.replicas, 0);
 const ready = (s: readonly SliceState[]) => s.reduce((a, x) => a + x.ready, 0);
 
@@ -26,8 +36,16 @@ describe('rolloutBudget', () => {
 
 describe('planStep', () => {
   it('creates everything at once for a new deployment', () => {
-    const step = planStep({ replicas: 3, revision: 'b', desired: [{ target: 'd', zone: 'z', replicas: 3 }], observed: [], strategy: rolling(1, 0) });
-    expect(step.actions).toEqual([expect.objectContaining({ type: 'create', target: 'd', zone: 'z', revision: 'b', from: 0, to: 3 })]);
+    const step = planStep({
+      replicas: 3,
+      revision: 'b',
+      desired: [{ target: 'd', zone: 'z', replicas: 3 }],
+      observed: [],
+      strategy: rolling(1, 0),
+    });
+    expect(step.actions).toEqual([
+      expect.objectContaining({ type: 'create', target: 'd', zone: 'z', revision: 'b', from: 0, to: 3 }),
+    ]);
   });
 
   it('rolls 3 replicas one at a time with maxSurge 1, maxUnavailable 0 (the documented sequence)', () => {
@@ -85,7 +103,12 @@ describe('planStep', () => {
       strategy: rolling(1, 0),
     });
     expect(converges).toBe(true);
-    expect(steps.flat().filter((a) => a.target === 'aws').at(-1)).toMatchObject({ type: 'delete', to: 0 });
+    expect(
+      steps
+        .flat()
+        .filter((a) => a.target === 'aws')
+        .at(-1),
+    ).toMatchObject({ type: 'delete', to: 0 });
   });
 
   it('Recreate removes the old revision before the new one starts', () => {
@@ -134,9 +157,19 @@ describe('planStep', () => {
         const sum = w.reduce((a, b) => a + b, 0);
         const desiredCounts = w.map((x) => Math.floor((replicas * x) / sum));
         desiredCounts[w.findIndex((x) => x > 0)]! += replicas - desiredCounts.reduce((a, b) => a + b, 0);
-        const desired = domains.map((d, i) => ({ target: d.split('/')[0]!, zone: d.split('/')[1]!, replicas: desiredCounts[i]! }));
+        const desired = domains.map((d, i) => ({
+          target: d.split('/')[0]!,
+          zone: d.split('/')[1]!,
+          replicas: desiredCounts[i]!,
+        }));
         let observed: SliceState[] = domains
-          .map((d, i) => ({ target: d.split('/')[0]!, zone: d.split('/')[1]!, revision: 'old', replicas: old[i]!, ready: old[i]! }))
+          .map((d, i) => ({
+            target: d.split('/')[0]!,
+            zone: d.split('/')[1]!,
+            revision: 'old',
+            replicas: old[i]!,
+            ready: old[i]!,
+          }))
           .filter((s) => s.replicas > 0);
         const maxTotal = replicas + surge;
         const minReady = replicas - unavailable;
@@ -144,7 +177,13 @@ describe('planStep', () => {
         const startReady = ready(observed);
         let doneAt = -1;
         for (let i = 0; i < 200; i++) {
-          const step = planStep({ replicas, revision: 'new', desired, observed, strategy: rolling(surge, unavailable) });
+          const step = planStep({
+            replicas,
+            revision: 'new',
+            desired,
+            observed,
+            strategy: rolling(surge, unavailable),
+          });
           if (step.done) {
             doneAt = i;
             break;

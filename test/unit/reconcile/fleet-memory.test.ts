@@ -22,7 +22,11 @@ const web = (image: string, replicas = 4, extra: Partial<DeploymentInput['spec']
 function setup(zones = ['a', 'b']) {
   const cloud = new MemoryCloud();
   const mk = (name: string, provider: string) =>
-    new MemoryProvider(memoryTargetSettings.parse({ name, kind: 'memory', provider, zones }), { fleet: FLEET }, { cloud });
+    new MemoryProvider(
+      memoryTargetSettings.parse({ name, kind: 'memory', provider, zones }),
+      { fleet: FLEET },
+      { cloud },
+    );
   const fleet = createFleet({ name: FLEET, targets: [mk('aws', 'aws'), mk('gcp', 'gcp')], store: ':memory:' });
   return { cloud, fleet };
 }
@@ -98,7 +102,11 @@ describe('fleet on memory targets', () => {
 
   it('fails with a ConvergeError naming the replicas that are not ready', async () => {
     const cloud = new MemoryCloud();
-    const slow = new MemoryProvider(memoryTargetSettings.parse({ name: 'slow', kind: 'memory', readyAfterSeconds: 3600 }), { fleet: FLEET }, { cloud });
+    const slow = new MemoryProvider(
+      memoryTargetSettings.parse({ name: 'slow', kind: 'memory', readyAfterSeconds: 3600 }),
+      { fleet: FLEET },
+      { cloud },
+    );
     fleet = createFleet({ name: FLEET, targets: [slow], store: ':memory:' });
     const err = await fleet.apply(web('img:1', 2), { timeoutMs: 300, pollIntervalMs: 50 }).catch((e) => e);
     expect(err).toBeInstanceOf(ConvergeError);

@@ -8,7 +8,11 @@ const tpl = (image: string, env: Record<string, string> = {}) =>
     apiVersion: 'skyfleet.dev/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
-    spec: { template: { containers: [{ name: 'web', image, env: Object.entries(env).map(([name, value]) => ({ name, value })) }] } },
+    spec: {
+      template: {
+        containers: [{ name: 'web', image, env: Object.entries(env).map(([name, value]) => ({ name, value })) }],
+      },
+    },
   }).spec.template;
 
 describe('revision hash', () => {
@@ -35,7 +39,12 @@ describe('revision hash', () => {
 
   it('ignores replicas, placement and strategy (they do not make a new revision)', () => {
     const d = (replicas: number) =>
-      parseDeployment({ apiVersion: 'skyfleet.dev/v1', kind: 'Deployment', metadata: { name: 'w' }, spec: { replicas, template: { containers: [{ name: 'w', image: 'x' }] } } });
+      parseDeployment({
+        apiVersion: 'skyfleet.dev/v1',
+        kind: 'Deployment',
+        metadata: { name: 'w' },
+        spec: { replicas, template: { containers: [{ name: 'w', image: 'x' }] } },
+      });
     expect(revisionOf(d(1).spec.template)).toBe(revisionOf(d(9).spec.template));
   });
 });
