@@ -13,7 +13,8 @@ export interface ProviderContext {
 export type ProviderFactory = (spec: TargetSpec, ctx: ProviderContext) => Promise<Provider>;
 
 const factories: Record<string, ProviderFactory> = {
-  'gcp-cloud-run': async (spec, ctx) => new (await import('../../providers/gcp-cloud-run/index.js')).CloudRunProvider(spec as never, ctx),
+  'gcp-cloud-run': async (spec, ctx) =>
+    new (await import('../../providers/gcp-cloud-run/index.js')).CloudRunProvider(spec as never, ctx),
   memory: async (spec, ctx) => {
     const { MemoryProvider } = await import('../../providers/memory/index.js');
     return new MemoryProvider(spec as never, ctx);
@@ -22,7 +23,12 @@ const factories: Record<string, ProviderFactory> = {
     const { DockerProvider } = await import('../../providers/docker/index.js');
     return new DockerProvider(spec as never, ctx);
   },
-  'azure-aci': async (spec, ctx) => new (await import('../../providers/azure-aci/index.js')).AzureAciProvider(spec as never, ctx),
+  'aws-ecs': async (spec, ctx) => {
+    const { AwsEcsProvider } = await import('../../providers/aws-ecs/index.js');
+    return new AwsEcsProvider(spec as never, ctx);
+  },
+  'azure-aci': async (spec, ctx) =>
+    new (await import('../../providers/azure-aci/index.js')).AzureAciProvider(spec as never, ctx),
 };
 
 /** Creates the provider for a validated target spec. */

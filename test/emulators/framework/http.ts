@@ -34,6 +34,19 @@ export interface InstalledEmulator {
   uninstall(): void;
 }
 
+/** nock parses only `application/json`; clouds also send `application/x-amz-json-1.1` and kin. */
+function parseBody(body: unknown, contentType: string | undefined): unknown {
+  if (body === undefined || body === null || (typeof body === 'string' && body.length === 0)) return null;
+  if (typeof body === 'string' && /json/i.test(contentType ?? '')) {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  return body;
+}
+
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
 function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -58,8 +71,14 @@ export function installEmulator(origin: string, handler: EmulatorHandler): Insta
       body: unknown,
     ) {
       const url = new URL(uri, origin);
-      const parsed = typeof body === 'string' && body.length === 0 ? null : (body ?? null);
-      const res = await handler(method, url.pathname, url.searchParams, flatHeaders(this.req.headers), parsed);
+      const headers = flatHeaders(this.req.headers);
+      const res = await handler(
+        method,
+        url.pathname,
+        url.searchParams,
+        headers,
+        parseBody(body, headers['content-type']),
+      );
       const payload = res.body === undefined ? '' : typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
       return [res.status, payload, res.headers ?? {}] as [number, string, Record<string, string>];
     });
