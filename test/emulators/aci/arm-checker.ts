@@ -4,8 +4,7 @@ import type { ModelChecker } from '../framework/index.js';
 /**
  * Checks JSON values against the ACI OpenAPI model in
  * /work/shared/reference/azure-container-instances/containerInstance.2026-05-01.json (plus the
- * common-types excerpt it `$ref`s): required properties, types, int32, enums, unknown properties,
- * read-only properties in requests, and secrets (`x-ms-secret`) in responses (where a required
+ * common-types excerpt it `$ref`s): required properties, types, int32, enums, unknown properties, and secrets (`x-ms-secret`) in responses (where a required
  * secret may be absent: ARM redacts them, see the reference README's "Quirks").
  *
  * The SDK sends api-version 2023-05-01, whose model differs (reference README, "Versions"): it
@@ -61,7 +60,7 @@ const V2023_ABSENT: Record<string, string[]> = {
 };
 
 export interface CheckOptions {
-  /** `request`: read-only properties are problems. `response`: secret properties are problems. */
+  /** `request`: read-only properties are ignored (as ARM does). `response`: secret properties are problems. */
   direction: 'request' | 'response';
 }
 
@@ -225,7 +224,9 @@ export class ArmModelChecker implements ModelChecker {
               );
             continue;
           }
-          if (this.direction === 'request' && prop.s.readOnly) problems.push(`${p}: read-only, must not be sent`);
+          // read-only properties in a request are ignored by ARM (the SDK sends an instance view back
+          // when a group read with GET is PUT again), so they are not checked further
+          if (this.direction === 'request' && prop.s.readOnly) continue;
           if (this.direction === 'response' && prop.s['x-ms-secret'] && v !== undefined)
             problems.push(`${p}: a secret (x-ms-secret) returned in a response`);
           this.walk(prop.s, v, p, prop.doc, problems);

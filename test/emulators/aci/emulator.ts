@@ -714,6 +714,10 @@ export class AciEmulator {
         `The IP address port '${missing.port}' is not exposed by any container of the container group '${name}'.`,
       );
 
+    // read-only fields a client may echo back are ignored, as ARM does
+    delete props.instanceView;
+    delete props.provisioningState;
+    for (const c of props.containers as Json[]) delete c.properties?.instanceView;
     const k = `${rg}/${name}`.toLowerCase();
     const existing = this.groups.get(k);
     if (existing?.deleting)
