@@ -1,0 +1,145 @@
+/**
+ * One place that turns whatever the Google client threw into a classified ProviderError.
+ * - REST (`fallback: true`): a GaxiosError whose `status` is the HTTP status and whose message is the
+ *   raw JSON error envelope `{ error: { code, message, status } }`.
+ * - A long-running operation that ended in error: a GoogleError whose `code` is the gRPC code.
+ * - gRPC transport: a ServiceError with the gRPC `code` and `details`.
+ * The REST transport does not retry 429/5xx itself (RECIPES §5), so the provider does, boundedly.
+ */
+import { ProviderError } from '../../src/errors/index.js';
+
+/** google/rpc/code.proto, by number. */
+export const GRPC_CODES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+/** gRPC codes worth retrying: transient by definition (code.proto comments). */
+const RETRYABLE_GRPC = new Set([
+  'DEADLINE_EXCEEDED',
+  'RESOURCE_EXHAUSTED',
+  'ABORTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'UNKNOWN',
+]);
+const RETRYABLE_HTTP = new Set([408, 429, 500, 502, 503, 504]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+export interface ErrorFacts {
+  /** HTTP status, for REST answers. */
+  status?: number;
+  /** The canonical code name (`NOT_FOUND`, `UNAVAILABLE`...). */
+  code?: string;
+  /** gRPC code number, when the error carries one. */
+  grpcCode?: number;
+  message: string;
+  retryAfterMs?: number;
+  network?: boolean;
+}
+
+function parseEnvelope(text: string): { code?: number; status?: string; message?: string } | undefined {
+  const start = text.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    const v = JSON.parse(text.slice(start)) as { error?: { code?: number; status?: string; message?: string } };
+    return v.error;
+  } catch {
+    return undefined;
+  }
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const v = (headers as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads the facts out of any error shape the Google client produces. */
+export function errorFacts(err: unknown): ErrorFacts {
+  const e = (err ?? {}) as Record<string, unknown> & { response?: { status?: number; headers?: unknown } };
+  const text = typeof e.message === 'string' ? e.message : String(err);
+  const httpStatus =
+    typeof e.response?.status === 'number'
+      ? e.response.status
+      : typeof e.status === 'number' && e.status >= 100
+        ? e.status
+        : undefined;
+  if (httpStatus !== undefined) {
+    const env = parseEnvelope(text);
+    const ra = header(e.response?.headers, 'retry-after');
+    const raSeconds = ra !== undefined ? Number(ra) : Number.NaN;
+    return {
+      status: httpStatus,
+      ...(env?.status ? { code: env.status } : {}),
+      message: env?.message ?? text,
+      ...(Number.isFinite(raSeconds) ? { retryAfterMs: raSeconds * 1000 } : {}),
+    };
+  }
+  if (typeof e.code === 'number' && e.code >= 0 && e.code < GRPC_CODES.length) {
+    const details = typeof e.details === 'string' && e.details ? e.details : undefined;
+    return { grpcCode: e.code, code: GRPC_CODES[e.code], message: details ?? text };
+  }
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return { code: e.code, message: text, network: true };
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.type === 'request-timeout')
+    return { code: 'TIMEOUT', message: text, network: true };
+  return { message: text };
+}
+
+export function isNotFound(err: unknown): boolean {
+  const f = errorFacts(err);
+  return f.status === 404 || f.code === 'NOT_FOUND';
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  const f = errorFacts(err);
+  return f.code === 'ALREADY_EXISTS' || (f.status === 409 && f.code !== 'ABORTED');
+}
+
+export function isRetryableFacts(f: ErrorFacts): boolean {
+  if (f.network) return true;
+  if (f.status !== undefined) return RETRYABLE_HTTP.has(f.status) || (f.status === 409 && f.code === 'ABORTED');
+  return f.code !== undefined && RETRYABLE_GRPC.has(f.code);
+}
+
+/** The classified error for the reconciler; keeps Google's own message and codes. */
+export function toProviderError(err: unknown, target: string, operation: string): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const f = errorFacts(err);
+  const providerCode = f.code ?? (f.status !== undefined ? String(f.status) : undefined);
+  return new ProviderError(f.message, {
+    provider: 'gcp-cloud-run',
+    target,
+    retryable: isRetryableFacts(f),
+    operation,
+    ...(providerCode !== undefined ? { providerCode } : {}),
+    ...(f.status !== undefined ? { status: f.status } : {}),
+    ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
+    // no `cause`: a GaxiosError holds the request config, bearer token included
+  });
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { intRange } from '../../src/spec/schema-helpers.js';
+import { targetBase } from '../../src/spec/target-base.js';
+
+/**
+ * A Google Cloud Run (Admin API v2) project + region. Cloud Run is regional: the target has one
+ * failure domain, whose zone is the region. Credentials are Application Default Credentials unless
+ * the provider is given an auth client (see CloudRunProviderOptions).
+ */
+export const gcpCloudRunTargetSettings = z.strictObject({
+  ...targetBase,
+  kind: z.literal('gcp-cloud-run'),
+  /** Project id (or number): lowercase letters, digits and hyphens. */
+  project: z.string().regex(/^([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})$/, {
+    error: 'expected a project id such as "my-project-123" or a project number',
+  }),
+  /** Region, e.g. `us-central1`; also the target's only zone. */
+  region: z.string().regex(/^[a-z]+(-[a-z]+)+\d+$/, { error: 'expected a region such as "us-central1"' }),
+  /** Who may reach the services: `all` (public), `internal`, `internal-and-cloud-load-balancing`, `none`. */
+  ingress: z.enum(['all', 'internal', 'internal-and-cloud-load-balancing', 'none']).default('all'),
+  /** Service account email the revisions run as (their identity); the project default when absent. */
+  serviceAccount: z
+    .string()
+    .regex(/^[^@\s]+@[^@\s]+$/, { error: 'expected a service account email' })
+    .optional(),
+  /** Serverless VPC Access connector: `projects/P/locations/R/connectors/C` or a bare connector name. */
+  vpcConnector: z.string().min(1).optional(),
+  vpcEgress: z.enum(['private-ranges-only', 'all-traffic']).default('private-ranges-only'),
+  /** Upper bound on instances of each service (Cloud Run's own default is 100). */
+  maxInstanceCount: intRange(1, 1000).optional(),
+  /** `rest` (HTTP/1.1 JSON, `fallback: true`, the default) or `grpc` (HTTP/2). */
+  transport: z.enum(['rest', 'grpc']).default('rest'),
+  /** Endpoint override (host name), for tests or private endpoints; `run.googleapis.com` when absent. */
+  apiEndpoint: z.string().min(1).optional(),
+  port: intRange(1, 65535).optional(),
+  /** Interval between polls of a long-running operation. */
+  pollIntervalMs: intRange(0, 60_000).default(1000),
+  /** Longest an apply/remove waits for its operation before it reports a retryable timeout. */
+  operationTimeoutMs: intRange(1, 3_600_000).default(600_000),
+});
+export type GcpCloudRunTargetSettings = z.output<typeof gcpCloudRunTargetSettings>;
+export type GcpCloudRunTargetSettingsInput = z.input<typeof gcpCloudRunTargetSettings>;
