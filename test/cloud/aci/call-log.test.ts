@@ -61,7 +61,12 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
   const p = aciProvider(
     em,
     'logged',
-    { concurrency: 1, registryCredentials: [{ server: 'acme.azurecr.io', username: 'acme', passwordFrom: { env: 'SKYFLEET_TEST_ACR_PASSWORD' } }] },
+    {
+      concurrency: 1,
+      registryCredentials: [
+        { server: 'acme.azurecr.io', username: 'acme', passwordFrom: { env: 'SKYFLEET_TEST_ACR_PASSWORD' } },
+      ],
+    },
     { callLog: log },
   );
   const g = (n: number) => `group:logged-web-r1-z1-${n}`;
@@ -72,9 +77,25 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
   };
 
   const created = await step(() => p.apply(slice('app:1', 2), { reason: 'create' }));
-  expect(shape(created)).toEqual(['GET list', `PUT ${g(0)}`, 'GET op', `GET ${g(0)}`, `PUT ${g(1)}`, 'GET op', `GET ${g(1)}`]);
+  expect(shape(created)).toEqual([
+    'GET list',
+    `PUT ${g(0)}`,
+    'GET op',
+    `GET ${g(0)}`,
+    `PUT ${g(1)}`,
+    'GET op',
+    `GET ${g(1)}`,
+  ]);
   const updated = await step(() => p.apply(slice('app:2', 2), { reason: 'update' }));
-  expect(shape(updated)).toEqual(['GET list', `PUT ${g(0)}`, 'GET op', `GET ${g(0)}`, `PUT ${g(1)}`, 'GET op', `GET ${g(1)}`]);
+  expect(shape(updated)).toEqual([
+    'GET list',
+    `PUT ${g(0)}`,
+    'GET op',
+    `GET ${g(0)}`,
+    `PUT ${g(1)}`,
+    'GET op',
+    `GET ${g(1)}`,
+  ]);
   const up = await step(() => p.apply(slice('app:2', 3), { reason: 'scale' }));
   expect(shape(up)).toEqual(['GET list', `PUT ${g(2)}`, 'GET op', `GET ${g(2)}`]);
   const down = await step(() => p.apply(slice('app:2', 1), { reason: 'scale' }));
@@ -83,7 +104,13 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
   expect(shape(removed)).toEqual(['GET list', `DELETE ${g(0)}`, 'GET opresult']);
 
   // every line: the cloud, target, deployment, reason, full URL with api-version, a status
-  for (const [entries, reason] of [[created, 'create'], [updated, 'update'], [up, 'scale'], [down, 'scale'], [removed, 'delete']] as const) {
+  for (const [entries, reason] of [
+    [created, 'create'],
+    [updated, 'update'],
+    [up, 'scale'],
+    [down, 'scale'],
+    [removed, 'delete'],
+  ] as const) {
     for (const e of entries) {
       expect(e).toMatchObject({ cloud: 'azure-aci', target: 'azure', deployment: 'web', reason });
       expect(e.url).toMatch(/^https:\/\/management\.azure\.com\/subscriptions\/.+\?api-version=2023-05-01/);
@@ -94,14 +121,25 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
   const put = created.find((e) => e.method === 'PUT')!;
   expect(put.status).toBe(201);
   expect(put.headers.authorization).toBe(REDACTED);
-  const body = put.body as { properties: { containers: Array<{ properties: { environmentVariables: unknown[] } }>; imageRegistryCredentials: unknown[] } };
-  expect(body.properties.containers[0]!.properties.environmentVariables).toEqual([{ name: 'API_KEY', secureValue: REDACTED }]);
-  expect(body.properties.imageRegistryCredentials).toEqual([{ server: 'acme.azurecr.io', username: 'acme', password: REDACTED }]);
+  const body = put.body as {
+    properties: {
+      containers: Array<{ properties: { environmentVariables: unknown[] } }>;
+      imageRegistryCredentials: unknown[];
+    };
+  };
+  expect(body.properties.containers[0]!.properties.environmentVariables).toEqual([
+    { name: 'API_KEY', secureValue: REDACTED },
+  ]);
+  expect(body.properties.imageRegistryCredentials).toEqual([
+    { server: 'acme.azurecr.io', username: 'acme', password: REDACTED },
+  ]);
 
   // a throttled call appears once per attempt, each with its status
   em.faults.failNext(2, { status: 429, code: 'TooManyRequests', message: 'throttled', retryAfterSeconds: 0 });
   const observed = await step(() => p.observe({ fleet: 'logged' }));
-  expect(observed.filter((e) => /\/containerGroups$/.test(new URL(e.url).pathname)).map((e) => e.status)).toEqual([429, 429, 200]);
+  expect(observed.filter((e) => /\/containerGroups$/.test(new URL(e.url).pathname)).map((e) => e.status)).toEqual([
+    429, 429, 200,
+  ]);
   expect(observed.every((e) => e.reason === 'observe' && e.deployment === null)).toBe(true);
 
   const text = JSON.stringify(log.entries);
