@@ -24,6 +24,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'store',
+          include: ['test/store/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'cloud',
           include: ['test/cloud/**/*.test.ts', 'test/emulators/**/*.test.ts'],
           pool: 'forks',

@@ -31,4 +31,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX events_by_deployment ON events (deployment, id);
     `,
   },
+  {
+    version: 2,
+    name: 'conditions, leases',
+    sql: `
+      CREATE TABLE conditions (
+        deployment TEXT PRIMARY KEY,
+        conditions TEXT NOT NULL
+      );
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

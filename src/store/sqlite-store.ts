@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SkyfleetError } from '../errors/index.js';
 import { MIGRATIONS } from './migrations.js';
-import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store.js';
+import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -62,6 +62,7 @@ export class SqliteStore implements Store {
   async deleteDeployment(name: string): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name);
+      this.db.prepare('DELETE FROM conditions WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM revisions WHERE deployment = ?').run(name);
     })();
   }
@@ -128,6 +129,49 @@ export class SqliteStore implements Store {
     return rows.reverse();
   }
 
+  async putConditions(deployment: string, conditions: readonly Condition[]): Promise<void> {
+    this.db
+      .prepare('INSERT INTO conditions (deployment, conditions) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET conditions = excluded.conditions')
+      .run(deployment, JSON.stringify(conditions));
+  }
+
+  async getConditions(deployment: string): Promise<Condition[]> {
+    const row = this.db.prepare('SELECT conditions FROM conditions WHERE deployment = ?').get(deployment) as { conditions: string } | undefined;
+    return row ? JSON.parse(row.conditions) : [];
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
+    // IMMEDIATE: take the write lock first, so two processes cannot both see the lease free
+    return this.db
+      .transaction((): Lease | undefined => {
+        const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
+        const expiresAt = now + ttlMs;
+        if (row && row.holder !== holder && row.expires_at > now) return undefined;
+        const token = row ? (row.holder === holder && row.expires_at > now ? row.token : row.token + 1) : 1;
+        this.db
+          .prepare(
+            'INSERT INTO leases (name, holder, token, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires_at = excluded.expires_at',
+          )
+          .run(name, holder, token, expiresAt);
+        return { name, holder, token, expiresAt };
+      })
+      .immediate();
+  }
+
+  async checkLease(name: string, holder: string, token: number, now: number): Promise<boolean> {
+    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
+    return !!row && row.holder === holder && row.token === token && row.expires_at > now;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
+  async getLease(name: string): Promise<Lease | undefined> {
+    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
+    return row && { name: row.name, holder: row.holder, token: row.token, expiresAt: row.expires_at };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -139,6 +183,12 @@ interface DeploymentRow {
   revision: string;
   generation: number;
   updated_at: number;
+}
+interface LeaseRow {
+  name: string;
+  holder: string;
+  token: number;
+  expires_at: number;
 }
 interface RevisionRow {
   deployment: string;

@@ -30,6 +30,25 @@ export interface EventRecord {
   message: string;
 }
 
+/** A deployment condition, as Kubernetes reports them: Available, Progressing, Degraded. */
+export interface Condition {
+  type: 'Available' | 'Progressing' | 'Degraded';
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  /** When status last changed (epoch ms). */
+  lastTransitionTime: number;
+}
+
+/** A held lease: who holds it, the fencing token of this holding, and when it lapses. */
+export interface Lease {
+  name: string;
+  holder: string;
+  /** Grows by one every time the lease changes hands; mutations check it. */
+  token: number;
+  expiresAt: number;
+}
+
 /**
  * Durable state that is not in the clouds: applied specs, revision history, events. Observed
  * state is never read from here; it is always re-read from the providers.
@@ -46,6 +65,19 @@ export interface Store {
   /** Keeps the newest `keep` revisions and any in `live`; drops the rest. */
   pruneRevisions(deployment: string, keep: number, live: ReadonlySet<string>): Promise<void>;
   addEvent(event: EventRecord): Promise<void>;
+  /** Conditions of a deployment (replaced whole). */
+  putConditions(deployment: string, conditions: readonly Condition[]): Promise<void>;
+  getConditions(deployment: string): Promise<Condition[]>;
+  /**
+   * Takes the lease if it is free or lapsed (a new token), or renews it if `holder` holds it
+   * (same token). Returns undefined when someone else holds it.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined>;
+  /** True while `holder` still holds the lease with this token and it has not lapsed. */
+  checkLease(name: string, holder: string, token: number, now: number): Promise<boolean>;
+  /** Gives the lease up at once (a graceful shutdown), if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  getLease(name: string): Promise<Lease | undefined>;
   listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
   close(): Promise<void>;
 }

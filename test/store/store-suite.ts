@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeploymentInput } from '../../src/spec/deployment.js';
+import { parseDeployment } from '../../src/spec/load.js';
+import { revisionOf } from '../../src/spec/revision.js';
+import type { Store } from '../../src/store/store.js';
+
+const dep = (image: string, name = 'web') =>
+  parseDeployment({
+    apiVersion: 'skyfleet.dev/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: { replicas: 2, template: { containers: [{ name: 'web', image }] } },
+  } satisfies DeploymentInput);
+
+/**
+ * The behaviour every Store must have. `open` gives a fresh, empty store; `openAgain` a second
+ * handle on the same data (another process, another machine).
+ */
+export function describeStoreSuite(name: string, open: () => Promise<{ store: Store; openAgain: () => Promise<Store>; cleanup: () => Promise<void> }>): void {
+  describe(`store: ${name}`, () => {
+    let store: Store;
+    let openAgain: () => Promise<Store>;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, openAgain, cleanup } = await open());
+    });
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('keeps deployments with a generation that grows only when the spec changes', async () => {
+      const d1 = dep('img:1');
+      const a = await store.putDeployment({ name: 'web', spec: d1, revision: revisionOf(d1.spec.template), updatedAt: 1 });
+      const b = await store.putDeployment({ name: 'web', spec: d1, revision: revisionOf(d1.spec.template), updatedAt: 2 });
+      const d2 = dep('img:2');
+      const c = await store.putDeployment({ name: 'web', spec: d2, revision: revisionOf(d2.spec.template), updatedAt: 3 });
+      expect([a.generation, b.generation, c.generation]).toEqual([1, 1, 2]);
+      expect(await store.getDeployment('web')).toMatchObject({ name: 'web', spec: d2, generation: 2, updatedAt: 3 });
+      await store.putDeployment({ name: 'api', spec: dep('x', 'api'), revision: 'r', updatedAt: 4 });
+      expect((await store.listDeployments()).map((d) => d.name)).toEqual(['api', 'web']);
+      const again = await openAgain();
+      expect((await again.getDeployment('web'))?.generation).toBe(2);
+      await again.close();
+    });
+
+    it('numbers revisions, records each once, and prunes all but the newest and the live ones', async () => {
+      const t = dep('img:1').spec.template;
+      const r1 = await store.putRevision('hist', 'a', t, 1);
+      const r1again = await store.putRevision('hist', 'a', t, 5);
+      expect([r1.number, r1again.number, r1again.createdAt]).toEqual([1, 1, 1]);
+      for (const [i, rev] of ['b', 'c', 'd', 'e'].entries()) await store.putRevision('hist', rev, t, i + 2);
+      expect((await store.listRevisions('hist')).map((r) => `${r.number}${r.revision}`)).toEqual(['1a', '2b', '3c', '4d', '5e']);
+      await store.pruneRevisions('hist', 2, new Set(['a']));
+      expect((await store.listRevisions('hist')).map((r) => r.revision)).toEqual(['a', 'd', 'e']);
+      expect((await store.getRevision('hist', 'd'))?.template).toEqual(t);
+      expect(await store.getRevision('hist', 'b')).toBeUndefined();
+    });
+
+    it('deletes a deployment with its revisions and conditions, keeping its events', async () => {
+      const d = dep('img:1', 'gone');
+      await store.putDeployment({ name: 'gone', spec: d, revision: 'r', updatedAt: 1 });
+      await store.putRevision('gone', 'r', d.spec.template, 1);
+      await store.putConditions('gone', [{ type: 'Available', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: 1 }]);
+      await store.addEvent({ time: 1, deployment: 'gone', type: 'Normal', reason: 'Created', message: 'x' });
+      await store.deleteDeployment('gone');
+      expect(await store.getDeployment('gone')).toBeUndefined();
+      expect(await store.listRevisions('gone')).toEqual([]);
+      expect(await store.getConditions('gone')).toEqual([]);
+      expect((await store.listEvents({ deployment: 'gone' })).map((e) => e.reason)).toEqual(['Created']);
+    });
+
+    it('lists events oldest first, newest `limit`, per deployment or all', async () => {
+      for (let i = 0; i < 5; i++) await store.addEvent({ time: 100 + i, deployment: 'ev', type: i % 2 ? 'Warning' : 'Normal', reason: `R${i}`, message: `m${i}` });
+      await store.addEvent({ time: 200, deployment: null, type: 'Normal', reason: 'Fleet', message: 'fleet-wide' });
+      expect((await store.listEvents({ deployment: 'ev', limit: 3 })).map((e) => e.reason)).toEqual(['R2', 'R3', 'R4']);
+      const all = await store.listEvents({ limit: 2 });
+      expect(all.map((e) => e.reason)).toEqual(['R4', 'Fleet']);
+      expect(all[1]).toMatchObject({ deployment: null, type: 'Normal', time: 200 });
+    });
+
+    it('replaces conditions whole', async () => {
+      await store.putConditions('c', [{ type: 'Progressing', status: 'True', reason: 'Rolling', message: '1/3', lastTransitionTime: 1 }]);
+      const next = [
+        { type: 'Available' as const, status: 'True' as const, reason: 'Ready', message: '3/3', lastTransitionTime: 2 },
+        { type: 'Progressing' as const, status: 'False' as const, reason: 'Complete', message: '', lastTransitionTime: 2 },
+      ];
+      await store.putConditions('c', next);
+      expect(await store.getConditions('c')).toEqual(next);
+    });
+
+    it('grants a lease to one holder at a time, with a token that grows when it changes hands', async () => {
+      const other = await openAgain();
+      try {
+        const a = await store.acquireLease('fleet', 'a', 1000, 10_000);
+        expect(a).toMatchObject({ holder: 'a', expiresAt: 11_000 });
+        expect(await other.acquireLease('fleet', 'b', 1000, 10_500)).toBeUndefined();
+        // renewal keeps the token
+        const renewed = await store.acquireLease('fleet', 'a', 1000, 10_900);
+        expect(renewed?.token).toBe(a!.token);
+        expect(await store.checkLease('fleet', 'a', a!.token, 11_000)).toBe(true);
+        // lapsed: b takes it with a new token, and a's token no longer passes
+        const b = await other.acquireLease('fleet', 'b', 1000, 12_000);
+        expect(b?.token).toBe(a!.token + 1);
+        expect(await store.checkLease('fleet', 'a', a!.token, 12_001)).toBe(false);
+        expect(await other.checkLease('fleet', 'b', b!.token, 12_001)).toBe(true);
+        // release lets the next holder in at once
+        await other.releaseLease('fleet', 'b');
+        const a2 = await store.acquireLease('fleet', 'a', 1000, 12_002);
+        expect(a2?.token).toBe(b!.token + 1);
+        expect(await store.getLease('fleet')).toMatchObject({ holder: 'a', token: a2!.token });
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lets exactly one of many concurrent contenders win a free lease', async () => {
+      const handles = await Promise.all(Array.from({ length: 5 }, () => openAgain()));
+      try {
+        const results = await Promise.all(handles.map((h, i) => h.acquireLease('race', `c${i}`, 5000, 50_000)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await Promise.all(handles.map((h) => h.close()));
+      }
+    });
+  });
+}
