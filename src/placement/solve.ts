@@ -88,8 +88,7 @@ export function solve(input: SolveInput): Solution | undefined {
 
   const currentLeaf = topo.leaves.map((d) => input.current.get(keyOf(d)) ?? 0);
   const current = sumUp(topo, currentLeaf);
-  const priceLeaf = topo.leaves.map((d) => d.pricePerReplicaHour ?? 0);
-  const price = sumUp(topo, priceLeaf, 'min');
+  const priceLeaf = Float64Array.from(topo.leaves, (d) => d.pricePerReplicaHour ?? 0);
 
   const weighted = options.weighting === 'dynamic' || (policy.targets?.some((t) => t.weight !== undefined) ?? false);
   const cost = policy.optimize === 'cost';
@@ -119,14 +118,14 @@ export function solve(input: SolveInput): Solution | undefined {
     }
   }
 
-  const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price, current, modes })[3]!;
+  const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes })[3]!;
   if (hard[3] && !exactLeaf.every(Boolean)) {
     // Zone groups shared by several targets: the band was only approximated per leaf; check the sums.
     const zc = policy.spread.filter((c) => c.topologyKey === 'zone' && c.whenUnsatisfiable !== 'ScheduleAnyway');
     const groups = groupCounts(topo.leaves, counts, 'zone');
     if (zc.some((c) => skewOf(groups, c.minDomains) > c.maxSkew)) return undefined;
   }
-  return { topo, counts, scores: scoresOf(topo, desire, price, modes) };
+  return { topo, counts, scores: scoresOf(topo, desire, priceLeaf, modes) };
 }
 
 function firstLeaf(topo: Topology, level: number, node: number): number {
@@ -155,7 +154,7 @@ function unitsAt(topo: Topology, level: number): Float64Array {
 function scoresOf(
   topo: Topology,
   desire: Float64Array[],
-  price: Float64Array[],
+  price: Float64Array,
   modes: readonly SplitMode[],
 ): Float64Array {
   const n = topo.leaves.length;
@@ -164,10 +163,10 @@ function scoresOf(
     let lo = INF;
     let hi = -INF;
     for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, price[3]![i]!);
-      hi = Math.max(hi, price[3]![i]!);
+      lo = Math.min(lo, price[i]!);
+      hi = Math.max(hi, price[i]!);
     }
-    for (let i = 0; i < n; i++) scores[i] = hi > lo ? (100 * (hi - price[3]![i]!)) / (hi - lo) : 100;
+    for (let i = 0; i < n; i++) scores[i] = hi > lo ? (100 * (hi - price[i]!)) / (hi - lo) : 100;
     return scores;
   }
   // share of each node within its parent, multiplied down the path

@@ -86,21 +86,35 @@ export function splitByDesire(n: number, kids: readonly SplitChild[]): number[] 
   return out;
 }
 
+/** A child's room by price: its leaves' (price, room) pairs, cheapest first. */
+export type PriceCurve = ReadonlyArray<{ price: number; room: number }>;
+
 /**
- * Cheapest first: every child gets its lo, then the rest fills children in ascending price
- * (ties: more current first, then name) up to hi. Cost O(children log children).
+ * Cheapest first: every child gets its lo, then the rest goes offer by offer in ascending price over
+ * all children's curves (what each can take beyond its lo; ties: the child holding more now, then
+ * name), each child up to its hi. Cost O(offers log offers) per split, independent of n.
  */
-export function splitByPrice(n: number, kids: readonly SplitChild[], price: readonly number[]): number[] {
+export function splitByPrice(n: number, kids: readonly SplitChild[], curves: readonly PriceCurve[]): number[] {
   const out = kids.map((k) => k.lo);
   let left = n - out.reduce((a, b) => a + b, 0);
-  const order = kids
-    .map((_, i) => i)
-    .sort(
-      (i, j) =>
-        price[i]! - price[j]! || kids[j]!.current - kids[i]!.current || (kids[i]!.name < kids[j]!.name ? -1 : 1),
-    );
-  for (const i of order) {
+  const offers: { price: number; room: number; kid: number }[] = [];
+  curves.forEach((curve, kid) => {
+    for (const seg of curve) offers.push({ price: seg.price, room: seg.room, kid });
+  });
+  offers.sort(
+    (a, b) =>
+      a.price - b.price ||
+      kids[b.kid]!.current - kids[a.kid]!.current ||
+      (kids[a.kid]!.name < kids[b.kid]!.name ? -1 : kids[a.kid]!.name > kids[b.kid]!.name ? 1 : 0),
+  );
+  for (const o of offers) {
     if (left <= 0) break;
+    const add = Math.min(left, o.room, kids[o.kid]!.hi - out[o.kid]!);
+    out[o.kid]! += add;
+    left -= add;
+  }
+  // Bounds inside children can leave room unused by the curves: fill any child still below hi.
+  for (let i = 0; i < kids.length && left > 0; i++) {
     const add = Math.min(left, kids[i]!.hi - out[i]!);
     out[i]! += add;
     left -= add;

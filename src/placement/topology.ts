@@ -16,6 +16,9 @@ export interface LevelNodes {
   childEnd: Int32Array;
   /** A stable display/tie-break name of the node. */
   name: string[];
+  /** Leaves range of the node (leaves are sorted, so every node covers a contiguous run). */
+  leafStart: Int32Array;
+  leafEnd: Int32Array;
 }
 
 export interface Topology {
@@ -72,8 +75,14 @@ export function buildTopology(domains: readonly Domain[]): Topology {
         childEnd[v] = j;
       }
     }
-    for (let v = 0; v < count; v++) name[v] = pathOf(leaves[s[v]!]!, l).join('/');
-    levels.push({ count, childStart, childEnd, name });
+    const leafStart = new Int32Array(count);
+    const leafEnd = new Int32Array(count);
+    for (let v = 0; v < count; v++) {
+      name[v] = pathOf(leaves[s[v]!]!, l).join('/');
+      leafStart[v] = s[v]!;
+      leafEnd[v] = v + 1 < count ? s[v + 1]! : n;
+    }
+    levels.push({ count, childStart, childEnd, name, leafStart, leafEnd });
   }
   const groupIds = new Map<string, number>();
   const zoneGroup = new Int32Array(n);
