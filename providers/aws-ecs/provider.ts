@@ -44,7 +44,7 @@ import {
   tagMap,
   taskNetwork,
 } from './mapping.js';
-import { arnName, clientToken, parseServiceName, serviceName, servicePrefix } from './names.js';
+import { arnName, clientToken, familyName, parseServiceName, serviceName, servicePrefix } from './names.js';
 import type { AwsEcsTargetSettings } from './settings.js';
 
 export interface AwsEcsProviderOptions {
@@ -381,7 +381,7 @@ export class AwsEcsProvider implements Provider {
     } else if (!this.upToDate(current, mapped, slice.replicas)) {
       const tags = tagMap(current.tags);
       if (tags[ECS_TAGS.specHash] !== mapped.specHash) {
-        const taskDefinition = await this.taskDefinitionFor(mapped, ctx);
+        const taskDefinition = await this.taskDefinitionFor(mapped, ctx, current);
         await this.send(
           'UpdateService',
           new UpdateServiceCommand({
@@ -477,11 +477,11 @@ export class AwsEcsProvider implements Provider {
    * same deployment seen by observe, from the family's newest revisions (by the content-hash tag),
    * or registered now.
    */
-  private taskDefinitionFor(mapped: MappedSlice, ctx: Ctx): Promise<string> {
+  private taskDefinitionFor(mapped: MappedSlice, ctx: Ctx, hint?: Service): Promise<string> {
     return this.withFamily(mapped.family, async () => {
       const known = this.taskDefs.get(mapped.taskDefHash);
       if (known) return known;
-      for (const { service } of this.snapshot.values()) {
+      for (const service of [...(hint ? [hint] : []), ...[...this.snapshot.values()].map((x) => x.service)]) {
         if (tagMap(service.tags)[ECS_TAGS.taskDefHash] === mapped.taskDefHash && service.taskDefinition) {
           this.taskDefs.set(mapped.taskDefHash, service.taskDefinition);
           return service.taskDefinition;
@@ -522,13 +522,16 @@ export class AwsEcsProvider implements Provider {
   }
 
   /** Deregisters a task definition revision once no service of its deployment uses it. */
-  private collectTaskDefinition(arn: string, key: SliceKey, family: string, ctx: Ctx): Promise<void> {
+  private collectTaskDefinition(arn: string, key: SliceKey, family: string, ctx: Ctx, except?: string): Promise<void> {
     return this.withFamily(family, async () => {
-      const names = await this.listServiceNames(servicePrefix(this.target, key.fleet, key.deployment), ctx);
+      const names = (await this.listServiceNames(servicePrefix(this.target, key.fleet, key.deployment), ctx)).filter(
+        (n) => n !== except,
+      );
       const others = await this.describeServices(names, ctx);
       const used = new Set<string>();
       for (const s of others) {
-        if (s.status === 'INACTIVE') continue;
+        // a draining service keeps its tasks until they stop; deregistering does not disturb them
+        if (s.status !== 'ACTIVE') continue;
         if (s.taskDefinition) used.add(s.taskDefinition);
         for (const d of s.deployments ?? []) if (d.taskDefinition) used.add(d.taskDefinition);
       }
@@ -573,7 +576,13 @@ export class AwsEcsProvider implements Provider {
       if (!gone(err)) throw err;
     }
     if (current.taskDefinition)
-      await this.collectTaskDefinition(current.taskDefinition, key, mapFamily(this.target, key), ctx);
+      await this.collectTaskDefinition(
+        current.taskDefinition,
+        key,
+        familyName(this.target, key.fleet, key.deployment),
+        ctx,
+        name,
+      );
     const writes = this.writes - before;
     return { changed: writes > 0, writes };
   }
@@ -581,10 +590,6 @@ export class AwsEcsProvider implements Provider {
   async close(): Promise<void> {
     if (this.ownsClient) this.client.destroy();
   }
-}
-
-function mapFamily(target: string, key: SliceKey): string {
-  return servicePrefix(target, key.fleet, key.deployment).slice(0, -1);
 }
 
 /** What must stay the same for a cached task view to still be true. */

@@ -50,10 +50,22 @@ export class BotocoreChecker implements ModelChecker {
     return this.model.operations[operation]?.output?.shape;
   }
 
+  private textTimestamps = false;
+
   check(shapeName: string, value: unknown): string[] {
     const problems: string[] = [];
     this.walk(shapeName, value, '', problems);
     return problems;
+  }
+
+  /** Like `check`, for botocore's examples file, which writes timestamps as ISO text, not epoch seconds. */
+  checkExample(shapeName: string, value: unknown): string[] {
+    this.textTimestamps = true;
+    try {
+      return this.check(shapeName, value);
+    } finally {
+      this.textTimestamps = false;
+    }
   }
 
   private regex(p: string): RegExp | null {
@@ -134,7 +146,9 @@ export class BotocoreChecker implements ModelChecker {
         if (typeof v !== 'boolean') out.push(`${at}: expected a boolean (${name})`);
         return;
       case 'timestamp':
-        if (typeof v !== 'number') out.push(`${at}: expected epoch seconds (${name})`);
+        if (typeof v !== 'number' && !(this.textTimestamps && typeof v === 'string' && !Number.isNaN(Date.parse(v)))) {
+          out.push(`${at}: expected epoch seconds (${name})`);
+        }
         return;
       default:
         return;

@@ -194,6 +194,15 @@ export class EcsEmulator {
     );
   }
 
+  /** The next `n` matching calls are carried out, then answered 500 (the answer is lost). */
+  loseNextAnswers(n: number, operations?: readonly string[]): void {
+    this.faults.loseAnswers(
+      n,
+      { status: 500, code: 'ServerException', message: 'Service Unavailable. Please try again later.' },
+      operations,
+    );
+  }
+
   /** The next `n` calls answer 400 AccessDeniedException. */
   denyNext(n: number, operations?: readonly string[]): void {
     this.faults.failNext(
@@ -305,6 +314,8 @@ export class EcsEmulator {
           if (this.options.strict) throw new Error(`ECS emulator: invalid ${operation} response:\n${bad.join('\n')}`);
         }
       }
+      const lost = this.faults.lostAnswer(operation);
+      if (lost) return respond(lost.status, { __type: lost.code, message: lost.message }, lost.source);
       return respond(200, out);
     } catch (err) {
       if (err instanceof EcsError) return respond(err.status, { __type: err.code, message: err.message });

@@ -48,6 +48,7 @@ interface Forced {
 
 export class FaultKnobs {
   private forced: Forced[] = [];
+  private lost: Forced[] = [];
   private throttleShare = 0;
   private throttleFault: Omit<InjectedFault, 'source'> | undefined;
   private throttleOps: OperationFilter;
@@ -77,6 +78,25 @@ export class FaultKnobs {
     this.rng = seededRandom(options.seed ?? 42);
   }
 
+  /**
+   * The next `n` matching calls are carried out, but their answer is lost and replaced by `fault`
+   * (a timeout or 5xx after the write committed): for idempotency tests. Emulators call
+   * `lostAnswer(operation)` after doing the work.
+   */
+  loseAnswers(n: number, fault: Omit<InjectedFault, 'source'>, operations?: OperationFilter): void {
+    this.lost.push({ remaining: n, fault, operations });
+  }
+
+  /** The fault replacing this call's answer, when `loseAnswers` asked for one. */
+  lostAnswer(operation: string): InjectedFault | undefined {
+    const f = this.lost.find((x) => x.remaining > 0 && matches(x.operations, operation));
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.lost = this.lost.filter((x) => x.remaining > 0);
+    this.injected.forced += 1;
+    return { ...f.fault, source: 'forced' };
+  }
+
   /** The next `n` matching calls fail with `fault` (e.g. a 500, an AccessDenied). */
   failNext(n: number, fault: Omit<InjectedFault, 'source'>, operations?: OperationFilter): void {
     this.forced.push({ remaining: n, fault, operations });
@@ -98,6 +118,7 @@ export class FaultKnobs {
   /** Clears every knob (not the counters). */
   reset(): void {
     this.forced = [];
+    this.lost = [];
     this.throttleShare = 0;
     this.throttleFault = undefined;
     this.latencyMs = 0;
