@@ -106,6 +106,9 @@ export function errorFacts(err: unknown): ErrorFacts {
     return { grpcCode: e.code, code: GRPC_CODES[e.code], message: details ?? text };
   }
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return { code: e.code, message: text, network: true };
+  // node-fetch/gaxios "request to <url> failed, reason: ..." with no answer: the network, not the API
+  if (e.type === 'system' || /^request to \S+ failed, reason:/.test(text))
+    return { code: typeof e.code === 'string' ? e.code : 'NETWORK', message: text, network: true };
   if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.type === 'request-timeout')
     return { code: 'TIMEOUT', message: text, network: true };
   return { message: text };

@@ -254,6 +254,7 @@ export class CloudRunProvider implements Provider {
   ): Promise<ApplyResult> {
     const { key } = slice;
     const full = revisionName(id, key.revision);
+    let createWrites = 0;
     let view = await this.getService(key.deployment, 'apply', signal, key.fleet);
     if (!view) {
       const replicas = { [key.revision]: slice.replicas };
@@ -267,7 +268,9 @@ export class CloudRunProvider implements Provider {
       };
       const created = await this.createService(id, service, signal);
       if (created) return { changed: true, writes: 1 };
-      // it exists after all (an earlier attempt's create went through): update it as found
+      // it exists after all (an earlier attempt's create went through, its answer lost): the create
+      // call was a write; go on and update what was found
+      createWrites = 1;
       view = await this.getService(key.deployment, 'apply', signal, key.fleet);
       if (!view)
         throw new ProviderError(`service ${id} was reported to exist but cannot be read`, {
@@ -297,9 +300,9 @@ export class CloudRunProvider implements Provider {
     Object.assign(fields, this.tableFields(view, replicas, fields.template ? full : view.templateRevision));
     if (!sameMap(view.labels, labels)) fields.labels = labels;
     if (view.ingress !== INGRESS[this.settings.ingress]) fields.ingress = INGRESS[this.settings.ingress];
-    if (Object.keys(fields).length === 0) return { changed: false, writes: 0 };
+    if (Object.keys(fields).length === 0) return { changed: createWrites > 0, writes: createWrites };
     await this.update(view, fields, signal);
-    return { changed: true, writes: 1 };
+    return { changed: true, writes: createWrites + 1 };
   }
 
   /** Annotation, traffic and scaling for a new slice table; only the fields that differ from `view`. */

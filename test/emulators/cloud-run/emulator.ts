@@ -24,10 +24,12 @@ import {
   type Clock,
   type EmulatedResponse,
   FaultKnobs,
+  type InjectedFault,
   type InstalledEmulator,
   installEmulator,
   ModelViolations,
   RequestLog,
+  seededRandom,
 } from '../framework/index.js';
 import { ProtoModel } from './proto-model.js';
 
@@ -178,6 +180,8 @@ export class CloudRunEmulator {
   private readonly failAfterMs: number;
   private readonly deleteMs: number;
   private installed: InstalledEmulator | undefined;
+  private mixed: { share: number; faults: Array<Omit<InjectedFault, 'source'>>; rng: () => number } | undefined;
+  private lost: { share: number; rng: () => number } | undefined;
 
   constructor(options: CloudRunEmulatorOptions) {
     this.clock = options.clock;
@@ -195,6 +199,22 @@ export class CloudRunEmulator {
   uninstall(): void {
     this.installed?.uninstall();
     this.installed = undefined;
+  }
+
+  /**
+   * A seeded share of calls answered with one of several faults (e.g. 429 and 503 mixed). The shared
+   * FaultKnobs.throttle takes a single fault; this knob mixes them. `share: 0` turns it off.
+   */
+  throttleMixed(share: number, faults: Array<Omit<InjectedFault, 'source'>>, seed = 7): void {
+    this.mixed = share > 0 ? { share, faults, rng: seededRandom(seed) } : undefined;
+  }
+
+  /**
+   * A seeded share of successful WRITES whose answer is lost: the change is made, the caller gets a
+   * 503 (a response lost on the way back). Exercises "create retried after it went through".
+   */
+  loseWriteResponses(share: number, seed = 11): void {
+    this.lost = share > 0 ? { share, rng: seededRandom(seed) } : undefined;
   }
 
   /** Makes revisions of `image` never ready (their container "fails to start"). */
@@ -231,7 +251,7 @@ export class CloudRunEmulator {
       return res;
     };
     await this.faults.delay();
-    const fault = this.faults.next(operation);
+    const fault = this.faults.next(operation) ?? this.nextMixed();
     if (fault) {
       return answer(
         this.error(
@@ -255,6 +275,13 @@ export class CloudRunEmulator {
       if (e instanceof ApiError) res = this.error(HTTP_OF[e.code] ?? 400, e.code, e.message);
       else throw e;
     }
+    if (write && res.status < 300 && this.lost && this.lost.rng() < this.lost.share) {
+      this.settle(now);
+      return answer(
+        this.error(503, 'UNAVAILABLE', 'The service is currently unavailable (response lost).'),
+        'throttle',
+      );
+    }
     if (res.status < 300 && res.body !== undefined) {
       const shape =
         route.op === 'services.get'
@@ -267,6 +294,14 @@ export class CloudRunEmulator {
       if (enumMode === 'int') res = { ...res, body: this.model.convertEnums(shape, res.body, 'int') };
     }
     return answer(res);
+  }
+
+  private nextMixed(): InjectedFault | undefined {
+    const m = this.mixed;
+    if (!m || m.rng() >= m.share) return undefined;
+    const f = m.faults[Math.floor(m.rng() * m.faults.length)] ?? m.faults[0]!;
+    this.faults.injected.throttle += 1;
+    return { ...f, source: 'throttle' };
   }
 
   private route(
