@@ -59,7 +59,7 @@ export interface CloudRunProviderOptions {
   clock?: Clock;
   /** Overrides `settings.pollIntervalMs`. */
   pollIntervalMs?: number;
-  /** Records every HTTP request the SDK sends (REST transport). */
+  /** Records every HTTP request the SDK sends (REST transport); `ProviderContext.callLog` when absent. */
   callLog?: CallLog;
   /** The provider's own bounded retry of 429/5xx/timeouts (the REST transport does not retry). */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -543,7 +543,8 @@ export class CloudRunProvider implements Provider {
         auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
       }
       const rest = this.settings.transport === 'rest';
-      if (rest && this.options.callLog) auth = loggingAuth(auth, this.options.callLog, this.target, this.clock);
+      const callLog = this.options.callLog ?? this.ctx.callLog;
+      if (rest && callLog) auth = loggingAuth(auth, callLog, this.target, this.clock);
       const client = new run.ServicesClient({
         fallback: rest,
         authClient: auth as never,
