@@ -22,7 +22,7 @@ import { parseDeployment } from './spec/load.js';
 import { revisionOf } from './spec/revision.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
 import { type Clock, systemClock } from './util/clock.js';
 
@@ -31,7 +31,7 @@ export interface FleetOptions {
   name: string;
   /** Target specs (validated) or ready Provider instances. */
   targets: ReadonlyArray<TargetSpecInput | Provider>;
-  /** A Store, a SQLite file path, or `:memory:`. Defaults to `.skyfleet/state.db`. */
+  /** A Store, a SQLite file path, `:memory:`, or a `postgres://` URL. Defaults to `.skyfleet/state.db`. */
   store?: Store | string;
   clock?: Clock;
   logger?: Logger;
@@ -114,7 +114,7 @@ export function createFleet(options: FleetOptions): Fleet {
     (storeP ??=
       typeof options.store === 'object'
         ? Promise.resolve(options.store)
-        : SqliteStore.open(options.store ?? '.skyfleet/state.db'));
+        : openStore(options.store ?? '.skyfleet/state.db'));
   const ctx = async (): Promise<ReconcileContext> => ({
     fleet: options.name,
     providers: await providers(),
@@ -165,7 +165,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const known = new Set<string>([revision]);
       for (const r of await c.store.listRevisions(d.metadata.name)) known.add(r.revision);
       const unknown = new Set(observed.map((s) => s.key.revision).filter((r) => !known.has(r)));
-      const sim = simulatePlan(planInputOf(d, revision, placement, observed, unknown));
+      const sim = simulatePlan(planInputOf(d, revision, placement.assignments, observed, unknown));
       return {
         deployment: d.metadata.name,
         revision,

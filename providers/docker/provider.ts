@@ -282,7 +282,9 @@ export class DockerProvider implements WatchableProvider {
     }
 
     type Need = 'keep' | 'start' | 'replace';
+    const replace = new Set(slice.replace ?? []);
     const needOf = (s: Seen): Need => {
+      if (replace.has(s.info.Id)) return 'replace'; // unhealthy past its threshold: the reconciler says so
       const stale = s.replica.drifted || s.info.Config.Labels?.[DOCKER_LABELS.configHash] !== desiredHash;
       switch (s.info.State.Status) {
         case 'running':

@@ -2,3 +2,4 @@ export * from './types.js';
 export { planStep } from './plan-step.js';
 export { simulatePlan, applyActions } from './simulate.js';
 export { rolloutBudget } from './budget.js';
+export { repairActions, mergeRepairs, type RepairInput } from './repair.js';

@@ -35,7 +35,8 @@ export interface PlanInput {
   unknownRevisions?: ReadonlySet<string>;
 }
 
-export type ActionType = 'create' | 'scale' | 'delete';
+/** `repair` keeps the count and lets the provider replace broken replicas (stopped, drifted, or listed in `replace`). */
+export type ActionType = 'create' | 'scale' | 'delete' | 'repair';
 
 export interface Action {
   type: ActionType;
@@ -45,6 +46,8 @@ export interface Action {
   from: number;
   to: number;
   reason: string;
+  /** Replica ids to replace (unhealthy past their failure threshold). */
+  replace?: string[];
 }
 
 export interface PlanStep {

@@ -111,6 +111,12 @@ export interface DesiredSlice {
   secrets?: Record<string, string>;
   /** User labels of the deployment (metadata.labels), carried onto resources where possible. */
   labels?: Record<string, string>;
+  /**
+   * Ids of replicas (ObservedReplica.id) the reconciler wants replaced: unhealthy past their
+   * failure threshold. Providers whose platform replaces unhealthy replicas itself (ECS, ACI,
+   * Cloud Run) may ignore it; the Docker provider removes and recreates them.
+   */
+  replace?: readonly string[];
 }
 
 export type ReplicaState = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'failed' | 'stopped';

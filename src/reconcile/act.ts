@@ -1,0 +1,61 @@
+import { SkyfleetError } from '../errors/index.js';
+import type { Action } from '../plan/types.js';
+import type { Deployment } from '../spec/deployment.js';
+import { mapPool } from '../util/pool.js';
+import { type ReconcileContext, recordEvent } from './context.js';
+import type { RevisionTemplates } from './templates.js';
+
+const EVENT_REASON: Record<Action['type'], string> = {
+  create: 'SliceCreated',
+  scale: 'SliceScaled',
+  delete: 'SliceRemoved',
+  repair: 'ReplicasRepaired',
+};
+
+export interface ActFailure {
+  action: Action;
+  error: unknown;
+}
+
+/**
+ * Carries out one step's actions, slices in parallel (one operation per slice). Every action is
+ * attempted even when another fails; the failures come back with their actions, so the caller
+ * can mark domains and decide between retry and stop. The fence runs before every mutation.
+ */
+export async function act(
+  ctx: ReconcileContext,
+  deployment: Deployment,
+  actions: readonly Action[],
+  templates: RevisionTemplates,
+  secrets: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<{ writes: number; failures: ActFailure[] }> {
+  const name = deployment.metadata.name;
+  let writes = 0;
+  const failures: ActFailure[] = [];
+  await mapPool(actions, 16, async (a) => {
+    try {
+      const provider = ctx.providers.get(a.target);
+      if (!provider) throw new SkyfleetError('unknown_target', `target ${a.target} is not configured in fleet ${ctx.fleet}`);
+      const key = { fleet: ctx.fleet, deployment: name, revision: a.revision, zone: a.zone };
+      const reason = `${a.type} ${a.target}/${a.zone} ${a.revision} ${a.from}->${a.to}`;
+      await ctx.fence?.();
+      if (a.to === 0) {
+        writes += (await provider.remove(key, { signal, reason })).writes;
+      } else {
+        const template = await templates.get(a.revision);
+        if (!template) throw new SkyfleetError('unknown_revision', `revision ${a.revision} of ${name} has no template on record`);
+        const res = await provider.apply(
+          { key, replicas: a.to, template, secrets, labels: deployment.metadata.labels ?? {}, ...(a.replace ? { replace: a.replace } : {}) },
+          { signal, reason },
+        );
+        writes += res.writes;
+        if (a.type === 'repair' && !res.changed) return; // nothing was broken any more
+      }
+      await recordEvent(ctx, name, 'Normal', EVENT_REASON[a.type], `${a.target}/${a.zone} ${a.revision}: ${a.from} -> ${a.to} (${a.reason})`);
+    } catch (error) {
+      failures.push({ action: a, error });
+    }
+  });
+  return { writes, failures };
+}
