@@ -39,12 +39,15 @@ function urlOf(r: RawRequest): string {
   return `${r.protocol ?? 'https:'}//${r.hostname ?? ''}${port}${r.path ?? '/'}${q.length ? `?${q.join('&')}` : ''}`;
 }
 
+/** The request body as JSON: the SDK hands it over as a string or as bytes, depending on the protocol layer. */
 function bodyOf(body: unknown): unknown {
-  if (typeof body !== 'string' || body.length === 0) return null;
+  const text =
+    typeof body === 'string' ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : undefined;
+  if (!text) return null;
   try {
-    return JSON.parse(body);
+    return JSON.parse(text);
   } catch {
-    return body;
+    return text;
   }
 }
 
