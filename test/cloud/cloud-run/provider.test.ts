@@ -83,6 +83,7 @@ describe('mapping onto the wire', () => {
     const create = h.emulator.log.since(mark).find((e) => e.operation === 'services.create')!;
     const id = serviceId(FLEET, 'gcr', 'mapweb');
     expect(create.path).toContain(`serviceId=${id}`);
+    // biome-ignore lint/suspicious/noExplicitAny: wire JSON under test
     const body = create.body as Record<string, any>;
     expect(body.template.revision).toBe(revisionName(id, s.key.revision));
     expect(body.template.serviceAccount).toBe('runner@skyfleet-test.iam.gserviceaccount.com');
