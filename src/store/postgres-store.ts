@@ -1,0 +1,558 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { SkyfleetError } from '../errors/index.js';
+import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
+
+/**
+ * Versioned schema migrations for PostgreSQL: the same versions, tables and meaning as the SQLite
+ * ones (`MIGRATIONS`), in Postgres types (BIGINT epoch ms, JSONB documents). Each is applied once,
+ * in its own transaction, with the store's schema first on the search_path.
+ */
+export const PG_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'deployments, revisions, events',
+    sql: `
+      CREATE TABLE deployments (
+        name TEXT PRIMARY KEY,
+        spec JSONB NOT NULL,
+        revision TEXT NOT NULL,
+        generation BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE revisions (
+        deployment TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        template JSONB NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (deployment, revision)
+      );
+      CREATE INDEX revisions_by_number ON revisions (deployment, number);
+      CREATE TABLE events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        time BIGINT NOT NULL,
+        deployment TEXT,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX events_by_deployment ON events (deployment, id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'conditions, leases',
+    sql: `
+      CREATE TABLE conditions (
+        deployment TEXT PRIMARY KEY,
+        conditions JSONB NOT NULL
+      );
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        token BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
+];
+
+export interface PostgresStoreOptions {
+  /**
+   * The schema the store's tables live in (created if missing). Defaults to a `schema` query
+   * parameter of the connection string, else `public`. Letters, digits and `_` only.
+   */
+  schema?: string;
+  /** Most connections the pool opens (default 4). */
+  maxConnections?: number;
+  /** How long to wait for a connection before failing with `store_unavailable` (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+/** First half of the advisory-lock keys skyfleet takes (the second half hashes what is locked). */
+const LOCK_CLASS = 0x736b7966; // 'skyf'
+
+/**
+ * Durable state in PostgreSQL, for several controllers on several machines sharing one store.
+ * Leases are taken with one atomic upsert, so exactly one contender wins under real concurrency.
+ * `pg` is loaded only when a PostgresStore is opened.
+ */
+export class PostgresStore implements Store {
+  private closed = false;
+  private readonly t: {
+    deployments: string;
+    revisions: string;
+    events: string;
+    conditions: string;
+    leases: string;
+  };
+
+  private constructor(
+    private readonly pool: Pool,
+    /** The connection string with its password redacted: safe to log. */
+    readonly url: string,
+    readonly schema: string,
+    private readonly redact: (text: string) => string,
+  ) {
+    const q = quoteIdent(schema);
+    this.t = {
+      deployments: `${q}.deployments`,
+      revisions: `${q}.revisions`,
+      events: `${q}.events`,
+      conditions: `${q}.conditions`,
+      leases: `${q}.leases`,
+    };
+  }
+
+  static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const { url, schema: fromUrl } = splitSchema(connectionString);
+    const redact = redactor(connectionString);
+    const schema = options.schema ?? fromUrl ?? 'public';
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+      throw new SkyfleetError(
+        'store_invalid',
+        `invalid PostgreSQL schema name "${schema}": use letters, digits and _ (at most 63)`,
+      );
+    }
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
+      application_name: 'skyfleet',
+    });
+    // An idle connection that the server drops emits 'error' on the pool: without a listener it
+    // would crash the process. The next query gets a fresh connection (or a store_unavailable).
+    pool.on('error', () => {});
+    const store = new PostgresStore(pool, redact(connectionString), schema, redact);
+    try {
+      await store.migrate();
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw store.wrap(e, 'open');
+    }
+    return store;
+  }
+
+  async getDeployment(name: string): Promise<DeploymentRecord | undefined> {
+    const rows = await this.query<DeploymentRow>(`SELECT * FROM ${this.t.deployments} WHERE name = $1`, [name]);
+    return rows[0] && toDeployment(rows[0]);
+  }
+
+  async listDeployments(): Promise<DeploymentRecord[]> {
+    return (await this.query<DeploymentRow>(`SELECT * FROM ${this.t.deployments} ORDER BY name COLLATE "C"`)).map(
+      toDeployment,
+    );
+  }
+
+  async putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord> {
+    // One statement: the generation grows only when the stored spec differs (JSONB equality).
+    const rows = await this.query<{ generation: string }>(
+      `INSERT INTO ${this.t.deployments} AS d (name, spec, revision, generation, updated_at)
+       VALUES ($1, $2::jsonb, $3, 1, $4)
+       ON CONFLICT (name) DO UPDATE SET
+         spec = excluded.spec,
+         revision = excluded.revision,
+         generation = d.generation + CASE WHEN d.spec = excluded.spec THEN 0 ELSE 1 END,
+         updated_at = excluded.updated_at
+       RETURNING generation`,
+      [record.name, JSON.stringify(record.spec), record.revision, record.updatedAt],
+    );
+    return { ...record, generation: Number(rows[0]?.generation) };
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    // One statement (data-modifying CTEs): all three go, or none.
+    await this.query(
+      `WITH c AS (DELETE FROM ${this.t.conditions} WHERE deployment = $1),
+            r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1)
+       DELETE FROM ${this.t.deployments} WHERE name = $1`,
+      [name],
+    );
+  }
+
+  async putRevision(
+    deployment: string,
+    revision: string,
+    template: RevisionRecord['template'],
+    at: number,
+  ): Promise<RevisionRecord> {
+    // Numbers are max + 1 per deployment: serialise writers of one deployment with a lock.
+    return this.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [
+        LOCK_CLASS,
+        lockKey(`revisions:${this.schema}:${deployment}`),
+      ]);
+      const found = await c.query<RevisionRow>(
+        `SELECT * FROM ${this.t.revisions} WHERE deployment = $1 AND revision = $2`,
+        [deployment, revision],
+      );
+      if (found.rows[0]) return toRevision(found.rows[0]);
+      const inserted = await c.query<RevisionRow>(
+        `INSERT INTO ${this.t.revisions} (deployment, revision, number, template, created_at)
+         SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3::jsonb, $4 FROM ${this.t.revisions} WHERE deployment = $1
+         RETURNING *`,
+        [deployment, revision, JSON.stringify(template), at],
+      );
+      const row = inserted.rows[0];
+      if (!row)
+        throw new SkyfleetError('store_error', `recording revision ${revision} of ${deployment} returned nothing`);
+      return { deployment, revision, number: Number(row.number), template, createdAt: at };
+    });
+  }
+
+  async getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined> {
+    const rows = await this.query<RevisionRow>(
+      `SELECT * FROM ${this.t.revisions} WHERE deployment = $1 AND revision = $2`,
+      [deployment, revision],
+    );
+    return rows[0] && toRevision(rows[0]);
+  }
+
+  async listRevisions(deployment: string): Promise<RevisionRecord[]> {
+    return (
+      await this.query<RevisionRow>(`SELECT * FROM ${this.t.revisions} WHERE deployment = $1 ORDER BY number`, [
+        deployment,
+      ])
+    ).map(toRevision);
+  }
+
+  async pruneRevisions(deployment: string, keep: number, live: ReadonlySet<string>): Promise<void> {
+    await this.query(
+      `DELETE FROM ${this.t.revisions}
+       WHERE deployment = $1
+         AND NOT (revision = ANY($3::text[]))
+         AND revision IN (
+           SELECT revision FROM ${this.t.revisions} WHERE deployment = $1 ORDER BY number DESC OFFSET $2
+         )`,
+      [deployment, Math.max(0, Math.floor(keep)), [...live]],
+    );
+  }
+
+  async addEvent(event: EventRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.events} (time, deployment, type, reason, message) VALUES ($1, $2, $3, $4, $5)`,
+      [event.time, event.deployment, event.type, event.reason, event.message],
+    );
+  }
+
+  async listEvents(filter: { deployment?: string; limit?: number } = {}): Promise<EventRecord[]> {
+    const limit = Math.max(0, Math.floor(filter.limit ?? 100));
+    const rows = filter.deployment
+      ? await this.query<EventRow>(`SELECT * FROM ${this.t.events} WHERE deployment = $1 ORDER BY id DESC LIMIT $2`, [
+          filter.deployment,
+          limit,
+        ])
+      : await this.query<EventRow>(`SELECT * FROM ${this.t.events} ORDER BY id DESC LIMIT $1`, [limit]);
+    return rows.reverse().map(toEvent);
+  }
+
+  async putConditions(deployment: string, conditions: readonly Condition[]): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.conditions} (deployment, conditions) VALUES ($1, $2::jsonb)
+       ON CONFLICT (deployment) DO UPDATE SET conditions = excluded.conditions`,
+      [deployment, JSON.stringify(conditions)],
+    );
+  }
+
+  async getConditions(deployment: string): Promise<Condition[]> {
+    const rows = await this.query<{ conditions: Condition[] }>(
+      `SELECT conditions FROM ${this.t.conditions} WHERE deployment = $1`,
+      [deployment],
+    );
+    return rows[0]?.conditions ?? [];
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
+    // One atomic upsert. A contender that loses the insert race waits on the row, then sees the
+    // winner's (unexpired, other) holding, so its WHERE fails and it gets no row back. The token
+    // stays on renewal by a holder whose lease has not lapsed, and grows by one otherwise.
+    const rows = await this.query<LeaseRow>(
+      `INSERT INTO ${this.t.leases} AS l (name, holder, token, expires_at) VALUES ($1, $2, 1, $4)
+       ON CONFLICT (name) DO UPDATE SET
+         holder = excluded.holder,
+         token = CASE WHEN l.holder = excluded.holder AND l.expires_at > $3 THEN l.token ELSE l.token + 1 END,
+         expires_at = excluded.expires_at
+       WHERE l.holder = excluded.holder OR l.expires_at <= $3
+       RETURNING name, holder, token, expires_at`,
+      [name, holder, now, now + ttlMs],
+    );
+    return rows[0] && toLease(rows[0]);
+  }
+
+  async checkLease(name: string, holder: string, token: number, now: number): Promise<boolean> {
+    const rows = await this.query(
+      `SELECT 1 FROM ${this.t.leases} WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > $4`,
+      [name, holder, token, now],
+    );
+    return rows.length > 0;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.query(`UPDATE ${this.t.leases} SET expires_at = 0 WHERE name = $1 AND holder = $2`, [name, holder]);
+  }
+
+  async getLease(name: string): Promise<Lease | undefined> {
+    const rows = await this.query<LeaseRow>(`SELECT * FROM ${this.t.leases} WHERE name = $1`, [name]);
+    return rows[0] && toLease(rows[0]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** Applies the migrations this store lacks, each once, however many stores open at the same time. */
+  private async migrate(): Promise<void> {
+    const known = Math.max(...PG_MIGRATIONS.map((m) => m.version));
+    const schema = quoteIdent(this.schema);
+    for (;;) {
+      const done = await this.transaction(async (c) => {
+        // Every opener queues here; whoever gets the lock sees what the ones before it applied.
+        await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lockKey(`migrate:${this.schema}`)]);
+        const exists = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (exists.rowCount === 0) await c.query(`CREATE SCHEMA ${schema}`);
+        await c.query(`SET LOCAL search_path TO ${schema}`);
+        await c.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+        );
+        const applied = new Set(
+          (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+        );
+        const newest = Math.max(0, ...applied);
+        if (newest > known) {
+          throw new SkyfleetError(
+            'store_too_new',
+            `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`,
+          );
+        }
+        const next = PG_MIGRATIONS.find((m) => !applied.has(m.version));
+        if (!next) return true;
+        await c.query(next.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          next.version,
+          next.name,
+          Date.now(),
+        ]);
+        return false;
+      });
+      if (done) return;
+    }
+  }
+
+  private async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  private async transaction<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.wrap(e);
+    }
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const out = await body(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError;
+      }
+      throw this.wrap(e);
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  /** A pg error as a SkyfleetError: connection trouble is retryable; no password in the text. */
+  private wrap(e: unknown, during?: 'open'): SkyfleetError {
+    if (e instanceof SkyfleetError) return e;
+    const err = e as { code?: unknown; message?: unknown; errors?: unknown };
+    const code = typeof err?.code === 'string' ? err.code : '';
+    const raw = errorText(e);
+    const message = this.redact(raw);
+    if (isConnectionFailure(code, raw)) {
+      return new SkyfleetError(
+        'store_unavailable',
+        `cannot reach the PostgreSQL state store at ${this.url}: ${message}`,
+        { retryable: true, cause: e },
+      );
+    }
+    if (code === '28P01' || code === '28000' || code === '3D000' || code === '42501') {
+      // Bad password, no such role or database, no permission: repeating will not help.
+      return new SkyfleetError(
+        'store_unavailable',
+        `cannot use the PostgreSQL state store at ${this.url}: ${message}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (code === '40001' || code === '40P01') {
+      return new SkyfleetError('store_conflict', `the PostgreSQL state store at ${this.url}: ${message}`, {
+        retryable: true,
+        cause: e,
+      });
+    }
+    return new SkyfleetError(
+      'store_error',
+      `${during === 'open' ? 'opening' : 'using'} the PostgreSQL state store at ${this.url}: ${message}${code ? ` (${code})` : ''}`,
+      { cause: e },
+    );
+  }
+}
+
+interface DeploymentRow {
+  name: string;
+  spec: DeploymentRecord['spec'];
+  revision: string;
+  generation: string;
+  updated_at: string;
+}
+interface RevisionRow {
+  deployment: string;
+  revision: string;
+  number: number;
+  template: RevisionRecord['template'];
+  created_at: string;
+}
+interface EventRow {
+  id: string;
+  time: string;
+  deployment: string | null;
+  type: EventRecord['type'];
+  reason: string;
+  message: string;
+}
+interface LeaseRow {
+  name: string;
+  holder: string;
+  token: string;
+  expires_at: string;
+}
+
+// BIGINT comes back from pg as a string (it may not fit a double); epoch ms and counters do.
+const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
+  name: r.name,
+  spec: r.spec,
+  revision: r.revision,
+  generation: Number(r.generation),
+  updatedAt: Number(r.updated_at),
+});
+const toRevision = (r: RevisionRow): RevisionRecord => ({
+  deployment: r.deployment,
+  revision: r.revision,
+  number: Number(r.number),
+  template: r.template,
+  createdAt: Number(r.created_at),
+});
+const toEvent = (r: EventRow): EventRecord => ({
+  id: Number(r.id),
+  time: Number(r.time),
+  deployment: r.deployment,
+  type: r.type,
+  reason: r.reason,
+  message: r.message,
+});
+const toLease = (r: LeaseRow): Lease => ({
+  name: r.name,
+  holder: r.holder,
+  token: Number(r.token),
+  expiresAt: Number(r.expires_at),
+});
+
+const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A stable signed 32-bit key for pg_advisory_xact_lock(int, int). */
+function lockKey(text: string): number {
+  return createHash('sha256').update(text).digest().readInt32BE(0);
+}
+
+/** Takes a `schema` query parameter off a connection string (pg would ignore it). */
+function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
+  if (!/[?&]schema=/.test(connectionString)) return { url: connectionString, schema: undefined };
+  try {
+    const u = new URL(connectionString);
+    const schema = u.searchParams.get('schema') ?? undefined;
+    u.searchParams.delete('schema');
+    return { url: u.toString(), schema };
+  } catch {
+    return { url: connectionString, schema: undefined };
+  }
+}
+
+/** Removes the password of `connectionString` (and of any URL) from a text. */
+export function redactor(connectionString: string): (text: string) => string {
+  const secrets = new Set<string>();
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:([^@/?#]*)@/i.exec(connectionString);
+  if (m?.[1]) {
+    secrets.add(m[1]);
+    try {
+      secrets.add(decodeURIComponent(m[1]));
+    } catch {}
+  }
+  const pw = /[?&]password=([^&#]*)/i.exec(connectionString)?.[1];
+  if (pw) {
+    secrets.add(pw);
+    try {
+      secrets.add(decodeURIComponent(pw));
+    } catch {}
+  }
+  const inUrl = (text: string) =>
+    text
+      .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@')
+      .replace(/([?&]password=)[^&#\s]*/gi, '$1***');
+  // The password's own text anywhere else too, unless it is also the user or database name (a
+  // test setup's `skyfleet:skyfleet`): then it is no secret, and hiding it would garble messages.
+  const visible = inUrl(connectionString);
+  const sorted = [...secrets].filter((s) => s && !visible.includes(s)).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = inUrl(text);
+    for (const s of sorted) out = out.split(s).join('***');
+    return out;
+  };
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof AggregateError && e.errors.length > 0) {
+    return [...new Set(e.errors.map((x) => errorText(x)))].join('; ');
+  }
+  if (e instanceof Error) return e.message || String((e as { code?: unknown }).code ?? e.name);
+  return String(e);
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ENOENT', // a Unix socket path that is not there (the server is not running)
+]);
+
+function isConnectionFailure(code: string, message: string): boolean {
+  if (NETWORK_CODES.has(code)) return true;
+  // SQLSTATE class 08 (connection exception); server shutting down or starting; too many clients.
+  if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+  return /connection terminated|timeout exceeded when trying to connect|connection timeout|ECONNREFUSED|Connection refused|the database system is (starting up|shutting down)/i.test(
+    message,
+  );
+}
