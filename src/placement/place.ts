@@ -94,14 +94,25 @@ export function place(req: PlacementRequest): PlacementResult {
   const { mins, notes } = effectiveMins(replicas, policy.targets ?? []);
   const base = { replicas, policy, mins, current, options };
   const reachable = (ds: readonly Domain[]) => [...mins].every(([t, m]) => m === 0 || ds.some((d) => d.target === t));
-  let used: readonly Domain[] = eligible;
-  let solution = reachable(eligible) ? solve({ ...base, domains: eligible }) : undefined;
+  const attempt = (domains: readonly Domain[]) => {
+    if (!reachable(domains)) return undefined;
+    const bounds = req.current ? stabilityBounds(domains, current, replicas) : {};
+    if (!bounds.floor && !bounds.ceiling) return solve({ ...base, domains });
+    const stable = solve({ ...base, ...bounds, domains });
+    if (stable) return stable;
+    const moved = solve({ ...base, domains });
+    if (moved)
+      notes.push(
+        `scaling to ${replicas} moves replicas between domains: ${bounds.floor ? 'adding' : 'removing'} only would break a hard rule`,
+      );
+    return moved;
+  };
+  let solution = attempt(eligible);
   if (!solution && held.length) {
     // Held-back domains must not make the policy fail: use them early rather than not at all.
     const withHeld = [...eligible, ...held.map((h) => h.domain)];
-    solution = reachable(withHeld) ? solve({ ...base, domains: withHeld }) : undefined;
+    solution = attempt(withHeld);
     if (solution) {
-      used = withHeld;
       for (const h of held) {
         const e = explain.get(domainKey(h.domain))!;
         Object.assign(e, { considered: true, status: 'eligible' });
@@ -113,7 +124,6 @@ export function place(req: PlacementRequest): PlacementResult {
     }
   }
   if (!solution) throw diagnose({ ...base, eligible, rejected: [...rejected, ...held] });
-  void used;
 
   const { topo, counts: ideal, scores } = solution;
   const leaves = topo.leaves;
@@ -151,6 +161,29 @@ export function place(req: PlacementRequest): PlacementResult {
   const result: PlacementResult = { assignments, explain: [...explain.values()], moved: churn, pending };
   if (notes.length) result.notes = notes;
   return result;
+}
+
+/**
+ * A scale change moves nothing else: on a scale-up (including replacing replicas lost with a
+ * failed domain) every eligible domain keeps what it has; on a scale-down none grows. When the
+ * count is unchanged there are no such bounds: the assignment is brought to the policy's (returns,
+ * weight changes) in bounded steps instead.
+ */
+function stabilityBounds(
+  domains: readonly Domain[],
+  current: ReadonlyMap<string, number>,
+  replicas: number,
+): { floor?: Map<string, number>; ceiling?: Map<string, number> } {
+  const held = new Map<string, number>();
+  let total = 0;
+  for (const d of domains) {
+    const n = Math.min(current.get(domainKey(d)) ?? 0, d.maxReplicas ?? Number.POSITIVE_INFINITY);
+    held.set(domainKey(d), n);
+    total += n;
+  }
+  if (replicas > total) return { floor: held };
+  if (replicas < total) return { ceiling: held };
+  return {};
 }
 
 function compareKey(a: { target: string; zone: string }, b: { target: string; zone: string }): number {

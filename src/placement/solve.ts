@@ -18,6 +18,13 @@ export interface SolveInput {
   options: PlacementOptions;
   /** Ignore domain capacity (diagnosis: would it hold with room everywhere?). */
   ignoreCapacity?: boolean;
+  /**
+   * Stability bounds per domain key: on a scale-up every domain keeps at least what it has
+   * (`floor`), on a scale-down holds at most what it has (`ceiling`). Dropped by the caller when
+   * they make the policy infeasible.
+   */
+  floor?: ReadonlyMap<string, number>;
+  ceiling?: ReadonlyMap<string, number>;
 }
 
 export interface Solution {
@@ -30,22 +37,28 @@ export interface Solution {
 
 const INF = Number.POSITIVE_INFINITY;
 
-/** DoNotSchedule constraints merged per tree level. */
-export function hardBands(topo: Topology, spread: readonly SpreadConstraint[]): (HardBand | undefined)[] {
+/**
+ * DoNotSchedule constraints per tree level. A constraint whose minDomains exceeds the eligible
+ * groups has its minimum pinned at 0 (Kubernetes), which is simply a cap of maxSkew per group;
+ * the others become bands [L, L + maxSkew] (the tightest skew per level).
+ */
+export function hardBands(
+  topo: Topology,
+  spread: readonly SpreadConstraint[],
+): { bands: (HardBand | undefined)[]; caps: number[] } {
   const bands: (HardBand | undefined)[] = [undefined, undefined, undefined, undefined];
+  const caps = [INF, INF, INF, INF];
   for (const c of spread) {
     if (c.whenUnsatisfiable === 'ScheduleAnyway') continue;
     const l = LEVEL_OF_KEY[c.topologyKey];
     const groups = l === 3 ? topo.zoneGroupCount : topo.levels[l]!.count;
-    const pinned = c.minDomains !== undefined && groups < c.minDomains;
-    const prev = bands[l];
-    bands[l] = {
-      skew: Math.min(prev?.skew ?? INF, c.maxSkew),
-      pinnedToZero: (prev?.pinnedToZero ?? false) || pinned,
-      groups,
-    };
+    if (c.minDomains !== undefined && groups < c.minDomains) {
+      caps[l] = Math.min(caps[l]!, c.maxSkew);
+      continue;
+    }
+    bands[l] = { skew: Math.min(bands[l]?.skew ?? INF, c.maxSkew), pinnedToZero: false, groups };
   }
-  return bands;
+  return { bands, caps };
 }
 
 const keyOf = (d: Domain) => `${d.target}/${d.zone}`;
@@ -68,6 +81,11 @@ export function solve(input: SolveInput): Solution | undefined {
   };
   topo.leaves.forEach((d, i) => {
     if (!input.ignoreCapacity && d.maxReplicas !== undefined) base.hi[3]![i] = d.maxReplicas;
+    const k = keyOf(d);
+    const floor = input.floor?.get(k);
+    if (floor !== undefined) base.lo[3]![i] = Math.min(floor, base.hi[3]![i]!);
+    const ceiling = input.ceiling?.get(k);
+    if (ceiling !== undefined) base.hi[3]![i] = Math.min(base.hi[3]![i]!, ceiling);
   });
   const targets = topo.levels[2]!;
   for (let t = 0; t < targets.count; t++) {
@@ -77,7 +95,11 @@ export function solve(input: SolveInput): Solution | undefined {
     if (max !== undefined) base.hi[2]![t] = max;
   }
 
-  const hard = hardBands(topo, policy.spread);
+  const { bands: hard, caps } = hardBands(topo, policy.spread);
+  caps.forEach((cap, l) => {
+    if (cap < INF) for (let v = 0; v < topo.levels[l]!.count; v++) base.hi[l]![v] = Math.min(base.hi[l]![v]!, cap);
+  });
+  const sharedZones = topo.zoneGroupCount < n;
   const exactLeaf = new Uint8Array(n).fill(1);
   if (hard[3]) for (let i = 0; i < n; i++) exactLeaf[i] = topo.zoneGroupSize[topo.zoneGroup[i]!]! === 1 ? 1 : 0;
   const ws = newWorkspace(topo);
@@ -119,7 +141,7 @@ export function solve(input: SolveInput): Solution | undefined {
   }
 
   const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes })[3]!;
-  if (hard[3] && !exactLeaf.every(Boolean)) {
+  if (sharedZones && (hard[3] || caps[3]! < INF)) {
     // Zone groups shared by several targets: the band was only approximated per leaf; check the sums.
     const zc = policy.spread.filter((c) => c.topologyKey === 'zone' && c.whenUnsatisfiable !== 'ScheduleAnyway');
     const groups = groupCounts(topo.leaves, counts, 'zone');

@@ -97,14 +97,21 @@ export type PriceCurve = ReadonlyArray<{ price: number; room: number }>;
 export function splitByPrice(n: number, kids: readonly SplitChild[], curves: readonly PriceCurve[]): number[] {
   const out = kids.map((k) => k.lo);
   let left = n - out.reduce((a, b) => a + b, 0);
-  const offers: { price: number; room: number; kid: number }[] = [];
+  // At equal price, room a child already fills now goes first (phase 0), so ties never move replicas.
+  const offers: { price: number; room: number; kid: number; phase: number }[] = [];
   curves.forEach((curve, kid) => {
-    for (const seg of curve) offers.push({ price: seg.price, room: seg.room, kid });
+    let held = Math.max(0, kids[kid]!.current - kids[kid]!.lo);
+    for (const seg of curve) {
+      const mine = Math.min(held, seg.room);
+      held -= mine;
+      if (mine > 0) offers.push({ price: seg.price, room: mine, kid, phase: 0 });
+      if (seg.room - mine > 0) offers.push({ price: seg.price, room: seg.room - mine, kid, phase: 1 });
+    }
   });
   offers.sort(
     (a, b) =>
       a.price - b.price ||
-      kids[b.kid]!.current - kids[a.kid]!.current ||
+      a.phase - b.phase ||
       (kids[a.kid]!.name < kids[b.kid]!.name ? -1 : kids[a.kid]!.name > kids[b.kid]!.name ? 1 : 0),
   );
   for (const o of offers) {

@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PlacementError } from '../../../src/errors/index.js';
+import { effectiveMins } from '../../../src/placement/effective-mins.js';
+import {
+  type Domain,
+  type PlacementRequest,
+  type PlacementResult,
+  place,
+  violations,
+} from '../../../src/placement/index.js';
+import { type FleetShape, requestArb } from './arbitraries.js';
+import { eligibleOf, someAssignmentHolds } from './oracle.js';
+
+const small: FleetShape = { providers: 2, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: false };
+const shared: FleetShape = { providers: 1, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: true };
+const large: FleetShape = { providers: 3, regions: 3, targetsPerRegion: 2, zones: 3, sharedZones: false };
+
+function tryPlace(req: PlacementRequest): PlacementResult | PlacementError {
+  try {
+    return place(req);
+  } catch (e) {
+    if (e instanceof PlacementError) return e;
+    throw e;
+  }
+}
+
+function domainsOf(result: PlacementResult, req: PlacementRequest): Domain[] {
+  return result.assignments.map((a) => req.domains.find((d) => d.target === a.target && d.zone === a.zone)!);
+}
+
+function hardRulesHold(result: PlacementResult, req: PlacementRequest): string[] {
+  const { mins } = effectiveMins(req.replicas, req.policy.targets ?? []);
+  return violations(
+    domainsOf(result, req),
+    result.assignments.map((a) => a.replicas),
+    req.replicas,
+    req.policy,
+    { mins },
+  );
+}
+
+const current = (r: PlacementResult) =>
+  new Map(r.assignments.filter((a) => a.replicas > 0).map((a) => [`${a.target}/${a.zone}`, a.replicas]));
+const diff = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>) => {
+  let s = 0;
+  for (const k of new Set([...a.keys(), ...b.keys()])) s += Math.abs((a.get(k) ?? 0) - (b.get(k) ?? 0));
+  return s;
+};
+
+describe('placement properties', () => {
+  it('small fleets: every hard rule holds, or no assignment exists at all (brute-force oracle)', () => {
+    fc.assert(
+      fc.property(requestArb(small, 7), (req) => {
+        fc.pre(eligibleOf(req).length <= 6);
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          expect(someAssignmentHolds(req), `${r.constraint}: ${r.message}`).toBe(false);
+        } else {
+          expect(hardRulesHold(r, req)).toEqual([]);
+          expect(r.assignments.reduce((a, x) => a + x.replicas, 0)).toBe(req.replicas);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('zone labels shared by targets of a region: every result keeps the rules; false "unsatisfiable" stays rare (known gap)', () => {
+    // The zone band is exact only when a zone belongs to one target; zones shared by two targets of
+    // a region are checked after allocation, so the engine can miss an assignment that exists.
+    let runs = 0;
+    let missed = 0;
+    fc.assert(
+      fc.property(requestArb(shared, 6), (req) => {
+        fc.pre(eligibleOf(req).length <= 6);
+        runs++;
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          if (someAssignmentHolds(req)) missed++;
+        } else expect(hardRulesHold(r, req)).toEqual([]);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(missed / runs).toBeLessThan(0.05);
+  });
+
+  it('larger fleets: sum, hard rules and determinism', () => {
+    fc.assert(
+      fc.property(requestArb(large, 400, 40), (req) => {
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          expect(['unschedulable', 'unresolvable']).toContain(r.kind);
+          expect(r.message.length).toBeGreaterThan(10);
+          return;
+        }
+        expect(hardRulesHold(r, req)).toEqual([]);
+        expect(place(structuredClone(req))).toEqual(r);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("scaling by +-k from the engine's own assignment moves exactly k replicas (unless a hard rule forces more, which is noted)", () => {
+    let forced = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(requestArb(large, 200, 20), fc.integer({ min: -30, max: 30 }), (req, k) => {
+        const before = tryPlace(req);
+        fc.pre(!(before instanceof PlacementError));
+        const target = req.replicas + k;
+        fc.pre(target >= 0);
+        const after = tryPlace({ ...req, replicas: target, current: current(before) });
+        fc.pre(!(after instanceof PlacementError));
+        runs++;
+        if (after.notes?.some((n) => n.startsWith(`scaling to ${target} moves replicas`))) {
+          forced++;
+          expect(hardRulesHold(after, { ...req, replicas: target })).toEqual([]);
+          return;
+        }
+        expect(diff(current(before), current(after))).toBe(Math.abs(k));
+        expect(after.pending).toBe(0);
+      }),
+      { numRuns: 400 },
+    );
+    // forced moves are the exception (tight bands with capacity), not the rule
+    expect(forced / runs).toBeLessThan(0.1);
+  }, 30_000);
+
+  it('after a domain fails none of its replicas stay and the rules hold over the rest; after it recovers, repeated calls return to the policy', () => {
+    fc.assert(
+      fc.property(requestArb(large, 200, 20), fc.nat(), (req, pick) => {
+        const before = tryPlace(req);
+        fc.pre(!(before instanceof PlacementError));
+        const victim = req.domains[pick % req.domains.length]!;
+        const failed = req.domains.map((d) => (d === victim ? { ...d, healthy: false, unhealthyReason: 'outage' } : d));
+        const during = tryPlace({ ...req, domains: failed, current: current(before), now: 0 });
+        if (during instanceof PlacementError) {
+          // it held before, so only the failure can be in the way
+          expect(during.kind).toBe('unschedulable');
+          return;
+        }
+        expect(during.assignments.find((a) => a.target === victim.target && a.zone === victim.zone)).toBeUndefined();
+        expect(hardRulesHold(during, { ...req, domains: failed })).toEqual([]);
+
+        const recovered = req.domains.map((d) => (d === victim ? { ...d, healthySince: 1_000 } : d));
+        const fresh = current(place(req));
+        let cur = current(during);
+        let steps = 0;
+        for (; steps < 12; steps++) {
+          const r = place({ ...req, domains: recovered, current: cur, now: 1_000 + 60_000 });
+          expect(hardRulesHold(r, req).filter((v) => !v.startsWith('spread'))).toEqual([]);
+          const next = current(r);
+          if (diff(next, cur) === 0) break;
+          cur = next;
+        }
+        expect(steps).toBeLessThan(12);
+        // back at the policy's assignment: a fixpoint (the steps above stopped moving) that keeps every
+        // rule; ties between equally wanted domains may fall either way (current holders keep theirs),
+        // so the recovered domain gets back its fresh share up to one tie-broken replica, and under
+        // cost the total price equals a fresh placement's
+        expect(hardRulesHold(place({ ...req, domains: recovered, current: cur, now: 61_000 }), req)).toEqual([]);
+        const vk = `${victim.target}/${victim.zone}`;
+        if (req.policy.optimize === 'cost') {
+          const price = (m: Map<string, number>) =>
+            [...m].reduce(
+              (a, [k, n]) => a + n * (req.domains.find((d) => `${d.target}/${d.zone}` === k)!.pricePerReplicaHour ?? 0),
+              0,
+            );
+          expect(price(cur)).toBeCloseTo(price(fresh), 9);
+        } else {
+          expect(cur.get(vk) ?? 0).toBeGreaterThanOrEqual((fresh.get(vk) ?? 0) - 1);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
