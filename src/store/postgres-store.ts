@@ -132,7 +132,7 @@ export class PostgresStore implements Store {
       await store.migrate();
     } catch (e) {
       await pool.end().catch(() => {});
-      throw store.wrap(e, 'open');
+      throw store.wrap(e);
     }
     return store;
   }
@@ -317,9 +317,13 @@ export class PostgresStore implements Store {
         const exists = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
         if (exists.rowCount === 0) await c.query(`CREATE SCHEMA ${schema}`);
         await c.query(`SET LOCAL search_path TO ${schema}`);
-        await c.query(
-          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-        );
+        // Only create what is missing: a role without DDL rights can then use a migrated schema.
+        const table = await c.query("SELECT to_regclass('schema_migrations') AS t");
+        if (!table.rows[0]?.t) {
+          await c.query(
+            'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+          );
+        }
         const applied = new Set(
           (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
         );
@@ -379,17 +383,22 @@ export class PostgresStore implements Store {
   }
 
   /** A pg error as a SkyfleetError: connection trouble is retryable; no password in the text. */
-  private wrap(e: unknown, during?: 'open'): SkyfleetError {
+  private wrap(e: unknown): SkyfleetError {
     if (e instanceof SkyfleetError) return e;
     const err = e as { code?: unknown; message?: unknown; errors?: unknown };
     const code = typeof err?.code === 'string' ? err.code : '';
     const raw = errorText(e);
     const message = this.redact(raw);
+    // Not pg's error itself: some carry their client, whose connection parameters hold the password.
+    const cause = Object.assign(new Error(message), {
+      name: e instanceof Error ? e.name : 'Error',
+      ...(code ? { code } : {}),
+    });
     if (isConnectionFailure(code, raw)) {
       return new SkyfleetError(
         'store_unavailable',
         `cannot reach the PostgreSQL state store at ${this.url}: ${message}`,
-        { retryable: true, cause: e },
+        { retryable: true, cause },
       );
     }
     if (code === '28P01' || code === '28000' || code === '3D000' || code === '42501') {
@@ -398,20 +407,20 @@ export class PostgresStore implements Store {
         'store_unavailable',
         `cannot use the PostgreSQL state store at ${this.url}: ${message}`,
         {
-          cause: e,
+          cause,
         },
       );
     }
     if (code === '40001' || code === '40P01') {
       return new SkyfleetError('store_conflict', `the PostgreSQL state store at ${this.url}: ${message}`, {
         retryable: true,
-        cause: e,
+        cause,
       });
     }
     return new SkyfleetError(
       'store_error',
-      `${during === 'open' ? 'opening' : 'using'} the PostgreSQL state store at ${this.url}: ${message}${code ? ` (${code})` : ''}`,
-      { cause: e },
+      `the PostgreSQL state store at ${this.url}: ${message}${code ? ` (${code})` : ''}`,
+      { cause },
     );
   }
 }

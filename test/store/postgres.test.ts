@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SkyfleetError } from '../../src/errors/index.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -198,12 +199,32 @@ describe.skipIf(skip)('postgres', () => {
     }
   });
 
+  it('survives the server dropping its idle connections: the next call reconnects', async () => {
+    const schema = newSchema('drop');
+    const store = await PostgresStore.open(URL_, { schema });
+    try {
+      await store.putConditions('d', []);
+      await admin<{ n: string }>(async (q) => {
+        const { rows } = await q(
+          `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+           WHERE application_name = 'skyfleet' AND usename = current_user AND pid <> pg_backend_pid()`,
+        );
+        expect(Number(rows[0]?.n)).toBeGreaterThan(0);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await store.getConditions('d')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with store_unavailable, not retryable, and no password on a wrong password', async () => {
     const url = new URL(URL_);
     url.password = 'wrong-Pa55word-xyz';
     const err = await PostgresStore.open(url.toString(), { schema: newSchema('badpw') }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'store_unavailable', retryable: false });
     expect(JSON.stringify(err)).not.toContain('wrong-Pa55word-xyz');
+    expect(inspect(err, { depth: 20 })).not.toContain('wrong-Pa55word-xyz'); // its cause too
     expect((err as Error).message).not.toContain('wrong-Pa55word-xyz');
   });
 });
@@ -228,6 +249,7 @@ describe('postgres store: an unreachable server', () => {
     expect(message).toMatch(/ECONNREFUSED/);
     expect(message).not.toContain(password);
     expect(JSON.stringify(err)).not.toContain(password);
+    expect(inspect(err, { depth: 20 })).not.toContain(password); // its cause too
     // through openStore too
     const viaOpen = await openStore(`postgresql://skyfleet:${password}@127.0.0.1:${port}/nowhere`).catch(
       (e: unknown) => e,
