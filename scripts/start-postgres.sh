@@ -31,7 +31,13 @@ STATUS="$(pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 
 
 if [ "$STATUS" != online ]; then
   echo "postgres: starting cluster $VERSION/$CLUSTER on port $PORT" >&2
-  $SUDO pg_ctlcluster "$VERSION" "$CLUSTER" start
+  # A server killed a moment ago can leave its socket lock behind until its process is gone:
+  # try again for a few seconds.
+  for attempt in 1 2 3 4 5 6; do
+    $SUDO pg_ctlcluster "$VERSION" "$CLUSTER" start && break
+    [ "$attempt" = 6 ] && { echo "postgres: could not start $VERSION/$CLUSTER" >&2; exit 1; }
+    sleep 2
+  done
 fi
 
 for _ in $(seq 1 60); do
