@@ -33,8 +33,10 @@ export function findLevels(
   const constrained: number[] = [];
   for (let l = 0; l < LEVELS; l++) {
     const h = hard[l];
-    lo.push(0);
-    hi.push(h && !h.pinnedToZero ? Math.floor(replicas / Math.max(1, h.groups)) : 0);
+    // Every group lies in [L, L + skew], so n * L <= R <= n * (L + skew): L is within skew of R / n.
+    const n = Math.max(1, h?.groups ?? 1);
+    lo.push(h && !h.pinnedToZero ? Math.max(0, Math.ceil(replicas / n) - h.skew) : 0);
+    hi.push(h && !h.pinnedToZero ? Math.floor(replicas / n) : 0);
     if (h) constrained.push(l);
   }
   const bandsFor = (l: number, value?: number): (LevelBand | undefined)[] =>

@@ -5,7 +5,7 @@ import { diagnose, type Rejected } from './diagnose.js';
 import { effectiveMins } from './effective-mins.js';
 import { DEFAULT_FILTERS, type FilterContext } from './filters/index.js';
 import { solve } from './solve.js';
-import { groupCounts, groupOf } from './spread.js';
+import { groupCounts } from './spread.js';
 import { templateDemand } from './template-demand.js';
 import { compareDomains } from './topology.js';
 import {
@@ -211,6 +211,5 @@ function stepHolds(
     for (const [g, n] of have) if (n < (want.get(g) ?? 0)) set.add(g);
     filling.set(c.topologyKey, set);
   }
-  void groupOf;
   return violations(leaves, next, replicas, policy, { mins, filling }).length === 0;
 }
