@@ -121,8 +121,8 @@ export function evaluate(
         }
         if (top < hi) hi = top;
       }
-      A[i] = lo > sA ? lo : sA;
-      B[i] = hi < sB ? hi : sB;
+      A[i] = Math.max(lo, sA);
+      B[i] = Math.min(hi, sB);
     }
   }
   let rA = 0;

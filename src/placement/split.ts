@@ -9,7 +9,7 @@ export interface SplitChild {
   name: string;
 }
 
-const clamp = (x: number, a: number, b: number) => (x < a ? a : x > b ? b : x);
+const clamp = (x: number, a: number, b: number) => Math.min(Math.max(x, a), b);
 
 /** Real-valued water-fill: x_c = clamp(lambda * desire_c, lo_c, hi_c) with sum x = n (bisection on lambda). */
 function waterFill(n: number, kids: readonly SplitChild[], desire: readonly number[]): number[] {
