@@ -54,6 +54,17 @@ export function findLevels(
   const tryPoint = (point: number[]) => evaluate(topo, base, exactBands(point), exactLeaf, replicas, ws);
 
   if (constrained.length === 0) return tryPoint(lo).ok ? [] : undefined;
+  const preferredPoint = () =>
+    lo.map((a, l) => {
+      const h = hard[l];
+      if (!h) return a;
+      const want = prefer === 'cost' ? Math.floor((replicas - h.skew) / Math.max(1, h.groups)) : hi[l]!;
+      return Math.min(hi[l]!, Math.max(a, want));
+    });
+  const asBands = (point: number[]) => exactBands(point) as LevelBand[];
+  // Fast path: the preferred point usually holds already (one pass, whatever the replica count).
+  const first = preferredPoint();
+  if (tryPoint(first).ok) return asBands(first);
 
   // Propagation: each level's interval given the others at their loosest.
   for (let round = 0; round < 8 * constrained.length; round++) {
@@ -87,15 +98,9 @@ export function findLevels(
     if (!changed) break;
   }
 
-  const asBands = (point: number[]) => exactBands(point) as LevelBand[];
   // The preferred point: balance wants the highest floors (groups as even as the bands allow); cost
   // wants room for the cheapest group to reach L + skew, i.e. L = floor((R - skew) / groups).
-  const preferred = lo.map((a, l) => {
-    const h = hard[l];
-    if (!h) return a;
-    const want = prefer === 'cost' ? Math.floor((replicas - h.skew) / Math.max(1, h.groups)) : hi[l]!;
-    return Math.min(hi[l]!, Math.max(a, want));
-  });
+  const preferred = preferredPoint();
   if (tryPoint(preferred).ok) return asBands(preferred);
   if (tryPoint(lo).ok) return asBands(lo);
   if (tryPoint(hi).ok) return asBands(hi);
