@@ -1,6 +1,6 @@
 import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
-import { NotFoundError, ValidationError } from './errors/index.js';
+import { NotFoundError, SkyfleetError, ValidationError } from './errors/index.js';
 import { type Logger, silentLogger } from './log/logger.js';
 import { type PlacementResult, place } from './placement/index.js';
 import { type Action, simulatePlan } from './plan/index.js';
@@ -13,7 +13,9 @@ import {
   planInputOf,
   type ReconcileContext,
 } from './reconcile/converge.js';
+import type { ControllerOptions } from './reconcile/controller.js';
 import { domainsOf } from './reconcile/domains.js';
+import { defaultHolder, withFleetLease } from './reconcile/fleet-lease.js';
 import { observeAll } from './reconcile/observe-all.js';
 import { type Progress, progressOf } from './reconcile/progress.js';
 import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
@@ -75,6 +77,11 @@ export interface Fleet {
   plan(deployment: DeploymentInput | Deployment): Promise<PlanResult>;
   apply(deployment: DeploymentInput | Deployment, options?: ConvergeOptions): Promise<ConvergeResult>;
   scale(name: string, replicas: number, options?: ConvergeOptions): Promise<ConvergeResult>;
+  /**
+   * Keeps every deployment in the store converged until `signal` aborts (the controller): self-
+   * healing, drift repair, failover, one leader per fleet by lease.
+   */
+  run(options: { signal: AbortSignal } & ControllerOptions): Promise<void>;
   delete(name: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<DeleteResult>;
   get(name: string): Promise<DeploymentRecord | undefined>;
   list(): Promise<DeploymentRecord[]>;
@@ -102,6 +109,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ValidationError([{ path: 'targets', message: `target "${dup}" is declared twice` }]);
 
+  const holder = defaultHolder('sdk');
   let providersP: Promise<Map<string, Provider>> | undefined;
   let storeP: Promise<Store> | undefined;
   const providers = () =>
@@ -180,7 +188,16 @@ export function createFleet(options: FleetOptions): Fleet {
       const d = toDeployment(input);
       const c = await ctx();
       checkTargets(d, c.providers);
-      return converge(c, d, opts);
+      return withFleetLease(c, holder, (fenced) =>
+        fenced ? converge(fenced, d, opts) : converge(c, d, { ...opts, observeOnly: true }),
+      );
+    },
+
+    async run(opts) {
+      const c = await ctx();
+      const { Controller } = await import('./reconcile/controller.js');
+      const controller = new Controller(c, opts);
+      await controller.run(opts.signal);
     },
 
     async scale(name, replicas, opts) {
@@ -189,7 +206,10 @@ export function createFleet(options: FleetOptions): Fleet {
       }
       const rec = await stored(name);
       const d: Deployment = { ...rec.spec, spec: { ...rec.spec.spec, replicas } };
-      return converge(await ctx(), d, opts);
+      const c = await ctx();
+      return withFleetLease(c, holder, (fenced) =>
+        fenced ? converge(fenced, d, opts) : converge(c, d, { ...opts, observeOnly: true }),
+      );
     },
 
     async delete(name, opts = {}) {
@@ -198,21 +218,33 @@ export function createFleet(options: FleetOptions): Fleet {
       const rec = await c.store.getDeployment(name);
       if (!rec && observed.length === 0)
         throw new NotFoundError('deployment', name, `fleet ${options.name} has no such deployment`);
-      const removed: DeleteResult['removed'] = [];
-      await Promise.all(
-        observed.map(async (s) => {
-          await c.providers.get(s.target)!.remove(s.key, { signal: opts.signal, reason: 'delete' });
-          removed.push({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas });
-        }),
-      );
-      // providers that delete asynchronously: wait until nothing of it is observed
-      const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
-      while ((await observeAll(c.providers, options.name, name, opts.signal)).length > 0) {
-        if (clock.now() > deadline)
-          throw new NotFoundError('deployment', name, 'still being removed; run delete again');
-        await clock.sleep(250, opts.signal);
-      }
+      // the record goes first: a controller then treats what is left as orphans, and a crash
+      // half-way leaves nothing that would be recreated
       await c.store.deleteDeployment(name);
+      const removed: DeleteResult['removed'] = observed
+        .map((s) => ({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas }))
+        .sort((a, b) => `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`));
+      await withFleetLease(c, holder, async (fenced) => {
+        if (fenced) {
+          await Promise.all(
+            observed.map(async (s) => {
+              await fenced.fence?.();
+              await c.providers.get(s.target)!.remove(s.key, { signal: opts.signal, reason: 'delete' });
+            }),
+          );
+        }
+        // providers that delete asynchronously, or a controller sweeping: wait until nothing is left
+        const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
+        while ((await observeAll(c.providers, options.name, name, opts.signal)).length > 0) {
+          if (clock.now() > deadline)
+            throw new SkyfleetError(
+              'delete_incomplete',
+              `deployment ${name} is still being removed; run delete again to finish`,
+              { retryable: true },
+            );
+          await clock.sleep(250, opts.signal);
+        }
+      });
       await c.store.addEvent({
         time: clock.now(),
         deployment: name,
@@ -220,9 +252,6 @@ export function createFleet(options: FleetOptions): Fleet {
         reason: 'Deleted',
         message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas`,
       });
-      removed.sort((a, b) =>
-        `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`),
-      );
       return { deployment: name, removed };
     },
 

@@ -9,6 +9,7 @@ import type {
   SliceKey,
   SliceSelector,
   TargetDescription,
+  ZoneHealth,
 } from '../../src/provider/provider.js';
 import { canonicalJson } from '../../src/spec/revision.js';
 import { parseCpu, parseMemory, MiB } from '../../src/spec/quantity.js';
@@ -62,6 +63,14 @@ export class MemoryProvider implements Provider {
       ...(s.maxReplicasPerZone !== undefined ? { maxReplicasPerZone: s.maxReplicasPerZone } : {}),
       ...(s.pricePerReplicaHour !== undefined ? { pricePerReplicaHour: s.pricePerReplicaHour } : {}),
     };
+  }
+
+  async health(): Promise<ZoneHealth[]> {
+    return this.settings.zones.map((zone) =>
+      this.cloud.downZones.has(zone)
+        ? { zone, healthy: false, reason: `zone ${zone} is down` }
+        : { zone, healthy: true },
+    );
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {

@@ -30,8 +30,13 @@ export function repairActions(input: RepairInput): Action[] {
     });
     if (!broken.length && !overdue.length) continue;
     const why = [
-      ...broken.map((r) => `${r.name} ${r.drifted ? 'drifted from its spec' : r.state}${r.message ? ` (${r.message})` : ''}`),
-      ...overdue.map((r) => `${r.name} unhealthy for ${Math.round((input.now - input.unhealthySince.get(r.id)!) / 1000)}s${r.message ? ` (${r.message})` : ''}`),
+      ...broken.map(
+        (r) => `${r.name} ${r.drifted ? 'drifted from its spec' : r.state}${r.message ? ` (${r.message})` : ''}`,
+      ),
+      ...overdue.map(
+        (r) =>
+          `${r.name} unhealthy for ${Math.round((input.now - input.unhealthySince.get(r.id)!) / 1000)}s${r.message ? ` (${r.message})` : ''}`,
+      ),
     ];
     out.push({
       type: 'repair',

@@ -26,8 +26,20 @@ export interface Provider {
   observe(selector: SliceSelector, options?: CallOptions): Promise<ObservedSlice[]>;
   apply(slice: DesiredSlice, options?: CallOptions): Promise<ApplyResult>;
   remove(key: SliceKey, options?: CallOptions): Promise<ApplyResult>;
+  /**
+   * Optional: the provider's own word on its zones' health (a zone status API, an engine ping).
+   * The controller believes it over its own failure counting. Must not throw for an outage it can
+   * report; throws a ProviderError when it cannot tell.
+   */
+  health?(options?: CallOptions): Promise<ZoneHealth[]>;
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
+}
+
+export interface ZoneHealth {
+  zone: string;
+  healthy: boolean;
+  reason?: string;
 }
 
 /** Optional: a provider that pushes changes (Docker's event stream) instead of being polled. */

@@ -36,7 +36,8 @@ export async function act(
   await mapPool(actions, 16, async (a) => {
     try {
       const provider = ctx.providers.get(a.target);
-      if (!provider) throw new SkyfleetError('unknown_target', `target ${a.target} is not configured in fleet ${ctx.fleet}`);
+      if (!provider)
+        throw new SkyfleetError('unknown_target', `target ${a.target} is not configured in fleet ${ctx.fleet}`);
       const key = { fleet: ctx.fleet, deployment: name, revision: a.revision, zone: a.zone };
       const reason = `${a.type} ${a.target}/${a.zone} ${a.revision} ${a.from}->${a.to}`;
       await ctx.fence?.();
@@ -44,15 +45,29 @@ export async function act(
         writes += (await provider.remove(key, { signal, reason })).writes;
       } else {
         const template = await templates.get(a.revision);
-        if (!template) throw new SkyfleetError('unknown_revision', `revision ${a.revision} of ${name} has no template on record`);
+        if (!template)
+          throw new SkyfleetError('unknown_revision', `revision ${a.revision} of ${name} has no template on record`);
         const res = await provider.apply(
-          { key, replicas: a.to, template, secrets, labels: deployment.metadata.labels ?? {}, ...(a.replace ? { replace: a.replace } : {}) },
+          {
+            key,
+            replicas: a.to,
+            template,
+            secrets,
+            labels: deployment.metadata.labels ?? {},
+            ...(a.replace ? { replace: a.replace } : {}),
+          },
           { signal, reason },
         );
         writes += res.writes;
         if (a.type === 'repair' && !res.changed) return; // nothing was broken any more
       }
-      await recordEvent(ctx, name, 'Normal', EVENT_REASON[a.type], `${a.target}/${a.zone} ${a.revision}: ${a.from} -> ${a.to} (${a.reason})`);
+      await recordEvent(
+        ctx,
+        name,
+        'Normal',
+        EVENT_REASON[a.type],
+        `${a.target}/${a.zone} ${a.revision}: ${a.from} -> ${a.to} (${a.reason})`,
+      );
     } catch (error) {
       failures.push({ action: a, error });
     }

@@ -20,7 +20,13 @@ export interface ReconcileContext {
 }
 
 /** Records an event in the store and the log. */
-export async function recordEvent(ctx: ReconcileContext, deployment: string | null, type: EventType, reason: string, message: string): Promise<void> {
+export async function recordEvent(
+  ctx: ReconcileContext,
+  deployment: string | null,
+  type: EventType,
+  reason: string,
+  message: string,
+): Promise<void> {
   ctx.logger[type === 'Warning' ? 'warn' : 'info']({ deployment, reason }, message);
   await ctx.store.addEvent({ time: ctx.clock.now(), deployment, type, reason, message });
 }

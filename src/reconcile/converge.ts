@@ -1,7 +1,15 @@
 import { ConvergeError, isRetryable, type NotReadyReplica, type SkyfleetError } from '../errors/index.js';
 import { place } from '../placement/index.js';
 import type { PlacementResult } from '../placement/types.js';
-import { type Action, mergeRepairs, type PlanInput, planStep, repairActions, rolloutBudget, type SliceState } from '../plan/index.js';
+import {
+  type Action,
+  mergeRepairs,
+  type PlanInput,
+  planStep,
+  repairActions,
+  rolloutBudget,
+  type SliceState,
+} from '../plan/index.js';
 import { isWatchable, type ObservedSlice } from '../provider/provider.js';
 import type { Deployment } from '../spec/deployment.js';
 import { revisionOf } from '../spec/revision.js';
@@ -26,6 +34,11 @@ export interface ConvergeOptions {
   wait?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /**
+   * Record desired state and wait, without acting: a running controller holds the fleet's lease
+   * and converges it.
+   */
+  observeOnly?: boolean;
 }
 
 export interface ConvergeResult {
@@ -39,7 +52,13 @@ export interface ConvergeResult {
 
 /** The per-slice state the planner sees, from what providers report. */
 export function toSliceStates(observed: readonly ObservedSlice[]): SliceState[] {
-  return observed.map((s) => ({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas, ready: s.ready }));
+  return observed.map((s) => ({
+    target: s.target,
+    zone: s.key.zone,
+    revision: s.key.revision,
+    replicas: s.replicas,
+    ready: s.ready,
+  }));
 }
 
 /** Replicas per domain over every revision: the current assignment placement keeps stable. */
@@ -65,7 +84,14 @@ export function planInputOf(
     strategy:
       spec.strategy.type === 'Recreate'
         ? { type: 'Recreate' }
-        : { type: 'RollingUpdate', budget: rolloutBudget(spec.replicas, spec.strategy.rollingUpdate.maxSurge, spec.strategy.rollingUpdate.maxUnavailable) },
+        : {
+            type: 'RollingUpdate',
+            budget: rolloutBudget(
+              spec.replicas,
+              spec.strategy.rollingUpdate.maxSurge,
+              spec.strategy.rollingUpdate.maxUnavailable,
+            ),
+          },
     unknownRevisions: unknown,
   };
 }
@@ -79,16 +105,35 @@ export async function recordDesired(ctx: ReconcileContext, deployment: Deploymen
   await ctx.store.putRevision(name, revision, deployment.spec.template, now);
   await ctx.store.putDeployment({ name, spec: deployment, revision, updatedAt: now });
   if (!prior || prior.revision !== revision) {
-    await recordEvent(ctx, name, 'Normal', prior ? 'RevisionChanged' : 'Created', prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`);
+    await recordEvent(
+      ctx,
+      name,
+      'Normal',
+      prior ? 'RevisionChanged' : 'Created',
+      prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`,
+    );
   }
   return revision;
 }
 
-export function notConverged(name: string, replicas: number, progress: Progress, observed: readonly ObservedSlice[], revision: string): ConvergeError {
+export function notConverged(
+  name: string,
+  replicas: number,
+  progress: Progress,
+  observed: readonly ObservedSlice[],
+  revision: string,
+): ConvergeError {
   const notReady: NotReadyReplica[] = [];
   for (const s of observed) {
     for (const r of s.replicaStatus) {
-      if (!r.ready) notReady.push({ target: s.target, zone: s.key.zone, replica: r.name, state: r.state, ...(r.message ? { message: r.message } : {}) });
+      if (!r.ready)
+        notReady.push({
+          target: s.target,
+          zone: s.key.zone,
+          replica: r.name,
+          state: r.state,
+          ...(r.message ? { message: r.message } : {}),
+        });
     }
   }
   const old = progress.domains.reduce((a, d) => a + d.old, 0);
@@ -102,7 +147,11 @@ export function notConverged(name: string, replicas: number, progress: Progress,
  * and nothing else is left, or the deadline passes. Retryable provider errors are retried with
  * backoff until the deadline; terminal ones end the run at once with the provider's message.
  */
-export async function converge(ctx: ReconcileContext, deployment: Deployment, options: ConvergeOptions = {}): Promise<ConvergeResult> {
+export async function converge(
+  ctx: ReconcileContext,
+  deployment: Deployment,
+  options: ConvergeOptions = {},
+): Promise<ConvergeResult> {
   const name = deployment.metadata.name;
   const { spec } = deployment;
   const clock = ctx.clock;
@@ -118,7 +167,10 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
     attempt++;
     if (!isRetryable(e) || clock.now() > deadline) throw e;
     await recordEvent(ctx, name, 'Warning', reason, (e as Error).message);
-    await clock.sleep(Math.min(backoff(attempt, (e as SkyfleetError).retryAfterMs), Math.max(0, deadline - clock.now())), options.signal);
+    await clock.sleep(
+      Math.min(backoff(attempt, (e as SkyfleetError).retryAfterMs), Math.max(0, deadline - clock.now())),
+      options.signal,
+    );
   };
   const observe = async (): Promise<ObservedSlice[]> => {
     for (;;) {
@@ -131,11 +183,20 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
   };
 
   let observed = await observe();
-  const placement = place({ replicas: spec.replicas, policy: spec.placement, template: spec.template, domains: domainsOf(ctx.providers), current: currentAssignment(observed), now: start });
+  const placement = place({
+    replicas: spec.replicas,
+    policy: spec.placement,
+    template: spec.template,
+    domains: domainsOf(ctx.providers),
+    current: currentAssignment(observed),
+    now: start,
+  });
 
   // wake early on provider events (Docker's event stream) instead of waiting a whole poll
   let wake: (() => void) | undefined;
-  const unwatch = [...ctx.providers.values()].filter(isWatchable).map((p) => p.watch({ fleet: ctx.fleet, deployment: name }, () => wake?.()));
+  const unwatch = [...ctx.providers.values()]
+    .filter(isWatchable)
+    .map((p) => p.watch({ fleet: ctx.fleet, deployment: name }, () => wake?.()));
 
   let writes = 0;
   const done: Action[] = [];
@@ -146,19 +207,42 @@ export async function converge(ctx: ReconcileContext, deployment: Deployment, op
       const unknown = await templates.unknown(new Set(observed.map((s) => s.key.revision)));
       const input = planInputOf(deployment, revision, placement.assignments, observed, unknown);
       const step = planStep(input);
-      const actions = mergeRepairs(step.actions, repairActions({ revision, observed, now: clock.now(), unhealthySince: new Map(), unhealthyGraceMs: Number.POSITIVE_INFINITY }));
-      const phase = step.done && !actions.length ? 'ready' : actions.length ? 'updating' : `waiting for ${step.waitingFor ?? 'readiness'}`;
+      const actions = mergeRepairs(
+        step.actions,
+        repairActions({
+          revision,
+          observed,
+          now: clock.now(),
+          unhealthySince: new Map(),
+          unhealthyGraceMs: Number.POSITIVE_INFINITY,
+        }),
+      );
+      const phase =
+        step.done && !actions.length
+          ? 'ready'
+          : options.observeOnly
+            ? 'waiting for the controller'
+            : actions.length
+              ? 'updating'
+              : `waiting for ${step.waitingFor ?? 'readiness'}`;
       const progress = progressOf(name, revision, spec.replicas, input.desired, observed, phase);
       const key = JSON.stringify(progress);
       if (key !== lastKey) options.onProgress?.(progress);
       lastKey = key;
       if (step.done && !actions.length) {
         await ctx.store.pruneRevisions(name, 10, new Set([revision]));
-        if (done.length) await recordEvent(ctx, name, 'Normal', 'Converged', `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`);
+        if (done.length)
+          await recordEvent(
+            ctx,
+            name,
+            'Normal',
+            'Converged',
+            `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
+          );
         return { revision, placement, writes, actions: done, progress };
       }
       if (clock.now() > deadline) throw notConverged(name, spec.replicas, progress, observed, revision);
-      if (actions.length) {
+      if (actions.length && !options.observeOnly) {
         const res = await act(ctx, deployment, actions, templates, secrets, options.signal);
         writes += res.writes;
         done.push(...actions.filter((a) => !res.failures.some((f) => f.action === a)));

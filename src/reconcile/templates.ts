@@ -14,7 +14,8 @@ export class RevisionTemplates {
   }
 
   async get(revision: string): Promise<PodTemplate | undefined> {
-    if (!this.known.has(revision)) this.known.set(revision, (await this.store.getRevision(this.deployment, revision))?.template);
+    if (!this.known.has(revision))
+      this.known.set(revision, (await this.store.getRevision(this.deployment, revision))?.template);
     return this.known.get(revision);
   }
 

@@ -131,12 +131,16 @@ export class SqliteStore implements Store {
 
   async putConditions(deployment: string, conditions: readonly Condition[]): Promise<void> {
     this.db
-      .prepare('INSERT INTO conditions (deployment, conditions) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET conditions = excluded.conditions')
+      .prepare(
+        'INSERT INTO conditions (deployment, conditions) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET conditions = excluded.conditions',
+      )
       .run(deployment, JSON.stringify(conditions));
   }
 
   async getConditions(deployment: string): Promise<Condition[]> {
-    const row = this.db.prepare('SELECT conditions FROM conditions WHERE deployment = ?').get(deployment) as { conditions: string } | undefined;
+    const row = this.db.prepare('SELECT conditions FROM conditions WHERE deployment = ?').get(deployment) as
+      | { conditions: string }
+      | undefined;
     return row ? JSON.parse(row.conditions) : [];
   }
 

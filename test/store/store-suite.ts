@@ -16,7 +16,10 @@ const dep = (image: string, name = 'web') =>
  * The behaviour every Store must have. `open` gives a fresh, empty store; `openAgain` a second
  * handle on the same data (another process, another machine).
  */
-export function describeStoreSuite(name: string, open: () => Promise<{ store: Store; openAgain: () => Promise<Store>; cleanup: () => Promise<void> }>): void {
+export function describeStoreSuite(
+  name: string,
+  open: () => Promise<{ store: Store; openAgain: () => Promise<Store>; cleanup: () => Promise<void> }>,
+): void {
   describe(`store: ${name}`, () => {
     let store: Store;
     let openAgain: () => Promise<Store>;
@@ -31,10 +34,25 @@ export function describeStoreSuite(name: string, open: () => Promise<{ store: St
 
     it('keeps deployments with a generation that grows only when the spec changes', async () => {
       const d1 = dep('img:1');
-      const a = await store.putDeployment({ name: 'web', spec: d1, revision: revisionOf(d1.spec.template), updatedAt: 1 });
-      const b = await store.putDeployment({ name: 'web', spec: d1, revision: revisionOf(d1.spec.template), updatedAt: 2 });
+      const a = await store.putDeployment({
+        name: 'web',
+        spec: d1,
+        revision: revisionOf(d1.spec.template),
+        updatedAt: 1,
+      });
+      const b = await store.putDeployment({
+        name: 'web',
+        spec: d1,
+        revision: revisionOf(d1.spec.template),
+        updatedAt: 2,
+      });
       const d2 = dep('img:2');
-      const c = await store.putDeployment({ name: 'web', spec: d2, revision: revisionOf(d2.spec.template), updatedAt: 3 });
+      const c = await store.putDeployment({
+        name: 'web',
+        spec: d2,
+        revision: revisionOf(d2.spec.template),
+        updatedAt: 3,
+      });
       expect([a.generation, b.generation, c.generation]).toEqual([1, 1, 2]);
       expect(await store.getDeployment('web')).toMatchObject({ name: 'web', spec: d2, generation: 2, updatedAt: 3 });
       await store.putDeployment({ name: 'api', spec: dep('x', 'api'), revision: 'r', updatedAt: 4 });
@@ -50,7 +68,13 @@ export function describeStoreSuite(name: string, open: () => Promise<{ store: St
       const r1again = await store.putRevision('hist', 'a', t, 5);
       expect([r1.number, r1again.number, r1again.createdAt]).toEqual([1, 1, 1]);
       for (const [i, rev] of ['b', 'c', 'd', 'e'].entries()) await store.putRevision('hist', rev, t, i + 2);
-      expect((await store.listRevisions('hist')).map((r) => `${r.number}${r.revision}`)).toEqual(['1a', '2b', '3c', '4d', '5e']);
+      expect((await store.listRevisions('hist')).map((r) => `${r.number}${r.revision}`)).toEqual([
+        '1a',
+        '2b',
+        '3c',
+        '4d',
+        '5e',
+      ]);
       await store.pruneRevisions('hist', 2, new Set(['a']));
       expect((await store.listRevisions('hist')).map((r) => r.revision)).toEqual(['a', 'd', 'e']);
       expect((await store.getRevision('hist', 'd'))?.template).toEqual(t);
@@ -61,7 +85,9 @@ export function describeStoreSuite(name: string, open: () => Promise<{ store: St
       const d = dep('img:1', 'gone');
       await store.putDeployment({ name: 'gone', spec: d, revision: 'r', updatedAt: 1 });
       await store.putRevision('gone', 'r', d.spec.template, 1);
-      await store.putConditions('gone', [{ type: 'Available', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: 1 }]);
+      await store.putConditions('gone', [
+        { type: 'Available', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: 1 },
+      ]);
       await store.addEvent({ time: 1, deployment: 'gone', type: 'Normal', reason: 'Created', message: 'x' });
       await store.deleteDeployment('gone');
       expect(await store.getDeployment('gone')).toBeUndefined();
@@ -71,7 +97,14 @@ export function describeStoreSuite(name: string, open: () => Promise<{ store: St
     });
 
     it('lists events oldest first, newest `limit`, per deployment or all', async () => {
-      for (let i = 0; i < 5; i++) await store.addEvent({ time: 100 + i, deployment: 'ev', type: i % 2 ? 'Warning' : 'Normal', reason: `R${i}`, message: `m${i}` });
+      for (let i = 0; i < 5; i++)
+        await store.addEvent({
+          time: 100 + i,
+          deployment: 'ev',
+          type: i % 2 ? 'Warning' : 'Normal',
+          reason: `R${i}`,
+          message: `m${i}`,
+        });
       await store.addEvent({ time: 200, deployment: null, type: 'Normal', reason: 'Fleet', message: 'fleet-wide' });
       expect((await store.listEvents({ deployment: 'ev', limit: 3 })).map((e) => e.reason)).toEqual(['R2', 'R3', 'R4']);
       const all = await store.listEvents({ limit: 2 });
@@ -80,10 +113,18 @@ export function describeStoreSuite(name: string, open: () => Promise<{ store: St
     });
 
     it('replaces conditions whole', async () => {
-      await store.putConditions('c', [{ type: 'Progressing', status: 'True', reason: 'Rolling', message: '1/3', lastTransitionTime: 1 }]);
+      await store.putConditions('c', [
+        { type: 'Progressing', status: 'True', reason: 'Rolling', message: '1/3', lastTransitionTime: 1 },
+      ]);
       const next = [
         { type: 'Available' as const, status: 'True' as const, reason: 'Ready', message: '3/3', lastTransitionTime: 2 },
-        { type: 'Progressing' as const, status: 'False' as const, reason: 'Complete', message: '', lastTransitionTime: 2 },
+        {
+          type: 'Progressing' as const,
+          status: 'False' as const,
+          reason: 'Complete',
+          message: '',
+          lastTransitionTime: 2,
+        },
       ];
       await store.putConditions('c', next);
       expect(await store.getConditions('c')).toEqual(next);
