@@ -25,7 +25,7 @@ import { revisionOf } from './spec/revision.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
-import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
+import type { Condition, DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
 import { type Clock, systemClock } from './util/clock.js';
 
 export interface FleetOptions {
@@ -65,6 +65,8 @@ export interface DeploymentStatus {
   current: number;
   domains: Progress['domains'];
   slices: ObservedSlice[];
+  /** Available / Progressing / Degraded, as the controller last recorded them. */
+  conditions: Condition[];
 }
 
 export interface DeleteResult {
@@ -292,6 +294,7 @@ export function createFleet(options: FleetOptions): Fleet {
         current: p.domains.reduce((a, x) => a + x.current, 0),
         domains: p.domains,
         slices: observed,
+        conditions: await c.store.getConditions(name),
       };
     },
 

@@ -202,6 +202,14 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
             `  ${x.name}: ${x.image}${x.ports.length ? ` ports ${x.ports.map((p) => p.containerPort).join(',')}` : ''}`,
         ),
         '',
+        'Conditions:',
+        status.conditions.length
+          ? table(
+              ['TYPE', 'STATUS', 'REASON', 'MESSAGE'],
+              status.conditions.map((x) => [x.type, x.status, x.reason, x.message]),
+            )
+          : '  <none: no controller has reconciled it yet>',
+        '',
         'Domains:',
         status.domains.length
           ? table(
@@ -299,4 +307,37 @@ export async function schemaCommand(opts: GlobalOptions, kind?: string): Promise
     });
   }
   await emit(format, kind === 'Fleet' || kind === 'Deployment' ? schemas[kind] : schemas, () => '');
+}
+
+export async function controllerCommand(
+  opts: GlobalOptions,
+  cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
+): Promise<void> {
+  const { fleet, logger } = await compose(opts);
+  const { createControllerMetrics } = await import('../reconcile/metrics.js');
+  const { serveMetrics } = await import('./metrics-server.js');
+  const metrics = await createControllerMetrics();
+  const server = cmd.metricsAddress === 'off' ? undefined : await serveMetrics(metrics.registry, cmd.metricsAddress);
+  const ac = new AbortController();
+  const stop = (sig: string) => {
+    logger.info({ signal: sig }, 'shutting down: finishing the passes in flight, then releasing the lease');
+    ac.abort(new Error(sig));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.stderr.write(
+    `controller for fleet ${fleet.name} started${server ? `; metrics on http://${server.address}/metrics` : ''}\n`,
+  );
+  try {
+    await fleet.run({
+      signal: ac.signal,
+      metrics,
+      ...(cmd.identity ? { identity: cmd.identity } : {}),
+      ...(cmd.leaseTtl ? { leaseTtlMs: parseDuration(cmd.leaseTtl, '--lease-ttl') } : {}),
+      ...(cmd.resync ? { resyncMs: parseDuration(cmd.resync, '--resync') } : {}),
+    });
+  } finally {
+    await server?.close();
+    await fleet.close();
+  }
 }

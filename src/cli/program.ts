@@ -67,6 +67,19 @@ export function buildProgram(): Command {
     .action(async (names, cmd) => (await cmds()).deleteCommand(g(), names, cmd));
 
   program
+    .command('controller')
+    .description('keep every applied deployment converged: self-healing, drift repair, failover (one leader per fleet)')
+    .option(
+      '--metrics-address <host:port>',
+      'serve Prometheus metrics at /metrics ("off" to disable)',
+      '127.0.0.1:9464',
+    )
+    .option('--lease-ttl <duration>', 'lease time to live: a standby takes over within this', '15s')
+    .option('--resync <duration>', 'full resync interval', '30s')
+    .option('--identity <name>', 'this controller in the lease (default: host-pid-random)')
+    .action(async (cmd) => (await cmds()).controllerCommand(g(), cmd));
+
+  program
     .command('schema')
     .description('print the JSON Schema of Fleet and Deployment documents')
     .argument('[kind]', 'Fleet | Deployment')
