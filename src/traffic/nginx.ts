@@ -1,0 +1,120 @@
+import type { RouteEndpoint } from './types.js';
+
+export interface NginxConfigOptions {
+  /** `listen` of the server block. Default '127.0.0.1:8080'. */
+  listen?: string;
+  /** Idle upstream keep-alive connections per worker. Default 32. */
+  keepalive?: number;
+  /** passive ejection as nginx does it: max_fails / fail_timeout. Defaults 5 / 10s. */
+  maxFails?: number;
+  failTimeoutSeconds?: number;
+}
+
+/** An nginx upstream name from a deployment name (letters, digits, '_'). */
+export function nginxUpstreamName(name: string): string {
+  return `skyfleet_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/**
+ * Server weights that give each endpoint its traffic share: with revision weights set, an
+ * endpoint gets (its revision's weight) x (its weight / the sum of its revision's weights);
+ * without, its own weight. Scaled to integers (nginx needs 1..) keeping shares within ~0.1%.
+ * Endpoints whose share is 0 are omitted (the revision has weight 0) or marked `down`.
+ */
+export function nginxServerWeights(
+  endpoints: RouteEndpoint[],
+  weights?: Record<string, number>,
+): Array<{ endpoint: RouteEndpoint; weight: number }> {
+  const w = (e: RouteEndpoint) => (e.weight === undefined ? 1 : Math.max(0, e.weight));
+  const shares = new Map<RouteEndpoint, number>();
+  if (!weights) {
+    for (const e of endpoints) shares.set(e, w(e));
+  } else {
+    const perRevision = new Map<string, number>();
+    for (const e of endpoints) perRevision.set(e.revision, (perRevision.get(e.revision) ?? 0) + w(e));
+    for (const e of endpoints) {
+      const rw = Math.max(0, weights[e.revision] ?? 0);
+      const sum = perRevision.get(e.revision) ?? 0;
+      shares.set(e, sum > 0 ? (rw * w(e)) / sum : 0);
+    }
+  }
+  const positive = [...shares.values()].filter((s) => s > 0);
+  if (positive.length === 0) return endpoints.map((endpoint) => ({ endpoint, weight: 0 }));
+  // Integers: divide by the smallest share; when that leaves fractions, scale up (max 1000).
+  const min = Math.min(...positive);
+  const ratios = positive.map((s) => s / min);
+  let scale = 1;
+  for (const s of [1, 2, 4, 5, 10, 20, 25, 50, 100, 1000]) {
+    scale = s;
+    if (ratios.every((r) => Math.abs(r * s - Math.round(r * s)) < 1e-6)) break;
+  }
+  return endpoints.map((endpoint) => {
+    const s = shares.get(endpoint) ?? 0;
+    return { endpoint, weight: s > 0 ? Math.max(1, Math.round((s / min) * scale)) : 0 };
+  });
+}
+
+/**
+ * An nginx `upstream` + `server` block with the same endpoints and traffic shares as the router
+ * (for `skyfleet export nginx NAME`). nginx's default balancer is the same smooth weighted round
+ * robin the router uses for revisions; it has no least-outstanding tie-break and no active
+ * health checks (open source nginx), so passive `max_fails`/`fail_timeout` stand in for them.
+ * The text belongs in nginx's `http` context (e.g. a file in conf.d): a `map` (WebSocket-aware
+ * Connection header), the `upstream` and a `server`.
+ */
+export function nginxUpstreamConfig(
+  name: string,
+  endpoints: RouteEndpoint[],
+  weights?: Record<string, number>,
+  options: NginxConfigOptions = {},
+): string {
+  const upstream = nginxUpstreamName(name);
+  const maxFails = options.maxFails ?? 5;
+  const failTimeout = options.failTimeoutSeconds ?? 10;
+  const lines: string[] = [];
+  lines.push(`# skyfleet router export for deployment ${JSON.stringify(name)}`);
+  if (weights) {
+    const listed = Object.keys(weights).sort();
+    lines.push(`# revision weights: ${listed.map((r) => `${r}=${weights[r]}`).join(' ') || '(none)'}`);
+  }
+  lines.push(`map $http_upgrade $${upstream}_connection {`);
+  lines.push('    default upgrade;');
+  lines.push("    ''      '';");
+  lines.push('}');
+  lines.push('');
+  lines.push(`upstream ${upstream} {`);
+  const servers = nginxServerWeights(endpoints, weights);
+  let active = 0;
+  for (const { endpoint: e, weight } of servers) {
+    const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+    lines.push(`    # ${e.id} revision=${e.revision} target=${e.target} zone=${e.zone}`);
+    if (weight > 0) {
+      active++;
+      lines.push(`    server ${host}:${e.port} weight=${weight} max_fails=${maxFails} fail_timeout=${failTimeout}s;`);
+    } else {
+      lines.push(`    server ${host}:${e.port} down;`);
+    }
+  }
+  if (active === 0) lines.push('    # no endpoint has a share of the traffic: every request gets 502');
+  if (servers.length === 0) lines.push('    server 127.0.0.1:9 down;');
+  lines.push(`    keepalive ${options.keepalive ?? 32};`);
+  lines.push('}');
+  lines.push('');
+  lines.push('server {');
+  lines.push(`    listen ${options.listen ?? '127.0.0.1:8080'};`);
+  lines.push('    location / {');
+  lines.push(`        proxy_pass http://${upstream};`);
+  lines.push('        proxy_http_version 1.1;');
+  lines.push(`        proxy_set_header Connection $${upstream}_connection;`);
+  lines.push('        proxy_set_header Upgrade $http_upgrade;');
+  lines.push('        proxy_set_header Host $http_host;');
+  lines.push('        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
+  lines.push('        proxy_set_header X-Forwarded-Proto $scheme;');
+  lines.push('        proxy_set_header X-Forwarded-Host $http_host;');
+  lines.push('        proxy_next_upstream error timeout;');
+  lines.push('        proxy_next_upstream_tries 2;');
+  lines.push('    }');
+  lines.push('}');
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,537 @@
+import http from 'node:http';
+import net from 'node:net';
+import { type Group, pick } from './balancer.js';
+import { codeClass, Ep } from './endpoint.js';
+import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from './metrics.js';
+import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX } from './proxy.js';
+import { WindowStats } from './stats.js';
+import { type RouterTimers, systemTimers } from './timers.js';
+import type { EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
+
+interface ResolvedHealth {
+  path: string;
+  headers: Record<string, string>;
+  intervalMs: number;
+  timeoutMs: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+}
+
+/**
+ * skyfleet's built-in load balancer for one deployment: an HTTP/1.1 reverse proxy (keep-alive
+ * on both sides, chunked bodies, WebSocket upgrades) in front of the deployment's endpoints.
+ *
+ * Choosing an endpoint, per request: a revision by smooth weighted round robin over the revision
+ * weights (`setRevisionWeights`), then within the revision the endpoint with the fewest requests
+ * in flight relative to its weight, ties broken by (weighted) round robin. Only endpoints "in
+ * rotation" are chosen: ready (active health check passed, or no check configured), not
+ * passively ejected, not removed.
+ *
+ * Panic mode (like Envoy's): when no endpoint at all is in rotation, but some were ready once
+ * and are now failing checks or ejected, the router ignores health and spreads over those,
+ * instead of answering 503 to everything; passive ejection also never ejects the last endpoint
+ * in rotation. `skyfleet_router_panic` shows it. Endpoints that never passed a check are never
+ * used.
+ */
+export class Router implements ProxyCore, MetricSource {
+  readonly deployment: string;
+  readonly settings: ProxySettings;
+  private readonly timers: RouterTimers;
+  private readonly health: ResolvedHealth | null;
+  private readonly ejectAfter: number;
+  private readonly ejectOn5xx: boolean;
+  private readonly baseEjectionMs: number;
+  private readonly maxEjectionMs: number;
+  private readonly drainTimeoutMs: number;
+  private readonly statsWindowMs: number;
+  private readonly listenHost: string;
+  private readonly listenPort: number;
+
+  private readonly eps = new Map<string, Ep>();
+  private readonly draining = new Set<Ep>();
+  private groups: Group<Ep>[] = [];
+  private readonly groupByRevision = new Map<string, Group<Ep>>();
+  private weights: Record<string, number> | null = null;
+  panic = false;
+
+  private readonly revStats = new Map<string, WindowStats>();
+  private readonly latencySeries = new Map<string, LatencySeries>();
+  private readonly conns = new Set<ClientConn>();
+  private server: net.Server | null = null;
+  private address: { host: string; port: number } | null = null;
+  private closed = false;
+  private readonly metrics: MetricSet | null;
+
+  retriesTotal = 0;
+  noEndpointTotal = 0;
+  badRequestTotal = 0;
+
+  constructor(options: RouterOptions) {
+    if (!options.name) throw new TypeError('Router: options.name (the deployment) is required');
+    this.deployment = options.name;
+    this.timers = options.timers ?? systemTimers;
+    const hc = options.healthCheck;
+    this.health = hc
+      ? {
+          path: hc.path ?? '/',
+          headers: hc.headers ?? {},
+          intervalMs: positive(hc.intervalMs ?? 10_000, 'healthCheck.intervalMs'),
+          timeoutMs: positive(hc.timeoutMs ?? 1_000, 'healthCheck.timeoutMs'),
+          healthyThreshold: Math.max(1, hc.healthyThreshold ?? 1),
+          unhealthyThreshold: Math.max(1, hc.unhealthyThreshold ?? 3),
+        }
+      : null;
+    const ej = options.ejection ?? {};
+    this.ejectAfter = Math.max(0, ej.consecutiveFailures ?? 5);
+    this.ejectOn5xx = ej.on5xx ?? false;
+    this.baseEjectionMs = positive(ej.baseEjectionMs ?? 10_000, 'ejection.baseEjectionMs');
+    this.maxEjectionMs = Math.max(this.baseEjectionMs, ej.maxEjectionMs ?? 300_000);
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    this.statsWindowMs = options.statsWindowMs ?? 300_000;
+    this.listenHost = options.listen?.host ?? '127.0.0.1';
+    this.listenPort = options.listen?.port ?? 0;
+    this.settings = {
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
+      clientIdleTimeoutMs: options.clientIdleTimeoutMs ?? 60_000,
+      maxIdlePerEndpoint: options.maxIdlePerEndpoint ?? 32,
+      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
+      retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
+    };
+    this.metrics = options.registry ? metricSetFor(options.registry) : null;
+    this.metrics?.sources.add(this);
+  }
+
+  /** Starts listening; resolves with the bound address (the port is the real one when 0 was asked). */
+  async start(): Promise<{ host: string; port: number }> {
+    if (this.closed) throw new Error('Router: closed');
+    if (this.address) return this.address;
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      if (this.closed) {
+        socket.destroy();
+        return;
+      }
+      this.conns.add(new ClientConn(this, socket));
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.listenHost, port: this.listenPort, backlog: 1024 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as net.AddressInfo;
+    this.address = { host: a.address, port: a.port };
+    return this.address;
+  }
+
+  /** The listening address, once started. */
+  get listening(): { host: string; port: number } | null {
+    return this.address;
+  }
+
+  /**
+   * Replaces the endpoint set. Known ids keep their state (a changed weight applies at once; a
+   * changed address, revision, target or zone replaces the endpoint). New endpoints join once an
+   * active health check passes (at once without checks; the first check starts immediately).
+   * Removed endpoints get no new requests, finish their in-flight ones (see `drained`) and
+   * are cut after `drainTimeoutMs`.
+   */
+  setEndpoints(endpoints: RouteEndpoint[]): void {
+    const seen = new Set<string>();
+    for (const e of endpoints) {
+      if (!e.id) throw new TypeError('Router.setEndpoints: an endpoint without id');
+      if (seen.has(e.id)) throw new TypeError(`Router.setEndpoints: duplicate endpoint id ${JSON.stringify(e.id)}`);
+      seen.add(e.id);
+      if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535)
+        throw new TypeError(`Router.setEndpoints: endpoint ${e.id}: bad port ${e.port}`);
+      if (e.weight !== undefined && !(e.weight >= 0 && Number.isFinite(e.weight)))
+        throw new TypeError(`Router.setEndpoints: endpoint ${e.id}: weight must be a number >= 0`);
+    }
+    for (const ep of [...this.eps.values()]) {
+      const next = endpoints.find((e) => e.id === ep.id);
+      if (!next || !ep.sameAs(next)) this.remove(ep);
+    }
+    const started: Ep[] = [];
+    for (const e of endpoints) {
+      const existing = this.eps.get(e.id);
+      if (existing) {
+        existing.weight = e.weight ?? 1;
+        continue;
+      }
+      const ep = new Ep(e, this.deployment, this.health !== null, this.statsFor(e.revision), this.latencyFor(e));
+      this.eps.set(e.id, ep);
+      started.push(ep);
+    }
+    this.rebuild();
+    this.pruneSeries();
+    if (!this.closed) for (const ep of started) if (this.health) this.check(ep);
+  }
+
+  /**
+   * Traffic share per revision (percent, or any relative numbers). Revisions not listed get
+   * none; when no revision with a share has an endpoint in rotation, requests get 503. Until
+   * this is called (or after `setRevisionWeights(null)`), all revisions share by endpoint count.
+   */
+  setRevisionWeights(weights: Record<string, number> | null): void {
+    if (weights !== null) {
+      for (const [r, w] of Object.entries(weights))
+        if (!(w >= 0 && Number.isFinite(w)))
+          throw new TypeError(`Router.setRevisionWeights: weight of ${r} must be a number >= 0`);
+      this.weights = { ...weights };
+    } else {
+      this.weights = null;
+    }
+    this.rebuild();
+  }
+
+  /**
+   * Resolves when the endpoint `id` has no request in flight after its removal (at once if it
+   * is unknown or already drained; an endpoint still set waits for its removal first).
+   */
+  drained(endpointId: string): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const active = this.eps.get(endpointId);
+    if (active) waits.push(new Promise((r) => active.drainWaiters.push(r)));
+    for (const ep of this.draining) if (ep.id === endpointId) waits.push(new Promise((r) => ep.drainWaiters.push(r)));
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** Per revision (those with endpoints, and those with requests in the window): outcomes over the last `windowMs` (default 60 s). */
+  stats(windowMs = 60_000): RevisionStats[] {
+    const w = Math.min(windowMs, this.statsWindowMs);
+    const now = this.timers.now();
+    const out: RevisionStats[] = [];
+    for (const [revision, s] of [...this.revStats.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const sum = s.summary(now, w);
+      out.push({
+        revision,
+        windowMs: w,
+        requests: sum.requests,
+        errors: sum.errors,
+        retriedAttempts: sum.retried,
+        successRate: sum.successRate,
+        p50Ms: sum.p50Ms,
+        p99Ms: sum.p99Ms,
+      });
+    }
+    return out;
+  }
+
+  /** Every endpoint set or draining, with its health, ejection, in-flight and counts. */
+  endpoints(): EndpointState[] {
+    const list = [...this.eps.values(), ...this.draining];
+    return list.map((ep) => {
+      const s: EndpointState = {
+        id: ep.id,
+        host: ep.host,
+        port: ep.port,
+        revision: ep.revision,
+        target: ep.target,
+        zone: ep.zone,
+        weight: ep.weight,
+        health: ep.health,
+        ejections: ep.ejections,
+        draining: ep.removed,
+        inRotation: ep.inRotation,
+        inFlight: ep.inFlight,
+        requests: ep.requests,
+        errors: ep.errors,
+        consecutiveFailures: ep.consecutiveFailures,
+      };
+      if (ep.ejectedUntil > 0) s.ejectedUntil = ep.ejectedUntil;
+      return s;
+    });
+  }
+
+  /**
+   * Stops listening and cuts every connection at once; stops health checks; unregisters the
+   * metrics of this router. For a graceful stop, `setEndpoints([])` and await `drained` first.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const server = this.server;
+    const closing = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    for (const c of this.conns) c.destroy();
+    for (const ep of [...this.eps.values()]) this.remove(ep);
+    for (const ep of this.draining) for (const b of [...ep.busy]) b.abort();
+    this.metrics?.sources.delete(this);
+    await closing;
+    // Let the destroyed sockets' close events settle the drains.
+    const deadline = Date.now() + 2_000;
+    while (this.draining.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    for (const ep of [...this.draining]) this.finishDrain(ep);
+  }
+
+  // ------------------------------------------------------------------ ProxyCore (hot path)
+
+  pickEndpoint(exclude: Ep | null): Ep | null {
+    return pick(this.groups, exclude);
+  }
+
+  now(): number {
+    return this.timers.now();
+  }
+
+  recordResponse(ep: Ep, status: number, latencyMs: number, error: boolean): void {
+    ep.requests++;
+    if (error) ep.errors++;
+    ep.codes[codeClass(status)]!++;
+    ep.latency.observe(latencyMs / 1000);
+    ep.stats.record(this.timers.now(), latencyMs, error);
+  }
+
+  attemptAnswered(ep: Ep, status: number): void {
+    if (status >= 500) {
+      ep.errs[R_HTTP_5XX]!++;
+      if (this.ejectOn5xx) {
+        this.failure(ep);
+        return;
+      }
+    }
+    ep.consecutiveFailures = 0;
+  }
+
+  attemptFailed(ep: Ep, reason: number): void {
+    ep.errs[reason]!++;
+    this.failure(ep);
+  }
+
+  released(ep: Ep): void {
+    if (ep.removed && ep.inFlight === 0) this.finishDrain(ep);
+  }
+
+  retried(from: Ep): void {
+    this.retriesTotal++;
+    from.stats.recordRetried(this.timers.now());
+  }
+
+  unrouted(reason: 'no_endpoint' | 'bad_request'): void {
+    if (reason === 'no_endpoint') this.noEndpointTotal++;
+    else this.badRequestTotal++;
+  }
+
+  connectionClosed(conn: ClientConn): void {
+    this.conns.delete(conn);
+  }
+
+  // ------------------------------------------------------------------ MetricSource
+
+  metricEndpoints(): Iterable<Ep> {
+    return [...this.eps.values(), ...this.draining];
+  }
+
+  metricLatency(): Iterable<LatencySeries> {
+    return this.latencySeries.values();
+  }
+
+  // ------------------------------------------------------------------ rotation
+
+  /** Recomputes which endpoints are in rotation and the revision groups. Not per request. */
+  private rebuild(): void {
+    let any = false;
+    for (const ep of this.eps.values()) {
+      ep.inRotation = ep.health === 'ready' && ep.ejectedUntil === 0 && ep.weight > 0;
+      if (ep.inRotation) any = true;
+    }
+    this.panic = false;
+    if (!any) {
+      for (const ep of this.eps.values()) {
+        ep.inRotation = ep.everReady && ep.weight > 0;
+        if (ep.inRotation) this.panic = true;
+      }
+    }
+    for (const g of this.groupByRevision.values()) g.eps = [];
+    const groupOf = (revision: string): Group<Ep> => {
+      let g = this.groupByRevision.get(revision);
+      if (!g) {
+        g = { revision, weight: 0, cw: 0, eps: [] };
+        this.groupByRevision.set(revision, g);
+      }
+      return g;
+    };
+    const weights = this.weights;
+    for (const ep of this.eps.values()) {
+      if (!ep.inRotation) continue;
+      groupOf(weights === null ? '' : ep.revision).eps.push(ep);
+    }
+    const groups: Group<Ep>[] = [];
+    for (const [revision, g] of this.groupByRevision) {
+      if (g.eps.length === 0) {
+        this.groupByRevision.delete(revision);
+        continue;
+      }
+      g.weight = weights === null ? 1 : (weights[revision] ?? 0);
+      groups.push(g);
+    }
+    this.groups = groups;
+  }
+
+  private remove(ep: Ep): void {
+    ep.removed = true;
+    ep.inRotation = false;
+    this.eps.delete(ep.id);
+    this.timers.clearTimeout(ep.hcTimer);
+    this.timers.clearTimeout(ep.ejectTimer);
+    ep.hcTimer = null;
+    ep.ejectTimer = null;
+    for (const u of ep.idle.splice(0)) (u as { sock: net.Socket }).sock.destroy();
+    this.rebuild();
+    if (ep.inFlight === 0) {
+      this.finishDrain(ep);
+      return;
+    }
+    this.draining.add(ep);
+    ep.drainTimer = this.timers.setTimeout(() => {
+      for (const b of [...ep.busy]) b.abort();
+    }, this.drainTimeoutMs);
+  }
+
+  private finishDrain(ep: Ep): void {
+    this.timers.clearTimeout(ep.drainTimer);
+    ep.drainTimer = null;
+    this.draining.delete(ep);
+    for (const u of ep.idle.splice(0)) (u as { sock: net.Socket }).sock.destroy();
+    for (const w of ep.drainWaiters.splice(0)) w();
+    this.pruneSeries();
+  }
+
+  // ------------------------------------------------------------------ passive ejection
+
+  private failure(ep: Ep): void {
+    if (this.ejectAfter === 0 || ep.removed) return;
+    ep.consecutiveFailures++;
+    if (ep.consecutiveFailures < this.ejectAfter || ep.ejectedUntil > 0) return;
+    // Never eject the last endpoint in rotation (nor anything in panic mode).
+    if (this.panic) return;
+    let others = false;
+    for (const e of this.eps.values())
+      if (e !== ep && e.health === 'ready' && e.ejectedUntil === 0 && e.weight > 0) {
+        others = true;
+        break;
+      }
+    if (!others) return;
+    const now = this.timers.now();
+    if (now - ep.lastReadmitAt > this.maxEjectionMs) ep.ejections = 0;
+    ep.ejections++;
+    ep.ejectionsTotal++;
+    const period = Math.min(this.baseEjectionMs * ep.ejections, this.maxEjectionMs);
+    ep.ejectedUntil = now + period;
+    ep.ejectTimer = this.timers.setTimeout(() => this.readmit(ep), period);
+    this.rebuild();
+  }
+
+  private readmit(ep: Ep): void {
+    ep.ejectTimer = null;
+    if (ep.removed) return;
+    ep.ejectedUntil = 0;
+    ep.consecutiveFailures = 0;
+    ep.lastReadmitAt = this.timers.now();
+    this.rebuild();
+  }
+
+  // ------------------------------------------------------------------ active health checks
+
+  private check(ep: Ep): void {
+    const hc = this.health;
+    if (!hc || ep.removed || ep.checking || this.closed) return;
+    ep.checking = true;
+    let done = false;
+    let timer: unknown = null;
+    const req = http.request({
+      host: ep.host,
+      port: ep.healthPort,
+      path: hc.path,
+      method: 'GET',
+      headers: { 'user-agent': 'skyfleet-router-health', ...hc.headers },
+      agent: false,
+    });
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      this.timers.clearTimeout(timer);
+      req.destroy();
+      ep.checking = false;
+      if (ep.removed || this.closed) return;
+      this.checked(ep, ok);
+      ep.hcTimer = this.timers.setTimeout(() => this.check(ep), hc.intervalMs);
+    };
+    req.on('response', (res) => {
+      const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400;
+      res.resume();
+      finish(ok);
+    });
+    req.on('error', () => finish(false));
+    timer = this.timers.setTimeout(() => finish(false), hc.timeoutMs);
+    req.end();
+  }
+
+  private checked(ep: Ep, ok: boolean): void {
+    const hc = this.health!;
+    if (ok) {
+      ep.checksOk++;
+      ep.okInRow++;
+      ep.failedInRow = 0;
+      if (ep.health !== 'ready' && ep.okInRow >= hc.healthyThreshold) {
+        ep.health = 'ready';
+        ep.everReady = true;
+        this.rebuild();
+      }
+    } else {
+      ep.checksFailed++;
+      ep.failedInRow++;
+      ep.okInRow = 0;
+      if (ep.health === 'ready' && ep.failedInRow >= hc.unhealthyThreshold) {
+        ep.health = 'unhealthy';
+        this.rebuild();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ stats and series
+
+  private statsFor(revision: string): WindowStats {
+    let s = this.revStats.get(revision);
+    if (!s) {
+      s = new WindowStats(this.statsWindowMs);
+      this.revStats.set(revision, s);
+    }
+    return s;
+  }
+
+  private latencyFor(e: RouteEndpoint): LatencySeries {
+    const key = `${e.revision}\u0000${e.target}\u0000${e.zone}`;
+    let s = this.latencySeries.get(key);
+    if (!s) {
+      s = new LatencySeries({ deployment: this.deployment, revision: e.revision, target: e.target, zone: e.zone });
+      this.latencySeries.set(key, s);
+    }
+    return s;
+  }
+
+  /** Drops latency series and revision stats no endpoint (set or draining) refers to any more. */
+  private pruneSeries(): void {
+    const liveSeries = new Set<LatencySeries>();
+    const liveRevisions = new Set<string>();
+    for (const ep of this.eps.values()) {
+      liveSeries.add(ep.latency);
+      liveRevisions.add(ep.revision);
+    }
+    for (const ep of this.draining) {
+      liveSeries.add(ep.latency);
+      liveRevisions.add(ep.revision);
+    }
+    for (const [k, s] of this.latencySeries) if (!liveSeries.has(s)) this.latencySeries.delete(k);
+    // Revision stats outlive their endpoints for the stats window (canary analysis after removal).
+    const now = this.timers.now();
+    for (const [r, s] of this.revStats)
+      if (!liveRevisions.has(r) && s.summary(now, this.statsWindowMs).requests === 0) this.revStats.delete(r);
+  }
+}
+
+function positive(n: number, what: string): number {
+  if (!(n > 0 && Number.isFinite(n))) throw new TypeError(`Router: ${what} must be a positive number`);
+  return n;
+}

@@ -1,0 +1,128 @@
+import type { Registry } from 'prom-client';
+import type { RouterTimers } from './timers.js';
+
+/** One replica the router may send traffic to. `id` is stable across calls to `setEndpoints`. */
+export interface RouteEndpoint {
+  id: string;
+  host: string;
+  port: number;
+  /** The deployment revision (template hash) this replica runs. */
+  revision: string;
+  /** The target (cloud/host) name, a metric label. */
+  target: string;
+  /** The zone within the target, a metric label. */
+  zone: string;
+  /**
+   * Relative weight within its revision (per-domain weight, e.g. prefer the local host), a
+   * positive number; default 1. 0 means "never pick", like an nginx `down` server.
+   */
+  weight?: number;
+  /** Port the active health check probes, when it differs from `port`. */
+  healthPort?: number;
+}
+
+/** Active health checking (from a readiness probe). */
+export interface HealthCheckOptions {
+  /** HTTP path to GET; a 2xx or 3xx answer is a success. Default '/'. */
+  path?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Time between checks of one endpoint. Default 10 000 ms. */
+  intervalMs?: number;
+  /** A check that takes longer fails. Default 1 000 ms. */
+  timeoutMs?: number;
+  /** Consecutive successes that make a (new or unhealthy) endpoint ready. Default 1. */
+  healthyThreshold?: number;
+  /** Consecutive failures that take a ready endpoint out of rotation. Default 3. */
+  unhealthyThreshold?: number;
+}
+
+/** Passive ejection (outlier detection) from real traffic. */
+export interface EjectionOptions {
+  /** Consecutive failures (connect error, reset, timeout; 5xx if `on5xx`) that eject. Default 5; 0 disables. */
+  consecutiveFailures?: number;
+  /** Count 5xx answers of the upstream as failures. Default false. */
+  on5xx?: boolean;
+  /** First ejection period; the n-th ejection in a row lasts n times as long. Default 10 000 ms. */
+  baseEjectionMs?: number;
+  /** Cap of the ejection period. Default 300 000 ms. */
+  maxEjectionMs?: number;
+}
+
+export interface RetryOptions {
+  /** Extra attempts on another endpoint after a connect failure. 0 or 1; default 1. */
+  attempts?: number;
+}
+
+export interface RouterOptions {
+  /** The deployment name (the `deployment` metric label). */
+  name: string;
+  /** Where to listen. Default 127.0.0.1, port 0 (any free port). */
+  listen?: { host?: string; port?: number };
+  /** Active health checks; when absent, endpoints are ready as soon as they are set. */
+  healthCheck?: HealthCheckOptions;
+  /** Passive ejection; defaults apply when absent. `{ consecutiveFailures: 0 }` disables it. */
+  ejection?: EjectionOptions;
+  retry?: RetryOptions;
+  /** Upstream connect timeout. Default 5 000 ms. */
+  connectTimeoutMs?: number;
+  /** Upstream idle timeout while a response is awaited or streams (504 before the head). Default 60 000 ms. */
+  upstreamTimeoutMs?: number;
+  /** Idle client keep-alive connections are closed after this. Default 60 000 ms. */
+  clientIdleTimeoutMs?: number;
+  /** Idle keep-alive upstream sockets kept per endpoint. Default 32. */
+  maxIdlePerEndpoint?: number;
+  /** Idle upstream sockets are closed after this. Default 30 000 ms. */
+  upstreamIdleTimeoutMs?: number;
+  /** After removal, in-flight requests (and WebSocket tunnels) of an endpoint are cut after this. Default 30 000 ms. */
+  drainTimeoutMs?: number;
+  /** prom-client registry to register the router metrics in (shared by all routers on it). */
+  registry?: Registry;
+  /** The longest window `stats()` can answer for. Default 300 000 ms. */
+  statsWindowMs?: number;
+  /** Clock and timers for health checks, ejection, drain timeouts and stats windows. */
+  timers?: RouterTimers;
+}
+
+export type EndpointHealth = 'pending' | 'ready' | 'unhealthy';
+
+export interface EndpointState {
+  id: string;
+  host: string;
+  port: number;
+  revision: string;
+  target: string;
+  zone: string;
+  weight: number;
+  /** Active health: pending until the first passing check (ready at once without checks). */
+  health: EndpointHealth;
+  /** Epoch ms until which passive ejection keeps it out of rotation; absent when not ejected. */
+  ejectedUntil?: number;
+  /** Times ejected in a row (the ejection period grows with it). */
+  ejections: number;
+  /** Removed by `setEndpoints` and finishing its in-flight requests. */
+  draining: boolean;
+  /** Receiving new requests now (ready, not ejected, not draining; or chosen in panic mode). */
+  inRotation: boolean;
+  inFlight: number;
+  requests: number;
+  errors: number;
+  consecutiveFailures: number;
+}
+
+/** Client-visible outcomes per revision over a sliding window: the input of canary analysis. */
+export interface RevisionStats {
+  revision: string;
+  windowMs: number;
+  /** Requests answered (or failed) by an endpoint of this revision. */
+  requests: number;
+  /** Of those: 5xx answers and proxy failures (502/504 made by the router, upstream resets). */
+  errors: number;
+  /** Attempts on this revision that failed to connect and were retried on another endpoint. */
+  retriedAttempts: number;
+  /** (requests - errors) / requests; 1 when there were no requests. */
+  successRate: number;
+  /** Latency percentiles in ms (request head received to response end), ~5% resolution; 0 when no requests. */
+  p50Ms: number;
+  p99Ms: number;
+}
