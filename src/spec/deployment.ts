@@ -172,6 +172,37 @@ export const rollingUpdate = z.strictObject({
   maxUnavailable: intOrPercent.default('25%'),
 });
 
+/** "30s", "5m", "1h30m" or plain seconds as a number. */
+export const durationText = z.union([z.number().nonnegative(), z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/)], {
+  error: 'expected a duration such as 30s, 5m or 1h30m',
+});
+
+/** A comparison like ">= 0.99" or "<= 300". */
+export const threshold = z
+  .string()
+  .regex(/^\s*(>=|<=|>|<)\s*\d+(\.\d+)?\s*$/, { error: 'expected a comparison such as ">= 0.99" or "<= 300"' });
+
+export const canaryStep = z.union(
+  [
+    z.strictObject({ setWeight: intRange(0, 100) }),
+    z.strictObject({ pause: z.strictObject({ duration: durationText.optional() }) }),
+    z.strictObject({
+      analysis: z.strictObject({
+        successRate: threshold.optional(),
+        p99LatencyMs: threshold.optional(),
+        /** Window of traffic the analysis looks at; it waits this long after the step starts. */
+        window: durationText.default('30s'),
+        /** Fewest requests in the window for a verdict; fewer is inconclusive and waits. */
+        minRequests: intRange(0, 1_000_000).default(20),
+      }),
+    }),
+  ],
+  {
+    error:
+      'expected a step: { setWeight: N }, { pause: { duration? } } or { analysis: { successRate?, p99LatencyMs?, window? } }',
+  },
+);
+
 export const strategy = z.discriminatedUnion(
   'type',
   [
@@ -180,9 +211,37 @@ export const strategy = z.discriminatedUnion(
       rollingUpdate: rollingUpdate.default({ maxSurge: '25%', maxUnavailable: '25%' }),
     }),
     z.strictObject({ type: z.literal('Recreate') }),
+    z.strictObject({
+      type: z.literal('BlueGreen'),
+      blueGreen: z
+        .strictObject({
+          /** Seconds the old revision keeps running after promotion (for a fast abort). */
+          scaleDownDelaySeconds: intRange(0, 86_400).default(30),
+          /** Promote on its own once the new revision is ready (otherwise wait for `rollout promote`). */
+          autoPromote: z.boolean().default(false),
+        })
+        .default({ scaleDownDelaySeconds: 30, autoPromote: false }),
+    }),
+    z.strictObject({
+      type: z.literal('Canary'),
+      canary: z.strictObject({
+        steps: z.array(canaryStep).min(1, { error: 'expected at least one step' }),
+      }),
+    }),
   ],
-  { error: 'expected strategy.type RollingUpdate or Recreate' },
+  { error: 'expected strategy.type RollingUpdate, Recreate, BlueGreen or Canary' },
 );
+
+/** The built-in load balancer in front of a deployment. */
+export const service = z.strictObject({
+  /** Port the listener binds. */
+  port: intRange(1, 65535),
+  /** Container port (number or name) traffic goes to. */
+  targetPort: z.union([intRange(1, 65535), z.string().regex(/^[a-z0-9-]{1,15}$/)]),
+  bindAddress: z.string().min(1).default('127.0.0.1'),
+  /** BlueGreen: a second listener that serves the new revision before promotion. */
+  previewPort: intRange(1, 65535).optional(),
+});
 
 export const deploymentSpec = z.strictObject({
   replicas: intRange(0, 100_000).default(1),
@@ -191,6 +250,7 @@ export const deploymentSpec = z.strictObject({
   strategy: strategy.default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }),
   /** Seconds `apply` waits for all replicas to be ready. */
   progressDeadlineSeconds: intRange(1, 86_400).default(600),
+  service: service.optional(),
 });
 
 export const deployment = z.strictObject({
@@ -216,3 +276,5 @@ export type PlacementPolicy = z.output<typeof placementPolicy>;
 export type SpreadConstraint = z.output<typeof spreadConstraint>;
 export type TargetRef = z.output<typeof targetRef>;
 export type Strategy = z.output<typeof strategy>;
+export type CanaryStep = z.output<typeof canaryStep>;
+export type Service = z.output<typeof service>;

@@ -47,4 +47,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 3,
+    name: 'rollouts',
+    sql: `
+      CREATE TABLE rollouts (
+        deployment TEXT PRIMARY KEY,
+        state TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import type { RolloutState } from '../rollout/types.js';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { SkyfleetError } from '../errors/index.js';
@@ -56,6 +57,16 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: 
       );
     `,
   },
+  {
+    version: 3,
+    name: 'rollouts',
+    sql: `
+      CREATE TABLE rollouts (
+        deployment TEXT PRIMARY KEY,
+        state JSONB NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface PostgresStoreOptions {
@@ -86,6 +97,7 @@ export class PostgresStore implements Store {
     events: string;
     conditions: string;
     leases: string;
+    rollouts: string;
   };
 
   private constructor(
@@ -102,6 +114,7 @@ export class PostgresStore implements Store {
       events: `${q}.events`,
       conditions: `${q}.conditions`,
       leases: `${q}.leases`,
+      rollouts: `${q}.rollouts`,
     };
   }
 
@@ -168,7 +181,8 @@ export class PostgresStore implements Store {
     // One statement (data-modifying CTEs): all three go, or none.
     await this.query(
       `WITH c AS (DELETE FROM ${this.t.conditions} WHERE deployment = $1),
-            r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1)
+            r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1),
+            o AS (DELETE FROM ${this.t.rollouts} WHERE deployment = $1)
        DELETE FROM ${this.t.deployments} WHERE name = $1`,
       [name],
     );
@@ -255,6 +269,22 @@ export class PostgresStore implements Store {
       `INSERT INTO ${this.t.conditions} (deployment, conditions) VALUES ($1, $2::jsonb)
        ON CONFLICT (deployment) DO UPDATE SET conditions = excluded.conditions`,
       [deployment, JSON.stringify(conditions)],
+    );
+  }
+
+  async getRollout(deployment: string): Promise<RolloutState | undefined> {
+    const rows = await this.query<{ state: RolloutState }>(
+      `SELECT state FROM ${this.t.rollouts} WHERE deployment = $1`,
+      [deployment],
+    );
+    return rows[0]?.state;
+  }
+
+  async putRollout(deployment: string, state: RolloutState): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.rollouts} (deployment, state) VALUES ($1, $2::jsonb)
+       ON CONFLICT (deployment) DO UPDATE SET state = excluded.state`,
+      [deployment, JSON.stringify(state)],
     );
   }
 

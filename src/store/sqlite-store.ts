@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SkyfleetError } from '../errors/index.js';
 import { MIGRATIONS } from './migrations.js';
+import type { RolloutState } from '../rollout/types.js';
 import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
 
 type Db = BetterSqlite3.Database;
@@ -63,6 +64,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name);
       this.db.prepare('DELETE FROM conditions WHERE deployment = ?').run(name);
+      this.db.prepare('DELETE FROM rollouts WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM revisions WHERE deployment = ?').run(name);
     })();
   }
@@ -174,6 +176,21 @@ export class SqliteStore implements Store {
   async getLease(name: string): Promise<Lease | undefined> {
     const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
     return row && { name: row.name, holder: row.holder, token: row.token, expiresAt: row.expires_at };
+  }
+
+  async getRollout(deployment: string): Promise<RolloutState | undefined> {
+    const row = this.db.prepare('SELECT state FROM rollouts WHERE deployment = ?').get(deployment) as
+      | { state: string }
+      | undefined;
+    return row ? JSON.parse(row.state) : undefined;
+  }
+
+  async putRollout(deployment: string, state: RolloutState): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO rollouts (deployment, state) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET state = excluded.state',
+      )
+      .run(deployment, JSON.stringify(state));
   }
 
   async close(): Promise<void> {

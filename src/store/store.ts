@@ -1,3 +1,4 @@
+import type { RolloutState } from '../rollout/types.js';
 import type { Deployment, PodTemplate } from '../spec/deployment.js';
 
 export interface DeploymentRecord {
@@ -78,6 +79,9 @@ export interface Store {
   /** Gives the lease up at once (a graceful shutdown), if `holder` holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   getLease(name: string): Promise<Lease | undefined>;
+  /** The BlueGreen/Canary rollout of a deployment, if one was started. */
+  getRollout(deployment: string): Promise<RolloutState | undefined>;
+  putRollout(deployment: string, state: RolloutState): Promise<void>;
   listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
   close(): Promise<void>;
 }

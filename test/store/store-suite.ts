@@ -112,6 +112,28 @@ export function describeStoreSuite(
       expect(all[1]).toMatchObject({ deployment: null, type: 'Normal', time: 200 });
     });
 
+    it('keeps a rollout state per deployment, replaced whole and removed with the deployment', async () => {
+      const st = {
+        strategy: 'Canary' as const,
+        stable: 'a',
+        canary: 'b',
+        step: 2,
+        stepStartedAt: 5,
+        phase: 'Paused' as const,
+        message: 'waiting',
+        pausedByUser: false,
+        promote: false,
+        abort: false,
+      };
+      await store.putDeployment({ name: 'ro', spec: dep('x', 'ro'), revision: 'b', updatedAt: 1 });
+      expect(await store.getRollout('ro')).toBeUndefined();
+      await store.putRollout('ro', st);
+      await store.putRollout('ro', { ...st, step: 3, promote: true });
+      expect(await store.getRollout('ro')).toEqual({ ...st, step: 3, promote: true });
+      await store.deleteDeployment('ro');
+      expect(await store.getRollout('ro')).toBeUndefined();
+    });
+
     it('replaces conditions whole', async () => {
       await store.putConditions('c', [
         { type: 'Progressing', status: 'True', reason: 'Rolling', message: '1/3', lastTransitionTime: 1 },
