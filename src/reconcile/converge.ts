@@ -84,14 +84,13 @@ export function planInputOf(
     strategy:
       spec.strategy.type === 'Recreate'
         ? { type: 'Recreate' }
-        : {
-            type: 'RollingUpdate',
-            budget: rolloutBudget(
-              spec.replicas,
-              spec.strategy.rollingUpdate.maxSurge,
-              spec.strategy.rollingUpdate.maxUnavailable,
-            ),
-          },
+        : spec.strategy.type === 'RollingUpdate'
+          ? {
+              type: 'RollingUpdate',
+              budget: rolloutBudget(spec.replicas, spec.strategy.rollingUpdate.maxSurge, spec.strategy.rollingUpdate.maxUnavailable),
+            }
+          : // BlueGreen/Canary outside a rollout (first deploy, scaling): never below the replicas asked for
+            { type: 'RollingUpdate', budget: rolloutBudget(spec.replicas, '25%', 0) },
     unknownRevisions: unknown,
   };
 }
