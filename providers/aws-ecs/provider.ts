@@ -121,6 +121,8 @@ export class AwsEcsProvider implements Provider {
     private readonly options: AwsEcsProviderOptions = {},
   ) {
     this.target = settings.name;
+    // ProviderContext.callLog (createFleet({ callLog }), --call-log) when no log is passed directly
+    if (!options.callLog && ctx.callLog) this.options = { ...options, callLog: ctx.callLog };
     this.clock = options.clock ?? systemClock;
     this.reuseMs = options.observeReuseMs ?? 15_000;
     this.ownsClient = !options.client;

@@ -19,9 +19,13 @@ export interface CallLogEntry {
   reason: string;
 }
 
-/** Where call-log entries go. Implementations must never throw into the caller's request path. */
+/**
+ * Where call-log entries go. Implementations must never throw into the caller's request path.
+ * `secrets` are the secret values of the call (resolved env secrets, registry passwords): a log that
+ * stores entries redacts any string containing one of them, in addition to what the provider did.
+ */
 export interface CallLog {
-  record(entry: CallLogEntry): void;
+  record(entry: CallLogEntry, secrets?: readonly string[]): void;
 }
 
 /**
@@ -55,10 +59,31 @@ export class MemoryCallLog implements CallLog {
   }
 }
 
-/** Fans one entry out to several logs. */
+/** Fans one entry out to several logs (with its secret values, so each log can redact). */
 export class TeeCallLog implements CallLog {
   constructor(private readonly logs: readonly CallLog[]) {}
-  record(entry: CallLogEntry): void {
-    for (const l of this.logs) l.record(entry);
+  record(entry: CallLogEntry, secrets: readonly string[] = []): void {
+    for (const l of this.logs) {
+      try {
+        l.record(entry, secrets);
+      } catch {
+        // one failing log does not starve the others, nor break the call
+      }
+    }
   }
+}
+
+/** One log for the given ones: undefined when none, the log itself when one, a TeeCallLog otherwise. */
+export function teeCallLogs(...logs: ReadonlyArray<CallLog | undefined>): CallLog | undefined {
+  const live = logs.filter((l): l is CallLog => l !== undefined);
+  return live.length <= 1 ? live[0] : new TeeCallLog(live);
+}
+
+/**
+ * The log named by `SKYFLEET_CALL_LOG` in `env` (a FileCallLog), tee'd with `log`. The CLI reads the
+ * variable itself; test helpers use this so a test run with the variable set logs every call.
+ */
+export function withEnvCallLog(log?: CallLog, env: NodeJS.ProcessEnv = process.env): CallLog | undefined {
+  const path = env.SKYFLEET_CALL_LOG;
+  return teeCallLogs(log, path ? new FileCallLog(path) : undefined);
 }

@@ -10,7 +10,8 @@ export function redactHeaders(headers: Record<string, string>): Record<string, s
   return out;
 }
 
-const SECRET_KEYS = /^(secureValue|password|secret|secretValue|accessToken|clientSecret)$/i;
+const SECRET_KEYS =
+  /^(secureValue|password|secret|secretValue|accessToken|access_token|clientSecret|client_secret|refreshToken|refresh_token|privateKey|private_key|sessionToken|secretAccessKey)$/i;
 
 /**
  * Replaces secret values in a JSON body: fields named like secrets (ACI `secureValue`, passwords)

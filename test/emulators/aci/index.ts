@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { AzureAciProvider, type AzureAciProviderOptions } from '../../../providers/azure-aci/index.js';
 import { azureAciTargetSettings, type AzureAciTargetSettingsInput } from '../../../providers/azure-aci/settings.js';
+import { withEnvCallLog } from '../../../src/calllog/index.js';
 import { type AciEmulator, ARM } from './emulator.js';
 
 export { AciEmulator, ARM, API_VERSION, type AciEmulatorOptions } from './emulator.js';
@@ -47,6 +48,8 @@ export function aciProvider(
   options: AzureAciProviderOptions & { maxRetries?: number } = {},
 ): AzureAciProvider {
   const { maxRetries, ...rest } = options;
+  // $SKYFLEET_CALL_LOG: the test's own log (if any) and that file
+  const callLog = withEnvCallLog(rest.callLog);
   return new AzureAciProvider(
     aciSettings(em, overrides),
     { fleet },
@@ -54,6 +57,7 @@ export function aciProvider(
       client: emulatorClient(em, maxRetries !== undefined ? { maxRetries } : {}),
       clock: em.clock,
       ...rest,
+      ...(callLog ? { callLog } : {}),
     },
   );
 }

@@ -4,6 +4,7 @@ import {
   type GcpCloudRunTargetSettingsInput,
   gcpCloudRunTargetSettings,
 } from '../../../providers/gcp-cloud-run/settings.js';
+import { withEnvCallLog } from '../../../src/calllog/index.js';
 import { ManualClock } from '../framework/index.js';
 import { steppingClock } from './clock.js';
 import { CloudRunEmulator, type CloudRunEmulatorOptions } from './emulator.js';
@@ -54,6 +55,8 @@ export function runHarness(
     emulator,
     settings,
     provider: (extra = {}) => {
+      // $SKYFLEET_CALL_LOG: the test's own log (if any) and that file
+      const callLog = withEnvCallLog(extra.callLog ?? options.provider?.callLog);
       const p = new CloudRunProvider(
         settings,
         { fleet: options.fleet },
@@ -63,6 +66,7 @@ export function runHarness(
           retry: { attempts: 6, baseDelayMs: 200, maxDelayMs: 2000 },
           ...options.provider,
           ...extra,
+          ...(callLog ? { callLog } : {}),
         },
       );
       providers.push(p);

@@ -1,7 +1,9 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { callContext } from '../../../providers/aws-ecs/calllog.js';
 import { AwsEcsProvider, type AwsEcsProviderOptions } from '../../../providers/aws-ecs/index.js';
 import { type AwsEcsTargetSettingsInput, awsEcsTargetSettings } from '../../../providers/aws-ecs/settings.js';
+import { teeCallLogs, withEnvCallLog } from '../../../src/calllog/index.js';
 import { ManualClock } from '../framework/index.js';
 import { EcsEmulator, type EcsEmulatorOptions } from './ecs-emulator.js';
 
@@ -53,6 +55,18 @@ export function ecsTestbed(options: EcsTestbedOptions = {}) {
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
     retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 0),
   });
+  // $SKYFLEET_CALL_LOG: every provider on this client (built here or by a test) also logs to that file
+  const envLog = withEnvCallLog();
+  if (envLog) {
+    client.middlewareStack.add(
+      (next) => (args) => {
+        const store = callContext.getStore();
+        const callLog = teeCallLogs(store?.callLog, envLog)!;
+        return store ? callContext.run({ ...store, callLog }, () => next(args)) : next(args);
+      },
+      { step: 'initialize', name: 'skyfleetEnvCallLog' },
+    );
+  }
   const fleet = options.fleet ?? 'fleet1';
   return {
     clock,
