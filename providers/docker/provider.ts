@@ -300,8 +300,10 @@ export class DockerProvider implements WatchableProvider {
     const members = [...byOrdinal.entries()].map(([ordinal, s]) => ({ ordinal, s, need: needOf(s) }));
 
     // scale down: replicas that need replacing first, then unready ones, then the highest ordinals
+    const drained = new Set(slice.remove ?? []);
     const removeOrder = [...members].sort(
       (a, b) =>
+        Number(drained.has(b.s.info.Id)) - Number(drained.has(a.s.info.Id)) ||
         Number(b.need === 'replace') - Number(a.need === 'replace') ||
         Number(a.s.replica.ready) - Number(b.s.replica.ready) ||
         b.ordinal - a.ordinal,

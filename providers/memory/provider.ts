@@ -167,7 +167,15 @@ export class MemoryProvider implements Provider {
       });
     }
     s.replicas.sort((a, b) => a.ordinal - b.ordinal);
-    if (s.replicas.length > slice.replicas) s.replicas = s.replicas.slice(0, slice.replicas);
+    if (s.replicas.length > slice.replicas) {
+      // drained replicas go first, then the highest ordinals
+      const drained = new Set(slice.remove ?? []);
+      const keep = [
+        ...s.replicas.filter((r) => !drained.has(r.id)),
+        ...s.replicas.filter((r) => drained.has(r.id)),
+      ].slice(0, slice.replicas);
+      s.replicas = keep.sort((a, b) => a.ordinal - b.ordinal);
+    }
     if (crashed > 0 || s.replicas.length !== before) writes++;
     this.cloud.calls.writes += writes;
     return { changed: writes > 0, writes };

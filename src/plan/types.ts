@@ -48,6 +48,8 @@ export interface Action {
   reason: string;
   /** Replica ids to replace (unhealthy past their failure threshold). */
   replace?: string[];
+  /** Replica ids to remove first when scaling down (drained from the load balancer). */
+  remove?: string[];
 }
 
 export interface PlanStep {

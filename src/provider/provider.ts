@@ -129,6 +129,11 @@ export interface DesiredSlice {
    * Cloud Run) may ignore it; the Docker provider removes and recreates them.
    */
   replace?: readonly string[];
+  /**
+   * When the count goes down: ids of the replicas to remove first. The reconciler took them out
+   * of the load balancer and let their requests drain before asking.
+   */
+  remove?: readonly string[];
 }
 
 export type ReplicaState = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'failed' | 'stopped';

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { isRetryable, PlacementError, SkyfleetError } from '../errors/index.js';
 import { place } from '../placement/index.js';
 import type { PlacementResult } from '../placement/types.js';
-import { mergeRepairs, planStep, repairActions } from '../plan/index.js';
+import { type ExplicitTarget, mergeRepairs, planExplicit, planStep, repairActions } from '../plan/index.js';
+import { rolloutStep } from '../rollout/rollout-step.js';
 import { isWatchable, type ObservedSlice, type Provider } from '../provider/provider.js';
 import type { Deployment } from '../spec/deployment.js';
 import type { Condition } from '../store/store.js';
@@ -11,13 +12,14 @@ import { backoff } from './backoff.js';
 import { mergeConditions } from './conditions.js';
 import type { ReconcileContext } from './context.js';
 import { recordEvent } from './context.js';
-import { planInputOf } from './converge.js';
+import { planInputOf, toSliceStates } from './converge.js';
 import { DomainHealth, type DomainHealthOptions } from './domain-health.js';
 import { domainsOf } from './domains.js';
 import type { ControllerMetrics } from './metrics.js';
 import { progressOf } from './progress.js';
 import { resolveSecrets } from './secrets.js';
 import { RevisionTemplates } from './templates.js';
+import { TrafficManager } from './traffic-manager.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -35,6 +37,13 @@ export interface ControllerOptions {
   workers?: number;
   domainHealth?: DomainHealthOptions;
   metrics?: ControllerMetrics;
+  /**
+   * Routers for deployments with a `service`, run by the leader. Created with the metrics
+   * registry when absent; `false` serves no traffic.
+   */
+  traffic?: TrafficManager | false;
+  /** How long removed replicas may finish in-flight requests before they are stopped. */
+  drainTimeoutMs?: number;
   /** Called after each pass (tests, UIs). */
   onPass?: (p: PassReport) => void;
 }
@@ -72,6 +81,7 @@ export class Controller {
   private readonly state = new Map<string, KeyState>();
   private readonly lastObserve = new Map<string, { at: number; slices: ObservedSlice[] }>();
   private token: number | undefined;
+  private traffic: TrafficManager | undefined;
   private readonly ttl: number;
   private readonly resyncMs: number;
   private readonly progressMs: number;
@@ -183,12 +193,17 @@ export class Controller {
         else this.queue.add(FLEET_KEY);
       }),
     );
+    if (this.options.traffic !== false)
+      this.traffic = this.options.traffic ?? new TrafficManager(this.options.metrics?.registry);
     const resync = this.resyncLoop(signal);
     const workers = Array.from({ length: this.options.workers ?? 4 }, () => this.worker(signal));
     try {
       await Promise.all([resync, ...workers]);
     } finally {
       for (const u of unwatch) u();
+      // the listeners stop with leadership: the next leader serves them
+      await this.traffic?.close();
+      this.traffic = undefined;
     }
   }
 
@@ -283,6 +298,7 @@ export class Controller {
     const rec = await ctx.store.getDeployment(name);
     if (!rec) {
       this.state.delete(name);
+      await this.traffic?.stop(name);
       this.queue.add(FLEET_KEY); // whatever it left behind is an orphan now
       return report({ deployment: name, result: 'deleted', actions: 0 });
     }
@@ -375,7 +391,54 @@ export class Controller {
       const unknown = await templates.unknown(new Set(observed.map((s) => s.key.revision)));
       // slices on targets we could not observe are left alone (we cannot see them)
       const input = planInputOf(deployment, revision, desired, observed, unknown);
-      const step = planStep(input);
+      let step = planStep(input);
+      let weights: Record<string, number> | null = null;
+      let preview: string | undefined;
+      let rolloutDone = true;
+      let rolloutMessage: string | undefined;
+      if (spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary') {
+        // a progressive rollout: the rollout step decides counts per revision and the traffic split
+        const prior = await ctx.store.getRollout(name);
+        const readyBy = new Map<string, number>();
+        for (const s of observed) readyBy.set(s.key.revision, (readyBy.get(s.key.revision) ?? 0) + s.ready);
+        const decision = rolloutStep({
+          strategy: spec.strategy,
+          replicas: spec.replicas,
+          revision,
+          state: prior,
+          ready: readyBy,
+          stats: (rev, windowMs) => this.traffic?.stats(name, rev, windowMs),
+          weighted: !!spec.service && !!this.traffic,
+          now,
+        });
+        if (JSON.stringify(decision.state) !== JSON.stringify(prior)) await ctx.store.putRollout(name, decision.state);
+        for (const e of decision.events) await recordEvent(ctx, name, e.type, e.reason, e.message);
+        weights = decision.weights;
+        preview = decision.preview;
+        rolloutDone = decision.state.phase === 'Completed' || decision.state.phase === 'Aborted';
+        rolloutMessage = `${decision.state.phase}: ${decision.state.message}`;
+        const explicit: ExplicitTarget[] = [];
+        for (const [rev, n] of decision.replicas) {
+          const assignments =
+            rev === revision && n === spec.replicas
+              ? desired
+              : place({
+                  replicas: n,
+                  policy: spec.placement,
+                  template: (await templates.get(rev)) ?? spec.template,
+                  domains,
+                  current: new Map(
+                    observed
+                      .filter((o) => o.key.revision === rev)
+                      .map((o) => [`${o.target}/${o.key.zone}`, o.replicas]),
+                  ),
+                  now,
+                }).assignments;
+          for (const a of assignments)
+            explicit.push({ target: a.target, zone: a.zone, revision: rev, replicas: a.replicas });
+        }
+        step = planExplicit({ desired: explicit, observed: toSliceStates(observed) });
+      }
       const repairs = repairActions({
         revision,
         observed,
@@ -390,8 +453,13 @@ export class Controller {
         spec.replicas,
         input.desired,
         observed,
-        step.done ? 'ready' : 'updating',
+        rolloutMessage ?? (step.done ? 'ready' : 'updating'),
       );
+      if (this.traffic) {
+        await this.traffic.sync(deployment, observed, weights, preview);
+        if (spec.service)
+          await this.traffic.drainFor(deployment, actions, observed, this.options.drainTimeoutMs ?? 30_000);
+      }
       for (const d of progress.domains) {
         this.options.metrics?.desired.set({ deployment: name, target: d.target, zone: d.zone }, d.desired);
         this.options.metrics?.ready.set({ deployment: name, target: d.target, zone: d.zone }, d.ready);
@@ -418,7 +486,7 @@ export class Controller {
       if (failed.size) throw [...failed.values()][0];
 
       st.attempts = 0;
-      const done = step.done && actions.length === 0 && failed.size === 0;
+      const done = step.done && rolloutDone && actions.length === 0 && failed.size === 0;
       await this.setConditions(
         name,
         spec.replicas,

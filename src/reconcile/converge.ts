@@ -1,4 +1,4 @@
-import { ConvergeError, isRetryable, type NotReadyReplica, type SkyfleetError } from '../errors/index.js';
+import { ConvergeError, isRetryable, type NotReadyReplica, SkyfleetError } from '../errors/index.js';
 import { place } from '../placement/index.js';
 import type { PlacementResult } from '../placement/types.js';
 import {
@@ -87,7 +87,11 @@ export function planInputOf(
         : spec.strategy.type === 'RollingUpdate'
           ? {
               type: 'RollingUpdate',
-              budget: rolloutBudget(spec.replicas, spec.strategy.rollingUpdate.maxSurge, spec.strategy.rollingUpdate.maxUnavailable),
+              budget: rolloutBudget(
+                spec.replicas,
+                spec.strategy.rollingUpdate.maxSurge,
+                spec.strategy.rollingUpdate.maxUnavailable,
+              ),
             }
           : // BlueGreen/Canary outside a rollout (first deploy, scaling): never below the replicas asked for
             { type: 'RollingUpdate', budget: rolloutBudget(spec.replicas, '25%', 0) },
@@ -158,6 +162,15 @@ export async function converge(
   const deadline = start + (options.timeoutMs ?? spec.progressDeadlineSeconds * 1000);
   const pollMs = options.pollIntervalMs ?? 250;
   const secrets = await resolveSecrets(spec.template, ctx.secrets);
+  if ((spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary') && !options.observeOnly) {
+    const prior = await ctx.store.getDeployment(name);
+    if (prior && prior.revision !== revisionOf(spec.template)) {
+      throw new SkyfleetError(
+        'controller_required',
+        `deployment ${name}: a ${spec.strategy.type} rollout runs in the controller, which serves the traffic it shifts and waits for promotion: start \`skyfleet controller\` for fleet ${ctx.fleet} and apply again (nothing was changed)`,
+      );
+    }
+  }
   const revision = await recordDesired(ctx, deployment);
   const templates = new RevisionTemplates(ctx.store, name, { revision, template: spec.template });
 

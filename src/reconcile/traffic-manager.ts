@@ -1,0 +1,202 @@
+import type { Registry } from 'prom-client';
+import type { Action } from '../plan/types.js';
+import type { ObservedSlice } from '../provider/provider.js';
+import type { TrafficStats } from '../rollout/analysis.js';
+import type { Deployment } from '../spec/deployment.js';
+import type { RouteEndpoint, Router, RouterOptions } from '../traffic/index.js';
+
+interface Served {
+  router: Router;
+  listen: string;
+  preview?: { router: Router; port: number };
+}
+
+/** Routers this controller serves, per deployment with a `service`; the data plane of rollouts. */
+export class TrafficManager {
+  private readonly served = new Map<string, Served>();
+  private readonly drainedIds = new Set<string>();
+
+  constructor(
+    private readonly registry?: Registry,
+    private readonly defaults: Partial<RouterOptions> = {},
+  ) {}
+
+  /** The container port a service's targetPort names. */
+  private static targetPort(d: Deployment): number | undefined {
+    const svc = d.spec.service;
+    if (!svc) return undefined;
+    if (typeof svc.targetPort === 'number') return svc.targetPort;
+    for (const c of d.spec.template.containers)
+      for (const p of c.ports) if (p.name === svc.targetPort) return p.containerPort;
+    return undefined;
+  }
+
+  /** Ready replicas as router endpoints (only those reached through the target port). */
+  static endpointsOf(d: Deployment, observed: readonly ObservedSlice[], revision?: string): RouteEndpoint[] {
+    const port = TrafficManager.targetPort(d);
+    const out: RouteEndpoint[] = [];
+    for (const s of observed) {
+      if (revision && s.key.revision !== revision) continue;
+      for (const r of s.replicaStatus) {
+        if (!r.ready) continue;
+        const e =
+          r.endpoints.find((x) => x.containerPort === port) ?? (port === undefined ? r.endpoints[0] : undefined);
+        if (e)
+          out.push({
+            id: r.id,
+            host: e.host,
+            port: e.port,
+            revision: s.key.revision,
+            target: s.target,
+            zone: s.key.zone,
+          });
+      }
+    }
+    return out;
+  }
+
+  private async ensure(d: Deployment): Promise<Served | undefined> {
+    const name = d.metadata.name;
+    const svc = d.spec.service;
+    const existing = this.served.get(name);
+    const listen = svc ? `${svc.bindAddress}:${svc.port}` : '';
+    if (existing && existing.listen !== listen) {
+      await this.stop(name);
+    }
+    if (!svc) return undefined;
+    let s = this.served.get(name);
+    if (!s) {
+      const { Router } = await import('../traffic/index.js');
+      const router = new Router({
+        ...this.defaults,
+        name,
+        listen: { host: svc.bindAddress, port: svc.port },
+        ...(this.registry ? { registry: this.registry } : {}),
+      });
+      await router.start();
+      s = { router, listen };
+      this.served.set(name, s);
+    }
+    if (svc.previewPort && !s.preview) {
+      const { Router } = await import('../traffic/index.js');
+      const router = new Router({
+        ...this.defaults,
+        name: `${name}-preview`,
+        listen: { host: svc.bindAddress, port: svc.previewPort },
+        ...(this.registry ? { registry: this.registry } : {}),
+      });
+      await router.start();
+      s.preview = { router, port: svc.previewPort };
+    }
+    return s;
+  }
+
+  /**
+   * Points a deployment's listener at its ready replicas with the rollout's weights (null: by
+   * endpoint count), and the preview listener at the preview revision.
+   */
+  async sync(
+    d: Deployment,
+    observed: readonly ObservedSlice[],
+    weights: Record<string, number> | null,
+    preview?: string,
+  ): Promise<void> {
+    const s = await this.ensure(d);
+    if (!s) return;
+    const live = new Set(observed.flatMap((o) => o.replicaStatus.map((r) => r.id)));
+    for (const id of this.drainedIds) if (!live.has(id)) this.drainedIds.delete(id);
+    const eps = TrafficManager.endpointsOf(d, observed).filter((e) => !this.drainedIds.has(e.id));
+    s.router.setEndpoints(eps);
+    s.router.setRevisionWeights(weights);
+    if (s.preview) s.preview.router.setEndpoints(preview ? eps.filter((e) => e.revision === preview) : []);
+  }
+
+  /**
+   * Before replicas go: picks which ones (not ready first, then the highest ordinals), takes them
+   * out of rotation and waits until their in-flight requests finish (or the timeout). Sets
+   * `remove` on the actions so the provider removes exactly those.
+   */
+  async drainFor(
+    d: Deployment,
+    actions: Action[],
+    observed: readonly ObservedSlice[],
+    timeoutMs: number,
+  ): Promise<void> {
+    const s = this.served.get(d.metadata.name);
+    const victims: string[] = [];
+    for (const a of actions) {
+      if (a.to >= a.from) continue;
+      const slice = observed.find(
+        (o) => o.target === a.target && o.key.zone === a.zone && o.key.revision === a.revision,
+      );
+      if (!slice) continue;
+      const order = [...slice.replicaStatus].sort(
+        (x, y) => Number(x.ready) - Number(y.ready) || (y.ordinal ?? 0) - (x.ordinal ?? 0),
+      );
+      const ids = order.slice(0, a.from - a.to).map((r) => r.id);
+      if (a.to > 0) a.remove = ids;
+      victims.push(...ids);
+    }
+    if (!s || !victims.length) return;
+    for (const id of victims) this.drainedIds.add(id);
+    const keep = s.router.endpoints().filter((e) => !e.draining && !this.drainedIds.has(e.id));
+    s.router.setEndpoints(
+      keep.map((e) => ({
+        id: e.id,
+        host: e.host,
+        port: e.port,
+        revision: e.revision,
+        target: e.target,
+        zone: e.zone,
+        weight: e.weight,
+      })),
+    );
+    s.preview?.router.setEndpoints(
+      s.preview.router
+        .endpoints()
+        .filter((e) => !e.draining && !this.drainedIds.has(e.id))
+        .map((e) => ({
+          id: e.id,
+          host: e.host,
+          port: e.port,
+          revision: e.revision,
+          target: e.target,
+          zone: e.zone,
+          weight: e.weight,
+        })),
+    );
+    const timeout = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([
+      Promise.all(victims.map((id) => Promise.all([s.router.drained(id), s.preview?.router.drained(id)]))),
+      timeout,
+    ]);
+  }
+
+  /** Traffic outcomes of one revision over a window, for canary analysis. */
+  stats(name: string, revision: string, windowMs: number): TrafficStats | undefined {
+    return this.served
+      .get(name)
+      ?.router.stats(windowMs)
+      .find((x) => x.revision === revision);
+  }
+
+  has(name: string): boolean {
+    return this.served.has(name);
+  }
+
+  /** Where a deployment's listener is, once started. */
+  address(name: string): string | undefined {
+    return this.served.get(name)?.listen;
+  }
+
+  async stop(name: string): Promise<void> {
+    const s = this.served.get(name);
+    this.served.delete(name);
+    await s?.router.close();
+    await s?.preview?.router.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.served.keys()].map((n) => this.stop(n)));
+  }
+}
