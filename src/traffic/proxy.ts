@@ -1010,6 +1010,8 @@ export class ClientConn {
     c.pipe(u);
     u.pipe(c);
     u.on('close', () => c.destroy());
+    // No half-open tunnels: a side that ends ends the whole tunnel (pipe passes the FIN on).
+    c.on('end', () => c.end());
     // cOnClose destroys nothing of the tunnel; do it here.
     c.on('close', () => u.destroy());
     // A tunnel stays in flight (drain waits for it, up to the drain timeout).

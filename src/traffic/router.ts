@@ -239,6 +239,7 @@ export class Router implements ProxyCore, MetricSource {
         requests: ep.requests,
         errors: ep.errors,
         consecutiveFailures: ep.consecutiveFailures,
+        checks: ep.checksOk + ep.checksFailed,
       };
       if (ep.ejectedUntil > 0) s.ejectedUntil = ep.ejectedUntil;
       return s;

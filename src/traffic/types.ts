@@ -108,6 +108,8 @@ export interface EndpointState {
   requests: number;
   errors: number;
   consecutiveFailures: number;
+  /** Active health checks done (passed + failed). */
+  checks: number;
 }
 
 /** Client-visible outcomes per revision over a sliding window: the input of canary analysis. */

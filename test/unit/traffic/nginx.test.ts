@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nginxServerWeights, nginxUpstreamConfig, type RouteEndpoint } from '../../../src/traffic/index.js';
+
+const endpoints: RouteEndpoint[] = [
+  { id: 'web-a-1', host: '127.0.0.1', port: 32768, revision: '5d8f', target: 'local', zone: 'local' },
+  { id: 'web-a-2', host: '127.0.0.1', port: 32769, revision: '5d8f', target: 'local', zone: 'local', weight: 2 },
+  { id: 'web-b-1', host: '10.0.0.5', port: 8080, revision: '9c1e', target: 'aws', zone: 'eu-west-1a' },
+  { id: 'web-old', host: '10.0.0.6', port: 8080, revision: '0000', target: 'aws', zone: 'eu-west-1b' },
+];
+const weights = { '5d8f': 90, '9c1e': 10 };
+const golden = readFileSync(new URL('./golden/nginx-web.conf', import.meta.url), 'utf8');
+
+function findNginx(): string | null {
+  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
+    if (existsSync(p)) return p;
+  return null;
+}
+
+describe('nginxUpstreamConfig', () => {
+  it('renders the same endpoints and shares as the router (golden text)', () => {
+    expect(nginxUpstreamConfig('web', endpoints, weights)).toBe(golden);
+  });
+
+  it('turns revision x endpoint weights into integer server weights', () => {
+    const w = nginxServerWeights(endpoints, weights).map((x) => [x.endpoint.id, x.weight]);
+    // 90% over weights 1:2 -> 30/60, 10% -> 10, revision 0000 unlisted -> 0
+    expect(w).toEqual([
+      ['web-a-1', 3],
+      ['web-a-2', 6],
+      ['web-b-1', 1],
+      ['web-old', 0],
+    ]);
+    expect(nginxServerWeights(endpoints).map((x) => x.weight)).toEqual([1, 2, 1, 1]);
+    expect(nginxServerWeights(endpoints.slice(0, 3), { '5d8f': 1, '9c1e': 3 }).map((x) => x.weight)).toEqual([1, 2, 9]);
+  });
+
+  const nginx = findNginx();
+  it.skipIf(!nginx)('passes nginx -t', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skyfleet-nginx-'));
+    try {
+      writeFileSync(
+        join(dir, 'web.conf'),
+        nginxUpstreamConfig('web', endpoints, weights, { listen: '127.0.0.1:18080' }),
+      );
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        [
+          `pid ${dir}/nginx.pid;`,
+          `error_log ${dir}/error.log;`,
+          'events {}',
+          'http {',
+          `  access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;`,
+          `  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
+          `  include ${dir}/web.conf;`,
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const out = execFileSync(nginx!, ['-t', '-p', dir, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out).toBeDefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

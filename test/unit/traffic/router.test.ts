@@ -1,0 +1,387 @@
+import http from 'node:http';
+import net from 'node:net';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualTimers, Router, type RouterOptions } from '../../../src/traffic/index.js';
+import { ep, refusedPort, request, type Upstream, upstream, waitFor } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function upstreams(...names: string[]): Promise<Upstream[]> {
+  const list = await Promise.all(names.map((n) => upstream(n)));
+  for (const u of list) cleanups.push(() => u.close());
+  return list;
+}
+
+async function router(options: Partial<RouterOptions> = {}): Promise<{ r: Router; port: number }> {
+  const r = new Router({ name: 'web', ...options });
+  cleanups.push(() => r.close());
+  const { port } = await r.start();
+  return { r, port };
+}
+
+function keepAliveAgent(): http.Agent {
+  const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  cleanups.push(() => a.destroy());
+  return a;
+}
+
+function tally(bodies: string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
+  return t;
+}
+
+describe('Router', () => {
+  it('listens on 127.0.0.1 by default, forwards with X-Forwarded-* and keeps client connections alive', async () => {
+    const [a] = await upstreams('a');
+    const { r, port } = await router();
+    r.setEndpoints([ep('a', a!.port)]);
+    const agent = keepAliveAgent();
+    const first = await request(port, { agent, path: '/x?y=1', headers: { 'X-Forwarded-For': '10.0.0.1' } });
+    expect(first.status).toBe(200);
+    expect(first.body).toBe('a');
+    expect(r.listening?.host).toBe('127.0.0.1');
+    expect(a!.lastHeaders!['x-forwarded-for']).toBe('10.0.0.1, 127.0.0.1');
+    expect(a!.lastHeaders!['x-forwarded-proto']).toBe('http');
+    expect(a!.lastHeaders!['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
+    const second = await request(port, { agent });
+    expect(second.reused).toBe(true);
+    expect(second.body).toBe('a');
+  });
+
+  it('forwards chunked request and response bodies, and re-frames close-delimited responses', async () => {
+    const [a] = await upstreams('a');
+    // An HTTP/1.0-style upstream: no Content-Length, body ends when it closes.
+    const raw = net.createServer((s) => {
+      s.once('data', () => s.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-close'));
+    });
+    await new Promise<void>((res) => raw.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => raw.close(() => res())));
+    const rawPort = (raw.address() as net.AddressInfo).port;
+    const { r, port } = await router();
+    r.setEndpoints([ep('a', a!.port)]);
+    const agent = keepAliveAgent();
+    const echoed = await request(port, {
+      agent,
+      method: 'POST',
+      path: '/chunked',
+      body: [Buffer.from('one,'), Buffer.from('two,'), Buffer.from('three')],
+    });
+    expect(echoed.headers['transfer-encoding']).toBe('chunked');
+    expect(echoed.body).toBe('a:one,two,three:end');
+    r.setEndpoints([ep('raw', rawPort)]);
+    const closeDelimited = await request(port, { agent });
+    expect(closeDelimited.body).toBe('until-close');
+    expect(closeDelimited.headers['transfer-encoding']).toBe('chunked');
+    const again = await request(port, { agent });
+    expect(again.reused).toBe(true);
+    expect(again.body).toBe('until-close');
+  });
+
+  it('splits traffic by revision weight within 3 percentage points over 2,000 requests', async () => {
+    const [s1, s2, c1, o1] = await upstreams('s1', 's2', 'c1', 'o1');
+    const { r, port } = await router();
+    r.setEndpoints([
+      ep('s1', s1!.port, 'stable'),
+      ep('s2', s2!.port, 'stable'),
+      ep('c1', c1!.port, 'canary'),
+      ep('o1', o1!.port, 'old'),
+    ]);
+    r.setRevisionWeights({ stable: 70, canary: 30 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    cleanups.push(() => agent.destroy());
+    const bodies: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const batch = await Promise.all([0, 1, 2, 3].map(() => request(port, { agent })));
+      for (const b of batch) bodies.push(b.body);
+    }
+    const t = tally(bodies);
+    expect(bodies).toHaveLength(2000);
+    expect(t.o1 ?? 0).toBe(0);
+    const canary = (t.c1 ?? 0) / 2000;
+    const stable = ((t.s1 ?? 0) + (t.s2 ?? 0)) / 2000;
+    expect(Math.abs(canary - 0.3)).toBeLessThanOrEqual(0.03);
+    expect(Math.abs(stable - 0.7)).toBeLessThanOrEqual(0.03);
+    // Without weights all revisions share by endpoint count.
+    r.setRevisionWeights(null);
+    const spread = tally(
+      await Promise.all(Array.from({ length: 8 }, () => request(port, { agent }).then((x) => x.body))),
+    );
+    expect(Object.keys(spread).sort()).toEqual(['c1', 'o1', 's1', 's2']);
+    // Stats per revision (the input of canary analysis).
+    const stats = r.stats(60_000);
+    const canaryStats = stats.find((s) => s.revision === 'canary')!;
+    expect(canaryStats.requests).toBeGreaterThanOrEqual(540);
+    expect(canaryStats.successRate).toBe(1);
+    expect(canaryStats.p99Ms).toBeGreaterThan(0);
+  });
+
+  it('sends the next request to the endpoint with the fewest in flight', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    a!.hold = true;
+    b!.hold = true;
+    const { r, port } = await router();
+    r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i++) {
+      pending.push(request(port));
+      await waitFor(() => a!.held.length + b!.held.length === i + 1, `request ${i} upstream`);
+    }
+    expect([a!.held.length, b!.held.length]).toEqual([2, 2]);
+    b!.release();
+    await waitFor(() => r.endpoints().find((e) => e.id === 'b')!.inFlight === 0, 'b idle');
+    for (let i = 0; i < 2; i++) {
+      pending.push(request(port));
+      await waitFor(() => b!.held.length === i + 1, `request to b ${i}`);
+    }
+    expect(a!.held.length).toBe(2);
+    a!.hold = false;
+    b!.hold = false;
+    a!.release();
+    b!.release();
+    await Promise.all(pending);
+  });
+
+  it('active health checks take a failing endpoint out and bring it back', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const timers = new ManualTimers();
+    const { r, port } = await router({
+      timers,
+      healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 },
+    });
+    r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    expect(r.endpoints().map((e) => e.health)).toEqual(['pending', 'pending']);
+    expect((await request(port)).status).toBe(503); // nothing ready yet
+    const checks = () => r.endpoints().reduce((n, e) => n + e.checks, 0);
+    const tick = async () => {
+      const before = checks();
+      timers.advance(1000);
+      await waitFor(() => checks() >= before + 2, 'a round of checks');
+    };
+    await waitFor(() => checks() === 2, 'first checks'); // the first check runs at once
+    await tick(); // healthyThreshold 2
+    expect(r.endpoints().map((e) => e.health)).toEqual(['ready', 'ready']);
+    a!.healthy = false;
+    await tick();
+    expect(r.endpoints()[0]!.health).toBe('ready'); // one failure is not enough
+    await tick();
+    expect(r.endpoints()[0]!.health).toBe('unhealthy');
+    const bodies = await Promise.all(Array.from({ length: 6 }, () => request(port).then((x) => x.body)));
+    expect(new Set(bodies)).toEqual(new Set(['b']));
+    a!.healthy = true;
+    await tick();
+    await tick();
+    expect(r.endpoints()[0]!.health).toBe('ready');
+    const after = await Promise.all(Array.from({ length: 6 }, () => request(port).then((x) => x.body)));
+    expect(new Set(after)).toEqual(new Set(['a', 'b']));
+  });
+
+  it('panic mode: when every endpoint fails its checks, traffic still goes to them', async () => {
+    const [a] = await upstreams('a');
+    const timers = new ManualTimers();
+    const { r, port } = await router({
+      timers,
+      healthCheck: { path: '/healthz', intervalMs: 1000, unhealthyThreshold: 1 },
+    });
+    r.setEndpoints([ep('a', a!.port)]);
+    await waitFor(() => r.endpoints()[0]!.health === 'ready', 'ready');
+    a!.healthy = false;
+    timers.advance(1000);
+    await waitFor(() => r.endpoints()[0]!.health === 'unhealthy', 'unhealthy');
+    expect(r.panic).toBe(true);
+    expect((await request(port)).body).toBe('a');
+  });
+
+  it('passive ejection after N consecutive failures, re-admission, longer on repeat', async () => {
+    const [a] = await upstreams('a');
+    const dead = await refusedPort();
+    const timers = new ManualTimers();
+    const { r, port } = await router({
+      timers,
+      ejection: { consecutiveFailures: 2, baseEjectionMs: 5_000, maxEjectionMs: 60_000 },
+    });
+    r.setEndpoints([ep('a', a!.port), ep('dead', dead)]);
+    const state = () => r.endpoints().find((e) => e.id === 'dead')!;
+    // GETs that hit the dead endpoint are retried on a: clients see only successes.
+    for (let i = 0; i < 4; i++) expect((await request(port)).body).toBe('a');
+    expect(state().ejectedUntil).toBe(timers.now() + 5_000);
+    expect(state().inRotation).toBe(false);
+    for (let i = 0; i < 4; i++) await request(port);
+    expect(state().errors).toBe(0);
+    timers.advance(5_000);
+    expect(state().inRotation).toBe(true);
+    for (let i = 0; i < 4; i++) expect((await request(port)).body).toBe('a');
+    expect(state().ejections).toBe(2);
+    expect(state().ejectedUntil).toBe(timers.now() + 10_000);
+    // Never eject the last endpoint: with only the dead one left it stays in rotation.
+    r.setEndpoints([ep('dead', dead)]);
+    timers.advance(10_000);
+    for (let i = 0; i < 4; i++) expect((await request(port)).status).toBe(502);
+    expect(state().inRotation).toBe(true);
+  });
+
+  it('retries a failed connect once on another endpoint for GET, not for a POST with a body', async () => {
+    const [b] = await upstreams('b');
+    const dead = await refusedPort();
+    const registry = new Registry();
+    const { r, port } = await router({ registry, ejection: { consecutiveFailures: 0 } });
+    r.setEndpoints([ep('dead', dead), ep('b', b!.port)]);
+    // The first pick is the first endpoint: dead.
+    const get = await request(port);
+    expect(get.status).toBe(200);
+    expect(get.body).toBe('b');
+    expect(b!.hits).toBe(1);
+    const retries = await registry.getSingleMetric('skyfleet_router_retries_total')!.get();
+    expect(retries.values[0]!.value).toBe(1);
+    // Next pick is b, then dead again: send a GET to b, then the POST goes to dead.
+    expect((await request(port)).body).toBe('b');
+    const post = await request(port, { method: 'POST', body: 'payload' });
+    expect(post.status).toBe(502);
+    expect(post.body).toMatch(/could not connect to endpoint dead .*not retried: the request is not idempotent/);
+    expect(b!.hits).toBe(2);
+    expect(r.stats().find((s) => s.revision === 'r1')!.retriedAttempts).toBe(1);
+  });
+
+  it('keep-alive clients keep working while endpoints change (routing is per request)', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const { r, port } = await router();
+    r.setEndpoints([ep('a', a!.port)]);
+    const agent = keepAliveAgent();
+    expect((await request(port, { agent })).body).toBe('a');
+    r.setEndpoints([ep('b', b!.port)]);
+    const next = await request(port, { agent });
+    expect(next.reused).toBe(true);
+    expect(next.body).toBe('b');
+    r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    const both = [];
+    for (let i = 0; i < 4; i++) both.push(await request(port, { agent }));
+    expect(both.every((x) => x.reused)).toBe(true);
+    expect(new Set(both.map((x) => x.body))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('drains: a slow in-flight request completes after removal, then drained() resolves', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const { r, port } = await router();
+    r.setEndpoints([ep('a', a!.port)]);
+    a!.hold = true;
+    const slow = request(port);
+    await waitFor(() => a!.held.length === 1, 'slow request upstream');
+    r.setEndpoints([ep('b', b!.port)]);
+    let drained = false;
+    const d = r.drained('a').then(() => {
+      drained = true;
+    });
+    expect(r.endpoints().find((e) => e.id === 'a')).toMatchObject({ draining: true, inFlight: 1 });
+    expect((await request(port)).body).toBe('b'); // new requests go elsewhere
+    expect(drained).toBe(false);
+    a!.hold = false;
+    a!.release();
+    expect(await slow).toMatchObject({ status: 200, body: 'a' });
+    await d;
+    expect(drained).toBe(true);
+    expect(r.endpoints().map((e) => e.id)).toEqual(['b']);
+    await r.drained('unknown');
+  });
+
+  it('drain timeout cuts what is still in flight', async () => {
+    const [a] = await upstreams('a');
+    const timers = new ManualTimers();
+    const { r, port } = await router({ timers, drainTimeoutMs: 1_000 });
+    r.setEndpoints([ep('a', a!.port)]);
+    a!.hold = true;
+    const slow = request(port).catch((err: Error) => err);
+    await waitFor(() => a!.held.length === 1, 'held');
+    r.setEndpoints([]);
+    const d = r.drained('a');
+    timers.advance(1_000);
+    await d;
+    expect(await slow).toBeInstanceOf(Error);
+  });
+
+  it('proxies a WebSocket upgrade both ways', async () => {
+    const ws = http.createServer((_req, res) => res.end('no'));
+    const tunnels: net.Socket[] = [];
+    ws.on('upgrade', (req, socket: net.Socket) => {
+      tunnels.push(socket);
+      socket.on('end', () => socket.end());
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: for-${req.headers['sec-websocket-key']}\r\n\r\nwelcome;`,
+      );
+      socket.on('data', (d: Buffer) => socket.write(d.toString().toUpperCase()));
+    });
+    await new Promise<void>((res) => ws.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => {
+      for (const t of tunnels) t.destroy();
+      ws.closeAllConnections();
+      return new Promise<void>((res) => ws.close(() => res()));
+    });
+    const { r, port } = await router();
+    r.setEndpoints([ep('ws', (ws.address() as net.AddressInfo).port)]);
+    const c = net.connect(port, '127.0.0.1');
+    cleanups.push(() => void c.destroy());
+    let got = '';
+    c.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+    });
+    c.write(
+      'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: k123\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await waitFor(() => got.includes('welcome;'), 'the 101 and the server greeting');
+    expect(got).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    expect(got).toContain('Sec-WebSocket-Accept: for-k123');
+    c.write('ping');
+    await waitFor(() => got.endsWith('PING'), 'echo through the tunnel');
+    expect(r.endpoints()[0]!.inFlight).toBe(1); // a tunnel counts as in flight
+    c.end();
+    await waitFor(() => r.endpoints()[0]!.inFlight === 0, 'tunnel closed', 3_000);
+  });
+
+  it('exposes metrics with deployment/revision/target/zone/endpoint labels on the given registry', async () => {
+    const [a] = await upstreams('a');
+    const registry = new Registry();
+    const { r, port } = await router({ registry });
+    const other = new Router({ name: 'api', registry }); // a second router on the same registry
+    cleanups.push(() => other.close());
+    r.setEndpoints([ep('a', a!.port, 'rev1', { target: 'aws', zone: 'eu-west-1a' })]);
+    for (let i = 0; i < 3; i++) await request(port);
+    await request(port, { path: '/fail' });
+    const text = await registry.metrics();
+    const labels = 'deployment="web",revision="rev1",target="aws",zone="eu-west-1a",endpoint="a"';
+    expect(text).toContain(`skyfleet_router_requests_total{${labels},code="2xx"} 3`);
+    expect(text).toContain(`skyfleet_router_requests_total{${labels},code="5xx"} 1`);
+    expect(text).toContain(`skyfleet_router_errors_total{${labels},reason="http_5xx"} 1`);
+    expect(text).toContain(`skyfleet_router_in_flight{${labels}} 0`);
+    expect(text).toContain(`skyfleet_router_endpoint_in_rotation{${labels}} 1`);
+    expect(text).toContain(
+      'skyfleet_router_request_duration_seconds_count{deployment="web",revision="rev1",target="aws",zone="eu-west-1a"} 4',
+    );
+    expect(text).toMatch(/skyfleet_router_request_duration_seconds_bucket\{[^}]*le="\+Inf"\} 4/);
+    expect(text).toContain('skyfleet_router_panic{deployment="api"} 0');
+    const st = r.stats().find((s) => s.revision === 'rev1')!;
+    expect(st).toMatchObject({ requests: 4, errors: 1, successRate: 0.75 });
+    // Removed endpoints' series go away once drained (bounded cardinality).
+    r.setEndpoints([]);
+    await r.drained('a');
+    expect(await registry.metrics()).not.toContain('endpoint="a"');
+  });
+
+  it('answers 400 to a malformed request and 503 with no endpoint', async () => {
+    const { r, port } = await router();
+    expect((await request(port)).status).toBe(503);
+    const c = net.connect(port, '127.0.0.1');
+    let got = '';
+    c.on('data', (d: Buffer) => {
+      got += d.toString();
+    });
+    c.write('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n');
+    await new Promise((res) => c.on('close', res));
+    expect(got).toMatch(/^HTTP\/1\.1 400 /);
+    expect(r.badRequestTotal).toBe(1);
+  });
+});
