@@ -25,6 +25,7 @@ import { revisionOf } from './spec/revision.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
+import type { RolloutState } from './rollout/types.js';
 import type { Condition, DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
 import { type Clock, systemClock } from './util/clock.js';
 
@@ -74,11 +75,43 @@ export interface DeleteResult {
   removed: Array<{ target: string; zone: string; revision: string; replicas: number }>;
 }
 
+export interface RolloutStatus {
+  deployment: string;
+  strategy: Deployment['spec']['strategy']['type'];
+  /** The stored rollout (BlueGreen/Canary), if one ran. */
+  state: RolloutState | undefined;
+  status: DeploymentStatus;
+}
+
+export interface RolloutControls {
+  status(name: string): Promise<RolloutStatus>;
+  /** Canary: skip the remaining steps to 100%. BlueGreen: switch traffic to the new revision. */
+  promote(name: string): Promise<RolloutState>;
+  pause(name: string): Promise<RolloutState>;
+  resume(name: string): Promise<RolloutState>;
+  /** Back to the stable revision; it stays there until the spec changes. */
+  abort(name: string): Promise<RolloutState>;
+  /** Rolls back to a recorded revision (the previous one by default) as a new rollout. */
+  undo(name: string, options?: { toRevision?: number } & ConvergeOptions): Promise<ConvergeResult>;
+  history(name: string): Promise<RevisionRecord[]>;
+}
+
 export interface Fleet {
   readonly name: string;
   plan(deployment: DeploymentInput | Deployment): Promise<PlanResult>;
   apply(deployment: DeploymentInput | Deployment, options?: ConvergeOptions): Promise<ConvergeResult>;
   scale(name: string, replicas: number, options?: ConvergeOptions): Promise<ConvergeResult>;
+  /** Progressive rollouts (BlueGreen, Canary): where they stand, and the operator's controls. */
+  readonly rollout: RolloutControls;
+  /**
+   * Moves a deployment's replicas to other targets without dropping a request: replicas come up
+   * on the destination before the source ones go (within the rollout's surge and availability
+   * bounds), and traffic follows as they become ready. If the destination does not become ready,
+   * the move is undone on its own.
+   */
+  migrate(name: string, move: { to: string[]; from?: string[] }, options?: ConvergeOptions): Promise<ConvergeResult>;
+  /** An nginx upstream + server block with the deployment's ready endpoints and rollout weights. */
+  exportNginx(name: string): Promise<string>;
   /**
    * Keeps every deployment in the store converged until `signal` aborts (the controller): self-
    * healing, drift repair, failover, one leader per fleet by lease.
@@ -149,6 +182,32 @@ export function createFleet(options: FleetOptions): Fleet {
     const rec = await (await store()).getDeployment(name);
     if (!rec) throw new NotFoundError('deployment', name, `apply it first (fleet ${options.name})`);
     return rec;
+  };
+
+  const updateRollout = async (
+    name: string,
+    op: string,
+    change: (st: RolloutState) => RolloutState,
+  ): Promise<RolloutState> => {
+    const rec = await stored(name);
+    const s = await store();
+    const st = await s.getRollout(name);
+    if (!st || (st.phase !== 'Progressing' && st.phase !== 'Paused')) {
+      throw new SkyfleetError(
+        'no_rollout',
+        `deployment ${name} has no rollout in progress to ${op}${st ? ` (its last rollout is ${st.phase})` : rec.spec.spec.strategy.type === 'RollingUpdate' || rec.spec.spec.strategy.type === 'Recreate' ? ` (strategy ${rec.spec.spec.strategy.type} has no steps to control)` : ''}`,
+      );
+    }
+    const next = change(st);
+    await s.putRollout(name, next);
+    await s.addEvent({
+      time: clock.now(),
+      deployment: name,
+      type: 'Normal',
+      reason: `Rollout${op[0]!.toUpperCase()}${op.slice(1)}`,
+      message: `${op} requested`,
+    });
+    return next;
   };
 
   const fleet: Fleet = {
@@ -255,6 +314,122 @@ export function createFleet(options: FleetOptions): Fleet {
         message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas`,
       });
       return { deployment: name, removed };
+    },
+
+    rollout: {
+      async status(name) {
+        const rec = await stored(name);
+        const st = await (await store()).getRollout(name);
+        return { deployment: name, strategy: rec.spec.spec.strategy.type, state: st, status: await fleet.status(name) };
+      },
+      promote: (name) => updateRollout(name, 'promote', (st) => ({ ...st, promote: true, pausedByUser: false })),
+      pause: (name) => updateRollout(name, 'pause', (st) => ({ ...st, pausedByUser: true })),
+      resume: (name) => updateRollout(name, 'resume', (st) => ({ ...st, pausedByUser: false })),
+      abort: (name) => updateRollout(name, 'abort', (st) => ({ ...st, abort: true })),
+      async undo(name, opts = {}) {
+        const rec = await stored(name);
+        const history = await (await store()).listRevisions(name);
+        const current = history.find((h) => h.revision === rec.revision);
+        const target =
+          opts.toRevision !== undefined
+            ? history.find((h) => h.number === opts.toRevision)
+            : [...history]
+                .reverse()
+                .find((h) => h.revision !== rec.revision && (!current || h.number < current.number));
+        if (!target) {
+          throw new ValidationError([
+            {
+              path: '--to-revision',
+              message: `no such revision of ${name}${opts.toRevision !== undefined ? ` (#${opts.toRevision})` : ''}: recorded ${history.map((h) => `#${h.number}`).join(', ') || 'none'}`,
+            },
+          ]);
+        }
+        const d: Deployment = { ...rec.spec, spec: { ...rec.spec.spec, template: target.template } };
+        const { toRevision: _, ...convergeOpts } = opts;
+        return fleet.apply(d, convergeOpts);
+      },
+      history: (name) => fleet.history(name),
+    },
+
+    async migrate(name, move, opts) {
+      const rec = await stored(name);
+      const c = await ctx();
+      const unknown = move.to.filter((t) => !c.providers.has(t));
+      if (!move.to.length || unknown.length) {
+        throw new ValidationError([
+          {
+            path: '--to',
+            message: move.to.length
+              ? `target ${unknown.map((t) => `"${t}"`).join(', ')} is not in fleet ${options.name} (targets: ${[...c.providers.keys()].join(', ')})`
+              : 'name at least one destination target',
+          },
+        ]);
+      }
+      const before = rec.spec;
+      const current = before.spec.placement.targets ?? [...c.providers.keys()].map((n) => ({ name: n }));
+      const from = new Set(move.from ?? current.map((t) => t.name));
+      const kept = current.filter((t) => !from.has(t.name) && !move.to.includes(t.name));
+      const targets = [...kept, ...move.to.map((n) => current.find((t) => t.name === n) ?? { name: n })];
+      const after: Deployment = {
+        ...before,
+        spec: { ...before.spec, placement: { ...before.spec.placement, targets } },
+      };
+      await c.store.addEvent({
+        time: clock.now(),
+        deployment: name,
+        type: 'Normal',
+        reason: 'MigrationStarted',
+        message: `to ${move.to.join(', ')} from ${[...from].join(', ')}`,
+      });
+      try {
+        const res = await fleet.apply(after, opts);
+        await c.store.addEvent({
+          time: clock.now(),
+          deployment: name,
+          type: 'Normal',
+          reason: 'MigrationCompleted',
+          message: `${name} runs on ${targets.map((t) => t.name).join(', ')}`,
+        });
+        return res;
+      } catch (e) {
+        // the destination did not become ready: put everything back where it was
+        await c.store.addEvent({
+          time: clock.now(),
+          deployment: name,
+          type: 'Warning',
+          reason: 'MigrationRolledBack',
+          message: `${(e as Error).message.split('\n')[0]}; moving back`,
+        });
+        await fleet.apply(before, opts);
+        throw e;
+      }
+    },
+
+    async exportNginx(name) {
+      const rec = await stored(name);
+      const c = await ctx();
+      const observed = await observeAll(c.providers, options.name, name);
+      const { TrafficManager } = await import('./reconcile/traffic-manager.js');
+      const { nginxUpstreamConfig } = await import('./traffic/nginx.js');
+      const st = await c.store.getRollout(name);
+      const strategy = rec.spec.spec.strategy;
+      let weights: Record<string, number> | undefined;
+      if (st && (strategy.type === 'Canary' || strategy.type === 'BlueGreen')) {
+        // the split the controller serves now (computed, not stored: nothing advances here)
+        const { rolloutStep } = await import('./rollout/rollout-step.js');
+        const ready = new Map<string, number>();
+        for (const o of observed) ready.set(o.key.revision, (ready.get(o.key.revision) ?? 0) + o.ready);
+        weights = rolloutStep({
+          strategy,
+          replicas: rec.spec.spec.replicas,
+          revision: rec.revision,
+          state: st,
+          ready,
+          weighted: true,
+          now: clock.now(),
+        }).weights;
+      }
+      return nginxUpstreamConfig(name, TrafficManager.endpointsOf(rec.spec, observed), weights);
     },
 
     async get(name) {

@@ -341,3 +341,127 @@ export async function controllerCommand(
     await fleet.close();
   }
 }
+
+export async function rolloutCommand(
+  opts: GlobalOptions,
+  action: string,
+  name: string,
+  cmd: { toRevision?: string; timeout?: string; wait: boolean },
+): Promise<void> {
+  const format = outputFormat(opts);
+  const actions = ['status', 'promote', 'pause', 'resume', 'abort', 'undo', 'history'];
+  if (!actions.includes(action)) {
+    throw Object.assign(new Error(`rollout: expected one of ${actions.join(', ')}, got ${JSON.stringify(action)}`), {
+      exitCode: 2,
+    });
+  }
+  if (cmd.toRevision !== undefined && !/^\d+$/.test(cmd.toRevision)) {
+    throw Object.assign(
+      new Error(
+        `--to-revision: expected a revision number (see \`skyfleet rollout history ${name}\`), got ${JSON.stringify(cmd.toRevision)}`,
+      ),
+      { exitCode: 2 },
+    );
+  }
+  await withFleet(opts, undefined, async (fleet) => {
+    if (action === 'status') {
+      const r = await fleet.rollout.status(name);
+      const st = r.state;
+      await emit(format, r, () =>
+        [
+          `deployment/${name}: ${r.strategy}${st ? ` ${st.phase}` : ''}`,
+          st ? `  stable ${st.stable ?? '-'}  ->  ${st.canary}   step ${st.step}` : '  no progressive rollout recorded',
+          st?.message ? `  ${st.message}` : '',
+          `  ready ${r.status.ready}/${r.status.replicas}, revision ${r.status.revision}`,
+          ...r.status.domains.map(
+            (d) =>
+              `  ${`${d.target}/${d.zone}`.padEnd(28)} ready ${d.ready}/${d.desired}${d.old ? `   old ${d.old}` : ''}`,
+          ),
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+      return;
+    }
+    if (action === 'history') {
+      const h = await fleet.rollout.history(name);
+      const cur = (await fleet.get(name))?.revision;
+      await emit(format, h, () =>
+        table(
+          ['#', 'REVISION', 'CREATED', ''],
+          h.map((x) => [
+            x.number,
+            x.revision,
+            new Date(x.createdAt).toISOString(),
+            x.revision === cur ? '(current)' : '',
+          ]),
+        ),
+      );
+      return;
+    }
+    if (action === 'undo') {
+      const res = await fleet.rollout.undo(name, {
+        ...(cmd.toRevision !== undefined ? { toRevision: Number(cmd.toRevision) } : {}),
+        ...(cmd.timeout ? { timeoutMs: parseDuration(cmd.timeout, '--timeout') } : {}),
+        wait: cmd.wait,
+        signal: interruptible().signal,
+      });
+      await emit(
+        format,
+        { deployment: name, revision: res.revision, ready: res.progress.ready },
+        () =>
+          `deployment/${name} rolled back to revision ${res.revision}: ready ${res.progress.ready}/${res.progress.replicas}`,
+      );
+      return;
+    }
+    const st = await fleet.rollout[action as 'promote' | 'pause' | 'resume' | 'abort'](name);
+    await emit(
+      format,
+      st,
+      () =>
+        `deployment/${name}: ${action} requested (rollout ${st.phase}: ${st.message || 'the controller acts on it'})`,
+    );
+  });
+}
+
+export async function migrateCommand(
+  opts: GlobalOptions,
+  name: string,
+  cmd: { to: string; from?: string; timeout?: string },
+): Promise<void> {
+  const format = outputFormat(opts);
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  await withFleet(opts, undefined, async (fleet) => {
+    const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
+    const res = await fleet.migrate(
+      name,
+      { to: list(cmd.to), ...(cmd.from ? { from: list(cmd.from) } : {}) },
+      {
+        ...(cmd.timeout ? { timeoutMs: parseDuration(cmd.timeout, '--timeout') } : {}),
+        signal: interruptible().signal,
+        onProgress: (p) => printer?.update(p),
+      },
+    );
+    await emit(
+      format,
+      { deployment: name, revision: res.revision, domains: res.progress.domains },
+      () =>
+        `deployment/${name} migrated: ${res.progress.domains
+          .filter((d) => d.ready)
+          .map((d) => `${d.target}/${d.zone}=${d.ready}`)
+          .join(', ')}`,
+    );
+  });
+}
+
+export async function exportCommand(opts: GlobalOptions, what: string, name: string): Promise<void> {
+  if (what !== 'nginx')
+    throw Object.assign(new Error(`export: expected "nginx", got ${JSON.stringify(what)}`), { exitCode: 2 });
+  await withFleet(opts, undefined, async (fleet) => {
+    process.stdout.write(await fleet.exportNginx(name));
+  });
+}

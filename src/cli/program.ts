@@ -67,6 +67,34 @@ export function buildProgram(): Command {
     .action(async (names, cmd) => (await cmds()).deleteCommand(g(), names, cmd));
 
   program
+    .command('rollout')
+    .description('progressive rollouts: status | promote | pause | resume | abort | undo [--to-revision N] | history')
+    .argument('<action>', 'status, promote, pause, resume, abort, undo or history')
+    .argument('<name>', 'deployment')
+    .option('--to-revision <n>', 'undo: the revision number to go back to (default: the previous one)')
+    .option('--timeout <duration>', 'undo: how long to wait for readiness')
+    .option('--no-wait', 'undo: return after the first step')
+    .action(async (action, name, cmd) => (await cmds()).rolloutCommand(g(), action, name, cmd));
+
+  program
+    .command('migrate')
+    .description(
+      'move a deployment to other targets without dropping a request (undone on its own if the destination fails)',
+    )
+    .argument('<name>', 'deployment')
+    .requiredOption('--to <targets>', 'destination target(s), comma-separated')
+    .option('--from <targets>', 'source target(s) to leave (default: all current ones)')
+    .option('--timeout <duration>', 'how long the destination may take to become ready')
+    .action(async (name, cmd) => (await cmds()).migrateCommand(g(), name, cmd));
+
+  program
+    .command('export')
+    .description("export a deployment's endpoints and weights for another data plane: nginx")
+    .argument('<format>', 'nginx')
+    .argument('<name>', 'deployment')
+    .action(async (what, name) => (await cmds()).exportCommand(g(), what, name));
+
+  program
     .command('controller')
     .description('keep every applied deployment converged: self-healing, drift repair, failover (one leader per fleet)')
     .option(
