@@ -1,0 +1,290 @@
+// bench/router: requests per second and p99 latency through skyfleet's router and through nginx
+// (upstream keepalive 32), round robin over the same 3 busybox-httpd replicas published on
+// 127.0.0.1, measured with wrk -t2 at -c8 and -c32 in one run (interleaved: nginx, router, ...).
+// Targets at -c8: router rps >= 0.9 x nginx and router p99 <= 1.2 x nginx; exit 1 when missed.
+// Run: npm run bench:router   (DURATION=10 seconds per measure, ROUNDS=1, CONNS=8,32,
+// NGINX_WORKERS=auto). Needs Docker, nginx and wrk (installed with apt-get when root and missing).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Router } from '../../src/traffic/index.js';
+import { BENCH_LABEL, BENCH_RUN, buildHelloImage, median, removeLabelled, dockerClient } from '../lib/docker-bench.js';
+
+const run = promisify(execFile);
+const DURATION = Number(process.env.DURATION ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const CONNS = (process.env.CONNS ?? '8,32').split(',').map(Number);
+const NGINX_WORKERS = process.env.NGINX_WORKERS ?? 'auto';
+const RPS_TARGET = 0.9;
+const P99_TARGET = 1.2;
+const REPLICAS = 3;
+
+interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin']))
+    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  return null;
+}
+
+async function ensureTools(): Promise<{ nginx: string; wrk: string }> {
+  let nginx = which('nginx');
+  let wrk = which('wrk');
+  if ((!nginx || !wrk) && process.getuid?.() === 0) {
+    console.log('installing nginx-light and wrk with apt-get ...');
+    try {
+      await run('apt-get', ['install', '-y', 'nginx-light', 'wrk'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    } catch {
+      await run('apt-get', ['update'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      await run('apt-get', ['install', '-y', 'nginx-light', 'wrk'], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    }
+    nginx = which('nginx');
+    wrk = which('wrk');
+  }
+  if (!nginx || !wrk) throw new Error('need nginx and wrk on PATH (apt-get install nginx-light wrk)');
+  return { nginx, wrk };
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function get(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function waitServing(port: number, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await get(port)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`${what} on 127.0.0.1:${port} did not answer 200 within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startReplicas(image: string): Promise<number[]> {
+  const ports: number[] = [];
+  for (let i = 0; i < REPLICAS; i++) {
+    const { stdout } = await run('docker', [
+      'run',
+      '-d',
+      '--name',
+      `${BENCH_RUN}-router-${i}`,
+      '--label',
+      BENCH_LABEL,
+      '-p',
+      '127.0.0.1::8080',
+      image,
+    ]);
+    const id = stdout.trim();
+    const { stdout: portOut } = await run('docker', ['port', id, '8080/tcp']);
+    const m = /127\.0\.0\.1:(\d+)/.exec(portOut);
+    if (!m) throw new Error(`no published 127.0.0.1 port for replica ${i}: ${portOut}`);
+    ports.push(Number(m[1]));
+  }
+  for (const p of ports) await waitServing(p, 'replica');
+  return ports;
+}
+
+function startNginx(nginxBin: string, dir: string, port: number, upstreams: number[]): ChildProcess {
+  const conf = [
+    `worker_processes ${NGINX_WORKERS};`,
+    'daemon off;',
+    'master_process on;',
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log warn;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  access_log off;',
+    `  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;`,
+    `  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
+    '  keepalive_requests 100000;',
+    '  upstream replicas {',
+    ...upstreams.map((p) => `    server 127.0.0.1:${p};`),
+    '    keepalive 32;',
+    '  }',
+    '  server {',
+    `    listen 127.0.0.1:${port} backlog=1024;`,
+    '    location / {',
+    '      proxy_pass http://replicas;',
+    '      proxy_http_version 1.1;',
+    '      proxy_set_header Connection "";',
+    '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '    }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child = spawn(nginxBin, ['-p', dir, '-e', `${dir}/error.log`, '-c', join(dir, 'nginx.conf')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return child;
+}
+
+function ms(v: string, unit: string): number {
+  const n = Number(v);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
+}
+
+async function wrk(wrkBin: string, port: number, conns: number, seconds: number): Promise<WrkResult> {
+  const { stdout } = await run(
+    wrkBin,
+    ['-t2', `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '5s', `http://127.0.0.1:${port}/`],
+    { maxBuffer: 1 << 20 },
+  );
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
+  const p50 = /\s50%\s+([\d.]+)(us|ms|s|m)\b/.exec(stdout);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)\b/.exec(stdout);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  if (!p50 || !p99 || !Number.isFinite(rps)) throw new Error(`could not read wrk output:\n${stdout}`);
+  return {
+    rps,
+    p50Ms: ms(p50[1]!, p50[2]!),
+    p99Ms: ms(p99[1]!, p99[2]!),
+    errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx,
+  };
+}
+
+const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
+
+async function main(): Promise<void> {
+  const tools = await ensureTools();
+  const docker = await dockerClient();
+  const dir = mkdtempSync(join(tmpdir(), 'skyfleet-bench-router-'));
+  let nginx: ChildProcess | null = null;
+  let router: Router | null = null;
+  const cleanup = async () => {
+    if (nginx && nginx.exitCode === null) {
+      nginx.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          nginx?.kill('SIGKILL');
+          r(undefined);
+        }, 3000);
+        nginx?.once('exit', () => {
+          clearTimeout(t);
+          r(undefined);
+        });
+      });
+    }
+    await router?.close();
+    await removeLabelled(docker, BENCH_LABEL);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failed = false;
+  try {
+    const image = await buildHelloImage();
+    const ports = await startReplicas(image);
+    console.log(`replicas: ${ports.map((p) => `127.0.0.1:${p}`).join(', ')} (image ${image}, label ${BENCH_LABEL})`);
+
+    const nginxPort = await freePort();
+    nginx = startNginx(tools.nginx, dir, nginxPort, ports);
+    await waitServing(nginxPort, 'nginx');
+
+    router = new Router({ name: 'bench', ejection: { consecutiveFailures: 0 } });
+    router.setEndpoints(
+      ports.map((p, i) => ({
+        id: `r${i}`,
+        host: '127.0.0.1',
+        port: p,
+        revision: 'v1',
+        target: 'local',
+        zone: 'local',
+      })),
+    );
+    const { port: routerPort } = await router.start();
+    await waitServing(routerPort, 'router');
+    console.log(
+      `nginx 127.0.0.1:${nginxPort} (worker_processes ${NGINX_WORKERS}), router 127.0.0.1:${routerPort}; wrk -t2, ${DURATION} s per measure, ${ROUNDS} round(s)`,
+    );
+
+    // Warm up both (JIT, docker-proxy).
+    await wrk(tools.wrk, nginxPort, 8, 2);
+    await wrk(tools.wrk, routerPort, 8, 2);
+
+    const results: Array<{ c: number; nginx: WrkResult; router: WrkResult }> = [];
+    for (const c of CONNS) {
+      const ng: WrkResult[] = [];
+      const ro: WrkResult[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        ng.push(await wrk(tools.wrk, nginxPort, c, DURATION));
+        ro.push(await wrk(tools.wrk, routerPort, c, DURATION));
+      }
+      const med = (xs: WrkResult[]): WrkResult => ({
+        rps: median(xs.map((x) => x.rps)),
+        p50Ms: median(xs.map((x) => x.p50Ms)),
+        p99Ms: median(xs.map((x) => x.p99Ms)),
+        errors: xs.reduce((a, x) => a + x.errors, 0),
+        non2xx: xs.reduce((a, x) => a + x.non2xx, 0),
+      });
+      results.push({ c, nginx: med(ng), router: med(ro) });
+    }
+
+    console.log('');
+    console.log('conns   proxy      req/s   p50 ms   p99 ms  errors  non-2xx');
+    for (const r of results) {
+      for (const [name, x] of [
+        ['nginx ', r.nginx],
+        ['router', r.router],
+      ] as const)
+        console.log(
+          `${String(r.c).padStart(5)}   ${name} ${fmt(x.rps)} ${fmt(x.p50Ms, 2)} ${fmt(x.p99Ms, 2)} ${String(x.errors).padStart(7)} ${String(x.non2xx).padStart(8)}`,
+        );
+      const rpsRatio = r.router.rps / r.nginx.rps;
+      const p99Ratio = r.router.p99Ms / r.nginx.p99Ms;
+      const gated = r.c === 8;
+      const ok = rpsRatio >= RPS_TARGET && p99Ratio <= P99_TARGET;
+      console.log(
+        `        ratio  rps ${rpsRatio.toFixed(2)} (target >= ${RPS_TARGET}), p99 ${p99Ratio.toFixed(2)} (target <= ${P99_TARGET})` +
+          (gated ? (ok ? '  OK' : '  MISSED') : '  (not gated: busybox backlog 9 overflows at -c32)'),
+      );
+      if (gated && !ok) failed = true;
+    }
+    const s = router.stats(600_000)[0];
+    if (s)
+      console.log(`router stats: ${s.requests} requests, ${s.errors} errors, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`);
+  } finally {
+    await cleanup();
+  }
+  if (failed) {
+    console.error('router missed the -c8 targets');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 2;
+});
