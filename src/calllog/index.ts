@@ -1,2 +1,3 @@
 export * from './call-log.js';
 export * from './redact.js';
+export * from './summarize.js';

@@ -113,5 +113,12 @@ export function buildProgram(): Command {
     .argument('[kind]', 'Fleet | Deployment')
     .action(async (kind) => (await cmds()).schemaCommand(g(), kind));
 
+  const calls = program.command('calls').description('the cloud API call log (--call-log, $SKYFLEET_CALL_LOG)');
+  calls
+    .command('summarize')
+    .description('per cloud and target: calls by operation, writes vs reads, errors, retries, time')
+    .argument('<file>', 'a call log (JSON lines)')
+    .action(async (file) => (await import('./calls-command.js')).callsSummarizeCommand(g(), file));
+
   return program;
 }
