@@ -31,7 +31,10 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.closed) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     if (this.queued.has(key)) return;
     const at = this.clock.now() + delayMs;
     const existing = this.timers.get(key);
