@@ -13,6 +13,10 @@ export const DOCKER_LABELS = {
   configHash: 'skyfleet.dev/config-hash',
   /** `name=port/proto` pairs of the declared ports, so observe can name endpoints. */
   ports: 'skyfleet.dev/ports',
+  /** JSON array of the user label keys set at create time (what `labelsHash` covers). */
+  labelKeys: 'skyfleet.dev/label-keys',
+  /** Hash of the user labels' values at create time: a container relabelled by hand shows up as drift. */
+  labelsHash: 'skyfleet.dev/labels-hash',
 } as const;
 
 const OWN_LABEL_KEYS = new Set<string>([...Object.values(LABELS), ...Object.values(DOCKER_LABELS)]);
@@ -223,6 +227,36 @@ export function inspectConfigHash(info: Docker.ContainerInspectInfo): string {
 }
 
 /**
+ * The hash of the values of the user labels `keys` (a missing one counts as null). Only these keys:
+ * Docker adds the image's labels to a container's, and those are not the container's config.
+ */
+export function userLabelsHash(labels: Record<string, string> | undefined, keys: readonly string[]): string {
+  const pick: Record<string, string | null> = {};
+  for (const k of keys) pick[k] = labels?.[k] ?? null;
+  return createHash('sha256').update(canonicalJson(pick)).digest('hex').slice(0, 16);
+}
+
+/**
+ * True when a container's user labels differ from the ones it was created with (a container
+ * recreated or relabelled behind skyfleet's back). Containers made before these labels existed
+ * (neither label) are not checked; one of the two without the other, or a malformed key list, is drift.
+ */
+export function userLabelsDrifted(labels: Record<string, string> | undefined): boolean {
+  const rawKeys = labels?.[DOCKER_LABELS.labelKeys];
+  const hash = labels?.[DOCKER_LABELS.labelsHash];
+  if (rawKeys === undefined && hash === undefined) return false;
+  if (rawKeys === undefined || hash === undefined) return true;
+  let keys: unknown;
+  try {
+    keys = JSON.parse(rawKeys);
+  } catch {
+    return true;
+  }
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return true;
+  return userLabelsHash(labels, keys as string[]) !== hash;
+}
+
+/**
  * The create options of one replica of a slice. Throws a ValidationError listing every problem
  * (more than one container, an undeclared port name, an unresolved secret, a bad quantity).
  * Secret values go into `Env` only: never into labels, names or errors.
@@ -284,7 +318,10 @@ export function toCreateOptions(
   for (const [k, v] of Object.entries({ ...slice.template.metadata?.labels, ...slice.labels })) {
     if (!OWN_LABEL_KEYS.has(k)) labels[k] = v;
   }
+  const userKeys = Object.keys(labels).sort();
   Object.assign(labels, {
+    [DOCKER_LABELS.labelKeys]: JSON.stringify(userKeys),
+    [DOCKER_LABELS.labelsHash]: userLabelsHash(labels, userKeys),
     [LABELS.managedBy]: MANAGED_BY,
     [LABELS.fleet]: slice.key.fleet,
     [LABELS.deployment]: slice.key.deployment,
@@ -432,7 +469,7 @@ export function toObservedReplica(info: Docker.ContainerInspectInfo, publishAddr
     ready,
     restarts: info.RestartCount ?? 0,
     endpoints: endpointsOf(info, publishAddress),
-    drifted: stored === undefined || stored !== inspectConfigHash(info),
+    drifted: stored === undefined || stored !== inspectConfigHash(info) || userLabelsDrifted(labels),
   };
   const ordinal = ordinalOf(labels);
   if (ordinal !== undefined) r.ordinal = ordinal;

@@ -443,7 +443,22 @@ export class DockerProvider implements WatchableProvider {
       writes.n++;
       container = await docker.createContainer(opts);
     } catch (err) {
-      if (statusOf(err) !== 409 || attempt > 0) throw toProviderError(err, this.ctx('createContainer', secrets));
+      if (statusOf(err) === 409 && attempt > 0) {
+        // the name was taken again after we removed its holder: something else is creating
+        // containers with this name right now; a later pass sorts it out (not a terminal error)
+        throw new ProviderError(
+          `container name "${opts.name ?? ''}" was taken again while it was being replaced: ${dockerMessage(err)}`,
+          {
+            provider: 'docker',
+            target: this.target,
+            operation: 'createContainer',
+            retryable: true,
+            providerCode: 'Conflict',
+            status: 409,
+          },
+        );
+      }
+      if (statusOf(err) !== 409) throw toProviderError(err, this.ctx('createContainer', secrets));
       const name = opts.name ?? '';
       let info: Docker.ContainerInspectInfo;
       try {
