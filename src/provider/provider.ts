@@ -47,6 +47,22 @@ export interface WatchableProvider extends Provider {
   watch(selector: SliceSelector, onChange: (change: ProviderChange) => void): () => void;
 }
 
+/** Optional: a provider that splits traffic between revisions itself (Cloud Run). */
+export interface TrafficSplittingProvider extends Provider {
+  setTraffic(
+    deployment: string,
+    splits: ReadonlyArray<{ revision: string; percent: number }>,
+    options?: CallOptions,
+  ): Promise<ApplyResult>;
+}
+
+export function splitsTraffic(p: Provider): p is TrafficSplittingProvider {
+  return (
+    p.describe().capabilities.nativeTrafficSplit &&
+    typeof (p as Partial<TrafficSplittingProvider>).setTraffic === 'function'
+  );
+}
+
 export function isWatchable(p: Provider): p is WatchableProvider {
   return typeof (p as Partial<WatchableProvider>).watch === 'function';
 }

@@ -4,7 +4,7 @@ import { place } from '../placement/index.js';
 import type { PlacementResult } from '../placement/types.js';
 import { type ExplicitTarget, mergeRepairs, planExplicit, planStep, repairActions } from '../plan/index.js';
 import { rolloutStep } from '../rollout/rollout-step.js';
-import { isWatchable, type ObservedSlice, type Provider } from '../provider/provider.js';
+import { isWatchable, type ObservedSlice, type Provider, splitsTraffic } from '../provider/provider.js';
 import type { Deployment } from '../spec/deployment.js';
 import type { Condition } from '../store/store.js';
 import { act } from './act.js';
@@ -408,7 +408,7 @@ export class Controller {
           state: prior,
           ready: readyBy,
           stats: (rev, windowMs) => this.traffic?.stats(name, rev, windowMs),
-          weighted: !!spec.service && !!this.traffic,
+          weighted: (!!spec.service && !!this.traffic) || [...ctx.providers.values()].some(splitsTraffic),
           now,
         });
         if (JSON.stringify(decision.state) !== JSON.stringify(prior)) await ctx.store.putRollout(name, decision.state);
@@ -482,6 +482,8 @@ export class Controller {
         if (terminal) throw terminal.error;
         if (res.failures.length) throw res.failures[0]!.error;
       }
+      // targets that split traffic natively (Cloud Run) get the rollout's split themselves
+      if (weights && !actions.length) await this.splitNatively(name, observed, weights, signal);
       // a target we could not observe: the others were reconciled; retry it with backoff
       if (failed.size) throw [...failed.values()][0];
 
@@ -583,6 +585,37 @@ export class Controller {
         : { type: 'Degraded', status: 'False', reason: 'Healthy', message: '' },
     );
     await this.ctx.store.putConditions(name, mergeConditions(old, next, this.ctx.clock.now()));
+  }
+
+  private async splitNatively(
+    name: string,
+    observed: readonly ObservedSlice[],
+    weights: Record<string, number>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for (const p of this.ctx.providers.values()) {
+      if (!splitsTraffic(p)) continue;
+      const here = new Set(observed.filter((o) => o.target === p.target).map((o) => o.key.revision));
+      const revs = [...here].filter((r) => (weights[r] ?? 0) > 0);
+      if (!revs.length) continue;
+      const total = revs.reduce((a, r) => a + weights[r]!, 0);
+      const splits = revs.map((r) => ({ revision: r, percent: Math.floor((weights[r]! * 100) / total) }));
+      splits[0]!.percent += 100 - splits.reduce((a, x) => a + x.percent, 0);
+      for (const r of here) if (!revs.includes(r)) splits.push({ revision: r, percent: 0 });
+      await this.fence();
+      const res = await p.setTraffic(name, splits, {
+        signal,
+        reason: `traffic ${splits.map((x) => `${x.revision}=${x.percent}%`).join(' ')}`,
+      });
+      if (res.changed)
+        await recordEvent(
+          this.ctx,
+          name,
+          'Normal',
+          'TrafficShifted',
+          `${p.target}: ${splits.map((x) => `${x.revision} ${x.percent}%`).join(', ')}`,
+        );
+    }
   }
 
   /** Removes resources that carry the fleet's labels but belong to no deployment in the store. */

@@ -105,6 +105,9 @@ beforeAll(async () => {
     ac.abort();
     await running;
   };
+  await until('the controller leads', async () =>
+    (await fleet.events()).some((e) => e.reason === 'LeaderElected') ? true : undefined,
+  );
   // the first deploy: rolling, through the controller
   await fleet.apply(app('skyfleet-test/app:v1', rolling), { timeoutMs: 60_000 });
   await until('the listener serving v1', async () => (await servedVersions()).has('v1') || undefined, 30_000);
