@@ -16,7 +16,7 @@
  * The CLI part runs the real commander program in-process (`--call-log FILE`, then
  * `SKYFLEET_CALL_LOG`) against the ECS emulator.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
@@ -88,9 +88,15 @@ beforeAll(() => {
   );
   process.env.GOOGLE_APPLICATION_CREDENTIALS = adc;
   process.env.GOOGLE_CLOUD_PROJECT = 'skyfleet-test';
-  // the log of a test run ($SKYFLEET_CALL_LOG) must not bleed into these files
+  // these files are checked on their own: the test run's log ($SKYFLEET_CALL_LOG) gets a copy of each
   delete process.env.SKYFLEET_CALL_LOG;
 });
+
+/** Appends a checked log to the test run's log, so that one holds every call of every scenario. */
+function copyToRunLog(file: string) {
+  const runLog = savedEnv.SKYFLEET_CALL_LOG;
+  if (runLog && existsSync(file)) appendFileSync(runLog, readFileSync(file));
+}
 
 afterAll(() => {
   for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
@@ -249,6 +255,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       for (const op of ['RegisterTaskDefinition', 'CreateService', 'UpdateService', 'DeleteService'])
         expect(ops).toContain(op);
     } finally {
+      copyToRunLog(file);
       em.uninstall();
     }
   });
@@ -325,6 +332,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       expect(text).toContain('"password":"<redacted>"');
       expect(tokens).toBeGreaterThan(0); // the credential really came from AZURE_* through AAD
     } finally {
+      copyToRunLog(file);
       em.uninstall();
       aad.persist(false);
       nock.cleanAll();
@@ -358,6 +366,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       expect(new Set(lines.map((e) => e.method))).toEqual(new Set(['GET', 'POST', 'PATCH', 'DELETE']));
       expect(tokens).toBeGreaterThan(0); // the credential really came from the ADC file
     } finally {
+      copyToRunLog(file);
       em.uninstall();
       oauth.persist(false);
       nock.cleanAll();
@@ -416,6 +425,7 @@ describe('the CLI passes --call-log / $SKYFLEET_CALL_LOG to createFleet', () => 
       for (const [name, secret] of Object.entries(SECRETS)) expect(text.includes(secret), name).toBe(false);
     } finally {
       delete process.env.SKYFLEET_CALL_LOG;
+      copyToRunLog(file);
       em.uninstall();
     }
   });

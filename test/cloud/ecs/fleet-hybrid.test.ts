@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsEcsProvider, awsEcsTargetSettings } from '../../../providers/aws-ecs/index.js';
 import { MemoryCloud, MemoryProvider } from '../../../providers/memory/index.js';
 import { memoryTargetSettings } from '../../../providers/memory/settings.js';
-import { MemoryCallLog } from '../../../src/calllog/index.js';
+import { MemoryCallLog, withEnvCallLog } from '../../../src/calllog/index.js';
 import { createFleet } from '../../../src/fleet.js';
 import { LABELS } from '../../../src/provider/labels.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
@@ -78,7 +78,8 @@ it('places, rolls out, scales and deletes across local + ECS; a re-apply writes 
     executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
     secrets: { web: SECRET_ARN },
   });
-  const aws = new AwsEcsProvider(settings, { fleet: FLEET }, { client, callLog });
+  // its own client, not the testbed's: tee with $SKYFLEET_CALL_LOG here
+  const aws = new AwsEcsProvider(settings, { fleet: FLEET }, { client, callLog: withEnvCallLog(callLog)! });
   const fleet = createFleet({ name: FLEET, targets: [local, aws], store: ':memory:', secrets: () => SECRET });
   const opts = { timeoutMs: 20_000, pollIntervalMs: 5 };
   const active = () => [...em.services.values()].filter((s) => s.status === 'ACTIVE');
