@@ -2,10 +2,13 @@
 // (upstream keepalive 32), round robin over the same 3 busybox-httpd replicas published on
 // 127.0.0.1, measured with wrk -t2 at -c8 and -c32 in one run (interleaved: nginx, router, ...).
 // Targets at -c8: router rps >= 0.9 x nginx and router p99 <= 1.2 x nginx; exit 1 when missed.
-// Run: npm run bench:router   (DURATION=10 seconds per measure, ROUNDS=1, CONNS=8,32,
+// Medians of ROUNDS interleaved rounds (the machine is shared: single runs drift by 2x). Also
+// prints each proxy's CPU time per request (user + system, from /proc and process.cpuUsage),
+// which is far steadier than req/s on a busy machine.
+// Run: npm run bench:router   (DURATION=10 seconds per measure, ROUNDS=3, CONNS=8,32,
 // NGINX_WORKERS=auto). Needs Docker, nginx and wrk (installed with apt-get when root and missing).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +19,7 @@ import { BENCH_LABEL, BENCH_RUN, buildHelloImage, median, removeLabelled, docker
 
 const run = promisify(execFile);
 const DURATION = Number(process.env.DURATION ?? 10);
-const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNS = (process.env.CONNS ?? '8,32').split(',').map(Number);
 const NGINX_WORKERS = process.env.NGINX_WORKERS ?? 'auto';
 const RPS_TARGET = 0.9;
@@ -24,6 +27,8 @@ const P99_TARGET = 1.2;
 const REPLICAS = 3;
 
 interface WrkResult {
+  /** Proxy CPU time (user + system, all its processes) per request, microseconds. */
+  cpuUs: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -164,6 +169,7 @@ async function wrk(wrkBin: string, port: number, conns: number, seconds: number)
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
   if (!p50 || !p99 || !Number.isFinite(rps)) throw new Error(`could not read wrk output:\n${stdout}`);
   return {
+    cpuUs: 0,
     rps,
     p50Ms: ms(p50[1]!, p50[2]!),
     p99Ms: ms(p99[1]!, p99[2]!),
@@ -173,6 +179,43 @@ async function wrk(wrkBin: string, port: number, conns: number, seconds: number)
 }
 
 const fmt = (n: number, d = 0) => n.toFixed(d).padStart(8);
+
+const TICK_US = 1_000_000 / 100; // USER_HZ
+
+/** CPU time (µs) of a process and its direct children (nginx master + workers) from /proc. */
+function procCpuUs(pid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(entry) === pid || Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** wrk against a port, with the proxy's CPU time per request. */
+async function measure(
+  wrkBin: string,
+  port: number,
+  conns: number,
+  seconds: number,
+  cpu: () => number,
+): Promise<WrkResult> {
+  const before = cpu();
+  const r = await wrk(wrkBin, port, conns, seconds);
+  r.cpuUs = (cpu() - before) / Math.max(1, r.rps * seconds);
+  return r;
+}
+
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 async function main(): Promise<void> {
   const tools = await ensureTools();
@@ -239,10 +282,12 @@ async function main(): Promise<void> {
       const ng: WrkResult[] = [];
       const ro: WrkResult[] = [];
       for (let i = 0; i < ROUNDS; i++) {
-        ng.push(await wrk(tools.wrk, nginxPort, c, DURATION));
-        ro.push(await wrk(tools.wrk, routerPort, c, DURATION));
+        const nginxPid = nginx.pid!;
+        ng.push(await measure(tools.wrk, nginxPort, c, DURATION, () => procCpuUs(nginxPid)));
+        ro.push(await measure(tools.wrk, routerPort, c, DURATION, selfCpu));
       }
       const med = (xs: WrkResult[]): WrkResult => ({
+        cpuUs: median(xs.map((x) => x.cpuUs)),
         rps: median(xs.map((x) => x.rps)),
         p50Ms: median(xs.map((x) => x.p50Ms)),
         p99Ms: median(xs.map((x) => x.p99Ms)),
@@ -253,14 +298,14 @@ async function main(): Promise<void> {
     }
 
     console.log('');
-    console.log('conns   proxy      req/s   p50 ms   p99 ms  errors  non-2xx');
+    console.log('conns   proxy      req/s   p50 ms   p99 ms  errors  non-2xx  CPU µs/req');
     for (const r of results) {
       for (const [name, x] of [
         ['nginx ', r.nginx],
         ['router', r.router],
       ] as const)
         console.log(
-          `${String(r.c).padStart(5)}   ${name} ${fmt(x.rps)} ${fmt(x.p50Ms, 2)} ${fmt(x.p99Ms, 2)} ${String(x.errors).padStart(7)} ${String(x.non2xx).padStart(8)}`,
+          `${String(r.c).padStart(5)}   ${name} ${fmt(x.rps)} ${fmt(x.p50Ms, 2)} ${fmt(x.p99Ms, 2)} ${String(x.errors).padStart(7)} ${String(x.non2xx).padStart(8)} ${fmt(x.cpuUs)}`,
         );
       const rpsRatio = r.router.rps / r.nginx.rps;
       const p99Ratio = r.router.p99Ms / r.nginx.p99Ms;

@@ -34,7 +34,12 @@ export interface ProxySettings {
   maxIdlePerEndpoint: number;
   upstreamIdleTimeoutMs: number;
   retryAttempts: number;
+  /** Spare connections kept per endpoint whose upstream closes after every response. */
+  preconnect: number;
 }
+
+/** A spare (pre-connected, never used) upstream connection is closed after this idle time. */
+const SPARE_IDLE_MS = 4_000;
 
 /** What the proxy needs from the router. */
 export interface ProxyCore {
@@ -137,7 +142,19 @@ export class UpConn {
 function upOnConnect(this: UpSocket): void {
   const up = this[UP];
   up.connected = true;
-  this.setTimeout(up.core.settings.upstreamTimeoutMs);
+  this.setTimeout(up.owner === null ? SPARE_IDLE_MS : up.core.settings.upstreamTimeoutMs);
+}
+
+/**
+ * Preconnect (like Envoy's preconnect policy): an upstream that closed the connection after a
+ * response (HTTP/1.0 style, e.g. busybox httpd) gets a fresh connection opened at once and kept
+ * idle, so the next request to it does not wait for a TCP handshake. At most
+ * `settings.preconnect` idle connections per endpoint; spares are closed after SPARE_IDLE_MS.
+ */
+function refill(core: ProxyCore, ep: Ep): void {
+  if (ep.removed || ep.idle.length >= core.settings.preconnect) return;
+  const u = new UpConn(core, ep);
+  ep.idle.push(u);
 }
 
 function upOnData(this: UpSocket, chunk: Buffer): void {
@@ -962,6 +979,7 @@ export class ClientConn {
     }
     up.release(up.reusable);
     core.released(ep);
+    if (!up.reusable && status < 500) refill(core, ep);
     this.nextRequest();
   }
 

@@ -97,6 +97,7 @@ export class Router implements ProxyCore, MetricSource {
       maxIdlePerEndpoint: options.maxIdlePerEndpoint ?? 32,
       upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
       retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
+      preconnect: Math.max(0, options.preconnect ?? 2),
     };
     this.metrics = options.registry ? metricSetFor(options.registry) : null;
     this.metrics?.sources.add(this);

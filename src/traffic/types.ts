@@ -72,6 +72,13 @@ export interface RouterOptions {
   clientIdleTimeoutMs?: number;
   /** Idle keep-alive upstream sockets kept per endpoint. Default 32. */
   maxIdlePerEndpoint?: number;
+  /**
+   * Spare connections opened ahead of need per endpoint whose upstream closes the connection
+   * after every response (HTTP/1.0-style servers such as busybox httpd), so a request does not
+   * wait for a TCP handshake (Envoy calls this preconnect). Spares idle for 4 s are closed.
+   * Default 2; 0 disables.
+   */
+  preconnect?: number;
   /** Idle upstream sockets are closed after this. Default 30 000 ms. */
   upstreamIdleTimeoutMs?: number;
   /** After removal, in-flight requests (and WebSocket tunnels) of an endpoint are cut after this. Default 30 000 ms. */

@@ -82,6 +82,26 @@ describe('Router', () => {
     expect(again.body).toBe('until-close');
   });
 
+  it('preconnects a spare connection to an upstream that closes after every response', async () => {
+    let connections = 0;
+    const closer = net.createServer((s) => {
+      connections++;
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((res) => closer.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => closer.close(() => res())));
+    const { r, port } = await router({ preconnect: 1 });
+    r.setEndpoints([ep('c', (closer.address() as net.AddressInfo).port)]);
+    const agent = keepAliveAgent();
+    for (let i = 1; i <= 3; i++) {
+      expect((await request(port, { agent })).body).toBe('ok');
+      // each answer is followed by one spare connection; the next request uses it
+      await waitFor(() => connections === i + 1, `spare connection ${i}`);
+    }
+    r.setEndpoints([]); // the spare is closed with its endpoint
+    await r.drained('c');
+  });
+
   it('splits traffic by revision weight within 3 percentage points over 2,000 requests', async () => {
     const [s1, s2, c1, o1] = await upstreams('s1', 's2', 'c1', 'o1');
     const { r, port } = await router();
