@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { isRetryable, PlacementError, SkyfleetError } from '../errors/index.js';
 import { place } from '../placement/index.js';
@@ -132,6 +133,9 @@ export class Controller {
         );
         const lost = new AbortController();
         const both = AbortSignal.any([signal, lost.signal]);
+        // every provider request in flight listens on it (16 inspects per observe, several
+        // passes at once): more than Node's default of 10 is normal here, not a leak
+        setMaxListeners(256, both);
         const renew = this.renewLoop(both, lost);
         try {
           await this.lead(both);
