@@ -1,5 +1,5 @@
 // Sliding-window request statistics per revision: one slot per second in a ring, each with
-// counts and a log-scale latency histogram (about 5% resolution), so recording costs a few
+// counts and a log-scale latency histogram (10%-wide buckets), so recording costs a few
 // array writes and `stats()` can answer any window up to the ring's length.
 
 /** Latency histogram buckets: bucket i covers (B0 * R^(i-1), B0 * R^i] ms; bucket 0 is <= B0. */

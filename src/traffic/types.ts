@@ -131,7 +131,7 @@ export interface RevisionStats {
   retriedAttempts: number;
   /** (requests - errors) / requests; 1 when there were no requests. */
   successRate: number;
-  /** Latency percentiles in ms (request head received to response end), ~5% resolution; 0 when no requests. */
+  /** Latency percentiles in ms (request head received to response end), reported as the upper bound of a 10%-wide log bucket; 0 when no requests. */
   p50Ms: number;
   p99Ms: number;
 }
