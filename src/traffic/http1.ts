@@ -9,6 +9,22 @@ export function headEnd(buf: Buffer, start: number): number {
   return buf.indexOf('\r\n\r\n', start, 'latin1');
 }
 
+/**
+ * Some servers end head lines with a bare LF (busybox httpd's CGI responses: a CRLF status line,
+ * then `\n`-terminated headers). RFC 9112 section 2.2 lets a recipient accept a lone LF as a line
+ * terminator, as nginx does. When the head starting at `start` ends that way, returns a buffer
+ * whose head is rewritten with CRLF (the rest unchanged); otherwise null.
+ */
+export function normalizeBareLfHead(buf: Buffer, start: number): Buffer | null {
+  const lf = buf.indexOf('\n\n', start, 'latin1');
+  const lfcr = buf.indexOf('\n\r\n', start, 'latin1');
+  const ends = [lf < 0 ? -1 : lf + 2, lfcr < 0 ? -1 : lfcr + 3].filter((x) => x >= 0);
+  if (!ends.length) return null;
+  const end = Math.min(...ends);
+  const head = buf.toString('latin1', start, end).replace(/\r?\n/g, '\r\n');
+  return Buffer.concat([Buffer.from(head, 'latin1'), buf.subarray(end)]);
+}
+
 const S_SIZE = 0;
 const S_EXT = 1;
 const S_SIZE_LF = 2;

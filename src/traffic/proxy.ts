@@ -15,6 +15,7 @@ import {
   ChunkedScanner,
   hasBadValueChars,
   headEnd,
+  normalizeBareLfHead,
   isIdempotent,
   isToken,
   simpleResponse,
@@ -655,10 +656,19 @@ export class ClientConn {
       this.forwardResponse(up, chunk, 0);
       return;
     }
-    const buf = concat(up.buf, chunk);
+    let buf = concat(up.buf, chunk);
     let start = 0;
     for (;;) {
-      const end = headEnd(buf, start);
+      let end = headEnd(buf, start);
+      if (end < 0) {
+        // a head whose lines end in a bare LF (busybox CGI): rewrite it with CRLF and go on
+        const fixed = normalizeBareLfHead(buf, start);
+        if (fixed) {
+          buf = fixed;
+          start = 0;
+          end = headEnd(buf, 0);
+        }
+      }
       if (end < 0) {
         if (buf.length - start > MAX_HEAD) {
           this.upstreamProtocolError(up, 'response head too large');

@@ -82,6 +82,20 @@ describe('Router', () => {
     expect(again.body).toBe('until-close');
   });
 
+  it('accepts response heads whose lines end in a bare LF (busybox httpd CGI), as RFC 9112 allows', async () => {
+    const raw = net.createServer((s) => {
+      s.once('data', () => s.end('HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\n\nbad\n'));
+    });
+    await new Promise<void>((res) => raw.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => raw.close(() => res())));
+    const { r, port } = await router();
+    r.setEndpoints([ep('raw', (raw.address() as net.AddressInfo).port)]);
+    const res = await request(port, { agent: keepAliveAgent() });
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toBe('text/plain');
+    expect(res.body).toBe('bad\n');
+  });
+
   it('preconnects a spare connection to an upstream that closes after every response', async () => {
     let connections = 0;
     const closer = net.createServer((s) => {
