@@ -405,7 +405,12 @@ export class Controller {
         const prior = await ctx.store.getRollout(name);
         const readyBy = new Map<string, number>();
         for (const s of observed) readyBy.set(s.key.revision, (readyBy.get(s.key.revision) ?? 0) + s.ready);
+        // with no rollout on record, it starts from whatever serves most now
+        const serving = [...readyBy]
+          .filter(([r, n]) => r !== revision && n > 0)
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
         const decision = rolloutStep({
+          ...(serving ? { serving } : {}),
           strategy: spec.strategy,
           replicas: spec.replicas,
           revision,

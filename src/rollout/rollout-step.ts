@@ -15,6 +15,11 @@ export interface RolloutInput {
   ready: ReadonlyMap<string, number>;
   /** Traffic outcomes of a revision over a window (the router's stats); undefined without a router. */
   stats?: (revision: string, windowMs: number) => TrafficStats | undefined;
+  /**
+   * With no rollout on record (a first Canary/BlueGreen after a RollingUpdate, or a lost store):
+   * the revision serving now, which the rollout starts from.
+   */
+  serving?: string;
   /** True when traffic is split by weights (a router or a native split): stable stays full size. */
   weighted: boolean;
   now: number;
@@ -52,7 +57,7 @@ export function rolloutStep(input: RolloutInput): RolloutDecision {
 
   // a new revision starts a rollout from whatever served last
   if (!st || st.canary !== revision) {
-    const stable = !st ? null : st.phase === 'Completed' ? st.canary : st.stable;
+    const stable = !st ? (input.serving ?? null) : st.phase === 'Completed' ? st.canary : st.stable;
     st = {
       strategy: strategy.type,
       stable: stable === revision ? null : stable,

@@ -154,6 +154,26 @@ describe('canary', () => {
     expect(d.replicas).toEqual(new Map([['a', 4]]));
   });
 
+  it('with no rollout on record, starts from the revision serving now (e.g. after a RollingUpdate)', () => {
+    const d = rolloutStep({
+      strategy: canary,
+      replicas: 4,
+      revision: 'b',
+      state: undefined,
+      serving: 'a',
+      ready: new Map([['a', 4]]),
+      weighted: true,
+      now: 0,
+    });
+    expect(d.state).toMatchObject({ stable: 'a', canary: 'b', phase: 'Progressing' });
+    expect(d.replicas).toEqual(
+      new Map([
+        ['a', 4],
+        ['b', 1],
+      ]),
+    );
+  });
+
   it('a new revision during a rollout starts over from the stable one', () => {
     const base = { strategy: canary, replicas: 4, weighted: true };
     const d = drive({ ...base, revision: 'b', state: completed('a'), now: 0 });
