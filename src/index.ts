@@ -34,3 +34,4 @@ export { rolloutStep, type RolloutState, type RolloutDecision } from './rollout/
 export type { RolloutControls, RolloutStatus } from './fleet.js';
 export type { ControllerOptions, PassReport } from './reconcile/controller.js';
 export { createControllerMetrics, type ControllerMetrics } from './reconcile/metrics.js';
+export { PostgresStore } from './store/postgres-store.js';
