@@ -32,7 +32,11 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** Requeue delay while a rollout progresses or replicas become ready. */
   progressRequeueMs?: number;
-  /** Least time between two observes of one target (per-target rate limit for cloud APIs). */
+  /**
+   * Least time between two observes of one target (the per-target rate limit for cloud APIs).
+   * Default: 2 s for cloud targets, none for local ones (Docker pushes events, memory is free).
+   * A provider event or a write of ours makes the next observe of that target fresh.
+   */
   minObserveIntervalMs?: number;
   /** Deployment passes run at once. */
   workers?: number;
@@ -255,7 +259,7 @@ export class Controller {
   /** Observes one target, at most once per `minObserveIntervalMs` (the per-target rate limit). */
   private async observeTarget(p: Provider, signal: AbortSignal): Promise<ObservedSlice[]> {
     const now = this.ctx.clock.now();
-    const min = this.options.minObserveIntervalMs ?? 0;
+    const min = this.options.minObserveIntervalMs ?? (p.kind === 'docker' || p.kind === 'memory' ? 0 : 2_000);
     const cached = this.lastObserve.get(p.target);
     if (cached && min > 0 && now - cached.at < min) return cached.slices;
     const slices = await p.observe({ fleet: this.ctx.fleet }, { signal, reason: 'observe' });
@@ -479,6 +483,7 @@ export class Controller {
         const secrets = await resolveSecrets(spec.template, ctx.secrets);
         const res = await act(fenced, deployment, actions, templates, secrets, signal);
         writes = res.writes;
+        for (const a of actions) this.lastObserve.delete(a.target);
         for (const a of actions) {
           const f = res.failures.find((x) => x.action === a);
           if (!f) this.health.success(`${a.target}/${a.zone}`, 'apply');
