@@ -29,7 +29,14 @@ export { SqliteStore } from './store/sqlite-store.js';
 export { type Clock, systemClock, ManualClock } from './util/clock.js';
 export type { Logger } from './log/logger.js';
 export { FileCallLog, MemoryCallLog, type CallLog, type CallLogEntry } from './calllog/index.js';
-export { Router, nginxUpstreamConfig, healthCheckFromProbe, type RouteEndpoint, type RouterOptions, type RevisionStats } from './traffic/index.js';
+export {
+  Router,
+  nginxUpstreamConfig,
+  healthCheckFromProbe,
+  type RouteEndpoint,
+  type RouterOptions,
+  type RevisionStats,
+} from './traffic/index.js';
 export { rolloutStep, type RolloutState, type RolloutDecision } from './rollout/index.js';
 export type { RolloutControls, RolloutStatus } from './fleet.js';
 export type { ControllerOptions, PassReport } from './reconcile/controller.js';
