@@ -382,6 +382,8 @@ export class Controller {
       const probe = spec.template.containers[0]?.livenessProbe ?? spec.template.containers[0]?.readinessProbe;
       const grace = probe ? probe.periodSeconds * probe.failureThreshold * 1000 : 30_000;
 
+      const readyElsewhere = (x: ObservedSlice) =>
+        observed.some((o) => o !== x && o.key.revision === revision && o.ready > 0);
       // replicas of a domain that all failed count against its health
       for (const s of observed) {
         if (s.key.revision !== revision || s.replicas === 0) continue;
@@ -393,6 +395,11 @@ export class Controller {
             `replicas cannot become ready: ${s.replicaStatus[0]?.message ?? 'failed'}`,
           );
         else if (s.ready > 0) this.health.success(key, 'replicas');
+        // none ready here while the deployment is ready elsewhere: the domain, not the template
+        if (s.ready === 0 && readyElsewhere(s)) {
+          const why = s.replicaStatus.find((r) => r.message)?.message ?? s.replicaStatus[0]?.state ?? 'not ready';
+          this.health.failure(key, 'unready', `replicas not becoming ready: ${why}`);
+        } else this.health.success(key, 'unready');
       }
 
       const templates = new RevisionTemplates(ctx.store, name, { revision, template: spec.template });

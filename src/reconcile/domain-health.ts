@@ -12,13 +12,18 @@ export interface DomainHealthOptions {
   failureThreshold?: number;
   /** How long a failure streak must last before it counts: a passing blip is not an outage. */
   failureWindowMs?: number;
+  /**
+   * How long a domain's replicas may all stay unready, while the deployment's replicas elsewhere
+   * are ready, before the domain counts as failing (long: clouds take a while to start tasks).
+   */
+  unreadyWindowMs?: number;
   /** How long an unhealthy domain rests before it is tried again (doubling on each relapse, capped). */
   cooldownMs?: number;
   maxCooldownMs?: number;
 }
 
-/** What failed: the provider's API, writes to the zone, or every replica in it. */
-export type FailureSource = 'api' | 'apply' | 'replicas';
+/** What failed: the provider's API, writes to the zone, every replica in it, or none becoming ready. */
+export type FailureSource = 'api' | 'apply' | 'replicas' | 'unready';
 
 interface Streak {
   count: number;
@@ -51,6 +56,7 @@ export class DomainHealth {
   private readonly entries = new Map<string, Entry>();
   private readonly threshold: number;
   private readonly window: number;
+  private readonly unreadyWindow: number;
   private readonly cooldown: number;
   private readonly maxCooldown: number;
 
@@ -60,6 +66,7 @@ export class DomainHealth {
   ) {
     this.threshold = options.failureThreshold ?? 3;
     this.window = options.failureWindowMs ?? 20_000;
+    this.unreadyWindow = options.unreadyWindowMs ?? 180_000;
     this.cooldown = options.cooldownMs ?? 30_000;
     this.maxCooldown = options.maxCooldownMs ?? 600_000;
   }
@@ -80,7 +87,8 @@ export class DomainHealth {
     s.count += 1;
     s.message = message;
     e.streaks.set(source, s);
-    if (e.unhealthySince === undefined && s.count >= this.threshold && now - s.since >= this.window) {
+    const window = source === 'unready' ? this.unreadyWindow : this.window;
+    if (e.unhealthySince === undefined && s.count >= this.threshold && now - s.since >= window) {
       if (e.healthySince !== undefined && now - e.healthySince < e.cooldownMs * 2)
         e.cooldownMs = Math.min(this.maxCooldown, e.cooldownMs * 2);
       e.unhealthySince = now;

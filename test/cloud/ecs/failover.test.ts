@@ -1,0 +1,119 @@
+/**
+ * Zone failover on ECS through the controller: an availability-zone outage in the emulator makes
+ * that zone's tasks stop and new ones fail; the controller marks the domain unhealthy and moves its
+ * replicas to the other zones within the spread constraint, and they come back after the zone
+ * recovers and the return window passes.
+ */
+import nock from 'nock';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/log/logger.js';
+import { Controller } from '../../../src/reconcile/controller.js';
+import { parseDeployment } from '../../../src/spec/load.js';
+import { revisionOf } from '../../../src/spec/revision.js';
+import { SqliteStore } from '../../../src/store/sqlite-store.js';
+import { systemClock } from '../../../src/util/clock.js';
+import { ecsTestbed } from '../../emulators/ecs/index.js';
+
+beforeAll(() => nock.disableNetConnect());
+const bed = ecsTestbed({ fleet: 'failover' });
+afterAll(() => {
+  bed.close();
+  nock.enableNetConnect();
+});
+
+async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('moves replicas off a zone in outage and back after it recovers', { timeout: 90_000 }, async () => {
+  const provider = bed.provider();
+  const store = await SqliteStore.open(':memory:');
+  const d = parseDeployment({
+    apiVersion: 'skyfleet.dev/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 4,
+      template: {
+        containers: [
+          {
+            name: 'web',
+            image: 'public.ecr.aws/nginx/nginx:1',
+            ports: [{ containerPort: 80 }],
+            resources: { cpu: '0.25', memory: '512Mi' },
+          },
+        ],
+      },
+      placement: { spread: [{ topologyKey: 'zone', maxSkew: 1 }], returnAfterSeconds: 1 },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+    },
+  });
+  const revision = revisionOf(d.spec.template);
+  await store.putRevision('web', revision, d.spec.template, Date.now());
+  await store.putDeployment({ name: 'web', spec: d, revision, updatedAt: Date.now() });
+  const controller = new Controller(
+    {
+      fleet: bed.fleet,
+      providers: new Map([[provider.target, provider]]),
+      store,
+      clock: systemClock,
+      logger: silentLogger,
+      secrets: () => undefined,
+    },
+    {
+      leaseTtlMs: 3_000,
+      resyncMs: 300,
+      progressRequeueMs: 30,
+      minObserveIntervalMs: 0,
+      domainHealth: { failureThreshold: 3, failureWindowMs: 300, unreadyWindowMs: 500, cooldownMs: 2_000 },
+    },
+  );
+  // emulated ECS time runs 50x faster than the test's
+  const ticker = setInterval(() => bed.advance(1_000), 20);
+  const ac = new AbortController();
+  const running = controller.run(ac.signal);
+  const perZone = async () => {
+    const out: Record<string, string> = {};
+    for (const s of await provider.observe({ fleet: bed.fleet })) out[s.key.zone] = `${s.ready}/${s.replicas}`;
+    return out;
+  };
+  try {
+    await until(
+      '4 ready over 3 zones',
+      perZone,
+      (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4 && Object.keys(z).length === 3,
+    );
+
+    bed.emulator.zoneDown('us-east-1a');
+    const moved = await until(
+      'replicas off us-east-1a',
+      perZone,
+      (z) => !z['us-east-1a'] && z['us-east-1b'] === '2/2' && z['us-east-1c'] === '2/2',
+    );
+    expect(moved).toEqual({ 'us-east-1b': '2/2', 'us-east-1c': '2/2' });
+    const events = await store.listEvents({ deployment: 'web', limit: 500 });
+    const replaced = events.find((e) => e.reason === 'Replaced');
+    expect(replaced?.message).toMatch(/aws-east\/us-east-1a: replicas not becoming ready/);
+    const degraded = (await store.getConditions('web')).find((c) => c.type === 'Degraded');
+    expect(degraded?.message ?? '').toMatch(/us-east-1a/);
+
+    bed.emulator.zoneUp('us-east-1a');
+    await until(
+      'back in us-east-1a',
+      perZone,
+      (z) => Object.keys(z).length === 3 && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4,
+      60_000,
+    );
+  } finally {
+    clearInterval(ticker);
+    ac.abort();
+    await running;
+    await store.close();
+  }
+});
