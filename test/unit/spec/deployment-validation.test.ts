@@ -112,7 +112,7 @@ describe('Deployment validation', () => {
       'unknown strategy',
       (d) => (d.spec.strategy = { type: 'Rolling' }),
       'spec.strategy.type',
-      /RollingUpdate or Recreate, got "Rolling"/,
+      /RollingUpdate, Recreate, BlueGreen or Canary, got "Rolling"/,
     ],
     [
       'bad surge',
