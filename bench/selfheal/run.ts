@@ -2,7 +2,9 @@
 // healthy again), with the skyfleet controller, beside Docker Swarm on the same engine, the same
 // image and health check, in the same run: Swarm with its default restart delay (5 s) and with
 // `--restart-delay 0s`. Target: skyfleet <= 0.5x Swarm default, and faster than Swarm with a 0 s
-// delay. Medians of ROUNDS (default 5). Exits non-zero on a miss.
+// delay. Medians of ROUNDS (default 5). skyfleet and Swarm (0 s) run side by side and their rounds
+// alternate, so load that changes during the run (2 cores, shared) hits both alike; Swarm with its
+// default delay runs afterwards beside the same skyfleet deployment. Exits non-zero on a miss.
 // Run: npx tsc -p tsconfig.build.json && node dist/bench/selfheal/run.js
 import { createFleet } from '../../src/fleet.js';
 import { BENCH_LABEL, BENCH_RUN, buildHelloImage, dockerClient, median, removeLabelled } from '../lib/docker-bench.js';
@@ -19,13 +21,26 @@ const pick = <T>(list: T[]): T => {
   return list[seed % list.length]!;
 };
 
-async function skyfleetRounds(image: string): Promise<number[]> {
+interface Subject {
+  name: string;
+  labels: string[];
+  times: number[];
+}
+
+/** Starts the skyfleet deployment (10 replicas) and its controller; returns how to stop both. */
+async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: () => Promise<void> }> {
   const docker = await dockerClient();
   const fleetName = `${BENCH_RUN}-heal`;
   const fleet = createFleet({ name: fleetName, targets: [{ name: 'local', kind: 'docker' }], store: ':memory:' });
   const ac = new AbortController();
-  const labels = [`skyfleet.dev/fleet=${fleetName}`, 'skyfleet.dev/deployment=web'];
   let running: Promise<void> | undefined;
+  const stop = async () => {
+    ac.abort();
+    await running?.catch(() => undefined);
+    await fleet.delete('web').catch(() => undefined);
+    await fleet.close();
+    await removeLabelled(docker, `skyfleet.dev/fleet=${fleetName}`);
+  };
   try {
     await fleet.apply(
       {
@@ -56,25 +71,27 @@ async function skyfleetRounds(image: string): Promise<number[]> {
     );
     running = fleet.run({ signal: ac.signal, leaseTtlMs: 15_000 });
     running.catch((e: unknown) => console.error(`controller: ${(e as Error).message}`));
-    const times: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      await settle(docker, labels, N);
-      times.push(await killAndTimeRecovery(docker, labels, N, pick));
-    }
-    return times;
-  } finally {
-    ac.abort();
-    await running?.catch(() => undefined);
-    await fleet.delete('web').catch(() => undefined);
-    await fleet.close();
-    await removeLabelled(docker, `skyfleet.dev/fleet=${fleetName}`);
+  } catch (e) {
+    await stop();
+    throw e;
   }
+  return {
+    subject: {
+      name: 'skyfleet',
+      labels: [`skyfleet.dev/fleet=${fleetName}`, 'skyfleet.dev/deployment=web'],
+      times: [],
+    },
+    stop,
+  };
 }
 
-async function swarmRounds(image: string, restartDelay: string | undefined): Promise<number[]> {
-  const docker = await dockerClient();
+/** Starts a Swarm service of the same image, limits and health check. */
+async function startSwarm(
+  image: string,
+  restartDelay: string | undefined,
+): Promise<{ subject: Subject; stop: () => Promise<void> }> {
   const name = `${BENCH_RUN}-swarm-${restartDelay === undefined ? 'default' : 'nodelay'}`;
-  const labels = [BENCH_LABEL, `com.docker.swarm.service.name=${name}`];
+  const stop = () => removeService(name);
   try {
     await createService({
       name,
@@ -86,14 +103,25 @@ async function swarmRounds(image: string, restartDelay: string | undefined): Pro
       healthRetries: 3,
       ...(restartDelay !== undefined ? { restartDelay } : {}),
     });
-    const times: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      await settle(docker, labels, N);
-      times.push(await killAndTimeRecovery(docker, labels, N, pick));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { subject: { name, labels: [BENCH_LABEL, `com.docker.swarm.service.name=${name}`], times: [] }, stop };
+}
+
+/**
+ * Rounds interleaved over the subjects (a, b, a, b, ...), all of them running side by side, so
+ * a change of load on the machine during the run hits every subject alike. Before each kill,
+ * every subject is settled (N healthy, nothing else running).
+ */
+async function rounds(subjects: Subject[]): Promise<void> {
+  const docker = await dockerClient();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of subjects) {
+      for (const x of subjects) await settle(docker, x.labels, N);
+      s.times.push(await killAndTimeRecovery(docker, s.labels, N, pick));
     }
-    return times;
-  } finally {
-    await removeService(name);
   }
 }
 
@@ -103,28 +131,40 @@ async function main(): Promise<void> {
   const docker = await dockerClient();
   const image = await buildHelloImage();
   const swarm = await ensureSwarm();
-  let sky: number[] = [];
-  let swarmDefault: number[] = [];
-  let swarmNoDelay: number[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  let sky: Subject | undefined;
+  let swarmDefault: Subject | undefined;
+  let swarmNoDelay: Subject | undefined;
   try {
-    sky = await skyfleetRounds(image);
-    console.log(`skyfleet controller: median ${median(sky).toFixed(2)} s (rounds: ${fmt(sky)})`);
-    swarmDefault = await swarmRounds(image, undefined);
-    console.log(
-      `swarm (default 5 s restart delay): median ${median(swarmDefault).toFixed(2)} s (rounds: ${fmt(swarmDefault)})`,
-    );
-    swarmNoDelay = await swarmRounds(image, '0s');
-    console.log(
-      `swarm (--restart-delay 0s): median ${median(swarmNoDelay).toFixed(2)} s (rounds: ${fmt(swarmNoDelay)})`,
-    );
+    // skyfleet and Swarm --restart-delay 0s side by side, rounds interleaved
+    const a = await startSkyfleet(image);
+    stops.push(a.stop);
+    const b = await startSwarm(image, '0s');
+    stops.push(b.stop);
+    sky = a.subject;
+    swarmNoDelay = b.subject;
+    await rounds([sky, swarmNoDelay]);
+    await b.stop();
+    stops.pop();
+    // Swarm with its default restart delay (5 s), beside the same skyfleet deployment
+    const c = await startSwarm(image, undefined);
+    stops.push(c.stop);
+    swarmDefault = c.subject;
+    await rounds([swarmDefault]);
   } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await removeLabelled(docker, BENCH_LABEL);
     await removeLabelled(docker, `skyfleet.bench/run=${BENCH_RUN}`);
     if (swarm.initialised) await swarm.leave();
   }
-  const s = median(sky);
-  const rDefault = s / median(swarmDefault);
-  const rNoDelay = s / median(swarmNoDelay);
+  const s = median(sky.times);
+  const d = median(swarmDefault.times);
+  const z = median(swarmNoDelay.times);
+  console.log(`skyfleet controller:               median ${s.toFixed(2)} s (rounds: ${fmt(sky.times)})`);
+  console.log(`swarm --restart-delay 0s:          median ${z.toFixed(2)} s (rounds: ${fmt(swarmNoDelay.times)})`);
+  console.log(`swarm (default 5 s restart delay): median ${d.toFixed(2)} s (rounds: ${fmt(swarmDefault.times)})`);
+  const rDefault = s / d;
+  const rNoDelay = s / z;
   const okDefault = rDefault <= 0.5;
   const okNoDelay = rNoDelay < 1;
   console.log(
