@@ -147,7 +147,9 @@ describe('controller self-healing on a real Docker engine', () => {
     });
     // observe (what the controller sees) reports the twin as drifted before anything else happens
     const seen = (await fleet.status('web')).slices.flatMap((x) => x.replicaStatus).find((r) => r.id === twin.id);
-    expect(seen?.drifted).toBe(true);
+    // (undefined only if a resync pass already replaced it: its config hash is the desired one,
+    // so nothing but drift makes the provider replace it)
+    expect(seen === undefined || seen.drifted).toBe(true);
     await docker.getContainer(info.Id).remove({ force: true });
     await twin.start().catch(() => undefined); // the controller may have replaced it already
     const list = await converged('the drifted container replaced', (l) =>
