@@ -14,7 +14,9 @@ export const targetSpec = z.discriminatedUnion(
   [memoryTargetSettings, dockerTargetSettings, azureAciTargetSettings, gcpCloudRunTargetSettings, awsEcsTargetSettings],
   {
     error: (iss) =>
-      iss.code === 'invalid_union' ? `expected kind one of: memory, docker, aws-ecs, azure-aci, gcp-cloud-run` : undefined,
+      iss.code === 'invalid_union'
+        ? `expected kind one of: memory, docker, aws-ecs, azure-aci, gcp-cloud-run`
+        : undefined,
   },
 );
 export type TargetSpec = z.output<typeof targetSpec>;
