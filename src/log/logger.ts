@@ -23,9 +23,15 @@ export const REDACT_PATHS = [
 ];
 
 /** A pino JSON logger to stderr with secret values redacted. Loaded lazily. */
-export async function createPinoLogger(level = process.env.SKYFLEET_LOG_LEVEL ?? 'warn'): Promise<Logger> {
+export async function createPinoLogger(
+  level = process.env.SKYFLEET_LOG_LEVEL ?? 'warn',
+  destination?: { write(line: string): void },
+): Promise<Logger> {
   const { pino } = await import('pino');
-  const log = pino({ level, redact: { paths: REDACT_PATHS, censor: '<redacted>' } }, pino.destination(2));
+  const log = pino(
+    { level, redact: { paths: REDACT_PATHS, censor: '<redacted>' } },
+    destination ?? pino.destination(2),
+  );
   return {
     debug: (o, m) => log.debug(o, m),
     info: (o, m) => log.info(o, m),
