@@ -9,10 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log/logger.js';
 import { Controller } from '../../../src/reconcile/controller.js';
 import { parseDeployment } from '../../../src/spec/load.js';
-import { revisionOf } from '../../../src/spec/revision.js';
-import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { AciEmulator, aciProvider } from '../../emulators/aci/index.js';
+import { storeWith } from '../../helpers/store.js';
+import { eventually } from '../../helpers/until.js';
 
 const FLEET = 'aci-failover';
 let em: AciEmulator;
@@ -26,19 +26,8 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('moves replicas off a zone in outage and back after it recovers', { timeout: 90_000 }, async () => {
   const provider = aciProvider(em, FLEET);
-  const store = await SqliteStore.open(':memory:');
   const d = parseDeployment({
     apiVersion: 'skyfleet.dev/v1',
     kind: 'Deployment',
@@ -59,9 +48,7 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
     },
   });
-  const revision = revisionOf(d.spec.template);
-  await store.putRevision('web', revision, d.spec.template, Date.now());
-  await store.putDeployment({ name: 'web', spec: d, revision, updatedAt: Date.now() });
+  const store = await storeWith(d);
   const controller = new Controller(
     {
       fleet: FLEET,
@@ -87,9 +74,13 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     return out;
   };
   try {
-    await until('1/1/1', perZone, (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1');
+    await eventually(
+      '1/1/1',
+      perZone,
+      (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',
+    );
     em.zoneDown('eastus', '2');
-    const moved = await until(
+    const moved = await eventually(
       'replicas off zone 2',
       perZone,
       (z) => !z['eastus-2'] && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 3,
@@ -98,7 +89,7 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     const replaced = (await store.listEvents({ deployment: 'web', limit: 500 })).find((e) => e.reason === 'Replaced');
     expect(replaced?.message).toMatch(/azure\/eastus-2/);
     em.zoneUp('eastus', '2');
-    await until(
+    await eventually(
       'back to 1/1/1',
       perZone,
       (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',

@@ -10,6 +10,7 @@ import type { DeploymentInput } from '../../../src/spec/deployment.js';
 import { revisionOf } from '../../../src/spec/revision.js';
 import { parseDeployment } from '../../../src/spec/load.js';
 import { runHarness } from '../../emulators/cloud-run/index.js';
+import { eventually } from '../../helpers/until.js';
 
 beforeAll(() => nock.disableNetConnect());
 const FLEET = 'canary-gcr';
@@ -32,16 +33,6 @@ const web = (image: string): DeploymentInput => ({
   },
 });
 
-async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Percent per skyfleet revision in the emulated service's traffic. */
 const traffic = () => {
   const svc = [...h.emulator.services.values()][0];
@@ -57,23 +48,23 @@ it('sets Cloud Run traffic percentages per step, then moves all traffic on promo
     const v1 = revisionOf(parseDeployment(web('hello:1')).spec.template);
     const v2 = revisionOf(parseDeployment(web('hello:2')).spec.template);
     const svcId = () => [...h.emulator.services.values()][0]?.id ?? '';
-    await until(
+    await eventually(
       'the controller leads',
       () => fleet.events(),
       (e) => e.some((x) => x.reason === 'LeaderElected'),
     );
     await fleet.apply(web('hello:1'), { wait: false });
-    await until('v1 serving 100%', traffic, (t) => t[revisionName(svcId(), v1)] === 100);
+    await eventually('v1 serving 100%', traffic, (t) => t[revisionName(svcId(), v1)] === 100);
 
     await fleet.apply(web('hello:2'), { wait: false });
-    const split = await until('a 75/25 split', traffic, (t) => t[revisionName(svcId(), v2)] === 25);
+    const split = await eventually('a 75/25 split', traffic, (t) => t[revisionName(svcId(), v2)] === 25);
     expect(split).toEqual({ [revisionName(svcId(), v1)]: 75, [revisionName(svcId(), v2)]: 25 });
     expect((await fleet.rollout.status('web')).state?.phase).toBe('Paused');
     expect((await fleet.events({ deployment: 'web' })).some((e) => e.reason === 'TrafficShifted')).toBe(true);
 
     await fleet.rollout.promote('web');
-    await until('v2 serving 100%', traffic, (t) => t[revisionName(svcId(), v2)] === 100);
-    await until(
+    await eventually('v2 serving 100%', traffic, (t) => t[revisionName(svcId(), v2)] === 100);
+    await eventually(
       'completed',
       async () => (await fleet.rollout.status('web')).state?.phase,
       (p) => p === 'Completed',

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log/logger.js';
 import { Controller } from '../../../src/reconcile/controller.js';
 import { parseDeployment } from '../../../src/spec/load.js';
-import { revisionOf } from '../../../src/spec/revision.js';
-import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { ecsTestbed } from '../../emulators/ecs/index.js';
+import { storeWith } from '../../helpers/store.js';
+import { eventually } from '../../helpers/until.js';
 
 beforeAll(() => nock.disableNetConnect());
 const bed = ecsTestbed({ fleet: 'failover' });
@@ -21,19 +21,8 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('moves replicas off a zone in outage and back after it recovers', { timeout: 90_000 }, async () => {
   const provider = bed.provider();
-  const store = await SqliteStore.open(':memory:');
   const d = parseDeployment({
     apiVersion: 'skyfleet.dev/v1',
     kind: 'Deployment',
@@ -54,9 +43,7 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
     },
   });
-  const revision = revisionOf(d.spec.template);
-  await store.putRevision('web', revision, d.spec.template, Date.now());
-  await store.putDeployment({ name: 'web', spec: d, revision, updatedAt: Date.now() });
+  const store = await storeWith(d);
   const controller = new Controller(
     {
       fleet: bed.fleet,
@@ -84,14 +71,14 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     return out;
   };
   try {
-    await until(
+    await eventually(
       '4 ready over 3 zones',
       perZone,
       (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4 && Object.keys(z).length === 3,
     );
 
     bed.emulator.zoneDown('us-east-1a');
-    const moved = await until(
+    const moved = await eventually(
       'replicas off us-east-1a',
       perZone,
       (z) => !z['us-east-1a'] && z['us-east-1b'] === '2/2' && z['us-east-1c'] === '2/2',
@@ -104,7 +91,7 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     expect(degraded?.message ?? '').toMatch(/us-east-1a/);
 
     bed.emulator.zoneUp('us-east-1a');
-    await until(
+    await eventually(
       'back in us-east-1a',
       perZone,
       (z) => Object.keys(z).length === 3 && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4,

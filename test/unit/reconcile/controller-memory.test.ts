@@ -10,10 +10,11 @@ import { Controller, type PassReport } from '../../../src/reconcile/controller.j
 import { createControllerMetrics } from '../../../src/reconcile/metrics.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
 import { parseDeployment } from '../../../src/spec/load.js';
-import { revisionOf } from '../../../src/spec/revision.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { systemClock } from '../../../src/util/clock.js';
+import { storeWith as newStore, recordSpec } from '../../helpers/store.js';
+import { eventually } from '../../helpers/until.js';
 
 const FLEET = 'ctl';
 
@@ -24,16 +25,6 @@ const dep = (replicas: number, extra: Partial<DeploymentInput['spec']> = {}, ima
     metadata: { name: 'web' },
     spec: { replicas, template: { containers: [{ name: 'web', image, ports: [{ containerPort: 8080 }] }] }, ...extra },
   });
-
-async function until<T>(what: string, fn: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Replicas per zone (ready/total) of the deployment in a memory cloud. */
 function perZone(cloud: MemoryCloud, revision?: string): Record<string, string> {
@@ -98,13 +89,8 @@ function start(
 }
 
 async function storeWith(...deployments: ReturnType<typeof dep>[]): Promise<Store> {
-  const store = await SqliteStore.open(':memory:');
+  const store = await newStore(...deployments);
   stores.push(store);
-  for (const d of deployments) {
-    const revision = revisionOf(d.spec.template);
-    await store.putRevision(d.metadata.name, revision, d.spec.template, Date.now());
-    await store.putDeployment({ name: d.metadata.name, spec: d, revision, updatedAt: Date.now() });
-  }
   return store;
 }
 
@@ -121,7 +107,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const d = dep(3);
     const store = await storeWith(d);
     start(store, [memory(cloud, ['a'])]);
-    await until(
+    await eventually(
       '3 ready',
       () => perZone(cloud),
       (z) => z.a === '3/3',
@@ -129,14 +115,14 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const [slice] = [...cloud.slices.values()];
     const crashed = slice!.replicas[1]!.id;
     cloud.crash('aws', slice!.key, 1);
-    await until(
+    await eventually(
       'the crashed replica replaced',
       () => slice!.replicas.map((r) => r.id),
       (ids) => ids.length === 3 && !ids.includes(crashed) && perZone(cloud).a === '3/3',
     );
     const events = await store.listEvents({ deployment: 'web' });
     expect(events.some((e) => e.reason === 'ReplicasRepaired' && e.message.includes('failed'))).toBe(true);
-    const conditions = await until(
+    const conditions = await eventually(
       'conditions',
       () => store.getConditions('web'),
       (c) => c.some((x) => x.type === 'Available' && x.status === 'True'),
@@ -149,14 +135,14 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const d = dep(6, { placement: { spread: [{ topologyKey: 'zone', maxSkew: 1 }], returnAfterSeconds: 1 } });
     const store = await storeWith(d);
     start(store, [memory(cloud)]);
-    await until(
+    await eventually(
       '2/2/2',
       () => perZone(cloud),
       (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
     );
 
     cloud.zoneDown('a');
-    const moved = await until(
+    const moved = await eventually(
       'replicas off zone a',
       () => perZone(cloud),
       (z) => z.a === undefined && z.b === '3/3' && z.c === '3/3',
@@ -167,7 +153,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
 
     const upAt = Date.now();
     cloud.zoneUp('a');
-    await until(
+    await eventually(
       'back to 2/2/2',
       () => perZone(cloud),
       (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
@@ -181,7 +167,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     cloud.failRandomly(0.3, true, 7);
     const store = await storeWith(dep(5));
     const r = start(store, [memory(cloud, ['a', 'b'])]);
-    await until(
+    await eventually(
       '5 ready',
       () => perZone(cloud),
       (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 5,
@@ -200,7 +186,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     cloud.failNext(1, { retryable: false, operations: ['apply'], message: 'quota exceeded' });
     const store = await storeWith(dep(2));
     const r = start(store, [memory(cloud, ['a'])]);
-    const degraded = await until(
+    const degraded = await eventually(
       'Degraded',
       () => store.getConditions('web'),
       (c) => c.some((x) => x.type === 'Degraded' && x.status === 'True'),
@@ -209,17 +195,15 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
       reason: 'TerminalError',
       message: expect.stringContaining('quota exceeded'),
     });
-    await until(
+    await eventually(
       'a parked pass',
       () => r.passes,
       (p) => p.some((x) => x.result === 'parked'),
     );
     expect(cloud.slices.size).toBe(0);
     // a new spec (generation) un-parks it
-    const d2 = dep(2, {}, 'img:2');
-    await store.putRevision('web', revisionOf(d2.spec.template), d2.spec.template, Date.now());
-    await store.putDeployment({ name: 'web', spec: d2, revision: revisionOf(d2.spec.template), updatedAt: Date.now() });
-    await until(
+    await recordSpec(store, dep(2, {}, 'img:2'));
+    await eventually(
       '2 ready',
       () => perZone(cloud),
       (z) => z.a === '2/2',
@@ -236,7 +220,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     });
     const store = await storeWith(dep(1));
     start(store, [p]);
-    await until(
+    await eventually(
       'stray removed',
       () => [...cloud.slices.values()].map((s) => s.key.deployment),
       (ds) => ds.length === 1 && ds[0] === 'web',
@@ -252,10 +236,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
       const storeA = await SqliteStore.open(path);
       const storeB = await SqliteStore.open(path);
       stores.push(storeA, storeB);
-      const d = dep(2);
-      const revision = revisionOf(d.spec.template);
-      await storeA.putRevision('web', revision, d.spec.template, Date.now());
-      await storeA.putDeployment({ name: 'web', spec: d, revision, updatedAt: Date.now() });
+      await recordSpec(storeA, dep(2));
       // a "crashed" leader never releases its lease
       const crashedStore: Store = Object.assign(Object.create(storeA), { releaseLease: async () => undefined });
       const pa = memory(cloud, ['a']);
@@ -278,19 +259,19 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
       count(pa, 'a');
       count(pb, 'b');
       const a = start(crashedStore, [pa], { identity: 'A' });
-      await until(
+      await eventually(
         'A leads',
         () => a.controller.leading,
         (x) => x,
       );
       const b = start(storeB, [pb], { identity: 'B' });
-      await until(
+      await eventually(
         '2 ready',
         () => perZone(cloud),
         (z) => z.a === '2/2',
       );
       cloud.crash('aws', [...cloud.slices.values()][0]!.key, 0);
-      await until(
+      await eventually(
         'repaired by A',
         () => perZone(cloud),
         (z) => z.a === '2/2',
@@ -301,7 +282,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
 
       const diedAt = Date.now();
       await a.stop();
-      await until(
+      await eventually(
         'B leads',
         () => b.controller.leading,
         (x) => x,
@@ -309,7 +290,7 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
       );
       expect(Date.now() - diedAt).toBeLessThan(600 + 500);
       cloud.crash('aws', [...cloud.slices.values()][0]!.key, 0);
-      await until(
+      await eventually(
         'repaired by B',
         () => writes.b,
         (n) => n > 0,
@@ -325,12 +306,12 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const metrics = await createControllerMetrics();
     const store = await storeWith(dep(2));
     start(store, [memory(cloud, ['a'])], { metrics });
-    await until(
+    await eventually(
       '2 ready',
       () => perZone(cloud),
       (z) => z.a === '2/2',
     );
-    const text = await until(
+    const text = await eventually(
       'metrics',
       () => metrics.registry.metrics(),
       (t) => t.includes('skyfleet_ready_replicas{deployment="web",target="aws",zone="a"} 2'),
