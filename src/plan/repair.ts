@@ -60,7 +60,11 @@ export function mergeRepairs(step: readonly Action[], repairs: readonly Action[]
   for (const r of repairs) {
     const a = busy.get(key(r));
     if (!a) out.push(r);
-    else if (r.replace?.length && a.to > 0) a.replace = [...(a.replace ?? []), ...r.replace];
+    else if (a.to > 0) {
+      // the step acts on this slice anyway: it carries the repair (and says so)
+      if (r.replace?.length) a.replace = [...(a.replace ?? []), ...r.replace];
+      a.reason = `${a.reason}; ${r.reason}`;
+    }
   }
   return out;
 }

@@ -380,7 +380,9 @@ export class Controller {
       }
       for (const id of st.unhealthySince.keys()) if (!seen.has(id)) st.unhealthySince.delete(id);
       const probe = spec.template.containers[0]?.livenessProbe ?? spec.template.containers[0]?.readinessProbe;
-      const grace = probe ? probe.periodSeconds * probe.failureThreshold * 1000 : 30_000;
+      // 'unhealthy' already means the platform saw failureThreshold failed probes in a row (Docker's
+      // health status); one more period confirms it is not about to recover
+      const grace = probe ? probe.periodSeconds * 1000 : 30_000;
 
       const readyElsewhere = (x: ObservedSlice) =>
         observed.some((o) => o !== x && o.key.revision === revision && o.ready > 0);
