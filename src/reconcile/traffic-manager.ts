@@ -31,9 +31,20 @@ export class TrafficManager {
     return undefined;
   }
 
+  /** The container port the readiness probe checks over HTTP, if it does. */
+  private static probePort(d: Deployment): number | undefined {
+    for (const c of d.spec.template.containers) {
+      const ref = c.readinessProbe?.httpGet?.port;
+      if (typeof ref === 'number') return ref;
+      if (typeof ref === 'string') return c.ports.find((p) => p.name === ref)?.containerPort;
+    }
+    return undefined;
+  }
+
   /** Ready replicas as router endpoints (only those reached through the target port). */
   static endpointsOf(d: Deployment, observed: readonly ObservedSlice[], revision?: string): RouteEndpoint[] {
     const port = TrafficManager.targetPort(d);
+    const probePort = TrafficManager.probePort(d);
     const out: RouteEndpoint[] = [];
     for (const s of observed) {
       if (revision && s.key.revision !== revision) continue;
@@ -138,6 +149,12 @@ export class TrafficManager {
       victims.push(...ids);
     }
     if (!s || !victims.length) return;
+    // the replicas that stay must be in rotation before the others leave it (a new replica's
+    // first active check runs as soon as it is added)
+    const stay = () => s.router.endpoints().filter((e) => !e.draining && !victims.includes(e.id));
+    const deadline = Date.now() + Math.min(timeoutMs, 10_000);
+    while (stay().some((e) => e.health === 'pending') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     for (const id of victims) this.drainedIds.add(id);
     const keep = s.router.endpoints().filter((e) => !e.draining && !this.drainedIds.has(e.id));
     s.router.setEndpoints(
