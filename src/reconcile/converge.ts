@@ -216,6 +216,32 @@ export async function converge(
   try {
     for (;;) {
       options.signal?.throwIfAborted();
+      if (options.observeOnly && (spec.strategy.type === 'Canary' || spec.strategy.type === 'BlueGreen')) {
+        // the controller runs this rollout: report where it stands; a pause waiting for
+        // `rollout promote` or a completed rollout ends the wait, an automatic rollback fails it
+        const st = await ctx.store.getRollout(name);
+        if (st && st.canary === revision) {
+          const progress = progressOf(name, revision, spec.replicas, [], observed, `${st.phase}: ${st.message}`);
+          const key = JSON.stringify(progress);
+          if (key !== lastKey) options.onProgress?.(progress);
+          lastKey = key;
+          if (st.phase === 'Aborted') {
+            throw new SkyfleetError(
+              'rollout_aborted',
+              `deployment ${name}: rollout of ${revision} aborted: ${st.message}`,
+            );
+          }
+          if (st.phase === 'Completed' || (st.phase === 'Paused' && !st.pausedByUser) || options.wait === false) {
+            return { revision, placement, writes, actions: done, progress };
+          }
+        }
+        const waiting = progressOf(name, revision, spec.replicas, [], observed, 'waiting for the controller');
+        if (options.wait === false) return { revision, placement, writes, actions: done, progress: waiting };
+        if (clock.now() > deadline) throw notConverged(name, spec.replicas, waiting, observed, revision);
+        await clock.sleep(pollMs, options.signal);
+        observed = await observe();
+        continue;
+      }
       const unknown = await templates.unknown(new Set(observed.map((s) => s.key.revision)));
       const input = planInputOf(deployment, revision, placement.assignments, observed, unknown);
       const step = planStep(input);

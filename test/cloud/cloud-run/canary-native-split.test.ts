@@ -56,7 +56,9 @@ it('sets Cloud Run traffic percentages per step, then moves all traffic on promo
     await fleet.apply(web('hello:1'), { wait: false });
     await eventually('v1 serving 100%', traffic, (t) => t[revisionName(svcId(), v1)] === 100);
 
-    await fleet.apply(web('hello:2'), { wait: false });
+    // with a controller leading, apply records the spec and waits until the rollout pauses for promote
+    const paused = await fleet.apply(web('hello:2'));
+    expect(paused.progress.phase).toMatch(/^Paused: step 2: paused at 25%/);
     const split = await eventually('a 75/25 split', traffic, (t) => t[revisionName(svcId(), v2)] === 25);
     expect(split).toEqual({ [revisionName(svcId(), v1)]: 75, [revisionName(svcId(), v2)]: 25 });
     expect((await fleet.rollout.status('web')).state?.phase).toBe('Paused');
