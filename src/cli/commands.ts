@@ -57,10 +57,27 @@ export async function applyCommand(
       printer?.end();
       results.push({ deployment: d.metadata.name, revision: res.revision, writes: res.writes, progress: res.progress });
       if (format === 'table') {
-        const verb = res.writes === 0 ? 'unchanged' : cmd.wait ? 'converged' : 'started';
-        process.stdout.write(
-          `deployment/${d.metadata.name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
-        );
+        const name = d.metadata.name;
+        if (res.progress.phase.startsWith('Paused')) {
+          process.stdout.write(
+            `deployment/${name} rollout ${res.progress.phase}; continue with \`skyfleet rollout promote ${name}\`\n`,
+          );
+        } else {
+          const handedOff =
+            res.progress.phase.startsWith('Completed') || res.progress.phase === 'waiting for the controller';
+          const verb = handedOff
+            ? cmd.wait
+              ? 'rolled out by the controller'
+              : 'handed to the controller'
+            : res.writes === 0
+              ? 'unchanged'
+              : cmd.wait
+                ? 'converged'
+                : 'started';
+          process.stdout.write(
+            `deployment/${name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
+          );
+        }
       }
     }
     if (format !== 'table') await emit(format, results, () => '');
