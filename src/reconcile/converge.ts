@@ -48,6 +48,8 @@ export interface ConvergeResult {
   writes: number;
   actions: Action[];
   progress: Progress;
+  /** True when a running controller held the lease and did the work (apply only recorded and watched). */
+  byController?: boolean;
 }
 
 /** The per-slice state the planner sees, from what providers report. */
@@ -232,11 +234,19 @@ export async function converge(
             );
           }
           if (st.phase === 'Completed' || (st.phase === 'Paused' && !st.pausedByUser) || options.wait === false) {
-            return { revision, placement, writes, actions: done, progress };
+            return {
+              revision,
+              placement,
+              writes,
+              actions: done,
+              progress,
+              ...(options.observeOnly ? { byController: true } : {}),
+            };
           }
         }
         const waiting = progressOf(name, revision, spec.replicas, [], observed, 'waiting for the controller');
-        if (options.wait === false) return { revision, placement, writes, actions: done, progress: waiting };
+        if (options.wait === false)
+          return { revision, placement, writes, actions: done, progress: waiting, byController: true };
         if (clock.now() > deadline) throw notConverged(name, spec.replicas, waiting, observed, revision);
         await clock.sleep(pollMs, options.signal);
         observed = await observe();
@@ -277,7 +287,14 @@ export async function converge(
             'Converged',
             `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
           );
-        return { revision, placement, writes, actions: done, progress };
+        return {
+          revision,
+          placement,
+          writes,
+          actions: done,
+          progress,
+          ...(options.observeOnly ? { byController: true } : {}),
+        };
       }
       if (clock.now() > deadline) throw notConverged(name, spec.replicas, progress, observed, revision);
       if (actions.length && !options.observeOnly) {
@@ -288,9 +305,25 @@ export async function converge(
         if (terminal) throw terminal.error;
         if (res.failures.length) await retryOrThrow(res.failures[0]!.error, 'ProviderRetry');
         else attempt = 0;
-        if (options.wait === false) return { revision, placement, writes, actions: done, progress };
+        if (options.wait === false)
+          return {
+            revision,
+            placement,
+            writes,
+            actions: done,
+            progress,
+            ...(options.observeOnly ? { byController: true } : {}),
+          };
       } else {
-        if (options.wait === false) return { revision, placement, writes, actions: done, progress };
+        if (options.wait === false)
+          return {
+            revision,
+            placement,
+            writes,
+            actions: done,
+            progress,
+            ...(options.observeOnly ? { byController: true } : {}),
+          };
         await new Promise<void>((resolve) => {
           wake = resolve;
           clock.sleep(pollMs, options.signal).then(resolve, resolve);
