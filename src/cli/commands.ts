@@ -63,9 +63,7 @@ export async function applyCommand(
             `deployment/${name} rollout ${res.progress.phase}; continue with \`skyfleet rollout promote ${name}\`\n`,
           );
         } else {
-          const handedOff =
-            res.progress.phase.startsWith('Completed') || res.progress.phase === 'waiting for the controller';
-          const verb = handedOff
+          const verb = res.byController
             ? cmd.wait
               ? 'rolled out by the controller'
               : 'handed to the controller'
