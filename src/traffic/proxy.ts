@@ -40,11 +40,13 @@ export interface ProxySettings {
 }
 
 /** A spare (pre-connected, never used) upstream connection is closed after this idle time. */
-const SPARE_IDLE_MS = 4_000;
+export const SPARE_IDLE_MS = 4_000;
 
 /** What the proxy needs from the router. */
 export interface ProxyCore {
   readonly settings: ProxySettings;
+  /** Idle timeouts of this router's client and upstream connections. */
+  readonly sweeper: TimeoutSweeper;
   pickEndpoint(exclude: Ep | null): Ep | null;
   now(): number;
   /** A response (or router-made error answer) finished on `ep`; `error` for 5xx/proxy failures. */
@@ -83,10 +85,82 @@ function concat(a: Buffer | null, b: Buffer): Buffer {
   return a === null || a.length === 0 ? b : Buffer.concat([a, b]);
 }
 
+// ---------------------------------------------------------------- idle timeouts
+
+/** A connection with an idle timeout checked by a TimeoutSweeper. */
+export interface Timed {
+  /** 0: no timeout. */
+  timeoutMs: number;
+  /** `sweeper.now` at the last activity (or when the timeout was set). */
+  active: number;
+  timedOut(): void;
+}
+
+/**
+ * Idle timeouts of many sockets on one interval timer, instead of a Node timer per socket
+ * (`socket.setTimeout` allocates a Timeout per call and re-inserts it on every read and write:
+ * about 15 µs a proxied request). Activity stamps a connection with `now`, a clock the sweep
+ * advances, so stamping costs a field write. A timeout fires after its idle time, at most two
+ * periods late (never early); a period is an eighth of the shortest timeout, within [5 ms, 1 s].
+ */
+export class TimeoutSweeper {
+  /** The time (performance.now()) of the last sweep, or of the first add after an idle spell. */
+  now = performance.now();
+  private readonly items = new Set<Timed>();
+  private timer: NodeJS.Timeout | null = null;
+  readonly periodMs: number;
+
+  constructor(shortestTimeoutMs: number) {
+    this.periodMs = Math.min(1_000, Math.max(5, Math.floor(shortestTimeoutMs / 8)));
+  }
+
+  /** Tracks `t` with timeout `ms` from now (0: none). */
+  set(t: Timed, ms: number): void {
+    t.timeoutMs = ms;
+    t.active = this.now;
+    if (this.items.has(t)) return;
+    this.items.add(t);
+    if (this.timer === null) {
+      this.now = performance.now();
+      t.active = this.now;
+      this.timer = setInterval(() => this.sweep(), this.periodMs);
+      this.timer.unref();
+    }
+  }
+
+  delete(t: Timed): void {
+    if (!this.items.delete(t)) return;
+    if (this.items.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** Connections tracked (for tests). */
+  get size(): number {
+    return this.items.size;
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    this.now = now;
+    // `active` may be a period old when stamped: wait one more period to never fire early.
+    const slack = this.periodMs;
+    for (const t of this.items) {
+      if (t.timeoutMs > 0 && now - t.active >= t.timeoutMs + slack) {
+        t.active = now; // fires again only after another idle period, like socket.setTimeout
+        t.timedOut();
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- upstream connections
 
-export class UpConn {
+export class UpConn implements Timed {
   readonly sock: UpSocket;
+  timeoutMs = 0;
+  active = 0;
   owner: ClientConn | null = null;
   connected = false;
   /** Bytes of the current response seen (any: a retry is only safe before the first). */
@@ -96,20 +170,28 @@ export class UpConn {
   buf: Buffer | null = null;
   reusable = false;
 
+  /**
+   * `streamed`: read through the stream's 'data' events (needed to pipe a WebSocket tunnel);
+   * otherwise reads go straight to `upOnRead` (no Readable buffering per chunk).
+   */
   constructor(
     readonly core: ProxyCore,
     readonly ep: Ep,
+    streamed = false,
   ) {
-    const sock = net.connect({ host: ep.host, port: ep.port, noDelay: true }) as UpSocket;
+    const sock = (
+      streamed
+        ? net.connect({ host: ep.host, port: ep.port, noDelay: true })
+        : net.connect({ host: ep.host, port: ep.port, noDelay: true, onread: { buffer: READ_BUF, callback: upOnRead } })
+    ) as UpSocket;
     sock[UP] = this;
     this.sock = sock;
-    sock.setTimeout(core.settings.connectTimeoutMs);
+    core.sweeper.set(this, core.settings.connectTimeoutMs);
     sock.on('connect', upOnConnect);
-    sock.on('data', upOnData);
+    if (streamed) sock.on('data', upOnData);
     sock.on('end', upOnEnd);
     sock.on('error', upOnError);
     sock.on('close', upOnClose);
-    sock.on('timeout', upOnTimeout);
     sock.on('drain', upOnDrain);
   }
 
@@ -126,11 +208,15 @@ export class UpConn {
     this.buf = null;
     const ep = this.ep;
     if (keep && !ep.removed && ep.idle.length < this.core.settings.maxIdlePerEndpoint && !this.sock.destroyed) {
-      this.sock.setTimeout(this.core.settings.upstreamIdleTimeoutMs);
+      this.core.sweeper.set(this, this.core.settings.upstreamIdleTimeoutMs);
       ep.idle.push(this);
     } else {
       this.sock.destroy();
     }
+  }
+
+  timedOut(): void {
+    upOnTimeout.call(this.sock);
   }
 
   dropFromPool(): void {
@@ -143,7 +229,7 @@ export class UpConn {
 function upOnConnect(this: UpSocket): void {
   const up = this[UP];
   up.connected = true;
-  this.setTimeout(up.owner === null ? SPARE_IDLE_MS : up.core.settings.upstreamTimeoutMs);
+  up.core.sweeper.set(up, up.owner === null ? SPARE_IDLE_MS : up.core.settings.upstreamTimeoutMs);
 }
 
 /**
@@ -158,8 +244,19 @@ function refill(core: ProxyCore, ep: Ep): void {
   ep.idle.push(u);
 }
 
+/** Shared read buffer of the upstream sockets: each read is copied out before the next one. */
+const READ_BUF = Buffer.allocUnsafe(64 * 1024);
+
+function upOnRead(this: net.Socket, n: number, buf: Uint8Array): boolean {
+  const chunk = Buffer.allocUnsafe(n);
+  chunk.set(buf.subarray(0, n));
+  upOnData.call(this as UpSocket, chunk);
+  return true;
+}
+
 function upOnData(this: UpSocket, chunk: Buffer): void {
   const up = this[UP];
+  up.active = up.core.sweeper.now;
   const o = up.owner;
   if (o === null) {
     // Data on an idle keep-alive socket: the upstream is confused; close it.
@@ -195,6 +292,7 @@ function upOnError(this: UpSocket, err: NodeJS.ErrnoException): void {
 
 function upOnClose(this: UpSocket): void {
   const up = this[UP];
+  up.core.sweeper.delete(up);
   const o = up.owner;
   if (o === null) {
     up.dropFromPool();
@@ -222,7 +320,9 @@ function upOnDrain(this: UpSocket): void {
 // ---------------------------------------------------------------- client connections
 
 function cOnData(this: ClientSocket, chunk: Buffer): void {
-  this[CONN].onData(chunk);
+  const c = this[CONN];
+  c.active = c.core.sweeper.now;
+  c.onData(chunk);
 }
 function cOnEnd(this: ClientSocket): void {
   this[CONN].onEnd();
@@ -233,16 +333,15 @@ function cOnClose(this: ClientSocket): void {
 function cOnError(): void {
   // 'close' follows and does the bookkeeping.
 }
-function cOnTimeout(this: ClientSocket): void {
-  this[CONN].onTimeout();
-}
 function cOnDrain(this: ClientSocket): void {
   const up = this[CONN].up;
   if (up !== null) up.sock.resume();
 }
 
-export class ClientConn {
+export class ClientConn implements Timed {
   readonly sock: ClientSocket;
+  timeoutMs = 0;
+  active = 0;
   state = ST_HEAD;
   /** Unconsumed client bytes (a partial head, or the next pipelined request). */
   buf: Buffer | null = null;
@@ -277,7 +376,7 @@ export class ClientConn {
   private sent = false;
 
   constructor(
-    private readonly core: ProxyCore,
+    readonly core: ProxyCore,
     socket: net.Socket,
   ) {
     const sock = socket as ClientSocket;
@@ -285,12 +384,11 @@ export class ClientConn {
     this.sock = sock;
     this.ip = sock.remoteAddress ?? '';
     sock.setNoDelay(true);
-    sock.setTimeout(core.settings.clientIdleTimeoutMs);
+    core.sweeper.set(this, core.settings.clientIdleTimeoutMs);
     sock.on('data', cOnData);
     sock.on('end', cOnEnd);
     sock.on('close', cOnClose);
     sock.on('error', cOnError);
-    sock.on('timeout', cOnTimeout);
     sock.on('drain', cOnDrain);
   }
 
@@ -329,6 +427,10 @@ export class ClientConn {
     }
   }
 
+  timedOut(): void {
+    this.onTimeout();
+  }
+
   onTimeout(): void {
     if (this.state === ST_HEAD) {
       if (this.buf !== null)
@@ -338,6 +440,7 @@ export class ClientConn {
   }
 
   onClose(): void {
+    this.core.sweeper.delete(this);
     const prev = this.state;
     this.state = ST_CLOSED;
     const up = this.up;
@@ -571,13 +674,13 @@ export class ClientConn {
         const u = idle.pop()!;
         if (!u.sock.destroyed && u.sock.writable) {
           up = u;
-          u.sock.setTimeout(core.settings.upstreamTimeoutMs);
+          core.sweeper.set(u, core.settings.upstreamTimeoutMs);
           break;
         }
         u.sock.destroy();
       }
     }
-    if (up === null) up = new UpConn(core, ep);
+    if (up === null) up = new UpConn(core, ep, this.upgrade);
     up.owner = this;
     up.gotBytes = false;
     up.inHead = true;
@@ -625,7 +728,9 @@ export class ClientConn {
         if (this.bodyCopyBytes > MAX_RETRY_BODY) this.bodyCopy = null;
         else copy.push(part);
       }
-      if (!this.up!.sock.write(part)) this.sock.pause();
+      const up = this.up!;
+      up.active = this.core.sweeper.now;
+      if (!up.sock.write(part)) this.sock.pause();
     }
     if (stop < chunk.length) {
       this.buf = concat(this.buf, chunk.subarray(stop));
@@ -829,6 +934,7 @@ export class ClientConn {
   /** Writes head (if any) and chunk[start, stop) to the client in one write. */
   private writeClient(head: string | null, chunk: Buffer | null, start: number, stop: number): void {
     this.sent = true;
+    this.active = this.core.sweeper.now;
     const len = stop - start;
     let ok: boolean;
     if (head === null) {
@@ -1002,6 +1108,7 @@ export class ClientConn {
       return;
     }
     this.state = ST_HEAD;
+    this.active = this.core.sweeper.now;
     if (this.sock.isPaused()) this.sock.resume();
     if (this.buf !== null) this.processHead();
   }
@@ -1022,15 +1129,13 @@ export class ClientConn {
     const u = up.sock;
     c.removeListener('data', cOnData);
     c.removeListener('end', cOnEnd);
-    c.removeListener('timeout', cOnTimeout);
     c.removeListener('drain', cOnDrain);
     u.removeListener('data', upOnData);
     u.removeListener('end', upOnEnd);
-    u.removeListener('timeout', upOnTimeout);
     u.removeListener('close', upOnClose);
     u.removeListener('drain', upOnDrain);
-    c.setTimeout(0);
-    u.setTimeout(0);
+    core.sweeper.delete(this);
+    core.sweeper.delete(up);
     if (this.buf !== null) {
       u.write(this.buf);
       this.buf = null;

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { type Group, pick } from './balancer.js';
 import { codeClass, Ep } from './endpoint.js';
 import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from './metrics.js';
-import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX } from './proxy.js';
+import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX, SPARE_IDLE_MS, TimeoutSweeper } from './proxy.js';
 import { WindowStats } from './stats.js';
 import { type RouterTimers, systemTimers } from './timers.js';
 import type { EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
@@ -36,6 +36,7 @@ interface ResolvedHealth {
 export class Router implements ProxyCore, MetricSource {
   readonly deployment: string;
   readonly settings: ProxySettings;
+  readonly sweeper: TimeoutSweeper;
   private readonly timers: RouterTimers;
   private readonly health: ResolvedHealth | null;
   private readonly ejectAfter: number;
@@ -99,6 +100,15 @@ export class Router implements ProxyCore, MetricSource {
       retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
       preconnect: Math.max(0, options.preconnect ?? 2),
     };
+    const st = this.settings;
+    const timeouts = [
+      st.connectTimeoutMs,
+      st.upstreamTimeoutMs,
+      st.clientIdleTimeoutMs,
+      st.upstreamIdleTimeoutMs,
+      SPARE_IDLE_MS,
+    ].filter((t) => t > 0);
+    this.sweeper = new TimeoutSweeper(Math.min(...timeouts));
     this.metrics = options.registry ? metricSetFor(options.registry) : null;
     this.metrics?.sources.add(this);
   }

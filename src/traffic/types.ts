@@ -64,7 +64,11 @@ export interface RouterOptions {
   /** Passive ejection; defaults apply when absent. `{ consecutiveFailures: 0 }` disables it. */
   ejection?: EjectionOptions;
   retry?: RetryOptions;
-  /** Upstream connect timeout. Default 5 000 ms. */
+  /**
+   * Upstream connect timeout. Default 5 000 ms. This and the other socket timeouts below are
+   * checked by one interval timer per router: they fire late by at most a quarter of the
+   * shortest of them (2 s at most), never early.
+   */
   connectTimeoutMs?: number;
   /** Upstream idle timeout while a response is awaited or streams (504 before the head). Default 60 000 ms. */
   upstreamTimeoutMs?: number;

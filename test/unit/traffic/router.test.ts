@@ -336,6 +336,100 @@ describe('Router', () => {
     expect(await slow).toBeInstanceOf(Error);
   });
 
+  it('streams large responses intact to a slow reader (Content-Length, chunked, close-delimited)', async () => {
+    const size = 6 * 1024 * 1024;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) payload[i] = (i * 31 + (i >> 11)) & 0xff;
+    const raw = net.createServer((s) => {
+      s.once('data', (d: Buffer) => {
+        const path = d.toString('latin1').split(' ')[1];
+        if (path === '/length') {
+          s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+          s.end(payload);
+        } else if (path === '/chunked') {
+          s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+          for (let o = 0; o < size; o += 1 << 20) {
+            const part = payload.subarray(o, Math.min(size, o + (1 << 20)));
+            s.write(`${part.length.toString(16)}\r\n`);
+            s.write(part);
+            s.write('\r\n');
+          }
+          s.end('0\r\n\r\n');
+        } else {
+          s.write('HTTP/1.0 200 OK\r\n\r\n');
+          s.end(payload);
+        }
+      });
+    });
+    await new Promise<void>((res) => raw.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => raw.close(() => res())));
+    const { r, port } = await router();
+    r.setEndpoints([ep('raw', (raw.address() as net.AddressInfo).port)]);
+    const agent = keepAliveAgent();
+    for (const path of ['/length', '/chunked', '/close']) {
+      const body = await new Promise<Buffer>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.pause();
+          // Read nothing for a while: the router must hold the upstream back, then go on.
+          setTimeout(() => {
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+            res.resume();
+          }, 150);
+        });
+        req.on('error', reject);
+      });
+      expect(body.length).toBe(size);
+      expect(body.equals(payload)).toBe(true);
+    }
+    await waitFor(() => r.endpoints()[0]!.inFlight === 0, 'nothing in flight');
+    expect(r.endpoints()[0]!.errors).toBe(0);
+  });
+
+  it('socket timeouts: 504 from a silent upstream, idle upstream and client connections closed', async () => {
+    const silent = net.createServer((s) => {
+      s.resume(); // reads, never answers
+    });
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => silent.close(() => res())));
+    const [a] = await upstreams('a');
+    const upstreamSockets: net.Socket[] = [];
+    a!.server.on('connection', (s: net.Socket) => upstreamSockets.push(s));
+    const { r, port } = await router({ upstreamTimeoutMs: 200, clientIdleTimeoutMs: 300, upstreamIdleTimeoutMs: 250 });
+    r.setEndpoints([ep('silent', (silent.address() as net.AddressInfo).port)]);
+    const t0 = performance.now();
+    const res = await request(port);
+    const took = performance.now() - t0;
+    expect(res.status).toBe(504);
+    expect(took).toBeGreaterThanOrEqual(195);
+    expect(took).toBeLessThan(1_500);
+
+    // A keep-alive upstream socket idle in the pool is closed after upstreamIdleTimeoutMs.
+    r.setEndpoints([ep('a', a!.port)]);
+    expect((await request(port, { agent: keepAliveAgent() })).body).toBe('a');
+    expect(upstreamSockets.length).toBe(1);
+    await waitFor(() => upstreamSockets[0]!.destroyed, 'the idle upstream socket closed', 3_000);
+
+    // An idle client connection is closed after clientIdleTimeoutMs; a partial head gets a 408.
+    const idle = net.connect(port, '127.0.0.1');
+    cleanups.push(() => void idle.destroy());
+    const opened = performance.now();
+    await new Promise<void>((res) => idle.on('close', () => res()).resume());
+    expect(performance.now() - opened).toBeGreaterThanOrEqual(295);
+    const partial = net.connect(port, '127.0.0.1');
+    cleanups.push(() => void partial.destroy());
+    let got = '';
+    partial.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+    });
+    partial.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    await new Promise<void>((res) => partial.on('close', () => res()));
+    expect(got).toMatch(/^HTTP\/1\.1 408 /);
+    // Closed connections leave the sweeper.
+    await waitFor(() => r.sweeper.size === 0, 'no connection tracked', 3_000);
+  });
+
   it('proxies a WebSocket upgrade both ways', async () => {
     const ws = http.createServer((_req, res) => res.end('no'));
     const tunnels: net.Socket[] = [];
