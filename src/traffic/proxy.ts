@@ -169,6 +169,8 @@ export class UpConn implements Timed {
   inHead = true;
   buf: Buffer | null = null;
   reusable = false;
+  /** Opened ahead of need (preconnect) and not used yet. */
+  spare = false;
 
   /**
    * `streamed`: read through the stream's 'data' events (needed to pipe a WebSocket tunnel);
@@ -241,6 +243,7 @@ function upOnConnect(this: UpSocket): void {
 function refill(core: ProxyCore, ep: Ep): void {
   if (ep.removed || ep.idle.length >= core.settings.preconnect) return;
   const u = new UpConn(core, ep);
+  u.spare = true;
   ep.idle.push(u);
 }
 
@@ -671,7 +674,10 @@ export class ClientConn implements Timed {
     if (!this.upgrade && !this.http10) {
       const idle = ep.idle as UpConn[];
       while (idle.length > 0) {
-        const u = idle.pop()!;
+        // Keep-alive sockets: the most recently used (the others may time out). Spares: the
+        // oldest, the one most likely set up all the way (through a docker-proxy, say) by now.
+        const u = (idle[0] as UpConn).spare ? idle.shift()! : idle.pop()!;
+        u.spare = false;
         if (!u.sock.destroyed && u.sock.writable) {
           up = u;
           core.sweeper.set(u, core.settings.upstreamTimeoutMs);

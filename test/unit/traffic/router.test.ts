@@ -116,6 +116,32 @@ describe('Router', () => {
     await r.drained('c');
   });
 
+  it('uses the oldest spare first (the one most likely connected all the way)', async () => {
+    const order: number[] = [];
+    let accepted = 0;
+    const closer = net.createServer((s) => {
+      const n = ++accepted;
+      s.once('data', () => {
+        order.push(n);
+        s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((res) => closer.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => closer.close(() => res())));
+    const { r, port } = await router({ preconnect: 2 });
+    r.setEndpoints([ep('c', (closer.address() as net.AddressInfo).port)]);
+    // Two requests at once (connections 1 and 2); each answer opens a spare: 3, then 4.
+    const both = await Promise.all([request(port), request(port)]);
+    expect(both.map((b) => b.body)).toEqual(['ok', 'ok']);
+    await waitFor(() => accepted === 4, 'two spares');
+    await new Promise((res) => setTimeout(res, 20));
+    expect((await request(port)).body).toBe('ok');
+    // The older spare (3) serves it; a LIFO pool would take 4 and leave 3 idle until it times out.
+    expect(order.slice(2)).toEqual([3]);
+    r.setEndpoints([]);
+    await r.drained('c');
+  });
+
   it('splits traffic by revision weight within 3 percentage points over 2,000 requests', async () => {
     const [s1, s2, c1, o1] = await upstreams('s1', 's2', 'c1', 'o1');
     const { r, port } = await router();
