@@ -3,7 +3,7 @@ import type { Action } from '../plan/types.js';
 import type { ObservedSlice } from '../provider/provider.js';
 import type { TrafficStats } from '../rollout/analysis.js';
 import type { Deployment } from '../spec/deployment.js';
-import type { RouteEndpoint, Router, RouterOptions } from '../traffic/index.js';
+import type { EndpointState, RouteEndpoint, Router, RouterOptions } from '../traffic/index.js';
 
 interface Served {
   router: Router;
@@ -52,6 +52,8 @@ export class TrafficManager {
         if (!r.ready) continue;
         const e =
           r.endpoints.find((x) => x.containerPort === port) ?? (port === undefined ? r.endpoints[0] : undefined);
+        // the active health check goes to the published port of the probe's container port
+        const health = probePort === undefined ? undefined : r.endpoints.find((x) => x.containerPort === probePort);
         if (e)
           out.push({
             id: r.id,
@@ -60,6 +62,7 @@ export class TrafficManager {
             revision: s.key.revision,
             target: s.target,
             zone: s.key.zone,
+            ...(health && health.port !== e.port ? { healthPort: health.port } : {}),
           });
       }
     }
@@ -77,11 +80,15 @@ export class TrafficManager {
     if (!svc) return undefined;
     let s = this.served.get(name);
     if (!s) {
-      const { Router } = await import('../traffic/index.js');
+      const { Router, healthCheckFromProbe } = await import('../traffic/index.js');
+      // active checks from the readiness probe, when it is an HTTP one (to its published port)
+      const probe = d.spec.template.containers.find((c) => c.readinessProbe?.httpGet)?.readinessProbe;
+      const healthCheck = TrafficManager.probePort(d) === undefined ? undefined : healthCheckFromProbe(probe);
       const router = new Router({
         ...this.defaults,
         name,
         listen: { host: svc.bindAddress, port: svc.port },
+        ...(healthCheck ? { healthCheck } : {}),
         ...(this.registry ? { registry: this.registry } : {}),
       });
       await router.start();
@@ -195,6 +202,11 @@ export class TrafficManager {
       .get(name)
       ?.router.stats(windowMs)
       .find((x) => x.revision === revision);
+  }
+
+  /** The listener's view of a deployment's endpoints (health, ejection, in flight). */
+  endpoints(name: string): EndpointState[] {
+    return this.served.get(name)?.router.endpoints() ?? [];
   }
 
   has(name: string): boolean {
