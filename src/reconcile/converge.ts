@@ -214,6 +214,14 @@ export async function converge(
 
   let writes = 0;
   const done: Action[] = [];
+  const result = (progress: Progress): ConvergeResult => ({
+    revision,
+    placement,
+    writes,
+    actions: done,
+    progress,
+    ...(options.observeOnly ? { byController: true } : {}),
+  });
   let lastKey = '';
   try {
     for (;;) {
@@ -234,19 +242,11 @@ export async function converge(
             );
           }
           if (st.phase === 'Completed' || (st.phase === 'Paused' && !st.pausedByUser) || options.wait === false) {
-            return {
-              revision,
-              placement,
-              writes,
-              actions: done,
-              progress,
-              ...(options.observeOnly ? { byController: true } : {}),
-            };
+            return result(progress);
           }
         }
         const waiting = progressOf(name, revision, spec.replicas, [], observed, 'waiting for the controller');
-        if (options.wait === false)
-          return { revision, placement, writes, actions: done, progress: waiting, byController: true };
+        if (options.wait === false) return result(waiting);
         if (clock.now() > deadline) throw notConverged(name, spec.replicas, waiting, observed, revision);
         await clock.sleep(pollMs, options.signal);
         observed = await observe();
@@ -287,14 +287,7 @@ export async function converge(
             'Converged',
             `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
           );
-        return {
-          revision,
-          placement,
-          writes,
-          actions: done,
-          progress,
-          ...(options.observeOnly ? { byController: true } : {}),
-        };
+        return result(progress);
       }
       if (clock.now() > deadline) throw notConverged(name, spec.replicas, progress, observed, revision);
       if (actions.length && !options.observeOnly) {
@@ -305,25 +298,9 @@ export async function converge(
         if (terminal) throw terminal.error;
         if (res.failures.length) await retryOrThrow(res.failures[0]!.error, 'ProviderRetry');
         else attempt = 0;
-        if (options.wait === false)
-          return {
-            revision,
-            placement,
-            writes,
-            actions: done,
-            progress,
-            ...(options.observeOnly ? { byController: true } : {}),
-          };
+        if (options.wait === false) return result(progress);
       } else {
-        if (options.wait === false)
-          return {
-            revision,
-            placement,
-            writes,
-            actions: done,
-            progress,
-            ...(options.observeOnly ? { byController: true } : {}),
-          };
+        if (options.wait === false) return result(progress);
         await new Promise<void>((resolve) => {
           wake = resolve;
           clock.sleep(pollMs, options.signal).then(resolve, resolve);
