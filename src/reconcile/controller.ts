@@ -540,7 +540,9 @@ export class Controller {
       const message = (e as Error).message;
       if (retryable) {
         st.attempts += 1;
-        const delay = backoff(st.attempts, (e as SkyfleetError).retryAfterMs, 30_000);
+        // capped at 10 s: a level-based pass is cheap, and the domain-health breaker (not backoff)
+        // is what keeps a failing cloud from being hammered
+        const delay = backoff(st.attempts, (e as SkyfleetError).retryAfterMs, 10_000);
         await recordEvent(
           ctx,
           name,

@@ -72,7 +72,7 @@ function startController(name: string): ControllerProcess {
 }
 
 /** Waits until exactly REPLICAS containers exist, all of `revision`, running and healthy. */
-async function convergedOn(revision: string, timeoutMs = 60_000): Promise<Docker.ContainerInfo[]> {
+async function convergedOn(revision: string, timeoutMs = 120_000): Promise<Docker.ContainerInfo[]> {
   return until(
     `${REPLICAS} healthy replicas of ${revision} and nothing else`,
     async () => {
@@ -160,7 +160,18 @@ describe(`controller crash safety: ${RUNS} SIGKILLs during rolling updates`, () 
       controller = startController(`crash-${i}`);
       await controller.waitFor(/leads fleet/, 20_000);
       phase = `run ${i} restarted`;
-      const list = await convergedOn(revision);
+      const list = await convergedOn(revision).catch(async (e: unknown) => {
+        // say what the controller was doing, for whoever reads the failure
+        const now = await fleetContainers(docker, FLEET);
+        console.log(
+          `run ${i} did not converge; containers: ${now.map((c) => `${c.Names[0]} ${c.State} ${c.Status} rev=${c.Labels['skyfleet.dev/revision']}`).join('; ')}`,
+        );
+        console.log(`controller output (last 80 lines):\n${controller!.output.slice(-80).join('\n')}`);
+        console.log(
+          `events:\n${(await store.listEvents({ deployment: 'web', limit: 40 })).map((ev) => `${ev.type} ${ev.reason} ${ev.message}`).join('\n')}`,
+        );
+        throw e;
+      });
       const took = Date.now() - t0;
       console.log(
         `run ${i}: killed ${delay} ms into the rollout with ${mid.filter((c) => c.Labels['skyfleet.dev/revision'] === revision).length} new / ${mid.filter((c) => c.Labels['skyfleet.dev/revision'] === before).length} old containers; converged ${took} ms after the restart`,
