@@ -78,11 +78,13 @@ export function resolveConfig(
     );
   }
   const base = dirname(resolve(source));
-  const fromFleet = fleet.store?.path
-    ? isAbsolute(fleet.store.path)
-      ? fleet.store.path
-      : resolve(base, fleet.store.path)
-    : undefined;
+  const path = fleet.store?.path;
+  // a PostgreSQL URL is used as it is; a file path is relative to the fleet's file
+  const fromFleet = !path
+    ? undefined
+    : /^postgres(ql)?:\/\//.test(path) || isAbsolute(path)
+      ? path
+      : resolve(base, path);
   const storePath = opts.store ?? env.SKYFLEET_STORE ?? fromFleet ?? '.skyfleet/state.db';
   return {
     fleet,
