@@ -419,7 +419,11 @@ export function replicaState(info: Docker.ContainerInspectInfo): {
     case 'created':
       return s.Error
         ? { state: 'failed', ready: false, message: `could not start: ${clip(s.Error)}` }
-        : { state: 'pending', ready: false, message: 'created, not started' };
+        : // skyfleet creates and starts a container in one apply, and no pass observes its own apply
+          // half-done: a container seen created-not-started was left so by an interrupted apply
+          // (a crash between create and start). It will not start by itself: report it stopped,
+          // so self-healing starts it.
+          { state: 'stopped', ready: false, message: 'created but never started (its apply was interrupted)' };
     case 'exited':
       return { state: 'stopped', ready: false, message: exitMessage(info) };
     case 'removing':

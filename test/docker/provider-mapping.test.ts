@@ -160,7 +160,12 @@ describe('docker mapping', () => {
       message: 'exited with code 137',
     });
     expect(replicaState(info({ Status: 'restarting', ExitCode: 3 }, 4)).state).toBe('failed');
-    expect(replicaState(info({ Status: 'created' })).state).toBe('pending');
+    // left created by an interrupted apply: stopped, so that self-healing starts it
+    expect(replicaState(info({ Status: 'created' }))).toMatchObject({
+      state: 'stopped',
+      ready: false,
+      message: expect.stringContaining('never started'),
+    });
   });
 });
 
