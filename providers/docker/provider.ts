@@ -1,3 +1,4 @@
+import { mapPool } from '../../src/util/pool.js';
 import { availableParallelism, totalmem } from 'node:os';
 import type Docker from 'dockerode';
 import { ProviderError } from '../../src/errors/provider-error.js';
@@ -49,29 +50,6 @@ interface Seen {
 /** Counts write calls made during one apply/remove. */
 interface Writes {
   n: number;
-}
-
-/**
- * Runs `fn` over `items`, at most `limit` at a time. Waits for every task to settle (nothing is
- * left running behind the caller's back), then throws the first error, if any.
- */
-async function eachLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i] as T);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length) throw errors[0];
-  return results;
 }
 
 /** `name:tag` for a reference without a tag or digest (pulling with no tag would pull every tag). */
@@ -187,7 +165,7 @@ export class DockerProvider implements WatchableProvider {
         abortSignal: signal,
       } as Docker.ContainerListOptions),
     );
-    const seen = await eachLimited(list, READ_CONCURRENCY, async (c) => {
+    const seen = await mapPool(list, READ_CONCURRENCY, async (c) => {
       try {
         const info = await docker.getContainer(c.Id).inspect({ abortSignal: signal } as Docker.ContainerInspectOptions);
         return { info, replica: toObservedReplica(info, this.settings.publishAddress) } as Seen;
@@ -329,7 +307,7 @@ export class DockerProvider implements WatchableProvider {
       await this.ensureImage(docker, singleContainer(slice).image, writes, signal);
 
     const limit = this.settings.concurrency;
-    await eachLimited(toRemove, limit, (s) => this.removeContainer(docker, s.info.Id, writes, signal));
+    await mapPool(toRemove, limit, (s) => this.removeContainer(docker, s.info.Id, writes, signal));
     const jobs: Array<() => Promise<void>> = [
       ...toStart.map((m) => () => this.startContainer(docker, m.s.info.Id, writes, signal)),
       ...toReplace.map((m) => async () => {
@@ -338,7 +316,7 @@ export class DockerProvider implements WatchableProvider {
       }),
       ...toCreate.map((ord) => () => this.createAndStart(docker, build(ord), desiredHash, writes, secrets, signal)),
     ];
-    await eachLimited(jobs, limit, (job) => job());
+    await mapPool(jobs, limit, (job) => job());
     return { changed: writes.n > 0, writes: writes.n };
   }
 
@@ -525,9 +503,7 @@ export class DockerProvider implements WatchableProvider {
       docker.listContainers({ all: true, filters: { label: sliceFilters(key, this.target) } }),
     );
     const writes: Writes = { n: 0 };
-    await eachLimited(list, this.settings.concurrency, (c) =>
-      this.removeContainer(docker, c.Id, writes, options.signal),
-    );
+    await mapPool(list, this.settings.concurrency, (c) => this.removeContainer(docker, c.Id, writes, options.signal));
     return { changed: writes.n > 0, writes: writes.n };
   }
 
