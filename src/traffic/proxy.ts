@@ -64,6 +64,8 @@ export interface ProxyCore {
 
 const MAX_HEAD = 64 * 1024;
 const MAX_RETRY_BODY = 64 * 1024;
+/** A response head is held for its body (one write for both) when the body is at most this. */
+const HOLD_HEAD_MAX = 16 * 1024;
 
 const M_NONE = 0;
 const M_LENGTH = 1;
@@ -695,6 +697,7 @@ export class ClientConn implements Timed {
     ep.busy.add(up);
     this.resStatus = 0;
     this.sent = false;
+    this.heldHead = null;
     const copy = this.bodyCopy;
     if (copy !== null && copy.length > 0) {
       up.sock.cork();
@@ -764,7 +767,9 @@ export class ClientConn implements Timed {
 
   onUpstreamData(up: UpConn, chunk: Buffer): void {
     if (!up.inHead) {
-      this.forwardResponse(up, chunk, 0);
+      const held = this.heldHead;
+      this.heldHead = null;
+      this.forwardResponse(up, chunk, 0, held);
       return;
     }
     let buf = concat(up.buf, chunk);
@@ -804,6 +809,12 @@ export class ClientConn implements Timed {
         this.writeClient(this.resHead, null, 0, 0);
         if (end + 4 < buf.length) up.reusable = false;
         this.finishResponse();
+      } else if (this.resMode === M_LENGTH && end + 4 === buf.length && this.resRemaining <= HOLD_HEAD_MAX) {
+        // The head of a small response came alone (an upstream that writes head and body
+        // separately): hold it for the body, which follows at once, and send both in one write
+        // (one syscall and one client wake-up instead of two). A failure before the body
+        // still gets a proper 502/504, since nothing was sent.
+        this.heldHead = this.resHead;
       } else {
         this.forwardResponse(up, buf, end + 4, this.resHead);
       }
@@ -812,6 +823,8 @@ export class ClientConn implements Timed {
   }
 
   private resHead = '';
+  /** A response head waiting for its body, to go out with it in one write. */
+  private heldHead: string | null = null;
   private tunnel: { abort(): void } | null = null;
 
   /**
@@ -1025,6 +1038,7 @@ export class ClientConn implements Timed {
     if (this.up !== up) return;
     const ep = up.ep;
     const core = this.core;
+    this.heldHead = null;
     this.up = null;
     this.ep = null;
     up.owner = null;

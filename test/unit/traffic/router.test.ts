@@ -96,6 +96,53 @@ describe('Router', () => {
     expect(res.body).toBe('bad\n');
   });
 
+  it('sends a small response head together with its body when the upstream writes them apart', async () => {
+    // An upstream that writes its head, pauses, then writes the body (busybox httpd does the
+    // same, which through docker-proxy arrives as two reads). The router holds the head for the
+    // body: the client's first bytes are the whole response (one write, one wake-up).
+    let bodySentAt = 0;
+    let mode: 'pause' | 'die' = 'pause';
+    const split = net.createServer((s) => {
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n');
+        if (mode === 'die') {
+          s.destroy(); // head, then nothing: the response can never complete
+          return;
+        }
+        setTimeout(() => {
+          bodySentAt = performance.now();
+          s.end('hello');
+        }, 60);
+      });
+    });
+    await new Promise<void>((res) => split.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => split.close(() => res())));
+    const { r, port } = await router({ preconnect: 0 });
+    r.setEndpoints([ep('split', (split.address() as net.AddressInfo).port)]);
+
+    const client = net.connect(port, '127.0.0.1');
+    cleanups.push(() => void client.destroy());
+    const reads: Array<{ at: number; text: string }> = [];
+    client.on('data', (d: Buffer) => reads.push({ at: performance.now(), text: d.toString('latin1') }));
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => reads.map((x) => x.text).join('').endsWith('hello'), 'the response');
+    expect(reads[0]!.at).toBeGreaterThanOrEqual(bodySentAt);
+    expect(reads[0]!.text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
+
+    // An upstream that dies between head and body: nothing was sent yet, so the client gets a
+    // proper 502 on a connection that stays usable, not a truncated response.
+    mode = 'die';
+    reads.length = 0;
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => /\r\n\r\n[\s\S]*closed the connection/.test(reads.map((x) => x.text).join('')), 'the 502');
+    expect(reads.map((x) => x.text).join('')).toMatch(/^HTTP\/1\.1 502 /);
+    mode = 'pause';
+    reads.length = 0;
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => reads.map((x) => x.text).join('').endsWith('hello'), 'the next response on the same connection');
+    expect(r.stats(60_000)[0]).toMatchObject({ requests: 3, errors: 1 });
+  });
+
   it('preconnects a spare connection to an upstream that closes after every response', async () => {
     let connections = 0;
     const closer = net.createServer((s) => {
