@@ -124,8 +124,9 @@ describe('Router', () => {
     cleanups.push(() => void client.destroy());
     const reads: Array<{ at: number; text: string }> = [];
     client.on('data', (d: Buffer) => reads.push({ at: performance.now(), text: d.toString('latin1') }));
+    const received = () => reads.map((x) => x.text).join('');
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => reads.map((x) => x.text).join('').endsWith('hello'), 'the response');
+    await waitFor(() => received().endsWith('hello'), 'the response');
     expect(reads[0]!.at).toBeGreaterThanOrEqual(bodySentAt);
     expect(reads[0]!.text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
 
@@ -134,12 +135,12 @@ describe('Router', () => {
     mode = 'die';
     reads.length = 0;
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => /\r\n\r\n[\s\S]*closed the connection/.test(reads.map((x) => x.text).join('')), 'the 502');
-    expect(reads.map((x) => x.text).join('')).toMatch(/^HTTP\/1\.1 502 /);
+    await waitFor(() => /\r\n\r\n[\s\S]*closed the connection/.test(received()), 'the 502');
+    expect(received()).toMatch(/^HTTP\/1\.1 502 /);
     mode = 'pause';
     reads.length = 0;
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => reads.map((x) => x.text).join('').endsWith('hello'), 'the next response on the same connection');
+    await waitFor(() => received().endsWith('hello'), 'the next response on the same connection');
     expect(r.stats(60_000)[0]).toMatchObject({ requests: 3, errors: 1 });
   });
 
