@@ -163,32 +163,8 @@ export class TrafficManager {
     while (stay().some((e) => e.health === 'pending') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     for (const id of victims) this.drainedIds.add(id);
-    const keep = s.router.endpoints().filter((e) => !e.draining && !this.drainedIds.has(e.id));
-    s.router.setEndpoints(
-      keep.map((e) => ({
-        id: e.id,
-        host: e.host,
-        port: e.port,
-        revision: e.revision,
-        target: e.target,
-        zone: e.zone,
-        weight: e.weight,
-      })),
-    );
-    s.preview?.router.setEndpoints(
-      s.preview.router
-        .endpoints()
-        .filter((e) => !e.draining && !this.drainedIds.has(e.id))
-        .map((e) => ({
-          id: e.id,
-          host: e.host,
-          port: e.port,
-          revision: e.revision,
-          target: e.target,
-          zone: e.zone,
-          weight: e.weight,
-        })),
-    );
+    s.router.withdraw(victims);
+    s.preview?.router.withdraw(victims);
     const timeout = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([
       Promise.all(victims.map((id) => Promise.all([s.router.drained(id), s.preview?.router.drained(id)]))),

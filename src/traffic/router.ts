@@ -181,6 +181,22 @@ export class Router implements ProxyCore, MetricSource {
   }
 
   /**
+   * Takes the listed endpoints out of rotation and drains them (like `setEndpoints` without
+   * them), leaving the others as they are: their health, ejection and connections carry on.
+   * Unknown ids are ignored.
+   */
+  withdraw(ids: Iterable<string>): void {
+    let changed = false;
+    for (const id of ids) {
+      const ep = this.eps.get(id);
+      if (!ep) continue;
+      this.remove(ep);
+      changed = true;
+    }
+    if (changed) this.pruneSeries();
+  }
+
+  /**
    * Traffic share per revision (percent, or any relative numbers). Revisions not listed get
    * none; when no revision with a share has an endpoint in rotation, requests get 503. Until
    * this is called (or after `setRevisionWeights(null)`), all revisions share by endpoint count.

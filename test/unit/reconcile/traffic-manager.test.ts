@@ -91,3 +91,73 @@ it('serves a deployment with active health checks from its readiness probe, on t
     5_000,
   );
 });
+
+it('draining replicas before a scale-down leaves the ones that stay untouched (health checked on the probe port)', async () => {
+  const port = await freePort();
+  const ok = { status: 200 };
+  const d = parseDeployment({
+    apiVersion: 'skyfleet.dev/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 2,
+      template: {
+        containers: [
+          {
+            name: 'web',
+            image: 'x',
+            ports: [
+              { name: 'http', containerPort: 8080 },
+              { name: 'admin', containerPort: 9090 },
+            ],
+            readinessProbe: { httpGet: { path: '/health', port: 'admin' }, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
+      },
+      service: { port, targetPort: 'http' },
+    },
+  });
+  const replica = async (id: string, ordinal: number) => ({
+    id,
+    name: id,
+    ordinal,
+    state: 'ready' as const,
+    ready: true,
+    endpoints: [
+      { host: '127.0.0.1', port: await upstream(id, ok), containerPort: 8080 },
+      { host: '127.0.0.1', port: await upstream(`${id}-admin`, ok), containerPort: 9090 },
+    ],
+  });
+  const observed: ObservedSlice[] = [
+    {
+      key: { fleet: 'f', deployment: 'web', revision: 'r1', zone: 'z' },
+      target: 'local',
+      replicas: 2,
+      ready: 2,
+      revision: 'r1',
+      replicaStatus: [await replica('c0', 0), await replica('c1', 1)],
+    },
+  ];
+  tm = new TrafficManager();
+  await tm.sync(d, observed, null);
+  await eventually(
+    'both endpoints checked healthy',
+    () => tm!.endpoints('web').map((e) => e.health),
+    (h) => h.length === 2 && h.every((x) => x === 'ready'),
+    5_000,
+  );
+  const before = tm.endpoints('web').find((e) => e.id === 'c0')!;
+  const actions = [
+    { type: 'scale' as const, target: 'local', zone: 'z', revision: 'r1', from: 2, to: 1, reason: 'scale down' },
+  ];
+  await tm.drainFor(d, actions, observed, 5_000);
+  // the highest ordinal goes; the provider is told exactly which
+  expect(actions[0]!.remove).toEqual(['c1']);
+  const after = tm.endpoints('web');
+  expect(after.map((e) => e.id)).toEqual(['c0']);
+  // c0 is the same endpoint as before: still ready and in rotation with its check history
+  // (re-adding it would reset it to pending, out of rotation until its next check)
+  expect(after[0]).toMatchObject({ health: 'ready', inRotation: true, draining: false });
+  expect(after[0]!.checks).toBeGreaterThanOrEqual(before.checks);
+  for (let i = 0; i < 5; i++) expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('c0');
+});
