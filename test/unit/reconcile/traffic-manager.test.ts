@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
+import type { Action } from '../../../src/plan/types.js';
 import type { ObservedSlice } from '../../../src/provider/provider.js';
 import { TrafficManager } from '../../../src/reconcile/traffic-manager.js';
 import { parseDeployment } from '../../../src/spec/load.js';
@@ -147,8 +148,8 @@ it('draining replicas before a scale-down leaves the ones that stay untouched (h
     5_000,
   );
   const before = tm.endpoints('web').find((e) => e.id === 'c0')!;
-  const actions = [
-    { type: 'scale' as const, target: 'local', zone: 'z', revision: 'r1', from: 2, to: 1, reason: 'scale down' },
+  const actions: Action[] = [
+    { type: 'scale', target: 'local', zone: 'z', revision: 'r1', from: 2, to: 1, reason: 'scale down' },
   ];
   await tm.drainFor(d, actions, observed, 5_000);
   // the highest ordinal goes; the provider is told exactly which
