@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what skyfleet's demo and tests need on a Debian machine: Docker's engine,
-# a static busybox (test images are built FROM scratch with it: no registry needed), and Node
-# packages. Safe to run again: it skips what is already there.
+# a static busybox (test images are built FROM scratch with it: no registry needed), nginx (the
+# nginx data plane), and Node packages. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 [ -x /usr/bin/busybox ] && /usr/bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
+# the nginx data plane (service.dataPlane: nginx) and its tests
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq

@@ -3,12 +3,13 @@ import type { Action } from '../plan/types.js';
 import type { ObservedSlice } from '../provider/provider.js';
 import type { TrafficStats } from '../rollout/analysis.js';
 import type { Deployment } from '../spec/deployment.js';
-import type { EndpointState, RouteEndpoint, Router, RouterOptions } from '../traffic/index.js';
+import type { DataPlane, EndpointState, RouteEndpoint, RouterOptions } from '../traffic/index.js';
 
 interface Served {
-  router: Router;
+  router: DataPlane;
   listen: string;
-  preview?: { router: Router; port: number };
+  kind: 'builtin' | 'nginx';
+  preview?: { router: DataPlane; port: number };
 }
 
 /** Routers this controller serves, per deployment with a `service`; the data plane of rollouts. */
@@ -74,39 +75,41 @@ export class TrafficManager {
     const svc = d.spec.service;
     const existing = this.served.get(name);
     const listen = svc ? `${svc.bindAddress}:${svc.port}` : '';
-    if (existing && existing.listen !== listen) {
+    if (existing && (existing.listen !== listen || existing.kind !== svc?.dataPlane)) {
       await this.stop(name);
     }
     if (!svc) return undefined;
     let s = this.served.get(name);
     if (!s) {
-      const { Router, healthCheckFromProbe } = await import('../traffic/index.js');
+      const { healthCheckFromProbe } = await import('../traffic/index.js');
       // active checks from the readiness probe, when it is an HTTP one (to its published port)
       const probe = d.spec.template.containers.find((c) => c.readinessProbe?.httpGet)?.readinessProbe;
       const healthCheck = TrafficManager.probePort(d) === undefined ? undefined : healthCheckFromProbe(probe);
-      const router = new Router({
-        ...this.defaults,
+      const router = await this.dataPlane(svc.dataPlane, {
         name,
         listen: { host: svc.bindAddress, port: svc.port },
         ...(healthCheck ? { healthCheck } : {}),
-        ...(this.registry ? { registry: this.registry } : {}),
       });
-      await router.start();
-      s = { router, listen };
+      s = { router, listen, kind: svc.dataPlane };
       this.served.set(name, s);
     }
     if (svc.previewPort && !s.preview) {
-      const { Router } = await import('../traffic/index.js');
-      const router = new Router({
-        ...this.defaults,
+      const router = await this.dataPlane(svc.dataPlane, {
         name: `${name}-preview`,
         listen: { host: svc.bindAddress, port: svc.previewPort },
-        ...(this.registry ? { registry: this.registry } : {}),
       });
-      await router.start();
       s.preview = { router, port: svc.previewPort };
     }
     return s;
+  }
+
+  /** A started listener of the kind the service asks for. */
+  private async dataPlane(kind: 'builtin' | 'nginx', options: RouterOptions): Promise<DataPlane> {
+    const traffic = await import('../traffic/index.js');
+    const all = { ...this.defaults, ...options, ...(this.registry ? { registry: this.registry } : {}) };
+    const plane = kind === 'nginx' ? new traffic.NginxDataPlane(all) : new traffic.Router(all);
+    await plane.start();
+    return plane;
   }
 
   /**

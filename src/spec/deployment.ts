@@ -241,6 +241,11 @@ export const service = z.strictObject({
   bindAddress: z.string().min(1).default('127.0.0.1'),
   /** BlueGreen: a second listener that serves the new revision before promotion. */
   previewPort: intRange(1, 65535).optional(),
+  /**
+   * What carries the requests: `builtin`, the router in the controller's process, or `nginx`,
+   * an nginx the controller runs and reconfigures (nginx's throughput; needs nginx installed).
+   */
+  dataPlane: z.enum(['builtin', 'nginx'], { error: 'expected service.dataPlane builtin or nginx' }).default('builtin'),
 });
 
 export const deploymentSpec = z.strictObject({

@@ -1,5 +1,12 @@
 export { Router } from './router.js';
-export { nginxUpstreamConfig, nginxUpstreamName, nginxServerWeights, type NginxConfigOptions } from './nginx.js';
+export { NginxDataPlane, type NginxDataPlaneOptions, findNginx } from './nginx-data-plane.js';
+export {
+  nginxUpstreamConfig,
+  nginxUpstreamName,
+  nginxServerWeights,
+  nginxDataPlaneConfig,
+  type NginxConfigOptions,
+} from './nginx.js';
 export { healthCheckFromProbe } from './probe.js';
 export { type RouterTimers, systemTimers, ManualTimers } from './timers.js';
 export type {
@@ -11,4 +18,5 @@ export type {
   EndpointState,
   EndpointHealth,
   RevisionStats,
+  DataPlane,
 } from './types.js';

@@ -8,6 +8,10 @@ export interface NginxConfigOptions {
   /** passive ejection as nginx does it: max_fails / fail_timeout. Defaults 5 / 10s. */
   maxFails?: number;
   failTimeoutSeconds?: number;
+  /** Retry a request that failed to connect once on another server (idempotent ones). Default true. */
+  retry?: boolean;
+  /** More directives for the `server` block (timeouts, logs), one per entry. */
+  serverDirectives?: string[];
 }
 
 /** An nginx upstream name from a deployment name (letters, digits, '_'). */
@@ -95,14 +99,24 @@ export function nginxUpstreamConfig(
       lines.push(`    server ${host}:${e.port} down;`);
     }
   }
-  if (active === 0) lines.push('    # no endpoint has a share of the traffic: every request gets 502');
+  if (active === 0) lines.push('    # no endpoint has a share of the traffic: every request gets 503');
   if (servers.length === 0) lines.push('    server 127.0.0.1:9 down;');
   lines.push(`    keepalive ${options.keepalive ?? 32};`);
   lines.push('}');
   lines.push('');
   lines.push('server {');
   lines.push(`    listen ${options.listen ?? '127.0.0.1:8080'};`);
+  for (const d of options.serverDirectives ?? []) lines.push(`    ${d}`);
   lines.push('    location / {');
+  if (active === 0) {
+    // like the router: nothing in rotation is a 503, not a 502 from an all-down upstream
+    lines.push('        default_type text/plain;');
+    lines.push(`        return 503 "skyfleet: no endpoint is ready for deployment ${name.replace(/["\\$]/g, '')}\\n";`);
+    lines.push('    }');
+    lines.push('}');
+    lines.push('');
+    return lines.join('\n');
+  }
   lines.push(`        proxy_pass http://${upstream};`);
   lines.push('        proxy_http_version 1.1;');
   lines.push(`        proxy_set_header Connection $${upstream}_connection;`);
@@ -111,10 +125,87 @@ export function nginxUpstreamConfig(
   lines.push('        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;');
   lines.push('        proxy_set_header X-Forwarded-Proto $scheme;');
   lines.push('        proxy_set_header X-Forwarded-Host $http_host;');
-  lines.push('        proxy_next_upstream error timeout;');
-  lines.push('        proxy_next_upstream_tries 2;');
+  if (options.retry === false) {
+    lines.push('        proxy_next_upstream off;');
+  } else {
+    lines.push('        proxy_next_upstream error timeout;');
+    lines.push('        proxy_next_upstream_tries 2;');
+  }
   lines.push('    }');
   lines.push('}');
   lines.push('');
   return lines.join('\n');
+}
+
+export interface NginxDataPlaneConfigOptions {
+  /** The deployment. */
+  name: string;
+  /** `host:port` the server listens on. */
+  listen: string;
+  /** Directory of the pid file, error log and temp paths. */
+  dir: string;
+  /** worker_processes. */
+  workers: number | 'auto';
+  /** UDP port on 127.0.0.1 the access log goes to (syslog), one line per request. */
+  logPort: number;
+  connectTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  clientIdleTimeoutMs: number;
+  /** Old workers still serving requests after a reload are stopped after this. */
+  drainTimeoutMs: number;
+  maxFails: number;
+  failTimeoutSeconds: number;
+  retry: boolean;
+}
+
+/** The access log line format the nginx data plane parses: `upstream_addr|upstream_status|status|request_time`. */
+export const NGINX_LOG_FORMAT = '$upstream_addr|$upstream_status|$status|$request_time';
+
+const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+/**
+ * A whole nginx.conf for skyfleet's nginx data plane: the `export nginx` upstream and server for
+ * the endpoints in rotation, with the router's timeouts, and an access log sent as syslog over
+ * UDP to 127.0.0.1 (the data plane's stats and metrics come from it).
+ */
+export function nginxDataPlaneConfig(
+  c: NginxDataPlaneConfigOptions,
+  endpoints: RouteEndpoint[],
+  weights?: Record<string, number>,
+): string {
+  const site = nginxUpstreamConfig(c.name, endpoints, weights, {
+    listen: c.listen,
+    keepalive: 32,
+    maxFails: c.maxFails,
+    failTimeoutSeconds: c.failTimeoutSeconds,
+    retry: c.retry,
+    serverDirectives: [
+      `proxy_connect_timeout ${seconds(c.connectTimeoutMs)};`,
+      `proxy_read_timeout ${seconds(c.upstreamTimeoutMs)};`,
+      `proxy_send_timeout ${seconds(c.upstreamTimeoutMs)};`,
+      `keepalive_timeout ${seconds(c.clientIdleTimeoutMs)};`,
+      `access_log syslog:server=127.0.0.1:${c.logPort},nohostname,tag=skyfleet skyfleet;`,
+    ],
+  });
+  return [
+    `worker_processes ${c.workers};`,
+    'daemon off;',
+    'master_process on;',
+    `pid ${c.dir}/nginx.pid;`,
+    `error_log ${c.dir}/error.log warn;`,
+    `worker_shutdown_timeout ${seconds(c.drainTimeoutMs)};`,
+    'events { worker_connections 4096; }',
+    'http {',
+    '  server_tokens off;',
+    '  keepalive_requests 100000;',
+    `  client_body_temp_path ${c.dir}/body; proxy_temp_path ${c.dir}/proxy; fastcgi_temp_path ${c.dir}/fcgi;`,
+    `  uwsgi_temp_path ${c.dir}/uwsgi; scgi_temp_path ${c.dir}/scgi;`,
+    `  log_format skyfleet '${NGINX_LOG_FORMAT}';`,
+    ...site
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l ? `  ${l}` : l)),
+    '}',
+    '',
+  ].join('\n');
 }

@@ -6,7 +6,7 @@ import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from '
 import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX, SPARE_IDLE_MS, TimeoutSweeper } from './proxy.js';
 import { WindowStats } from './stats.js';
 import { type RouterTimers, systemTimers } from './timers.js';
-import type { EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
+import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
 
 interface ResolvedHealth {
   path: string;
@@ -33,7 +33,7 @@ interface ResolvedHealth {
  * in rotation. `skyfleet_router_panic` shows it. Endpoints that never passed a check are never
  * used.
  */
-export class Router implements ProxyCore, MetricSource {
+export class Router implements ProxyCore, MetricSource, DataPlane {
   readonly deployment: string;
   readonly settings: ProxySettings;
   readonly sweeper: TimeoutSweeper;
@@ -67,9 +67,12 @@ export class Router implements ProxyCore, MetricSource {
   noEndpointTotal = 0;
   badRequestTotal = 0;
 
+  private readonly onRotationChange: (() => void) | null;
+
   constructor(options: RouterOptions) {
     if (!options.name) throw new TypeError('Router: options.name (the deployment) is required');
     this.deployment = options.name;
+    this.onRotationChange = options.onRotationChange ?? null;
     this.timers = options.timers ?? systemTimers;
     const hc = options.healthCheck;
     this.health = hc
@@ -246,6 +249,27 @@ export class Router implements ProxyCore, MetricSource {
     return out;
   }
 
+  /** The revision weights set (null: all revisions share by endpoint count). */
+  revisionWeights(): Record<string, number> | null {
+    return this.weights === null ? null : { ...this.weights };
+  }
+
+  /**
+   * A response an external data plane (nginx) served from endpoint `id`: counted in the
+   * endpoint's metrics and its revision's stats like the router's own. `retriedFrom`: the
+   * endpoint of an earlier attempt that failed to connect. False when `id` is unknown.
+   */
+  record(id: string, status: number, latencyMs: number, retriedFrom?: string): boolean {
+    const ep = this.eps.get(id) ?? [...this.draining].find((e) => e.id === id);
+    if (!ep) return false;
+    if (retriedFrom !== undefined) {
+      const from = this.eps.get(retriedFrom) ?? [...this.draining].find((e) => e.id === retriedFrom);
+      if (from) this.retried(from);
+    }
+    this.recordResponse(ep, status, latencyMs, status >= 500);
+    return true;
+  }
+
   /** Every endpoint set or draining, with its health, ejection, in-flight and counts. */
   endpoints(): EndpointState[] {
     const list = [...this.eps.values(), ...this.draining];
@@ -395,6 +419,7 @@ export class Router implements ProxyCore, MetricSource {
       groups.push(g);
     }
     this.groups = groups;
+    this.onRotationChange?.();
   }
 
   private remove(ep: Ep): void {

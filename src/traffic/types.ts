@@ -93,6 +93,11 @@ export interface RouterOptions {
   statsWindowMs?: number;
   /** Clock and timers for health checks, ejection, drain timeouts and stats windows. */
   timers?: RouterTimers;
+  /**
+   * Called after the endpoints in rotation, their weights or the revision weights may have
+   * changed (an external data plane, such as nginx, renders its configuration again).
+   */
+  onRotationChange?: () => void;
 }
 
 export type EndpointHealth = 'pending' | 'ready' | 'unhealthy';
@@ -138,4 +143,19 @@ export interface RevisionStats {
   /** Latency percentiles in ms (request head received to response end), reported as the upper bound of a 10%-wide log bucket; 0 when no requests. */
   p50Ms: number;
   p99Ms: number;
+}
+
+/**
+ * What the controller drives for a deployment's `service`: the built-in Router, or the nginx
+ * data plane (`service.dataPlane`). Same semantics; see Router for each method.
+ */
+export interface DataPlane {
+  start(): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+  setEndpoints(endpoints: RouteEndpoint[]): void;
+  setRevisionWeights(weights: Record<string, number> | null): void;
+  withdraw(ids: Iterable<string>): void;
+  drained(endpointId: string): Promise<void>;
+  stats(windowMs?: number): RevisionStats[];
+  endpoints(): EndpointState[];
 }

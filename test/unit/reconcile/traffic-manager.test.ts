@@ -162,3 +162,54 @@ it('draining replicas before a scale-down leaves the ones that stay untouched (h
   expect(after[0]!.checks).toBeGreaterThanOrEqual(before.checks);
   for (let i = 0; i < 5; i++) expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('c0');
 });
+
+it('serves a deployment through nginx when service.dataPlane is nginx, and replaces the listener when it changes', async () => {
+  const port = await freePort();
+  const app = await upstream('app', { status: 200 });
+  const spec = (dataPlane: 'builtin' | 'nginx') =>
+    parseDeployment({
+      apiVersion: 'skyfleet.dev/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        template: { containers: [{ name: 'web', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] },
+        service: { port, targetPort: 'http', dataPlane },
+      },
+    });
+  const observed: ObservedSlice[] = [
+    {
+      key: { fleet: 'f', deployment: 'web', revision: 'r1', zone: 'z' },
+      target: 'local',
+      replicas: 1,
+      ready: 1,
+      revision: 'r1',
+      replicaStatus: [
+        {
+          id: 'c1',
+          name: 'c1',
+          state: 'ready',
+          ready: true,
+          endpoints: [{ host: '127.0.0.1', port: app, containerPort: 8080 }],
+        },
+      ],
+    },
+  ];
+  const get = () =>
+    fetch(`http://127.0.0.1:${port}/`).then(
+      async (r) => `${r.headers.get('server') ?? 'skyfleet'} ${await r.text()}`,
+      () => 'refused',
+    );
+  tm = new TrafficManager();
+  await tm.sync(spec('nginx'), observed, null);
+  // nginx answers (its Server header), from the replica, once its reload is live
+  await eventually('nginx serving the replica', get, (x) => x === 'nginx app', 5_000);
+  expect(tm.stats('web', 'r1', 60_000)).toBeDefined();
+  await eventually(
+    'the request counted from the access log',
+    () => tm!.stats('web', 'r1', 60_000)?.requests ?? 0,
+    (n) => n >= 1,
+    5_000,
+  );
+  await tm.sync(spec('builtin'), observed, null);
+  await eventually('the built-in router serving the replica', get, (x) => x === 'skyfleet app', 5_000);
+});

@@ -62,6 +62,12 @@ describe('Deployment validation', () => {
     ],
     ['unknown top-level spec field', (d) => (d.spec.replica = 2), 'spec.replica', /did you mean "replicas"/],
     ['bad name', (d) => (d.metadata.name = 'Web_1'), 'metadata.name', /lowercase letters/],
+    [
+      'unknown data plane',
+      (d) => (d.spec.service = { port: 8080, targetPort: 8080, dataPlane: 'envoy' }),
+      'spec.service.dataPlane',
+      /expected service.dataPlane builtin or nginx/,
+    ],
     ['wrong apiVersion', (d) => (d.apiVersion = 'v1'), 'apiVersion', /expected apiVersion "skyfleet.dev\/v1"/],
     [
       'bad cpu',

@@ -1,0 +1,360 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { type NginxDataPlaneConfigOptions, nginxDataPlaneConfig } from './nginx.js';
+import { Router } from './router.js';
+import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
+
+export interface NginxDataPlaneOptions extends Omit<RouterOptions, 'onRotationChange'> {
+  /** The nginx binary. Default: `nginx` on PATH, else /usr/sbin/nginx. */
+  nginx?: string;
+  /** nginx `worker_processes`. Default 'auto' (one per core). */
+  workers?: number | 'auto';
+}
+
+/** Finds nginx: the given path, `nginx` on PATH, or the usual sbin paths. */
+export function findNginx(given?: string): string | null {
+  if (given) return existsSync(given) ? given : null;
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/local/sbin', '/sbin']);
+  for (const dir of dirs) if (dir && existsSync(join(dir, 'nginx'))) return join(dir, 'nginx');
+  return null;
+}
+
+/** One configuration nginx ran: the endpoints it sent traffic to, and its worker processes. */
+interface Generation {
+  ids: Set<string>;
+  pids: number[];
+}
+
+const poll = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * skyfleet's nginx data plane for one deployment: the same control as the built-in router
+ * (active health checks from the readiness probe, revision weights, endpoint weights, drain,
+ * per-revision stats and metrics), with nginx carrying the requests. Where the router runs in
+ * the controller's event loop, nginx runs its own worker processes: use it for nginx's
+ * throughput and latency (`service.dataPlane: nginx`).
+ *
+ * How it works: a Router without a listener keeps the endpoint state; whenever what is in
+ * rotation changes, the nginx configuration is rendered again (the `export nginx` upstream with
+ * the same weights) and nginx reloads gracefully. Workers of the old configuration finish
+ * their requests and exit, which is the drain: `drained(id)` resolves once no worker that could
+ * send to `id` is left (nginx stops them after `drainTimeoutMs`). Every request is logged as
+ * one syslog line over UDP to 127.0.0.1, and counted per endpoint and revision from it, so
+ * `stats()` (canary analysis) and the metrics work as with the router. Passive ejection is
+ * nginx's own (`max_fails`/`fail_timeout` from `ejection`), and so is the one retry of a request
+ * that failed to connect. Not known here: requests in flight per endpoint (always 0).
+ */
+export class NginxDataPlane implements DataPlane {
+  readonly deployment: string;
+  private readonly control: Router;
+  private readonly options: NginxDataPlaneOptions;
+  private readonly drainTimeoutMs: number;
+  private dir: string | null = null;
+  private master: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private log: dgram.Socket | null = null;
+  private address: { host: string; port: number } | null = null;
+  private config: NginxDataPlaneConfigOptions | null = null;
+  private rendered = '';
+  private byAddr = new Map<string, string>();
+  private current: Generation = { ids: new Set(), pids: [] };
+  private retiring: Generation[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private queued = false;
+  private closed = false;
+  /** Reload failures (an invalid configuration keeps the previous one running). */
+  reloadErrors = 0;
+  unparsedLogLines = 0;
+
+  constructor(options: NginxDataPlaneOptions) {
+    this.options = options;
+    this.deployment = options.name;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    this.control = new Router({
+      ...options,
+      // nginx does passive ejection (max_fails) and retries itself
+      ejection: { consecutiveFailures: 0 },
+      onRotationChange: () => this.schedule(),
+    });
+  }
+
+  /** Starts nginx; resolves with the listening address once it accepts connections. */
+  async start(): Promise<{ host: string; port: number }> {
+    if (this.closed) throw new Error('NginxDataPlane: closed');
+    if (this.address) return this.address;
+    const bin = findNginx(this.options.nginx);
+    if (!bin)
+      throw new Error(
+        `service.dataPlane nginx (deployment ${this.deployment}): nginx was not found on PATH or in /usr/sbin; install it (apt-get install nginx-light) or use dataPlane: builtin`,
+      );
+    const host = this.options.listen?.host ?? '127.0.0.1';
+    const port = this.options.listen?.port || (await freePort(host));
+    const dir = mkdtempSync(join(tmpdir(), 'skyfleet-nginx-'));
+    this.dir = dir;
+    const log = dgram.createSocket('udp4');
+    log.on('message', (m) => this.onLogLine(m.toString('latin1')));
+    await new Promise<void>((resolve, reject) => {
+      log.once('error', reject);
+      log.bind(0, '127.0.0.1', () => {
+        log.off('error', reject);
+        resolve();
+      });
+    });
+    this.log = log;
+    const e = this.options.ejection ?? {};
+    this.config = {
+      name: this.deployment,
+      listen: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+      dir,
+      workers: this.options.workers ?? 'auto',
+      logPort: log.address().port,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 5_000,
+      upstreamTimeoutMs: this.options.upstreamTimeoutMs ?? 60_000,
+      clientIdleTimeoutMs: this.options.clientIdleTimeoutMs ?? 60_000,
+      drainTimeoutMs: this.drainTimeoutMs,
+      maxFails: e.consecutiveFailures === 0 ? 0 : (e.consecutiveFailures ?? 5),
+      failTimeoutSeconds: Math.max(1, Math.round((e.baseEjectionMs ?? 10_000) / 1000)),
+      retry: (this.options.retry?.attempts ?? 1) > 0,
+    };
+    this.render();
+    const master = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    master.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    this.master = master;
+    this.exited = new Promise((r) => master.once('exit', () => r()));
+    const deadline = Date.now() + 10_000;
+    while (!(await accepts(host, port))) {
+      if (master.exitCode !== null || master.signalCode !== null || Date.now() > deadline) {
+        const why = `${stderr}\n${this.errorLog()}`.trim();
+        await this.close();
+        throw new Error(`nginx data plane for ${this.deployment} did not start on ${host}:${port}: ${why}`);
+      }
+      await poll(20);
+    }
+    this.current.pids = this.workers();
+    this.address = { host, port };
+    return this.address;
+  }
+
+  get listening(): { host: string; port: number } | null {
+    return this.address;
+  }
+
+  setEndpoints(endpoints: RouteEndpoint[]): void {
+    this.control.setEndpoints(endpoints);
+  }
+
+  setRevisionWeights(weights: Record<string, number> | null): void {
+    this.control.setRevisionWeights(weights);
+  }
+
+  withdraw(ids: Iterable<string>): void {
+    this.control.withdraw(ids);
+  }
+
+  /** Resolves once no nginx worker that could send requests to `id` is left (after its removal). */
+  async drained(id: string): Promise<void> {
+    await this.control.drained(id);
+    await this.settled();
+    const pids = this.retiring.filter((g) => g.ids.has(id)).flatMap((g) => g.pids);
+    const deadline = Date.now() + this.drainTimeoutMs + 5_000;
+    while (pids.some(alive) && Date.now() < deadline) await poll(25);
+    this.retiring = this.retiring.filter((g) => g.pids.some(alive));
+  }
+
+  /** Resolves when nginx runs the configuration for the current state (after pending reloads). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  stats(windowMs?: number): RevisionStats[] {
+    return this.control.stats(windowMs);
+  }
+
+  endpoints(): EndpointState[] {
+    return this.control.endpoints();
+  }
+
+  /** Stops nginx at once (in-flight requests are cut), the health checks and the log listener. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.control.close();
+    const master = this.master;
+    if (master && master.exitCode === null && master.signalCode === null) {
+      master.kill('SIGTERM');
+      const killed = setTimeout(() => master.kill('SIGKILL'), 5_000);
+      await this.exited;
+      clearTimeout(killed);
+    }
+    this.log?.close();
+    this.log = null;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // ------------------------------------------------------------------ configuration
+
+  /** Queues one reload for however many changes happen before it starts (`settled` includes it). */
+  private schedule(): void {
+    if (this.queued || !this.address || this.closed) return;
+    this.queued = true;
+    this.chain = this.chain.then(() => {
+      this.queued = false;
+      return this.reload();
+    });
+  }
+
+  /** Renders nginx.conf from the endpoints in rotation; true when it changed. */
+  private render(): boolean {
+    const inRotation = this.control.endpoints().filter((e) => e.inRotation && !e.draining);
+    const eps: RouteEndpoint[] = inRotation.map((e) => ({
+      id: e.id,
+      host: e.host,
+      port: e.port,
+      revision: e.revision,
+      target: e.target,
+      zone: e.zone,
+      weight: e.weight,
+    }));
+    const text = nginxDataPlaneConfig(this.config!, eps, this.control.revisionWeights() ?? undefined);
+    if (text === this.rendered) return false;
+    writeFileSync(join(this.dir!, 'nginx.conf'), text);
+    this.rendered = text;
+    for (const e of eps) this.byAddr.set(`${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`, e.id);
+    this.current = { ids: new Set(eps.map((e) => e.id)), pids: this.current.pids };
+    return true;
+  }
+
+  /** Renders and, when the configuration changed, reloads nginx gracefully and waits for the new workers. */
+  private async reload(): Promise<void> {
+    const master = this.master;
+    if (this.closed || !master?.pid) return;
+    const before = this.current;
+    if (!this.render()) return;
+    const old = this.workers();
+    master.kill('SIGHUP');
+    // the old workers finish their requests with the old endpoints: they are the drain
+    this.retiring.push({ ids: before.ids, pids: old });
+    // Live once new workers run and the old ones stopped accepting (they exit, or retitle
+    // themselves "worker process is shutting down" and only finish what they have).
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const fresh = this.workers().filter((p) => !old.includes(p));
+      if (fresh.length > 0 && old.every((p) => !alive(p) || shuttingDown(p))) {
+        this.current.pids = fresh;
+        return;
+      }
+      if (Date.now() > deadline || this.closed) {
+        this.reloadErrors++;
+        return;
+      }
+      await poll(10);
+    }
+  }
+
+  /** Worker processes of the nginx master (children in /proc). */
+  private workers(): number[] {
+    const master = this.master?.pid;
+    if (!master) return [];
+    const out: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === master) out.push(Number(entry));
+      } catch {
+        // gone
+      }
+    }
+    return out;
+  }
+
+  private errorLog(): string {
+    try {
+      return readFileSync(join(this.dir!, 'error.log'), 'utf8').slice(-2000);
+    } catch {
+      return '';
+    }
+  }
+
+  // ------------------------------------------------------------------ access log
+
+  /** `<pri>date skyfleet: upstream_addr|upstream_status|status|request_time` */
+  private onLogLine(line: string): void {
+    const at = line.indexOf('skyfleet: ');
+    const fields =
+      at < 0
+        ? []
+        : line
+            .slice(at + 10)
+            .trim()
+            .split('|');
+    if (fields.length !== 4) {
+      this.unparsedLogLines++;
+      return;
+    }
+    const [addrs, , statusText, timeText] = fields as [string, string, string, string];
+    const status = Number(statusText);
+    const ms = Number(timeText) * 1000;
+    if (addrs === '-') {
+      this.control.unrouted(status === 400 ? 'bad_request' : 'no_endpoint');
+      return;
+    }
+    const tried = addrs.split(/\s*[,:]\s+/).filter((a) => a.length > 0);
+    const last = this.byAddr.get(tried[tried.length - 1] ?? '');
+    if (last === undefined) {
+      this.unparsedLogLines++;
+      return;
+    }
+    const first = tried.length > 1 ? this.byAddr.get(tried[0]!) : undefined;
+    this.control.record(last, status, ms, first);
+  }
+}
+
+function shuttingDown(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('shutting down');
+  } catch {
+    return true; // gone
+  }
+}
+
+async function freePort(host: string): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r, j) => {
+    s.once('error', j);
+    s.listen(0, host, () => r());
+  });
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,133 @@
+// The nginx data plane with a real nginx (CI installs nginx-light): the router's control
+// (health checks, weights, drain, stats) with nginx carrying the requests.
+import http from 'node:http';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findNginx, NginxDataPlane, type NginxDataPlaneOptions } from '../../../src/traffic/index.js';
+import { ep, request, type Upstream, upstream, waitFor } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function upstreams(...names: string[]): Promise<Upstream[]> {
+  const list = await Promise.all(names.map((n) => upstream(n)));
+  for (const u of list) cleanups.push(() => u.close());
+  return list;
+}
+
+async function dataPlane(options: Partial<NginxDataPlaneOptions> = {}): Promise<{ d: NginxDataPlane; port: number }> {
+  const d = new NginxDataPlane({ name: 'web', workers: 1, ...options });
+  cleanups.push(() => d.close());
+  const { port } = await d.start();
+  return { d, port };
+}
+
+function tally(bodies: string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
+  return t;
+}
+
+describe('NginxDataPlane', () => {
+  it('needs nginx: CI installs it (scripts/setup-machine.sh)', () => {
+    expect(findNginx()).not.toBeNull();
+  });
+
+  it('splits traffic by revision weight within 3 points over 2,000 requests, with stats from the access log', async () => {
+    const [s1, s2, c1] = await upstreams('s1', 's2', 'c1');
+    const registry = new Registry();
+    const { d, port } = await dataPlane({ registry });
+    d.setEndpoints([ep('s1', s1!.port, 'stable'), ep('s2', s2!.port, 'stable'), ep('c1', c1!.port, 'canary')]);
+    d.setRevisionWeights({ stable: 90, canary: 10 });
+    await d.settled();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    cleanups.push(() => agent.destroy());
+    const bodies: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const batch = await Promise.all([0, 1, 2, 3].map(() => request(port, { agent })));
+      for (const b of batch) bodies.push(b.body);
+    }
+    const t = tally(bodies);
+    expect(bodies).toHaveLength(2000);
+    expect(Math.abs((t.c1 ?? 0) / 2000 - 0.1)).toBeLessThanOrEqual(0.03);
+    expect(Math.abs(((t.s1 ?? 0) + (t.s2 ?? 0)) / 2000 - 0.9)).toBeLessThanOrEqual(0.03);
+    // every request is counted once, per revision, from nginx's access log
+    await waitFor(() => d.stats(60_000).reduce((a, s) => a + s.requests, 0) === 2000, 'log lines counted');
+    const canary = d.stats(60_000).find((s) => s.revision === 'canary')!;
+    expect(canary.requests).toBe(t.c1);
+    expect(canary.successRate).toBe(1);
+    expect(canary.p99Ms).toBeGreaterThan(0);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/skyfleet_router_requests_total\{[^}]*endpoint="c1"[^}]*\} \d+/);
+  });
+
+  it('counts 5xx answers as errors of their revision (the input of canary analysis)', async () => {
+    const [a] = await upstreams('a');
+    const { d, port } = await dataPlane();
+    d.setEndpoints([ep('a', a!.port, 'v2')]);
+    await d.settled();
+    for (let i = 0; i < 10; i++) await request(port, { path: i < 3 ? '/fail' : '/' });
+    await waitFor(() => d.stats(60_000)[0]?.requests === 10, 'log lines counted');
+    expect(d.stats(60_000)[0]).toMatchObject({ revision: 'v2', requests: 10, errors: 3, successRate: 0.7 });
+  });
+
+  it('takes an endpoint failing its health check out of nginx and brings it back', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const { d, port } = await dataPlane({
+      healthCheck: { path: '/healthz', intervalMs: 50, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 1 },
+    });
+    d.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    await waitFor(() => d.endpoints().every((e) => e.inRotation), 'both in rotation');
+    await d.settled();
+    const spread = async () =>
+      tally(await Promise.all(Array.from({ length: 10 }, () => request(port).then((r) => r.body))));
+    expect(Object.keys(await spread()).sort()).toEqual(['a', 'b']);
+    b!.healthy = false;
+    await waitFor(() => !d.endpoints().find((e) => e.id === 'b')!.inRotation, 'b out of rotation');
+    await d.settled();
+    expect(await spread()).toEqual({ a: 10 });
+    b!.healthy = true;
+    await waitFor(() => d.endpoints().find((e) => e.id === 'b')!.inRotation, 'b back');
+    await d.settled();
+    expect(Object.keys(await spread()).sort()).toEqual(['a', 'b']);
+  });
+
+  it('drains: a slow request to a withdrawn endpoint completes, then drained() resolves', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const { d, port } = await dataPlane({ drainTimeoutMs: 20_000 });
+    d.setEndpoints([ep('a', a!.port)]);
+    await d.settled();
+    a!.hold = true;
+    const slow = request(port);
+    await waitFor(() => a!.held.length === 1, 'the request held by a');
+    d.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    d.withdraw(['a']);
+    let drained = false;
+    const draining = d.drained('a').then(() => {
+      drained = true;
+    });
+    await d.settled();
+    // new requests go to b while a's request is still in flight
+    expect((await request(port)).body).toBe('b');
+    expect(drained).toBe(false);
+    a!.release();
+    expect(await slow).toMatchObject({ status: 200, body: 'a' });
+    await draining;
+    expect(d.endpoints().map((e) => e.id)).toEqual(['b']);
+  });
+
+  it('answers 503 when no endpoint is in rotation, and a clear error when nginx is missing', async () => {
+    const { d, port } = await dataPlane();
+    d.setEndpoints([]);
+    await d.settled();
+    const res = await request(port);
+    expect(res.status).toBe(503);
+    expect(res.body).toContain('no endpoint is ready');
+    const missing = new NginxDataPlane({ name: 'web', nginx: '/nonexistent/nginx' });
+    await expect(missing.start()).rejects.toThrow(
+      /nginx was not found.*apt-get install nginx-light.*dataPlane: builtin/,
+    );
+  });
+});
