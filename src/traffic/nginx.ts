@@ -146,8 +146,8 @@ export interface NginxDataPlaneConfigOptions {
   dir: string;
   /** worker_processes. */
   workers: number | 'auto';
-  /** UDP port on 127.0.0.1 the access log goes to (syslog), one line per request. */
-  logPort: number;
+  /** The access log file (buffered; one line per request in NGINX_LOG_FORMAT). */
+  logPath: string;
   connectTimeoutMs: number;
   upstreamTimeoutMs: number;
   clientIdleTimeoutMs: number;
@@ -165,8 +165,8 @@ const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 
 /**
  * A whole nginx.conf for skyfleet's nginx data plane: the `export nginx` upstream and server for
- * the endpoints in rotation, with the router's timeouts, and an access log sent as syslog over
- * UDP to 127.0.0.1 (the data plane's stats and metrics come from it).
+ * the endpoints in rotation, with the router's timeouts, and a buffered access log (written in
+ * 64 KiB blocks, at least every 250 ms) that the data plane's stats and metrics come from.
  */
 export function nginxDataPlaneConfig(
   c: NginxDataPlaneConfigOptions,
@@ -184,7 +184,7 @@ export function nginxDataPlaneConfig(
       `proxy_read_timeout ${seconds(c.upstreamTimeoutMs)};`,
       `proxy_send_timeout ${seconds(c.upstreamTimeoutMs)};`,
       `keepalive_timeout ${seconds(c.clientIdleTimeoutMs)};`,
-      `access_log syslog:server=127.0.0.1:${c.logPort},nohostname,tag=skyfleet skyfleet;`,
+      `access_log ${c.logPath} skyfleet buffer=64k flush=250ms;`,
     ],
   });
   return [
