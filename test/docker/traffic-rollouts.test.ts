@@ -50,6 +50,7 @@ const app = (
   strategy: DeploymentInput['spec']['strategy'],
   replicas = 3,
   targets = [{ name: 'local' }],
+  dataPlane: 'builtin' | 'nginx' = 'builtin',
 ): DeploymentInput => ({
   apiVersion: 'skyfleet.dev/v1',
   kind: 'Deployment',
@@ -68,7 +69,7 @@ const app = (
     },
     placement: { targets },
     strategy,
-    service: { port, targetPort: 'http' },
+    service: { port, targetPort: 'http', dataPlane },
   },
 });
 
@@ -267,5 +268,59 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     expect((await fleet.events({ deployment: 'app', limit: 300 })).map((e) => e.reason)).toContain(
       'MigrationCompleted',
     );
+  });
+
+  it('the nginx data plane (service.dataPlane: nginx): a rolling update and a canary drop no request', async () => {
+    const onNginx = (image: string, strategy: DeploymentInput['spec']['strategy']) =>
+      app(image, strategy, 3, [{ name: 'local2' }], 'nginx');
+    // the same listener port, now an nginx the controller runs and reconfigures
+    await fleet.apply(onNginx('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
+    await until('nginx serving', async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/cgi-bin/version`).catch(() => null);
+      return r?.headers.get('server')?.startsWith('nginx') ? true : undefined;
+    });
+    // Each change reloads nginx, whose old workers close their idle keep-alive connections: a
+    // request sent on one at that moment meets a closed connection before any response, which
+    // RFC 9112 (9.3.1) lets a client retry on a new one. This load does; Node's Agent alone
+    // does not (see the nginx data plane's README section).
+    const load = startLoad(port, { path: '/cgi-bin/version', retryClosedIdle: true });
+    await fleet.apply(onNginx('skyfleet-test/app:v1', rolling), { timeoutMs: 90_000 });
+    await until('only v1 served', async () => {
+      const v = await servedVersions();
+      return (v.size === 1 && v.has('v1')) || undefined;
+    });
+    const canary = {
+      type: 'Canary' as const,
+      canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
+    };
+    await fleet.apply(onNginx('skyfleet-test/app:v3', canary), { wait: false });
+    await until(
+      'paused at 20%',
+      async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
+      60_000,
+    );
+    load.mark();
+    await until('2,000 requests at 20%', async () => (load.sinceMark().requests >= 2_000 ? true : undefined), 60_000);
+    const at20 = load.sinceMark();
+    expect(Math.abs((at20.bodies.get('v3') ?? 0) / (at20.requests - at20.failed) - 0.2)).toBeLessThanOrEqual(0.03);
+    // the canary's stats come from nginx's access log
+    expect((await fleet.rollout.status('app')).state?.phase).toBe('Paused');
+    await fleet.rollout.promote('app');
+    await until(
+      'completed',
+      async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
+      60_000,
+    );
+    await until('only v3 served', async () => {
+      const v = await servedVersions();
+      return (v.size === 1 && v.has('v3')) || undefined;
+    });
+    const r = await load.stop();
+    console.log(
+      `nginx data plane: ${r.requests} requests, ${r.failed} failed, ${r.closedIdle} met a keep-alive connection closed by a reload (retried)`,
+    );
+    expect(r.failures).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(r.bodies.get('v1')).toBeGreaterThan(0);
   });
 });

@@ -9,6 +9,12 @@ export interface LoadResult {
   bodies: Map<string, number>;
   /** The first few failures, for messages. */
   failures: string[];
+  /**
+   * Of the requests sent: those that met a reused keep-alive connection closed before any
+   * response (the case RFC 9112 section 9.3.1 lets a client retry an idempotent request on
+   * a new connection). Failed, unless the load retries them (`retryClosedIdle`).
+   */
+  closedIdle: number;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -24,7 +30,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function get(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+function get(agent: Agent | false, port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -35,7 +41,11 @@ function get(agent: Agent, port: number, path: string): Promise<{ status: number
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', (err: Error & { closedIdle?: boolean }) => {
+      // a reused connection that ended before a response began: the server closed it idle
+      err.closedIdle = req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+      reject(err);
+    });
     req.end();
   });
 }
@@ -47,10 +57,17 @@ function get(agent: Agent, port: number, path: string): Promise<{ status: number
  */
 export function startLoad(
   port: number,
-  options: { path?: string; concurrency?: number; maxRequests?: number; maxMs?: number } = {},
+  options: {
+    path?: string;
+    concurrency?: number;
+    maxRequests?: number;
+    maxMs?: number;
+    /** Retry once on a new connection what met a closed idle keep-alive connection (RFC 9112 9.3.1). */
+    retryClosedIdle?: boolean;
+  } = {},
 ) {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4 });
-  const result: LoadResult = { requests: 0, failed: 0, bodies: new Map(), failures: [] };
+  const result: LoadResult = { requests: 0, failed: 0, bodies: new Map(), failures: [], closedIdle: 0 };
   const maxRequests = options.maxRequests ?? 200_000;
   const deadline = Date.now() + (options.maxMs ?? 180_000);
   let stopped = false;
@@ -59,7 +76,13 @@ export function startLoad(
     while (!stopped && result.requests < maxRequests && Date.now() < deadline) {
       result.requests++;
       try {
-        const r = await get(agent, port, options.path ?? '/version');
+        const path = options.path ?? '/version';
+        const r = await get(agent, port, path).catch((e: Error & { closedIdle?: boolean }) => {
+          if (!e.closedIdle) throw e;
+          result.closedIdle++;
+          if (!options.retryClosedIdle) throw e;
+          return get(false, port, path); // on a new connection: other pooled ones may be closing too
+        });
         if (r.status >= 500) {
           result.failed++;
           if (result.failures.length < 10) result.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
@@ -75,14 +98,26 @@ export function startLoad(
     result,
     /** Starts a sub-count from now (e.g. the requests during one pause step). */
     mark(): void {
-      marks = { requests: result.requests, failed: result.failed, bodies: new Map(result.bodies), failures: [] };
+      marks = {
+        requests: result.requests,
+        failed: result.failed,
+        bodies: new Map(result.bodies),
+        failures: [],
+        closedIdle: result.closedIdle,
+      };
     },
     /** The counts since `mark()`. */
     sinceMark(): LoadResult {
-      const m = marks ?? { requests: 0, failed: 0, bodies: new Map(), failures: [] };
+      const m = marks ?? { requests: 0, failed: 0, bodies: new Map(), failures: [], closedIdle: 0 };
       const bodies = new Map<string, number>();
       for (const [k, v] of result.bodies) bodies.set(k, v - (m.bodies.get(k) ?? 0));
-      return { requests: result.requests - m.requests, failed: result.failed - m.failed, bodies, failures: [] };
+      return {
+        requests: result.requests - m.requests,
+        failed: result.failed - m.failed,
+        bodies,
+        failures: [],
+        closedIdle: result.closedIdle - m.closedIdle,
+      };
     },
     async stop(): Promise<LoadResult> {
       stopped = true;
