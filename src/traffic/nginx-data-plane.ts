@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -103,7 +103,13 @@ export class NginxDataPlane implements DataPlane {
       );
     const host = this.options.listen?.host ?? '127.0.0.1';
     const port = this.options.listen?.port || (await freePort(host));
-    const dir = mkdtempSync(join(tmpdir(), 'skyfleet-nginx-'));
+    // One directory per listen address: an nginx left running by a controller that was killed
+    // (its pid file is there) is stopped before this one takes the port.
+    const dir = join(tmpdir(), `skyfleet-nginx-${host.replace(/[^A-Za-z0-9.]/g, '_')}-${port}`);
+    mkdirSync(dir, { recursive: true });
+    await stopStale(dir);
+    rmSync(join(dir, 'access.log'), { force: true });
+    rmSync(join(dir, 'access.log.1'), { force: true });
     this.dir = dir;
     this.log = new LogTail({
       path: join(dir, 'access.log'),
@@ -327,6 +333,28 @@ export class NginxDataPlane implements DataPlane {
     const first = tried.length > 1 ? this.byAddr.get(tried[0]!) : undefined;
     this.control.record(last, status, ms, first);
   }
+}
+
+/** Stops an nginx whose pid file is in `dir` (left by a controller that died without stopping it). */
+async function stopStale(dir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dir, 'nginx.pid'), 'latin1').trim());
+  } catch {
+    return;
+  }
+  const isNginx = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('nginx');
+    } catch {
+      return false;
+    }
+  };
+  if (!(pid > 1) || !isNginx()) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (isNginx() && Date.now() < deadline) await poll(20);
+  if (isNginx()) process.kill(pid, 'SIGKILL');
 }
 
 function shuttingDown(pid: number): boolean {

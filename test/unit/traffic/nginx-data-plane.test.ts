@@ -118,6 +118,21 @@ describe('NginxDataPlane', () => {
     expect(d.endpoints().map((e) => e.id)).toEqual(['b']);
   });
 
+  it('stops an nginx left on its listen address by a controller that died, then takes the port', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    const { d: orphan, port } = await dataPlane();
+    orphan.setEndpoints([ep('a', a!.port)]);
+    await orphan.settled();
+    expect((await request(port)).body).toBe('a');
+    const stalePid = orphan.pid!;
+    // a new controller's data plane on the same address, the old one never closed
+    const { d } = await dataPlane({ listen: { port } });
+    d.setEndpoints([ep('b', b!.port)]);
+    await d.settled();
+    expect((await request(port)).body).toBe('b');
+    expect(() => process.kill(stalePid, 0)).toThrow();
+  });
+
   it('answers 503 when no endpoint is in rotation, and a clear error when nginx is missing', async () => {
     const { d, port } = await dataPlane();
     d.setEndpoints([]);
