@@ -279,11 +279,11 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
       const r = await fetch(`http://127.0.0.1:${port}/cgi-bin/version`).catch(() => null);
       return r?.headers.get('server')?.startsWith('nginx') ? true : undefined;
     });
-    // Each change reloads nginx, whose old workers close their idle keep-alive connections: a
-    // request sent on one at that moment meets a closed connection before any response, which
-    // RFC 9112 (9.3.1) lets a client retry on a new one. This load does; Node's Agent alone
-    // does not (see the nginx data plane's README section).
-    const load = startLoad(port, { path: '/cgi-bin/version', retryClosedIdle: true });
+    // Each change reloads nginx, whose old workers close the client connections they hold
+    // idle: a request sent on one at that moment sees its connection close before any response,
+    // which RFC 9112 (9.3.1) lets a client retry (idempotent requests) on a new connection. This
+    // load does, once; Node's Agent alone does not (README: the nginx data plane's trade-off).
+    const load = startLoad(port, { path: '/cgi-bin/version', retryClosedEarly: true });
     await fleet.apply(onNginx('skyfleet-test/app:v1', rolling), { timeoutMs: 90_000 });
     await until('only v1 served', async () => {
       const v = await servedVersions();
@@ -317,7 +317,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     });
     const r = await load.stop();
     console.log(
-      `nginx data plane: ${r.requests} requests, ${r.failed} failed, ${r.closedIdle} met a keep-alive connection closed by a reload (retried)`,
+      `nginx data plane: ${r.requests} requests, ${r.failed} failed, ${r.closedEarly} met a connection a reload closed (retried)`,
     );
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);

@@ -10,11 +10,11 @@ export interface LoadResult {
   /** The first few failures, for messages. */
   failures: string[];
   /**
-   * Of the requests sent: those that met a reused keep-alive connection closed before any
-   * response (the case RFC 9112 section 9.3.1 lets a client retry an idempotent request on
-   * a new connection). Failed, unless the load retries them (`retryClosedIdle`).
+   * Of the requests sent: those whose connection was closed before any response began (the
+   * case RFC 9112 section 9.3.1 lets a client retry an idempotent request on a new
+   * connection). Failed, unless the load retries them (`retryClosedEarly`).
    */
-  closedIdle: number;
+  closedEarly: number;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -41,9 +41,9 @@ function get(agent: Agent | false, port: number, path: string): Promise<{ status
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: Error & { closedIdle?: boolean }) => {
-      // a reused connection that ended before a response began: the server closed it idle
-      err.closedIdle = req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+    req.on('error', (err: Error & { closedEarly?: boolean }) => {
+      // the connection ended before a response began ("socket hang up"; a reset)
+      err.closedEarly = (err as NodeJS.ErrnoException).code === 'ECONNRESET';
       reject(err);
     });
     req.end();
@@ -62,12 +62,12 @@ export function startLoad(
     concurrency?: number;
     maxRequests?: number;
     maxMs?: number;
-    /** Retry once on a new connection what met a closed idle keep-alive connection (RFC 9112 9.3.1). */
-    retryClosedIdle?: boolean;
+    /** Retry once, on a new connection, a request whose connection closed before any response (RFC 9112 9.3.1). */
+    retryClosedEarly?: boolean;
   } = {},
 ) {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4 });
-  const result: LoadResult = { requests: 0, failed: 0, bodies: new Map(), failures: [], closedIdle: 0 };
+  const result: LoadResult = { requests: 0, failed: 0, bodies: new Map(), failures: [], closedEarly: 0 };
   const maxRequests = options.maxRequests ?? 200_000;
   const deadline = Date.now() + (options.maxMs ?? 180_000);
   let stopped = false;
@@ -77,10 +77,10 @@ export function startLoad(
       result.requests++;
       try {
         const path = options.path ?? '/version';
-        const r = await get(agent, port, path).catch((e: Error & { closedIdle?: boolean }) => {
-          if (!e.closedIdle) throw e;
-          result.closedIdle++;
-          if (!options.retryClosedIdle) throw e;
+        const r = await get(agent, port, path).catch((e: Error & { closedEarly?: boolean }) => {
+          if (!e.closedEarly) throw e;
+          result.closedEarly++;
+          if (!options.retryClosedEarly) throw e;
           return get(false, port, path); // on a new connection: other pooled ones may be closing too
         });
         if (r.status >= 500) {
@@ -103,12 +103,12 @@ export function startLoad(
         failed: result.failed,
         bodies: new Map(result.bodies),
         failures: [],
-        closedIdle: result.closedIdle,
+        closedEarly: result.closedEarly,
       };
     },
     /** The counts since `mark()`. */
     sinceMark(): LoadResult {
-      const m = marks ?? { requests: 0, failed: 0, bodies: new Map(), failures: [], closedIdle: 0 };
+      const m = marks ?? { requests: 0, failed: 0, bodies: new Map(), failures: [], closedEarly: 0 };
       const bodies = new Map<string, number>();
       for (const [k, v] of result.bodies) bodies.set(k, v - (m.bodies.get(k) ?? 0));
       return {
@@ -116,7 +116,7 @@ export function startLoad(
         failed: result.failed - m.failed,
         bodies,
         failures: [],
-        closedIdle: result.closedIdle - m.closedIdle,
+        closedEarly: result.closedEarly - m.closedEarly,
       };
     },
     async stop(): Promise<LoadResult> {
