@@ -76,8 +76,11 @@ export class NginxDataPlane implements DataPlane {
   private chain: Promise<void> = Promise.resolve();
   private queued = false;
   private closed = false;
+  private bin = 'nginx';
   /** Reload failures (an invalid configuration keeps the previous one running). */
   reloadErrors = 0;
+  /** Times nginx's master exited on its own and was started again. */
+  restarts = 0;
   unparsedLogLines = 0;
 
   constructor(options: NginxDataPlaneOptions) {
@@ -132,7 +135,17 @@ export class NginxDataPlane implements DataPlane {
       retry: (this.options.retry?.attempts ?? 1) > 0,
     };
     this.render();
-    const master = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+    this.bin = bin;
+    await this.launch(host, port);
+    this.log.start();
+    this.address = { host, port };
+    return this.address;
+  }
+
+  /** Spawns the nginx master and waits until it accepts connections on host:port. */
+  private async launch(host: string, port: number): Promise<void> {
+    const dir = this.dir!;
+    const master = spawn(this.bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -145,15 +158,37 @@ export class NginxDataPlane implements DataPlane {
     while (!(await accepts(host, port))) {
       if (master.exitCode !== null || master.signalCode !== null || Date.now() > deadline) {
         const why = `${stderr}\n${this.errorLog()}`.trim();
-        await this.close();
+        if (!this.address) await this.close();
         throw new Error(`nginx data plane for ${this.deployment} did not start on ${host}:${port}: ${why}`);
       }
       await poll(20);
     }
     this.current.pids = this.workers();
-    this.log.start();
-    this.address = { host, port };
-    return this.address;
+    master.once('exit', () => this.onMasterExit(master));
+  }
+
+  /**
+   * nginx's master went away without close(): its workers are stopped (they would keep the port
+   * with a configuration nobody updates) and a new master starts, again after 1 s if it fails.
+   */
+  private onMasterExit(master: ChildProcess): void {
+    if (this.closed || this.master !== master || !this.address) return;
+    this.restarts++;
+    for (const pid of [...this.current.pids, ...this.retiring.flatMap((g) => g.pids)])
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    this.retiring = [];
+    const { host, port } = this.address;
+    this.chain = this.chain.then(async () => {
+      for (;;) {
+        if (this.closed) return;
+        try {
+          await this.launch(host, port);
+          return;
+        } catch {
+          await poll(1_000);
+        }
+      }
+    });
   }
 
   get listening(): { host: string; port: number } | null {

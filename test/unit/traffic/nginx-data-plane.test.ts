@@ -1,9 +1,12 @@
 // The nginx data plane with a real nginx (CI installs nginx-light): the router's control
 // (health checks, weights, drain, stats) with nginx carrying the requests.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findNginx, NginxDataPlane, type NginxDataPlaneOptions } from '../../../src/traffic/index.js';
+import { freePort } from '../../helpers/traffic/load.js';
 import { ep, request, type Upstream, upstream, waitFor } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -120,17 +123,59 @@ describe('NginxDataPlane', () => {
 
   it('stops an nginx left on its listen address by a controller that died, then takes the port', async () => {
     const [a, b] = await upstreams('a', 'b');
-    const { d: orphan, port } = await dataPlane();
-    orphan.setEndpoints([ep('a', a!.port)]);
-    await orphan.settled();
+    const port = await freePort();
+    // a controller process (the built library) serving `a` through nginx, then SIGKILLed: its
+    // nginx lives on, holding the port
+    const lib = new URL('../../../dist/src/traffic/index.js', import.meta.url).href;
+    const script = `const { NginxDataPlane } = await import(${JSON.stringify(lib)});
+      const d = new NginxDataPlane({ name: 'web', workers: 1, listen: { port: ${port} } });
+      await d.start();
+      d.setEndpoints([{ id: 'a', host: '127.0.0.1', port: ${a!.port}, revision: 'r1', target: 'l', zone: 'z' }]);
+      await d.settled();
+      console.log('ready ' + d.pid);
+      setInterval(() => {}, 1000);`;
+    const controller = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(() => void controller.kill('SIGKILL'));
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      controller.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.trim());
+      });
+      controller.once('exit', (code) => reject(new Error(`the controller exited (${code}): ${out}`)));
+    });
+    const stalePid = Number(line.split(' ')[1]);
+    controller.kill('SIGKILL');
+    await new Promise((r) => controller.once('exit', r));
     expect((await request(port)).body).toBe('a');
-    const stalePid = orphan.pid!;
-    // a new controller's data plane on the same address, the old one never closed
+    const cmdline = () => {
+      try {
+        return readFileSync(`/proc/${stalePid}/cmdline`, 'latin1');
+      } catch {
+        return '';
+      }
+    };
+    expect(cmdline()).toMatch(/^nginx/);
+    // the next controller's data plane on the same address
     const { d } = await dataPlane({ listen: { port } });
     d.setEndpoints([ep('b', b!.port)]);
     await d.settled();
     expect((await request(port)).body).toBe('b');
-    expect(() => process.kill(stalePid, 0)).toThrow();
+    expect(cmdline()).toBe('');
+  }, 20_000);
+
+  it('starts nginx again when its master dies, with the current configuration', async () => {
+    const [a] = await upstreams('a');
+    const { d, port } = await dataPlane();
+    d.setEndpoints([ep('a', a!.port)]);
+    await d.settled();
+    const first = d.pid!;
+    process.kill(first, 'SIGKILL');
+    await waitFor(() => d.restarts === 1 && d.pid !== undefined && d.pid !== first, 'a new nginx master');
+    await d.settled();
+    expect((await request(port)).body).toBe('a');
   });
 
   it('answers 503 when no endpoint is in rotation, and a clear error when nginx is missing', async () => {
