@@ -275,9 +275,10 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
       app(image, strategy, 3, [{ name: 'local2' }], 'nginx');
     // the same listener port, now an nginx the controller runs and reconfigures
     await fleet.apply(onNginx('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
-    await until('nginx serving', async () => {
+    // (a new listener answers 503 until the replicas pass their first health check through it)
+    await until('nginx serving the replicas', async () => {
       const r = await fetch(`http://127.0.0.1:${port}/cgi-bin/version`).catch(() => null);
-      return r?.headers.get('server')?.startsWith('nginx') ? true : undefined;
+      return r?.ok && r.headers.get('server')?.startsWith('nginx') ? true : undefined;
     });
     // Each change reloads nginx, whose old workers close the client connections they hold
     // idle: a request sent on one at that moment sees its connection close before any response,
