@@ -260,12 +260,11 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
    * endpoint of an earlier attempt that failed to connect. False when `id` is unknown.
    */
   record(id: string, status: number, latencyMs: number, retriedFrom?: string): boolean {
-    const ep = this.eps.get(id) ?? [...this.draining].find((e) => e.id === id);
+    const known = (x: string) => this.eps.get(x) ?? [...this.draining].find((e) => e.id === x);
+    const ep = known(id);
     if (!ep) return false;
-    if (retriedFrom !== undefined) {
-      const from = this.eps.get(retriedFrom) ?? [...this.draining].find((e) => e.id === retriedFrom);
-      if (from) this.retried(from);
-    }
+    const from = retriedFrom === undefined ? undefined : known(retriedFrom);
+    if (from) this.retried(from);
     this.recordResponse(ep, status, latencyMs, status >= 500);
     return true;
   }

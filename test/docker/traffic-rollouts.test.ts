@@ -82,6 +82,48 @@ async function servedVersions(): Promise<Set<string>> {
   return seen;
 }
 
+/** Waits until the listener serves `version` only. */
+async function onlyServed(version: string): Promise<void> {
+  await until(`only ${version} served`, async () => {
+    const v = await servedVersions();
+    return (v.size === 1 && v.has(version)) || undefined;
+  });
+}
+
+const canary20 = {
+  type: 'Canary' as const,
+  canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
+};
+
+/**
+ * Starts a canary (20%, pause, 100%) of `deployment`, checks the share of `version` within 3
+ * points over 2,000 requests of `load` while it pauses, promotes it and waits until only
+ * `version` is served.
+ */
+async function canaryHoldsThenPromotes(
+  deployment: DeploymentInput,
+  version: string,
+  load: ReturnType<typeof startLoad>,
+): Promise<void> {
+  await fleet.apply(deployment, { wait: false });
+  await until(
+    'paused at 20%',
+    async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
+    60_000,
+  );
+  load.mark();
+  await until('2,000 requests at 20%', async () => (load.sinceMark().requests >= 2_000 ? true : undefined), 60_000);
+  const at20 = load.sinceMark();
+  expect(Math.abs((at20.bodies.get(version) ?? 0) / (at20.requests - at20.failed) - 0.2)).toBeLessThanOrEqual(0.03);
+  await fleet.rollout.promote('app');
+  await until(
+    'completed',
+    async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
+    60_000,
+  );
+  await onlyServed(version);
+}
+
 beforeAll(async () => {
   docker = await testDocker();
   await Promise.all(['v1', 'v2', 'v3', 'bad'].map(appImage));
@@ -130,10 +172,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   it('a rolling update drops no request', async () => {
     const load = startLoad(port, { path: '/cgi-bin/version' });
     await fleet.apply(app('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
-    await until('only v2 served', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v2')) || undefined;
-    });
+    await onlyServed('v2');
     const r = await load.stop();
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
@@ -143,33 +182,8 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   });
 
   it('a canary holds its weight within 3 points over 2,000 requests, then goes to 100% without a failed request', async () => {
-    const canary = {
-      type: 'Canary' as const,
-      canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
-    };
     const load = startLoad(port, { path: '/cgi-bin/version' });
-    await fleet.apply(app('skyfleet-test/app:v3', canary), { wait: false });
-    await until(
-      'paused at 20%',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
-      60_000,
-    );
-    // count 2,000+ answers while the split holds
-    load.mark();
-    await until('2,000 requests at 20%', async () => (load.sinceMark().requests >= 2_000 ? true : undefined), 60_000);
-    const at20 = load.sinceMark();
-    const share = (at20.bodies.get('v3') ?? 0) / (at20.requests - at20.failed);
-    expect(Math.abs(share - 0.2)).toBeLessThanOrEqual(0.03);
-    await fleet.rollout.promote('app');
-    await until(
-      'completed',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
-      60_000,
-    );
-    await until('only v3 served', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v3')) || undefined;
-    });
+    await canaryHoldsThenPromotes(app('skyfleet-test/app:v3', canary20), 'v3', load);
     const r = await load.stop();
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
@@ -286,36 +300,8 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     // load does, once; Node's Agent alone does not (README: the nginx data plane's trade-off).
     const load = startLoad(port, { path: '/cgi-bin/version', retryClosedEarly: true });
     await fleet.apply(onNginx('skyfleet-test/app:v1', rolling), { timeoutMs: 90_000 });
-    await until('only v1 served', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v1')) || undefined;
-    });
-    const canary = {
-      type: 'Canary' as const,
-      canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] },
-    };
-    await fleet.apply(onNginx('skyfleet-test/app:v3', canary), { wait: false });
-    await until(
-      'paused at 20%',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
-      60_000,
-    );
-    load.mark();
-    await until('2,000 requests at 20%', async () => (load.sinceMark().requests >= 2_000 ? true : undefined), 60_000);
-    const at20 = load.sinceMark();
-    expect(Math.abs((at20.bodies.get('v3') ?? 0) / (at20.requests - at20.failed) - 0.2)).toBeLessThanOrEqual(0.03);
-    // the canary's stats come from nginx's access log
-    expect((await fleet.rollout.status('app')).state?.phase).toBe('Paused');
-    await fleet.rollout.promote('app');
-    await until(
-      'completed',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
-      60_000,
-    );
-    await until('only v3 served', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v3')) || undefined;
-    });
+    await onlyServed('v1');
+    await canaryHoldsThenPromotes(onNginx('skyfleet-test/app:v3', canary20), 'v3', load);
     const r = await load.stop();
     console.log(
       `nginx data plane: ${r.requests} requests, ${r.failed} failed, ${r.closedEarly} met a connection a reload closed (retried)`,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import type { Action } from '../../../src/plan/types.js';
-import type { ObservedSlice } from '../../../src/provider/provider.js';
+import type { ObservedSlice, ObservedReplica } from '../../../src/provider/provider.js';
 import { TrafficManager } from '../../../src/reconcile/traffic-manager.js';
 import { parseDeployment } from '../../../src/spec/load.js';
 import { freePort } from '../../helpers/traffic/load.js';
@@ -25,16 +25,17 @@ async function upstream(body: string, health: { status: number }): Promise<numbe
   return (s.address() as { port: number }).port;
 }
 
-it('serves a deployment with active health checks from its readiness probe, on the probe port', async () => {
-  const port = await freePort();
-  const health = { status: 200 };
-  const app = await upstream('app', { status: 200 });
-  const admin = await upstream('admin', health);
-  const d = parseDeployment({
+/**
+ * Deployment `web` with a service on `port` to container port 8080 ("http"); with `admin`, a
+ * second port 9090 ("admin") whose /health is the readiness probe.
+ */
+function web(port: number, o: { admin?: boolean; replicas?: number; dataPlane?: 'builtin' | 'nginx' } = {}) {
+  return parseDeployment({
     apiVersion: 'skyfleet.dev/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
     spec: {
+      replicas: o.replicas ?? 1,
       template: {
         containers: [
           {
@@ -42,36 +43,62 @@ it('serves a deployment with active health checks from its readiness probe, on t
             image: 'x',
             ports: [
               { name: 'http', containerPort: 8080 },
-              { name: 'admin', containerPort: 9090 },
+              ...(o.admin ? [{ name: 'admin', containerPort: 9090 }] : []),
             ],
-            readinessProbe: { httpGet: { path: '/health', port: 'admin' }, periodSeconds: 1, failureThreshold: 1 },
+            ...(o.admin
+              ? {
+                  readinessProbe: {
+                    httpGet: { path: '/health', port: 'admin' },
+                    periodSeconds: 1,
+                    failureThreshold: 1,
+                  },
+                }
+              : {}),
           },
         ],
       },
-      service: { port, targetPort: 'http' },
+      service: { port, targetPort: 'http', ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}) },
     },
   });
-  const observed: ObservedSlice[] = [
+}
+
+/** A ready replica with its app port (8080) and, when given, its admin port (9090) published. */
+function replica(id: string, app: number, admin?: number, ordinal?: number): ObservedReplica {
+  return {
+    id,
+    name: id,
+    ...(ordinal === undefined ? {} : { ordinal }),
+    state: 'ready',
+    ready: true,
+    endpoints: [
+      { host: '127.0.0.1', port: app, containerPort: 8080 },
+      ...(admin === undefined ? [] : [{ host: '127.0.0.1', port: admin, containerPort: 9090 }]),
+    ],
+  };
+}
+
+/** One observed slice (revision r1, zone z on target local) of these replicas. */
+function slice(replicaStatus: ObservedReplica[]): ObservedSlice[] {
+  const n = replicaStatus.length;
+  return [
     {
       key: { fleet: 'f', deployment: 'web', revision: 'r1', zone: 'z' },
       target: 'local',
-      replicas: 1,
-      ready: 1,
+      replicas: n,
+      ready: n,
       revision: 'r1',
-      replicaStatus: [
-        {
-          id: 'c1',
-          name: 'c1',
-          state: 'ready',
-          ready: true,
-          endpoints: [
-            { host: '127.0.0.1', port: app, containerPort: 8080 },
-            { host: '127.0.0.1', port: admin, containerPort: 9090 },
-          ],
-        },
-      ],
+      replicaStatus,
     },
   ];
+}
+
+it('serves a deployment with active health checks from its readiness probe, on the probe port', async () => {
+  const port = await freePort();
+  const health = { status: 200 };
+  const app = await upstream('app', { status: 200 });
+  const admin = await upstream('admin', health);
+  const d = web(port, { admin: true });
+  const observed = slice([replica('c1', app, admin)]);
   expect(TrafficManager.endpointsOf(d, observed)).toEqual([
     { id: 'c1', host: '127.0.0.1', port: app, healthPort: admin, revision: 'r1', target: 'local', zone: 'z' },
   ]);
@@ -96,49 +123,11 @@ it('serves a deployment with active health checks from its readiness probe, on t
 it('draining replicas before a scale-down leaves the ones that stay untouched (health checked on the probe port)', async () => {
   const port = await freePort();
   const ok = { status: 200 };
-  const d = parseDeployment({
-    apiVersion: 'skyfleet.dev/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 2,
-      template: {
-        containers: [
-          {
-            name: 'web',
-            image: 'x',
-            ports: [
-              { name: 'http', containerPort: 8080 },
-              { name: 'admin', containerPort: 9090 },
-            ],
-            readinessProbe: { httpGet: { path: '/health', port: 'admin' }, periodSeconds: 1, failureThreshold: 1 },
-          },
-        ],
-      },
-      service: { port, targetPort: 'http' },
-    },
-  });
-  const replica = async (id: string, ordinal: number) => ({
-    id,
-    name: id,
-    ordinal,
-    state: 'ready' as const,
-    ready: true,
-    endpoints: [
-      { host: '127.0.0.1', port: await upstream(id, ok), containerPort: 8080 },
-      { host: '127.0.0.1', port: await upstream(`${id}-admin`, ok), containerPort: 9090 },
-    ],
-  });
-  const observed: ObservedSlice[] = [
-    {
-      key: { fleet: 'f', deployment: 'web', revision: 'r1', zone: 'z' },
-      target: 'local',
-      replicas: 2,
-      ready: 2,
-      revision: 'r1',
-      replicaStatus: [await replica('c0', 0), await replica('c1', 1)],
-    },
-  ];
+  const d = web(port, { admin: true, replicas: 2 });
+  const observed = slice([
+    replica('c0', await upstream('c0', ok), await upstream('c0-admin', ok), 0),
+    replica('c1', await upstream('c1', ok), await upstream('c1-admin', ok), 1),
+  ]);
   tm = new TrafficManager();
   await tm.sync(d, observed, null);
   await eventually(
@@ -166,34 +155,8 @@ it('draining replicas before a scale-down leaves the ones that stay untouched (h
 it('serves a deployment through nginx when service.dataPlane is nginx, and replaces the listener when it changes', async () => {
   const port = await freePort();
   const app = await upstream('app', { status: 200 });
-  const spec = (dataPlane: 'builtin' | 'nginx') =>
-    parseDeployment({
-      apiVersion: 'skyfleet.dev/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web' },
-      spec: {
-        template: { containers: [{ name: 'web', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] },
-        service: { port, targetPort: 'http', dataPlane },
-      },
-    });
-  const observed: ObservedSlice[] = [
-    {
-      key: { fleet: 'f', deployment: 'web', revision: 'r1', zone: 'z' },
-      target: 'local',
-      replicas: 1,
-      ready: 1,
-      revision: 'r1',
-      replicaStatus: [
-        {
-          id: 'c1',
-          name: 'c1',
-          state: 'ready',
-          ready: true,
-          endpoints: [{ host: '127.0.0.1', port: app, containerPort: 8080 }],
-        },
-      ],
-    },
-  ];
+  const spec = (dataPlane: 'builtin' | 'nginx') => web(port, { dataPlane });
+  const observed = slice([replica('c1', app)]);
   const get = () =>
     fetch(`http://127.0.0.1:${port}/`).then(
       async (r) => `${r.headers.get('server') ?? 'skyfleet'} ${await r.text()}`,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import net from 'node:net';
 import type { RouteEndpoint } from '../../../src/traffic/index.js';
 
@@ -147,4 +148,30 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * Things to undo after each test of the calling file, in reverse order, and upstreams that are
+ * closed with them. Call once at the top of a test file.
+ */
+export function testCleanups() {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return {
+    cleanups,
+    async upstreams(...names: string[]): Promise<Upstream[]> {
+      const list = await Promise.all(names.map((n) => upstream(n)));
+      for (const u of list) cleanups.push(() => u.close());
+      return list;
+    },
+  };
+}
+
+/** How many times each body was seen. */
+export function tally(bodies: string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
+  return t;
 }

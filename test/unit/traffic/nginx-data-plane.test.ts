@@ -4,33 +4,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findNginx, NginxDataPlane, type NginxDataPlaneOptions } from '../../../src/traffic/index.js';
 import { freePort } from '../../helpers/traffic/load.js';
-import { ep, request, type Upstream, upstream, waitFor } from './helpers.js';
+import { ep, request, tally, testCleanups, waitFor } from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstreams(...names: string[]): Promise<Upstream[]> {
-  const list = await Promise.all(names.map((n) => upstream(n)));
-  for (const u of list) cleanups.push(() => u.close());
-  return list;
-}
+const { cleanups, upstreams } = testCleanups();
 
 async function dataPlane(options: Partial<NginxDataPlaneOptions> = {}): Promise<{ d: NginxDataPlane; port: number }> {
   const d = new NginxDataPlane({ name: 'web', workers: 1, ...options });
   cleanups.push(() => d.close());
   const { port } = await d.start();
   return { d, port };
-}
-
-function tally(bodies: string[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
-  return t;
 }
 
 describe('NginxDataPlane', () => {

@@ -1,20 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualTimers, Router, type RouterOptions } from '../../../src/traffic/index.js';
-import { ep, refusedPort, request, type Upstream, upstream, waitFor } from './helpers.js';
+import { ep, refusedPort, request, tally, testCleanups, waitFor } from './helpers.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function upstreams(...names: string[]): Promise<Upstream[]> {
-  const list = await Promise.all(names.map((n) => upstream(n)));
-  for (const u of list) cleanups.push(() => u.close());
-  return list;
-}
+const { cleanups, upstreams } = testCleanups();
 
 async function router(options: Partial<RouterOptions> = {}): Promise<{ r: Router; port: number }> {
   const r = new Router({ name: 'web', ...options });
@@ -27,12 +18,6 @@ function keepAliveAgent(): http.Agent {
   const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
   cleanups.push(() => a.destroy());
   return a;
-}
-
-function tally(bodies: string[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
-  return t;
 }
 
 describe('Router', () => {
