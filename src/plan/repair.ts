@@ -8,8 +8,12 @@ export interface RepairInput {
   now: number;
   /** When each replica (by id) was first seen unhealthy, if it is unhealthy now. */
   unhealthySince: ReadonlyMap<string, number>;
-  /** How long a replica may stay unhealthy before it is replaced (probe period x failure threshold). */
-  unhealthyGraceMs: number;
+  /**
+   * How long a replica may stay unhealthy before it is replaced (probe period x failure
+   * threshold). Absent: unhealthy replicas are not replaced here (`apply` waits for readiness and
+   * reports them; the controller, which watches them over time, replaces them).
+   */
+  unhealthyGraceMs?: number;
 }
 
 /**
@@ -24,7 +28,7 @@ export function repairActions(input: RepairInput): Action[] {
     if (s.key.revision !== input.revision) continue;
     const broken = s.replicaStatus.filter((r) => r.state === 'stopped' || r.state === 'failed' || r.drifted);
     const overdue = s.replicaStatus.filter((r) => {
-      if (r.state !== 'unhealthy') return false;
+      if (r.state !== 'unhealthy' || input.unhealthyGraceMs === undefined) return false;
       const since = input.unhealthySince.get(r.id);
       return since !== undefined && input.now - since >= input.unhealthyGraceMs;
     });

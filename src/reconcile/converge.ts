@@ -1,29 +1,20 @@
 import { ConvergeError, isRetryable, type NotReadyReplica, SkyfleetError } from '../errors/index.js';
-import { place } from '../placement/index.js';
 import type { PlacementResult } from '../placement/types.js';
-import {
-  type Action,
-  mergeRepairs,
-  type PlanInput,
-  planStep,
-  repairActions,
-  rolloutBudget,
-  type SliceState,
-} from '../plan/index.js';
+import type { Action } from '../plan/index.js';
 import { isWatchable, type ObservedSlice } from '../provider/provider.js';
 import type { Deployment } from '../spec/deployment.js';
 import { revisionOf } from '../spec/revision.js';
-import { act } from './act.js';
 import { backoff } from './backoff.js';
 import { type ReconcileContext, recordEvent } from './context.js';
-import { domainsOf } from './domains.js';
-import { observeAll } from './observe-all.js';
+import { DeploymentObserver } from './pass/deployment-observer.js';
+import { newPassMemory } from './pass/pass-memory.js';
+import type { Outcome } from './pass/outcome.js';
+import { type PassResult, reconcilePass } from './pass/reconcile-pass.js';
 import { type Progress, progressOf } from './progress.js';
+import { recordDesired } from './record-desired.js';
 import { resolveSecrets } from './secrets.js';
-import { RevisionTemplates } from './templates.js';
 
 export type { ReconcileContext } from './context.js';
-export { backoff } from './backoff.js';
 
 export interface ConvergeOptions {
   /** Give up (ConvergeError) after this long; defaults to spec.progressDeadlineSeconds. */
@@ -52,75 +43,6 @@ export interface ConvergeResult {
   byController?: boolean;
 }
 
-/** The per-slice state the planner sees, from what providers report. */
-export function toSliceStates(observed: readonly ObservedSlice[]): SliceState[] {
-  return observed.map((s) => ({
-    target: s.target,
-    zone: s.key.zone,
-    revision: s.key.revision,
-    replicas: s.replicas,
-    ready: s.ready,
-  }));
-}
-
-/** Replicas per domain over every revision: the current assignment placement keeps stable. */
-export function currentAssignment(observed: readonly ObservedSlice[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const s of observed) m.set(`${s.target}/${s.key.zone}`, (m.get(`${s.target}/${s.key.zone}`) ?? 0) + s.replicas);
-  return m;
-}
-
-export function planInputOf(
-  deployment: Deployment,
-  revision: string,
-  desired: ReadonlyArray<{ target: string; zone: string; replicas: number }>,
-  observed: readonly ObservedSlice[],
-  unknown: ReadonlySet<string>,
-): PlanInput {
-  const { spec } = deployment;
-  return {
-    replicas: spec.replicas,
-    revision,
-    desired: desired.map((a) => ({ target: a.target, zone: a.zone, replicas: a.replicas })),
-    observed: toSliceStates(observed),
-    strategy:
-      spec.strategy.type === 'Recreate'
-        ? { type: 'Recreate' }
-        : spec.strategy.type === 'RollingUpdate'
-          ? {
-              type: 'RollingUpdate',
-              budget: rolloutBudget(
-                spec.replicas,
-                spec.strategy.rollingUpdate.maxSurge,
-                spec.strategy.rollingUpdate.maxUnavailable,
-              ),
-            }
-          : // BlueGreen/Canary outside a rollout (first deploy, scaling): never below the replicas asked for
-            { type: 'RollingUpdate', budget: rolloutBudget(spec.replicas, '25%', 0) },
-    unknownRevisions: unknown,
-  };
-}
-
-/** Records the desired state (spec and revision) before anything changes. */
-export async function recordDesired(ctx: ReconcileContext, deployment: Deployment): Promise<string> {
-  const name = deployment.metadata.name;
-  const revision = revisionOf(deployment.spec.template);
-  const now = ctx.clock.now();
-  const prior = await ctx.store.getDeployment(name);
-  await ctx.store.putRevision(name, revision, deployment.spec.template, now);
-  await ctx.store.putDeployment({ name, spec: deployment, revision, updatedAt: now });
-  if (!prior || prior.revision !== revision) {
-    await recordEvent(
-      ctx,
-      name,
-      'Normal',
-      prior ? 'RevisionChanged' : 'Created',
-      prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`,
-    );
-  }
-  return revision;
-}
-
 export function notConverged(
   name: string,
   replicas: number,
@@ -147,10 +69,12 @@ export function notConverged(
 }
 
 /**
- * Drives one deployment to its desired state (what `apply` does): record it, place it, then
- * observe -> plan a step -> act -> wait, until every replica of the current revision is ready
- * and nothing else is left, or the deadline passes. Retryable provider errors are retried with
- * backoff until the deadline; terminal ones end the run at once with the provider's message.
+ * The `apply` driver of the reconcile pass: records the desired state, then runs passes until
+ * every replica of the current revision is ready and nothing else is left, or the deadline
+ * passes. Between passes it waits for a poll interval or a provider event; retryable errors
+ * are retried with backoff until the deadline; terminal ones end the run at once with the
+ * provider's message. With a controller leading (`observeOnly`) it plans without acting and
+ * reports what the controller does.
  */
 export async function converge(
   ctx: ReconcileContext,
@@ -160,11 +84,11 @@ export async function converge(
   const name = deployment.metadata.name;
   const { spec } = deployment;
   const clock = ctx.clock;
-  const start = clock.now();
-  const deadline = start + (options.timeoutMs ?? spec.progressDeadlineSeconds * 1000);
+  const deadline = clock.now() + (options.timeoutMs ?? spec.progressDeadlineSeconds * 1000);
   const pollMs = options.pollIntervalMs ?? 250;
   const secrets = await resolveSecrets(spec.template, ctx.secrets);
-  if ((spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary') && !options.observeOnly) {
+  const progressive = spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary';
+  if (progressive && !options.observeOnly) {
     const prior = await ctx.store.getDeployment(name);
     if (prior && prior.revision !== revisionOf(spec.template)) {
       throw new SkyfleetError(
@@ -174,111 +98,60 @@ export async function converge(
     }
   }
   const revision = await recordDesired(ctx, deployment);
-  const templates = new RevisionTemplates(ctx.store, name, { revision, template: spec.template });
-
-  let attempt = 0;
-  const retryOrThrow = async (e: unknown, reason: string) => {
-    attempt++;
-    if (!isRetryable(e) || clock.now() > deadline) throw e;
-    await recordEvent(ctx, name, 'Warning', reason, (e as Error).message);
-    await clock.sleep(
-      Math.min(backoff(attempt, (e as SkyfleetError).retryAfterMs), Math.max(0, deadline - clock.now())),
-      options.signal,
-    );
-  };
-  const observe = async (): Promise<ObservedSlice[]> => {
-    for (;;) {
-      try {
-        return await observeAll(ctx.providers, ctx.fleet, name, options.signal);
-      } catch (e) {
-        await retryOrThrow(e, 'ObserveFailed');
-      }
-    }
-  };
-
-  let observed = await observe();
-  const placement = place({
-    replicas: spec.replicas,
-    policy: spec.placement,
-    template: spec.template,
-    domains: domainsOf(ctx.providers),
-    current: currentAssignment(observed),
-    now: start,
-  });
+  if (options.observeOnly && progressive) return watchRollout(ctx, deployment, revision, deadline, pollMs, options);
 
   // wake early on provider events (Docker's event stream) instead of waiting a whole poll
   let wake: (() => void) | undefined;
   const unwatch = [...ctx.providers.values()]
     .filter(isWatchable)
     .map((p) => p.watch({ fleet: ctx.fleet, deployment: name }, () => wake?.()));
-
+  const driver = { observer: new DeploymentObserver(ctx.providers, ctx.fleet) };
+  const memory = newPassMemory();
   let writes = 0;
+  const retry = retrier(ctx, name, deadline, options.signal);
   const done: Action[] = [];
+  let placement: PlacementResult | undefined;
   const result = (progress: Progress): ConvergeResult => ({
     revision,
-    placement,
+    placement: placement!,
     writes,
     actions: done,
     progress,
     ...(options.observeOnly ? { byController: true } : {}),
   });
   let lastKey = '';
+  const report = (r: PassResult): Progress => {
+    const progress = options.observeOnly
+      ? { ...r.progress!, phase: r.outcome.type === 'done' ? 'ready' : 'waiting for the controller' }
+      : r.progress!;
+    const key = JSON.stringify(progress);
+    if (key !== lastKey) options.onProgress?.(progress);
+    lastKey = key;
+    return progress;
+  };
   try {
     for (;;) {
       options.signal?.throwIfAborted();
-      if (options.observeOnly && (spec.strategy.type === 'Canary' || spec.strategy.type === 'BlueGreen')) {
-        // the controller runs this rollout: report where it stands; a pause waiting for
-        // `rollout promote` or a completed rollout ends the wait, an automatic rollback fails it
-        const st = await ctx.store.getRollout(name);
-        if (st && st.canary === revision) {
-          const progress = progressOf(name, revision, spec.replicas, [], observed, `${st.phase}: ${st.message}`);
-          const key = JSON.stringify(progress);
-          if (key !== lastKey) options.onProgress?.(progress);
-          lastKey = key;
-          if (st.phase === 'Aborted') {
-            throw new SkyfleetError(
-              'rollout_aborted',
-              `deployment ${name}: rollout of ${revision} aborted: ${st.message}`,
-            );
-          }
-          if (st.phase === 'Completed' || (st.phase === 'Paused' && !st.pausedByUser) || options.wait === false) {
-            return result(progress);
-          }
-        }
-        const waiting = progressOf(name, revision, spec.replicas, [], observed, 'waiting for the controller');
-        if (options.wait === false) return result(waiting);
-        if (clock.now() > deadline) throw notConverged(name, spec.replicas, waiting, observed, revision);
-        await clock.sleep(pollMs, options.signal);
-        observed = await observe();
+      const late = clock.now() > deadline;
+      const r = await reconcilePass(ctx, driver, {
+        deployment,
+        revision,
+        generation: 0,
+        memory,
+        act: !options.observeOnly && !late,
+        secrets,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      writes += r.writes;
+      done.push(...r.acted);
+      placement ??= r.placement;
+      const outcome = r.outcome;
+      if (outcome.type === 'retry' || outcome.type === 'terminal') {
+        await retry(outcome);
         continue;
       }
-      const unknown = await templates.unknown(new Set(observed.map((s) => s.key.revision)));
-      const input = planInputOf(deployment, revision, placement.assignments, observed, unknown);
-      const step = planStep(input);
-      const actions = mergeRepairs(
-        step.actions,
-        repairActions({
-          revision,
-          observed,
-          now: clock.now(),
-          unhealthySince: new Map(),
-          unhealthyGraceMs: Number.POSITIVE_INFINITY,
-        }),
-      );
-      const phase =
-        step.done && !actions.length
-          ? 'ready'
-          : options.observeOnly
-            ? 'waiting for the controller'
-            : actions.length
-              ? 'updating'
-              : `waiting for ${step.waitingFor ?? 'readiness'}`;
-      const progress = progressOf(name, revision, spec.replicas, input.desired, observed, phase);
-      const key = JSON.stringify(progress);
-      if (key !== lastKey) options.onProgress?.(progress);
-      lastKey = key;
-      if (step.done && !actions.length) {
-        await ctx.store.pruneRevisions(name, 10, new Set([revision]));
+      const progress = report(r);
+      if (outcome.type === 'done') {
         if (done.length)
           await recordEvent(
             ctx,
@@ -289,27 +162,102 @@ export async function converge(
           );
         return result(progress);
       }
-      if (clock.now() > deadline) throw notConverged(name, spec.replicas, progress, observed, revision);
-      if (actions.length && !options.observeOnly) {
-        const res = await act(ctx, deployment, actions, templates, secrets, options.signal);
-        writes += res.writes;
-        done.push(...actions.filter((a) => !res.failures.some((f) => f.action === a)));
-        const terminal = res.failures.find((f) => !isRetryable(f.error));
-        if (terminal) throw terminal.error;
-        if (res.failures.length) await retryOrThrow(res.failures[0]!.error, 'ProviderRetry');
-        else attempt = 0;
-        if (options.wait === false) return result(progress);
-      } else {
-        if (options.wait === false) return result(progress);
+      if (late) throw notConverged(name, spec.replicas, progress, r.observed, revision);
+      if (outcome.type === 'requeue') retry.reset();
+      if (options.wait === false) return result(progress);
+      if (outcome.type === 'waiting') {
         await new Promise<void>((resolve) => {
           wake = resolve;
           clock.sleep(pollMs, options.signal).then(resolve, resolve);
         });
         wake = undefined;
       }
-      observed = await observe();
     }
   } finally {
     for (const u of unwatch) u();
   }
+}
+
+/**
+ * With a controller leading a BlueGreen/Canary rollout, `apply` reports where it stands: a pause
+ * waiting for `rollout promote` or a completed rollout ends the wait, an automatic rollback fails it.
+ */
+async function watchRollout(
+  ctx: ReconcileContext,
+  deployment: Deployment,
+  revision: string,
+  deadline: number,
+  pollMs: number,
+  options: ConvergeOptions,
+): Promise<ConvergeResult> {
+  const name = deployment.metadata.name;
+  const { replicas } = deployment.spec;
+  const driver = { observer: new DeploymentObserver(ctx.providers, ctx.fleet) };
+  const memory = newPassMemory();
+  const retry = retrier(ctx, name, deadline, options.signal);
+  let lastKey = '';
+  for (;;) {
+    options.signal?.throwIfAborted();
+    // every phase but acting: what runs, and where the policy places it
+    const r = await reconcilePass(ctx, driver, { deployment, revision, generation: 0, memory, act: false });
+    if (r.outcome.type === 'retry' || r.outcome.type === 'terminal') {
+      await retry(r.outcome);
+      continue;
+    }
+    const observed = r.observed;
+    const result = (progress: Progress): ConvergeResult => ({
+      revision,
+      placement: r.placement!,
+      writes: 0,
+      actions: [],
+      progress,
+      byController: true,
+    });
+    const st = await ctx.store.getRollout(name);
+    if (st && st.canary === revision) {
+      const progress = progressOf(name, revision, replicas, [], observed, `${st.phase}: ${st.message}`);
+      const key = JSON.stringify(progress);
+      if (key !== lastKey) options.onProgress?.(progress);
+      lastKey = key;
+      if (st.phase === 'Aborted')
+        throw new SkyfleetError('rollout_aborted', `deployment ${name}: rollout of ${revision} aborted: ${st.message}`);
+      if (st.phase === 'Completed' || (st.phase === 'Paused' && !st.pausedByUser) || options.wait === false)
+        return result(progress);
+    }
+    const waiting = progressOf(name, revision, replicas, [], observed, 'waiting for the controller');
+    if (options.wait === false) return result(waiting);
+    if (ctx.clock.now() > deadline) throw notConverged(name, replicas, waiting, observed, revision);
+    await ctx.clock.sleep(pollMs, options.signal);
+  }
+}
+
+/**
+ * Apply's answer to a failed pass: what the provider says will pass is retried with backoff
+ * (a Warning event each time) until the deadline; anything else (a placement it cannot make,
+ * a terminal provider error) ends the run at once. Resets after a pass that acted.
+ */
+function retrier(ctx: ReconcileContext, name: string, deadline: number, signal?: AbortSignal) {
+  let attempt = 0;
+  const retry = async (outcome: Extract<Outcome, { type: 'retry' | 'terminal' }>): Promise<void> => {
+    if (!isRetryable(outcome.error) || ctx.clock.now() > deadline) throw outcome.error;
+    attempt++;
+    await recordEvent(
+      ctx,
+      name,
+      'Warning',
+      outcome.phase === 'observe' ? 'ObserveFailed' : 'ProviderRetry',
+      outcome.error.message,
+    );
+    await ctx.clock.sleep(
+      Math.min(
+        backoff(attempt, outcome.type === 'retry' ? outcome.retryAfterMs : undefined),
+        Math.max(0, deadline - ctx.clock.now()),
+      ),
+      signal,
+    );
+  };
+  retry.reset = () => {
+    attempt = 0;
+  };
+  return retry;
 }
