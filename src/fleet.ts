@@ -1,33 +1,31 @@
 import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
-import { NotFoundError, SkyfleetError, ValidationError } from './errors/index.js';
+import { NotFoundError, ValidationError } from './errors/index.js';
 import { type Logger, silentLogger } from './log/logger.js';
-import { type PlacementResult, place } from './placement/index.js';
-import { type Action, simulatePlan } from './plan/index.js';
-import type { ObservedSlice, Provider } from './provider/provider.js';
+import { deleteDeployment, type DeleteResult } from './operations/delete-deployment.js';
+import { type DeploymentStatus, deploymentStatus } from './operations/deployment-status.js';
+import { exportNginx } from './operations/export-nginx.js';
+import { migrate } from './operations/migrate.js';
+import { type PlanResult, planDeployment } from './operations/plan-deployment.js';
+import { controlRollout, type RolloutControl, undoTarget } from './operations/rollout-controls.js';
+import type { Provider } from './provider/provider.js';
 import { createProvider } from './provider/registry.js';
-import {
-  type ConvergeOptions,
-  type ConvergeResult,
-  converge,
-  planInputOf,
-  type ReconcileContext,
-} from './reconcile/converge.js';
+import { type ConvergeOptions, type ConvergeResult, converge, type ReconcileContext } from './reconcile/converge.js';
 import type { ControllerOptions } from './reconcile/controller.js';
-import { domainsOf } from './reconcile/domains.js';
-import { defaultHolder, withFleetLease } from './reconcile/fleet-lease.js';
-import { observeAll } from './reconcile/observe-all.js';
-import { type Progress, progressOf } from './reconcile/progress.js';
+import { leaseHolder, withFleetLease } from './reconcile/fleet-lease.js';
 import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
+import type { RolloutState } from './rollout/types.js';
 import type { Deployment, DeploymentInput } from './spec/deployment.js';
 import { parseDeployment } from './spec/load.js';
-import { revisionOf } from './spec/revision.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
-import type { RolloutState } from './rollout/types.js';
-import type { Condition, DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
+import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
 import { type Clock, systemClock } from './util/clock.js';
+
+export type { DeleteResult } from './operations/delete-deployment.js';
+export type { DeploymentStatus } from './operations/deployment-status.js';
+export type { PlanResult } from './operations/plan-deployment.js';
 
 export interface FleetOptions {
   /** The fleet's name: labels every resource skyfleet creates. */
@@ -42,37 +40,6 @@ export interface FleetOptions {
   secrets?: SecretResolver;
   /** Records every cloud API request: a CallLog or a file path for JSON lines. */
   callLog?: CallLog | string;
-}
-
-export interface PlanResult {
-  deployment: string;
-  revision: string;
-  /** The revision recorded for this deployment before, if any. */
-  previousRevision: string | undefined;
-  placement: PlacementResult;
-  /** Ordered steps; each step's actions run together. Empty when nothing would change. */
-  steps: Action[][];
-  converges: boolean;
-}
-
-export interface DeploymentStatus {
-  name: string;
-  revision: string;
-  revisionNumber: number | undefined;
-  generation: number;
-  replicas: number;
-  ready: number;
-  /** Replicas that exist for the current revision, over all domains. */
-  current: number;
-  domains: Progress['domains'];
-  slices: ObservedSlice[];
-  /** Available / Progressing / Degraded, as the controller last recorded them. */
-  conditions: Condition[];
-}
-
-export interface DeleteResult {
-  deployment: string;
-  removed: Array<{ target: string; zone: string; revision: string; replicas: number }>;
 }
 
 export interface RolloutStatus {
@@ -144,7 +111,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new ValidationError([{ path: 'targets', message: `target "${dup}" is declared twice` }]);
 
-  const holder = defaultHolder('sdk');
+  const holder = leaseHolder('sdk');
   let providersP: Promise<Map<string, Provider>> | undefined;
   let storeP: Promise<Store> | undefined;
   const providers = () =>
@@ -184,31 +151,8 @@ export function createFleet(options: FleetOptions): Fleet {
     return rec;
   };
 
-  const updateRollout = async (
-    name: string,
-    op: string,
-    change: (st: RolloutState) => RolloutState,
-  ): Promise<RolloutState> => {
-    const rec = await stored(name);
-    const s = await store();
-    const st = await s.getRollout(name);
-    if (!st || (st.phase !== 'Progressing' && st.phase !== 'Paused')) {
-      throw new SkyfleetError(
-        'no_rollout',
-        `deployment ${name} has no rollout in progress to ${op}${st ? ` (its last rollout is ${st.phase})` : rec.spec.spec.strategy.type === 'RollingUpdate' || rec.spec.spec.strategy.type === 'Recreate' ? ` (strategy ${rec.spec.spec.strategy.type} has no steps to control)` : ''}`,
-      );
-    }
-    const next = change(st);
-    await s.putRollout(name, next);
-    await s.addEvent({
-      time: clock.now(),
-      deployment: name,
-      type: 'Normal',
-      reason: `Rollout${op[0]!.toUpperCase()}${op.slice(1)}`,
-      message: `${op} requested`,
-    });
-    return next;
-  };
+  const control = (op: RolloutControl) => async (name: string) =>
+    controlRollout(await store(), clock, await stored(name), op);
 
   const fleet: Fleet = {
     name: options.name,
@@ -217,32 +161,7 @@ export function createFleet(options: FleetOptions): Fleet {
       const d = toDeployment(input);
       const c = await ctx();
       checkTargets(d, c.providers);
-      const revision = revisionOf(d.spec.template);
-      const prior = await c.store.getDeployment(d.metadata.name);
-      const observed = await observeAll(c.providers, options.name, d.metadata.name);
-      const current = new Map<string, number>();
-      for (const s of observed)
-        current.set(`${s.target}/${s.key.zone}`, (current.get(`${s.target}/${s.key.zone}`) ?? 0) + s.replicas);
-      const placement = place({
-        replicas: d.spec.replicas,
-        policy: d.spec.placement,
-        template: d.spec.template,
-        domains: domainsOf(c.providers),
-        current,
-        now: clock.now(),
-      });
-      const known = new Set<string>([revision]);
-      for (const r of await c.store.listRevisions(d.metadata.name)) known.add(r.revision);
-      const unknown = new Set(observed.map((s) => s.key.revision).filter((r) => !known.has(r)));
-      const sim = simulatePlan(planInputOf(d, revision, placement.assignments, observed, unknown));
-      return {
-        deployment: d.metadata.name,
-        revision,
-        previousRevision: prior?.revision,
-        placement,
-        steps: sim.steps,
-        converges: sim.converges,
-      };
+      return planDeployment(c, d);
     },
 
     async apply(input, opts) {
@@ -274,46 +193,7 @@ export function createFleet(options: FleetOptions): Fleet {
     },
 
     async delete(name, opts = {}) {
-      const c = await ctx();
-      const observed = await observeAll(c.providers, options.name, name, opts.signal);
-      const rec = await c.store.getDeployment(name);
-      if (!rec && observed.length === 0)
-        throw new NotFoundError('deployment', name, `fleet ${options.name} has no such deployment`);
-      // the record goes first: a controller then treats what is left as orphans, and a crash
-      // half-way leaves nothing that would be recreated
-      await c.store.deleteDeployment(name);
-      const removed: DeleteResult['removed'] = observed
-        .map((s) => ({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas }))
-        .sort((a, b) => `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`));
-      await withFleetLease(c, holder, async (fenced) => {
-        if (fenced) {
-          await Promise.all(
-            observed.map(async (s) => {
-              await fenced.fence?.();
-              await c.providers.get(s.target)!.remove(s.key, { signal: opts.signal, reason: 'delete' });
-            }),
-          );
-        }
-        // providers that delete asynchronously, or a controller sweeping: wait until nothing is left
-        const deadline = clock.now() + (opts.timeoutMs ?? 120_000);
-        while ((await observeAll(c.providers, options.name, name, opts.signal)).length > 0) {
-          if (clock.now() > deadline)
-            throw new SkyfleetError(
-              'delete_incomplete',
-              `deployment ${name} is still being removed; run delete again to finish`,
-              { retryable: true },
-            );
-          await clock.sleep(250, opts.signal);
-        }
-      });
-      await c.store.addEvent({
-        time: clock.now(),
-        deployment: name,
-        type: 'Normal',
-        reason: 'Deleted',
-        message: `removed ${removed.reduce((a, r) => a + r.replicas, 0)} replicas`,
-      });
-      return { deployment: name, removed };
+      return deleteDeployment(await ctx(), holder, name, opts);
     },
 
     rollout: {
@@ -322,28 +202,13 @@ export function createFleet(options: FleetOptions): Fleet {
         const st = await (await store()).getRollout(name);
         return { deployment: name, strategy: rec.spec.spec.strategy.type, state: st, status: await fleet.status(name) };
       },
-      promote: (name) => updateRollout(name, 'promote', (st) => ({ ...st, promote: true, pausedByUser: false })),
-      pause: (name) => updateRollout(name, 'pause', (st) => ({ ...st, pausedByUser: true })),
-      resume: (name) => updateRollout(name, 'resume', (st) => ({ ...st, pausedByUser: false })),
-      abort: (name) => updateRollout(name, 'abort', (st) => ({ ...st, abort: true })),
+      promote: control('promote'),
+      pause: control('pause'),
+      resume: control('resume'),
+      abort: control('abort'),
       async undo(name, opts = {}) {
         const rec = await stored(name);
-        const history = await (await store()).listRevisions(name);
-        const current = history.find((h) => h.revision === rec.revision);
-        const target =
-          opts.toRevision !== undefined
-            ? history.find((h) => h.number === opts.toRevision)
-            : [...history]
-                .reverse()
-                .find((h) => h.revision !== rec.revision && (!current || h.number < current.number));
-        if (!target) {
-          throw new ValidationError([
-            {
-              path: '--to-revision',
-              message: `no such revision of ${name}${opts.toRevision !== undefined ? ` (#${opts.toRevision})` : ''}: recorded ${history.map((h) => `#${h.number}`).join(', ') || 'none'}`,
-            },
-          ]);
-        }
+        const target = undoTarget(rec, await (await store()).listRevisions(name), opts.toRevision);
         const d: Deployment = { ...rec.spec, spec: { ...rec.spec.spec, template: target.template } };
         const { toRevision: _, ...convergeOpts } = opts;
         return fleet.apply(d, convergeOpts);
@@ -354,82 +219,12 @@ export function createFleet(options: FleetOptions): Fleet {
     async migrate(name, move, opts) {
       const rec = await stored(name);
       const c = await ctx();
-      const unknown = move.to.filter((t) => !c.providers.has(t));
-      if (!move.to.length || unknown.length) {
-        throw new ValidationError([
-          {
-            path: '--to',
-            message: move.to.length
-              ? `target ${unknown.map((t) => `"${t}"`).join(', ')} is not in fleet ${options.name} (targets: ${[...c.providers.keys()].join(', ')})`
-              : 'name at least one destination target',
-          },
-        ]);
-      }
-      const before = rec.spec;
-      const current = before.spec.placement.targets ?? [...c.providers.keys()].map((n) => ({ name: n }));
-      const from = new Set(move.from ?? current.map((t) => t.name));
-      const kept = current.filter((t) => !from.has(t.name) && !move.to.includes(t.name));
-      const targets = [...kept, ...move.to.map((n) => current.find((t) => t.name === n) ?? { name: n })];
-      const after: Deployment = {
-        ...before,
-        spec: { ...before.spec, placement: { ...before.spec.placement, targets } },
-      };
-      await c.store.addEvent({
-        time: clock.now(),
-        deployment: name,
-        type: 'Normal',
-        reason: 'MigrationStarted',
-        message: `to ${move.to.join(', ')} from ${[...from].join(', ')}`,
-      });
-      try {
-        const res = await fleet.apply(after, opts);
-        await c.store.addEvent({
-          time: clock.now(),
-          deployment: name,
-          type: 'Normal',
-          reason: 'MigrationCompleted',
-          message: `${name} runs on ${targets.map((t) => t.name).join(', ')}`,
-        });
-        return res;
-      } catch (e) {
-        // the destination did not become ready: put everything back where it was
-        await c.store.addEvent({
-          time: clock.now(),
-          deployment: name,
-          type: 'Warning',
-          reason: 'MigrationRolledBack',
-          message: `${(e as Error).message.split('\n')[0]}; moving back`,
-        });
-        await fleet.apply(before, opts);
-        throw e;
-      }
+      const env = { fleet: options.name, store: c.store, clock, targets: [...c.providers.keys()] };
+      return migrate(env, rec, move, (d) => fleet.apply(d, opts));
     },
 
     async exportNginx(name) {
-      const rec = await stored(name);
-      const c = await ctx();
-      const observed = await observeAll(c.providers, options.name, name);
-      const { TrafficManager } = await import('./reconcile/traffic-manager.js');
-      const { nginxUpstreamConfig } = await import('./traffic/nginx.js');
-      const st = await c.store.getRollout(name);
-      const strategy = rec.spec.spec.strategy;
-      let weights: Record<string, number> | undefined;
-      if (st && (strategy.type === 'Canary' || strategy.type === 'BlueGreen')) {
-        // the split the controller serves now (computed, not stored: nothing advances here)
-        const { rolloutStep } = await import('./rollout/rollout-step.js');
-        const ready = new Map<string, number>();
-        for (const o of observed) ready.set(o.key.revision, (ready.get(o.key.revision) ?? 0) + o.ready);
-        weights = rolloutStep({
-          strategy,
-          replicas: rec.spec.spec.replicas,
-          revision: rec.revision,
-          state: st,
-          ready,
-          weighted: true,
-          now: clock.now(),
-        }).weights;
-      }
-      return nginxUpstreamConfig(name, TrafficManager.endpointsOf(rec.spec, observed), weights);
+      return exportNginx(await ctx(), await stored(name));
     },
 
     async get(name) {
@@ -441,36 +236,7 @@ export function createFleet(options: FleetOptions): Fleet {
     },
 
     async status(name) {
-      const rec = await stored(name);
-      const c = await ctx();
-      const observed = await observeAll(c.providers, options.name, name);
-      const d = rec.spec;
-      let desired: Array<{ target: string; zone: string; replicas: number }> = [];
-      try {
-        desired = place({
-          replicas: d.spec.replicas,
-          policy: d.spec.placement,
-          template: d.spec.template,
-          domains: domainsOf(c.providers),
-          now: clock.now(),
-        }).assignments;
-      } catch {
-        // status still shows what exists when the policy cannot be placed now
-      }
-      const p = progressOf(name, rec.revision, d.spec.replicas, desired, observed, '');
-      const rev = await c.store.getRevision(name, rec.revision);
-      return {
-        name,
-        revision: rec.revision,
-        revisionNumber: rev?.number,
-        generation: rec.generation,
-        replicas: d.spec.replicas,
-        ready: p.ready,
-        current: p.domains.reduce((a, x) => a + x.current, 0),
-        domains: p.domains,
-        slices: observed,
-        conditions: await c.store.getConditions(name),
-      };
+      return deploymentStatus(await ctx(), await stored(name));
     },
 
     async history(name) {
