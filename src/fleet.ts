@@ -150,7 +150,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const providers = () =>
     (providersP ??= Promise.all(
       specs.map((t) =>
-        isProvider(t) ? t : createProvider(t, { fleet: options.name, ...(callLog ? { callLog } : {}) }),
+        isProvider(t) ? t : createProvider(t, { fleet: options.name, clock, ...(callLog ? { callLog } : {}) }),
       ),
     ).then((list) => new Map(list.map((p) => [p.target, p]))));
   const store = () =>

@@ -1,13 +1,7 @@
-import type { CallLog } from '../calllog/call-log.js';
 import type { TargetSpec } from '../spec/target.js';
-import type { Provider } from './provider.js';
+import type { Provider, ProviderContext } from './provider.js';
 
-export interface ProviderContext {
-  /** The fleet's name (labels, resource names). */
-  fleet: string;
-  /** Where cloud providers record each HTTP request they send (`--call-log`). */
-  callLog?: CallLog;
-}
+export type { ProviderContext } from './provider.js';
 
 /** Loads a provider's module on demand: SDKs are imported only when a target of that kind is used. */
 export type ProviderFactory = (spec: TargetSpec, ctx: ProviderContext) => Promise<Provider>;
