@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from './log/logger.js';
 import { type PlacementResult, place } from './placement/index.js';
 import { type Action, simulatePlan } from './plan/index.js';
 import type { ObservedSlice, Provider } from './provider/provider.js';
-import { createProvider } from './provider/registry.js';
+import { createProvider } from './builtin-providers.js';
 import {
   type ConvergeOptions,
   type ConvergeResult,
