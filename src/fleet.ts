@@ -2,6 +2,7 @@ import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
 import { NotFoundError, ValidationError } from './errors/index.js';
 import { type Logger, silentLogger } from './log/logger.js';
+import { createProvider } from './builtin-providers.js';
 import { deleteDeployment, type DeleteResult } from './operations/delete-deployment.js';
 import { type DeploymentStatus, deploymentStatus } from './operations/deployment-status.js';
 import { exportNginx } from './operations/export-nginx.js';
@@ -9,7 +10,6 @@ import { migrate } from './operations/migrate.js';
 import { type PlanResult, planDeployment } from './operations/plan-deployment.js';
 import { controlRollout, type RolloutControl, undoTarget } from './operations/rollout-controls.js';
 import type { Provider } from './provider/provider.js';
-import { createProvider } from './provider/registry.js';
 import { type ConvergeOptions, type ConvergeResult, converge, type ReconcileContext } from './reconcile/converge.js';
 import type { ControllerOptions } from './reconcile/controller.js';
 import { leaseHolder, withFleetLease } from './reconcile/fleet-lease.js';
@@ -117,7 +117,7 @@ export function createFleet(options: FleetOptions): Fleet {
   const providers = () =>
     (providersP ??= Promise.all(
       specs.map((t) =>
-        isProvider(t) ? t : createProvider(t, { fleet: options.name, ...(callLog ? { callLog } : {}) }),
+        isProvider(t) ? t : createProvider(t, { fleet: options.name, clock, ...(callLog ? { callLog } : {}) }),
       ),
     ).then((list) => new Map(list.map((p) => [p.target, p]))));
   const store = () =>

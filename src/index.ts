@@ -11,7 +11,23 @@ export * from './spec/index.js';
 export type * from './provider/provider.js';
 export { isWatchable } from './provider/provider.js';
 export { LABELS } from './provider/labels.js';
-export { registerProvider, createProvider, type ProviderContext, type ProviderFactory } from './provider/registry.js';
+export type {
+  ProviderDescriptor,
+  ProviderFactory,
+  ProviderSpecificationVersion,
+  TargetSettings,
+  TargetSettingsSchema,
+} from './provider/descriptor.js';
+export { ProviderRegistry, type TargetSchema } from './provider/registry.js';
+export {
+  registerProvider,
+  createProvider,
+  providerRegistry,
+  builtinProviders,
+  type BuiltinTargetSpec,
+  type BuiltinTargetSpecInput,
+  type BuiltinTargetKind,
+} from './builtin-providers.js';
 export {
   place,
   domainKey,

@@ -12,3 +12,4 @@ export {
   secretValueFrom,
 } from './mapping.js';
 export { serviceName, familyName, clientToken, parseServiceName } from './names.js';
+export { awsEcsProvider } from './descriptor.js';

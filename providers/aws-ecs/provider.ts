@@ -29,7 +29,7 @@ import type {
   SliceSelector,
   TargetDescription,
 } from '../../src/provider/provider.js';
-import type { ProviderContext } from '../../src/provider/registry.js';
+import type { ProviderContext } from '../../src/provider/provider.js';
 import { canonicalJson } from '../../src/spec/revision.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { type CallContext, callContext, installCallLog } from './calllog.js';
@@ -123,7 +123,7 @@ export class AwsEcsProvider implements Provider {
     this.target = settings.name;
     // ProviderContext.callLog (createFleet({ callLog }), --call-log) when no log is passed directly
     if (!options.callLog && ctx.callLog) this.options = { ...options, callLog: ctx.callLog };
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.reuseMs = options.observeReuseMs ?? 15_000;
     this.ownsClient = !options.client;
     this.client =

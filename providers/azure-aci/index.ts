@@ -4,3 +4,4 @@ export { desiredGroups, domainsOf, replacementReason, projection, type DesiredGr
 export { toObservedSlices, replicaOf, endpointsOf } from './observe.js';
 export { classify, retryAfterMs } from './errors.js';
 export { groupName, isValidGroupName, TAGS } from './names.js';
+export { azureAciProvider } from './descriptor.js';

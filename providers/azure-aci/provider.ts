@@ -14,7 +14,7 @@ import type {
   SliceSelector,
   TargetDescription,
 } from '../../src/provider/provider.js';
-import type { ProviderContext } from '../../src/provider/registry.js';
+import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
 import { classify, isNotFound, KIND } from './errors.js';
@@ -76,7 +76,7 @@ export class AzureAciProvider implements Provider {
     private readonly options: AzureAciProviderOptions = {},
   ) {
     this.target = settings.name;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.callLog = options.callLog ?? ctx.callLog;
   }
 

@@ -13,3 +13,4 @@ export {
 } from './mapping.js';
 export { dockerMessage, toProviderError } from './errors.js';
 export { followEvents, type DockerEvent } from './events.js';
+export { dockerProvider } from './descriptor.js';

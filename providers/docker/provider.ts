@@ -16,7 +16,7 @@ import type {
   TargetDescription,
   WatchableProvider,
 } from '../../src/provider/provider.js';
-import type { ProviderContext } from '../../src/provider/registry.js';
+import type { ProviderContext } from '../../src/provider/provider.js';
 import { abortedError, dockerMessage, type ErrorContext, imageNotFound, statusOf, toProviderError } from './errors.js';
 import { followEvents } from './events.js';
 import {
@@ -30,7 +30,7 @@ import {
   toCreateOptions,
   toObservedReplica,
 } from './mapping.js';
-import { type DockerTargetSettings, type DockerTargetSettingsInput, dockerTargetSettings } from './settings.js';
+import { type DockerTargetSettings, dockerTargetSettings } from './settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -79,7 +79,7 @@ export class DockerProvider implements WatchableProvider {
   private clientPromise: Promise<Docker> | undefined;
   private readonly unsubscribers = new Set<() => void>();
 
-  constructor(settings: DockerTargetSettings | DockerTargetSettingsInput, ctx: DockerProviderContext) {
+  constructor(settings: DockerTargetSettings, ctx: DockerProviderContext) {
     this.settings = dockerTargetSettings.parse(settings);
     this.target = this.settings.name;
     this.zone = this.settings.zone ?? this.settings.name;

@@ -8,3 +8,4 @@ export { serviceId, revisionName, GCP_LABELS, ANNOTATIONS } from './names.js';
 export { revisionTemplate, templateIssues, proportionalTraffic, LIMITS } from './mapping.js';
 export { toProviderError, errorFacts } from './errors.js';
 export { normaliseService, type ServiceView } from './service-view.js';
+export { gcpCloudRunProvider } from './descriptor.js';

@@ -30,7 +30,7 @@ import type {
   SliceSelector,
   TargetDescription,
 } from '../../src/provider/provider.js';
-import type { ProviderContext } from '../../src/provider/registry.js';
+import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { callContext, loggingAuth } from './calllog.js';
 import { errorFacts, isRetryableFacts, toProviderError } from './errors.js';
@@ -104,7 +104,7 @@ export class CloudRunProvider implements Provider {
     private readonly options: CloudRunProviderOptions = {},
   ) {
     this.target = settings.name;
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.pollIntervalMs = options.pollIntervalMs ?? settings.pollIntervalMs;
     this.retry = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8000, ...options.retry };
   }

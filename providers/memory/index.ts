@@ -7,3 +7,4 @@ export {
   type FaultPlan,
 } from './memory-cloud.js';
 export { memoryTargetSettings, type MemoryTargetSettings } from './settings.js';
+export { memoryProvider } from './descriptor.js';

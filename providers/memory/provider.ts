@@ -1,5 +1,5 @@
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
-import type { ProviderContext } from '../../src/provider/registry.js';
+import type { ProviderContext } from '../../src/provider/provider.js';
 import type {
   ApplyResult,
   CallOptions,
@@ -13,14 +13,13 @@ import type {
 } from '../../src/provider/provider.js';
 import { canonicalJson } from '../../src/spec/revision.js';
 import { parseCpu, parseMemory, MiB } from '../../src/spec/quantity.js';
+import { type Clock, systemClock } from '../../src/util/clock.js';
 import { defaultMemoryCloud, MemoryCloud } from './memory-cloud.js';
 import type { MemoryTargetSettings } from './settings.js';
 
 export interface MemoryProviderOptions {
   /** The world this target lives in; the process-wide default when absent. */
   cloud?: MemoryCloud;
-  /** Epoch ms now; replicas become ready `readyAfterSeconds` after creation. */
-  now?: () => number;
 }
 
 /**
@@ -31,7 +30,8 @@ export class MemoryProvider implements Provider {
   readonly kind = 'memory';
   readonly target: string;
   readonly cloud: MemoryCloud;
-  private readonly now: () => number;
+  /** Replicas become ready `readyAfterSeconds` after creation, by this clock (the context's). */
+  private readonly clock: Clock;
 
   constructor(
     readonly settings: MemoryTargetSettings,
@@ -40,7 +40,7 @@ export class MemoryProvider implements Provider {
   ) {
     this.target = settings.name;
     this.cloud = options.cloud ?? defaultMemoryCloud;
-    this.now = options.now ?? Date.now;
+    this.clock = ctx.clock ?? systemClock;
   }
 
   describe(): TargetDescription {
@@ -82,7 +82,7 @@ export class MemoryProvider implements Provider {
       if (selector.deployment && s.key.deployment !== selector.deployment) continue;
       const down = this.cloud.downZones.has(s.key.zone);
       const replicaStatus = s.replicas.map((r) => {
-        const ready = !down && !r.crashed && this.now() - r.createdAt >= readyAfter;
+        const ready = !down && !r.crashed && this.clock.now() - r.createdAt >= readyAfter;
         const state = down || r.crashed ? ('failed' as const) : ready ? ('ready' as const) : ('starting' as const);
         return {
           id: r.id,
@@ -157,7 +157,7 @@ export class MemoryProvider implements Provider {
       s.replicas.push({
         id: this.cloud.newId(),
         ordinal,
-        createdAt: this.now(),
+        createdAt: this.clock.now(),
         endpoints: ports.map((p) => ({
           host: '127.0.0.1',
           port: this.cloud.nextPort++,

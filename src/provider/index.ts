@@ -1,3 +1,4 @@
 export * from './provider.js';
+export * from './descriptor.js';
 export * from './registry.js';
 export * from './labels.js';

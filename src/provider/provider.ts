@@ -1,4 +1,19 @@
+import type { CallLog } from '../calllog/call-log.js';
 import type { PodTemplate } from '../spec/deployment.js';
+import type { Clock } from '../util/clock.js';
+
+/**
+ * What every provider is made with, besides its target settings: `new XProvider(settings, ctx)`.
+ * `createFleet` builds it from its own options; tests pass their own.
+ */
+export interface ProviderContext {
+  /** The fleet's name (labels, resource names). */
+  fleet: string;
+  /** Where cloud providers record each HTTP request they send (`--call-log`). */
+  callLog?: CallLog;
+  /** Time for readiness windows, operation polls and backoff; the system clock when absent. */
+  clock?: Clock;
+}
 
 /**
  * The Provider contract. A provider realises slices of deployments on one target (a Docker

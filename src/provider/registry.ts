@@ -1,43 +1,101 @@
-import type { CallLog } from '../calllog/call-log.js';
-import type { TargetSpec } from '../spec/target.js';
-import type { Provider } from './provider.js';
+import { z } from 'zod';
+import { SkyfleetError, ValidationError } from '../errors/index.js';
+import { validate } from '../spec/validate.js';
+import {
+  PROVIDER_SPECIFICATION_VERSIONS,
+  type ProviderDescriptor,
+  type TargetSettings,
+  type TargetSettingsSchema,
+} from './descriptor.js';
+import type { Provider, ProviderContext } from './provider.js';
 
-export interface ProviderContext {
-  /** The fleet's name (labels, resource names). */
-  fleet: string;
-  /** Where cloud providers record each HTTP request they send (`--call-log`). */
-  callLog?: CallLog;
-}
+/** The schema of one target of any registered kind, discriminated by `kind`. */
+export type TargetSchema = z.ZodType<TargetSettings, TargetSettings>;
 
-/** Loads a provider's module on demand: SDKs are imported only when a target of that kind is used. */
-export type ProviderFactory = (spec: TargetSpec, ctx: ProviderContext) => Promise<Provider>;
+/**
+ * Provider descriptors by kind: the target schema of a fleet is built from them, and targets are
+ * made with them. Knows no provider itself; `src/builtin-providers.ts` fills the default one.
+ */
+export class ProviderRegistry {
+  private readonly descriptors = new Map<string, ProviderDescriptor>();
+  private schema: TargetSchema | undefined;
+  private readonly listeners = new Set<() => void>();
 
-const factories: Record<string, ProviderFactory> = {
-  'gcp-cloud-run': async (spec, ctx) =>
-    new (await import('../../providers/gcp-cloud-run/index.js')).CloudRunProvider(spec as never, ctx),
-  memory: async (spec, ctx) => {
-    const { MemoryProvider } = await import('../../providers/memory/index.js');
-    return new MemoryProvider(spec as never, ctx);
-  },
-  docker: async (spec, ctx) => {
-    const { DockerProvider } = await import('../../providers/docker/index.js');
-    return new DockerProvider(spec as never, ctx);
-  },
-  'aws-ecs': async (spec, ctx) => {
-    const { AwsEcsProvider } = await import('../../providers/aws-ecs/index.js');
-    return new AwsEcsProvider(spec as never, ctx);
-  },
-  'azure-aci': async (spec, ctx) =>
-    new (await import('../../providers/azure-aci/index.js')).AzureAciProvider(spec as never, ctx),
-};
+  constructor(descriptors: Iterable<ProviderDescriptor> = []) {
+    for (const d of descriptors) this.register(d);
+  }
 
-/** Creates the provider for a validated target spec. */
-export async function createProvider(spec: TargetSpec, ctx: ProviderContext): Promise<Provider> {
-  const factory = factories[spec.kind];
-  if (!factory) throw new Error(`no provider for target kind "${spec.kind}"`);
-  return factory(spec, ctx);
-}
+  /**
+   * Adds a provider kind, or replaces the one registered under the same kind. Targets of the kind
+   * are then accepted wherever this registry's target schema is used.
+   */
+  register<S extends TargetSettingsSchema>(descriptor: ProviderDescriptor<S>): this {
+    const { specificationVersion: version, kind, settings } = descriptor;
+    const invalid = (why: string) => new SkyfleetError('invalid_provider', `cannot register provider: ${why}`);
+    if (typeof kind !== 'string' || !kind) throw invalid('expected a non-empty kind');
+    if (!(PROVIDER_SPECIFICATION_VERSIONS as readonly string[]).includes(version)) {
+      throw invalid(
+        `"${kind}" implements specification ${JSON.stringify(version)}; this skyfleet supports ${PROVIDER_SPECIFICATION_VERSIONS.join(', ')}`,
+      );
+    }
+    if (!settings?._zod?.propValues?.kind?.has(kind)) {
+      throw invalid(`the settings schema of "${kind}" must declare kind: z.literal(${JSON.stringify(kind)})`);
+    }
+    this.descriptors.set(kind, descriptor);
+    this.schema = undefined;
+    for (const listener of this.listeners) listener();
+    return this;
+  }
 
-export function registerProvider(kind: string, factory: ProviderFactory): void {
-  factories[kind] = factory;
+  /** Registered kinds, in registration order. */
+  kinds(): string[] {
+    return [...this.descriptors.keys()];
+  }
+
+  get(kind: string): ProviderDescriptor | undefined {
+    return this.descriptors.get(kind);
+  }
+
+  /**
+   * Every registered kind's settings, discriminated by `kind`; a target of no registered kind reads
+   * `expected kind one of: memory, docker, ...`. Rebuilt after a registration.
+   */
+  targetSchema(): TargetSchema {
+    if (this.schema) return this.schema;
+    const [first, ...rest] = [...this.descriptors.values()].map((d) => d.settings);
+    const error = this.expectedKinds();
+    this.schema = first
+      ? z.discriminatedUnion('kind', [first, ...rest], {
+          error: (iss) => (iss.code === 'invalid_union' ? error : undefined),
+        })
+      : z.never({ error });
+    return this.schema;
+  }
+
+  /**
+   * Makes the provider of a target: validated with its kind's settings schema (a spec from the
+   * target schema passes unchanged), then given to the kind's `create`, which loads its module.
+   */
+  async create(
+    spec: { readonly kind: string; readonly [setting: string]: unknown },
+    ctx: ProviderContext,
+  ): Promise<Provider> {
+    const descriptor = this.descriptors.get(spec.kind);
+    if (!descriptor) {
+      throw new ValidationError([
+        { path: 'kind', message: `${this.expectedKinds()}, got ${JSON.stringify(spec.kind)}` },
+      ]);
+    }
+    return descriptor.create(validate(descriptor.settings, spec, 'target settings'), ctx);
+  }
+
+  /** Calls `listener` after every registration; returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private expectedKinds(): string {
+    return `expected kind one of: ${this.kinds().join(', ')}`;
+  }
 }

@@ -1,6 +1,7 @@
 export * from './deployment.js';
 export * from './fleet.js';
 export * from './target.js';
+export { targetBase, zoneName } from './target-base.js';
 export { loadDocuments, parseObject, parseDeployment, parseFleet, type LoadedDocuments } from './load.js';
 export { revisionOf, canonicalJson } from './revision.js';
 export { validate, formatPath } from './validate.js';

@@ -31,9 +31,22 @@ export class ManualClock implements Clock {
   now(): number {
     return this.t;
   }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiters.push({ at: this.t + ms, resolve });
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const waiter = {
+        at: this.t + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
       this.flush();
     });
   }

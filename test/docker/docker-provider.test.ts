@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCKER_LABELS, DockerProvider, toCreateOptions } from '../../providers/docker/index.js';
+import { DOCKER_LABELS, DockerProvider, dockerTargetSettings, toCreateOptions } from '../../providers/docker/index.js';
 import { ProviderError } from '../../src/errors/provider-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
 import { LABELS } from '../../src/provider/labels.js';
@@ -16,7 +16,7 @@ let image2: string;
 const providers: DockerProvider[] = [];
 
 function provider(name = 'dk-a', fleet = FLEET): DockerProvider {
-  const p = new DockerProvider({ name, kind: 'docker', concurrency: 4 }, { fleet });
+  const p = new DockerProvider(dockerTargetSettings.parse({ name, kind: 'docker', concurrency: 4 }), { fleet });
   providers.push(p);
   return p;
 }

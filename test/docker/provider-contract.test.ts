@@ -1,4 +1,4 @@
-import { DockerProvider } from '../../providers/docker/index.js';
+import { DockerProvider, dockerTargetSettings } from '../../providers/docker/index.js';
 import { podTemplate } from '../../src/spec/deployment.js';
 import { describeProviderContract } from '../contract/provider-contract.js';
 import { cleanupRun, ensureWebImage, faultyDocker, newTestRun, testDocker } from '../helpers/docker/index.js';
@@ -33,7 +33,10 @@ describeProviderContract('docker', async () => {
       ],
     }),
     provider: () => {
-      const p = new DockerProvider({ name: 'contract-dk', kind: 'docker' }, { fleet, docker: faulty.docker });
+      const p = new DockerProvider(dockerTargetSettings.parse({ name: 'contract-dk', kind: 'docker' }), {
+        fleet,
+        docker: faulty.docker,
+      });
       made.push(p);
       return p;
     },

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from '../../providers/docker/index.js';
+import { DockerProvider, dockerTargetSettings } from '../../providers/docker/index.js';
 import { ProviderError } from '../../src/errors/provider-error.js';
 import type { DesiredSlice, ObservedSlice } from '../../src/provider/provider.js';
 import { podTemplate } from '../../src/spec/deployment.js';
@@ -43,7 +43,7 @@ const fast = { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 };
 beforeAll(async () => {
   docker = await testDocker();
   image = await ensureWebImage(docker, '1');
-  p = new DockerProvider({ name: 'probes', kind: 'docker' }, { fleet: FLEET });
+  p = new DockerProvider(dockerTargetSettings.parse({ name: 'probes', kind: 'docker' }), { fleet: FLEET });
 });
 
 afterAll(async () => {

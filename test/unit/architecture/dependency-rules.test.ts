@@ -1,0 +1,156 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The dependency rules of docs/DESIGN.md, checked over the TypeScript sources of src/ and
+// providers/ (static imports, re-exports and dynamic `import()`, type-only ones included: a
+// type import still ties one folder's design to another's).
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The one place in src/ that lists the built-in providers. */
+const COMPOSITION = 'src/builtin-providers.ts';
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
+}
+
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s(?:type\s)?[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm;
+
+/** The repository-relative files a source imports (packages and node: builtins left out). */
+function importsOf(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(SPECIFIER)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec?.startsWith('.')) continue;
+    out.push(relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, '.ts'));
+  }
+  return out;
+}
+
+function graph(): Map<string, string[]> {
+  const files = [...sources('src'), ...sources('providers')];
+  return new Map(files.map((f) => [f, importsOf(f, readFileSync(join(ROOT, f), 'utf8'))]));
+}
+
+/** Every import cycle, as its files (Tarjan's strongly connected components of more than one file, or a self-import). */
+function cycles(g: ReadonlyMap<string, readonly string[]>): string[][] {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of g.get(v) ?? []) {
+      if (!g.has(w)) continue;
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (g.get(v) ?? []).includes(v)) out.push(scc.sort());
+    }
+  };
+  for (const v of g.keys()) if (!idx.has(v)) visit(v);
+  return out;
+}
+
+const folderOf = (f: string) => f.split('/').slice(0, 2).join('/');
+
+/** Each rule: files it applies to, imports it forbids, and why. */
+const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string, from: string) => boolean }> = [
+  {
+    name: `src/ imports providers/ only in ${COMPOSITION}`,
+    from: (f) => f.startsWith('src/') && f !== COMPOSITION,
+    to: (t) => t.startsWith('providers/'),
+  },
+  {
+    name: 'a provider imports no other provider',
+    from: (f) => f.startsWith('providers/'),
+    to: (t, f) => t.startsWith('providers/') && folderOf(t) !== folderOf(f),
+  },
+  {
+    name: 'a provider imports neither the reconciler nor the CLI (nor the composition place)',
+    from: (f) => f.startsWith('providers/'),
+    to: (t) => t.startsWith('src/reconcile/') || t.startsWith('src/cli/') || t === COMPOSITION || t === 'src/fleet.ts',
+  },
+  {
+    name: 'placement, plan and rollout (pure) import neither the store nor a provider',
+    from: (f) => /^src\/(placement|plan|rollout)\//.test(f),
+    to: (t) => t.startsWith('src/store/') || t.startsWith('providers/') || t.startsWith('src/reconcile/'),
+  },
+  {
+    name: 'the provider contract imports no provider and nothing that drives it',
+    from: (f) => f.startsWith('src/provider/'),
+    to: (t) =>
+      t.startsWith('providers/') || t.startsWith('src/reconcile/') || t.startsWith('src/cli/') || t === COMPOSITION,
+  },
+];
+
+function violations(g: ReadonlyMap<string, readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const [f, deps] of g)
+    for (const rule of RULES)
+      if (rule.from(f)) for (const t of deps) if (rule.to(t, f)) out.push(`${rule.name}: ${f} -> ${t}`);
+  return out;
+}
+
+describe('dependency rules', () => {
+  const g = graph();
+
+  it('reads the sources it checks', () => {
+    expect(g.size).toBeGreaterThan(100);
+    expect(g.has(COMPOSITION)).toBe(true);
+    // the parser sees every kind of import it must
+    expect(
+      importsOf(
+        'src/x.ts',
+        "import type { A } from './a.js';\nexport { b } from '../b/b.js';\nconst c = await import('./c.js');",
+      ),
+    ).toEqual(['src/a.ts', 'b/b.ts', 'src/c.ts']);
+  });
+
+  it('no folder imports what its rules forbid', () => {
+    expect(violations(g)).toEqual([]);
+  });
+
+  it('no import cycle', () => {
+    expect(cycles(g)).toEqual([]);
+  });
+
+  it('the checks fail on a forbidden import and on a cycle', () => {
+    const bad = new Map(g);
+    bad.set('src/plan/plan-step.ts', [...(g.get('src/plan/plan-step.ts') ?? []), 'src/store/store.ts']);
+    bad.set('providers/docker/provider.ts', [
+      ...(g.get('providers/docker/provider.ts') ?? []),
+      'providers/memory/provider.ts',
+    ]);
+    bad.set('src/fleet.ts', [...(g.get('src/fleet.ts') ?? []), 'providers/docker/provider.ts']);
+    const before = new Set(violations(g));
+    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(3);
+    bad.set('src/util/clock.ts', ['src/util/pool.ts']);
+    bad.set('src/util/pool.ts', ['src/util/clock.ts']);
+    expect(cycles(bad)).toContainEqual(['src/util/clock.ts', 'src/util/pool.ts']);
+    expect(cycles(new Map([['a.ts', ['a.ts']]]))).toEqual([['a.ts']]);
+  });
+});
