@@ -97,8 +97,9 @@ export async function reconcilePass(ctx: ReconcileContext, driver: PassDriver, r
     result.failed = failed;
     const now = ctx.clock.now();
 
+    // domain health as of this observe (API errors, the provider's own word); what the replicas
+    // say is reported after placement, for the next pass
     phase = 'health';
-    if (driver.health) reportReplicaHealth(driver.health, observed, revision);
     const domains = domainsOf(
       ctx.providers,
       driver.health?.snapshot(domainsOf(ctx.providers).map((d) => `${d.target}/${d.zone}`)),
@@ -121,6 +122,8 @@ export async function reconcilePass(ctx: ReconcileContext, driver: PassDriver, r
       );
     }
     const desired = placed.placement.assignments;
+
+    if (driver.health) reportReplicaHealth(driver.health, observed, revision);
 
     phase = 'plan';
     if (driver.replaceUnhealthy) trackUnhealthy(memory.unhealthySince, observed, now);
