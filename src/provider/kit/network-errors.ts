@@ -37,7 +37,7 @@ export interface NetworkErrorOptions {
 }
 
 /** True when `code` is a socket error worth retrying (the server could not be reached or answered nothing). */
-export function isNetworkErrorCode(code: unknown, options: NetworkErrorOptions = {}): boolean {
+export function isNetworkErrorCode(code: unknown, options: NetworkErrorOptions = {}): code is string {
   if (typeof code !== 'string') return false;
   return NETWORK_ERROR_CODES.has(code) || (options.unixSocket === true && code === 'ENOENT');
 }
