@@ -15,7 +15,7 @@
  * Scaling never creates a Cloud Run revision (only the template does), so a replica change is one
  * UpdateService with an update mask, and an unchanged slice makes no call but a GET.
  *
- * This file holds the Provider (the slice table); the API calls are services.ts (each with the
+ * This file holds the Provider (the slice table); the API calls are api.ts (each with the
  * bounded retry of retry.ts, writes awaited by operations.ts, the SDK loaded by sdk.ts), observe's
  * mapping is observe.ts, the call log calllog.ts, error classification errors.ts.
  */
@@ -57,7 +57,7 @@ import { observedSlices } from './observe.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { loadSdk } from './sdk.js';
 import { type ServiceView, sliceRevisions } from './service-view.js';
-import { ServicesApi } from './services.js';
+import { CloudRunApi } from './api.js';
 import type { GcpCloudRunTargetSettings } from './settings.js';
 
 export { observedSlices };
@@ -93,7 +93,7 @@ const RESERVED_ANNOTATION =
 export class CloudRunProvider implements Provider {
   readonly kind = 'gcp-cloud-run';
   readonly target: string;
-  private readonly api: ServicesApi;
+  private readonly api: CloudRunApi;
   private readonly recorder: CallRecorder;
   /** Operations on one service run one at a time in this process (read-modify-write of the table). */
   private readonly locks = new KeyedLock();
@@ -107,7 +107,7 @@ export class CloudRunProvider implements Provider {
     const clock: Clock = options.clock ?? systemClock;
     const callLog = options.callLog ?? ctx.callLog;
     this.recorder = new CallRecorder({ cloud: 'gcp-cloud-run', target: this.target, log: callLog, clock });
-    this.api = new ServicesApi(settings, this.target, {
+    this.api = new CloudRunApi(settings, this.target, {
       clock,
       pollIntervalMs: options.pollIntervalMs ?? settings.pollIntervalMs,
       retry: { ...DEFAULT_RETRY, ...options.retry },

@@ -14,7 +14,7 @@ import type { Sdk } from './sdk.js';
 import { normaliseService, type ServiceView } from './service-view.js';
 import type { GcpCloudRunTargetSettings } from './settings.js';
 
-export interface ServicesApiOptions {
+export interface CloudRunApiOptions {
   clock: Clock;
   pollIntervalMs: number;
   retry: RetryPolicy;
@@ -22,13 +22,13 @@ export interface ServicesApiOptions {
   load: () => Promise<Sdk>;
 }
 
-export class ServicesApi {
+export class CloudRunApi {
   private sdkPromise: Promise<Sdk> | undefined;
 
   constructor(
     private readonly settings: GcpCloudRunTargetSettings,
     private readonly target: string,
-    private readonly options: ServicesApiOptions,
+    private readonly options: CloudRunApiOptions,
   ) {}
 
   /** The service of this full name, or undefined when it does not exist. */
