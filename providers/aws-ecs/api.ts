@@ -11,7 +11,9 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { type CallRecorder, runInCallScope, throwIfAborted } from '../../src/provider/kit/index.js';
+import { throwIfAborted } from '../../src/provider/kit/abort-error.js';
+import type { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { runInCallScope } from '../../src/provider/kit/call-scope.js';
 import type { Clock } from '../../src/util/clock.js';
 import { installCallLog } from './calllog.js';
 import { classifyEcsError } from './errors.js';
@@ -38,6 +40,20 @@ const WRITE_OPS = new Set([
 function chunks<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Every item of a paged List call, following `nextToken` until a page has none. */
+async function allPages<T>(
+  page: (nextToken: string | undefined) => Promise<{ items: readonly T[]; nextToken?: string | undefined }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const p = await page(nextToken);
+    out.push(...p.items);
+    nextToken = p.nextToken;
+  } while (nextToken);
   return out;
 }
 
@@ -79,9 +95,7 @@ export class EcsApi {
 
   /** Names of the cluster's services that start with `prefix`, every page. */
   async listServiceNames(prefix: string, ctx: CallCtx): Promise<string[]> {
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
+    const arns = await allPages(async (nextToken) => {
       const page = await this.send<{ serviceArns?: string[]; nextToken?: string }>(
         'ListServices',
         new ListServicesCommand({
@@ -91,13 +105,9 @@ export class EcsApi {
         }),
         ctx,
       );
-      for (const arn of page.serviceArns ?? []) {
-        const name = arnName(arn);
-        if (name.startsWith(prefix)) names.push(name);
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return names;
+      return { items: page.serviceArns ?? [], nextToken: page.nextToken };
+    });
+    return arns.map(arnName).filter((name) => name.startsWith(prefix));
   }
 
   /** The services with their tags, ten a call. */
@@ -120,15 +130,8 @@ export class EcsApi {
   }
 
   /** Task ARNs of a service in a desired status: every page, or one page of at most `limit`. */
-  async listTasks(
-    service: string,
-    desiredStatus: 'RUNNING' | 'STOPPED',
-    ctx: CallCtx,
-    limit?: number,
-  ): Promise<string[]> {
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
+  listTasks(service: string, desiredStatus: 'RUNNING' | 'STOPPED', ctx: CallCtx, limit?: number): Promise<string[]> {
+    return allPages(async (nextToken) => {
       const page = await this.send<{ taskArns?: string[]; nextToken?: string }>(
         'ListTasks',
         new ListTasksCommand({
@@ -140,10 +143,8 @@ export class EcsApi {
         }),
         ctx,
       );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = limit ? undefined : page.nextToken;
-    } while (nextToken);
-    return arns;
+      return { items: page.taskArns ?? [], nextToken: limit ? undefined : page.nextToken };
+    });
   }
 
   /** The tasks by ARN, a hundred a call. */
