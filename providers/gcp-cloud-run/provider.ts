@@ -21,23 +21,20 @@
  */
 import type { CallLog } from '../../src/calllog/index.js';
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
-import {
-  CallRecorder,
-  isOwned,
-  KeyedLock,
-  runInCallScope,
-  sliceFleetIssue,
-  targetDescription,
-} from '../../src/provider/kit/index.js';
+import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { runInCallScope } from '../../src/provider/kit/call-scope.js';
+import { KeyedLock } from '../../src/provider/kit/keyed-lock.js';
+import { isOwned, sliceFleetIssue } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import type {
   ApplyResult,
   CallOptions,
   DesiredSlice,
   ObservedSlice,
-  Provider,
   SliceKey,
   SliceSelector,
   TargetDescription,
+  TrafficSplittingProvider,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/registry.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
@@ -90,7 +87,7 @@ export interface TrafficSplit {
 const RESERVED_ANNOTATION =
   /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
 
-export class CloudRunProvider implements Provider {
+export class CloudRunProvider implements TrafficSplittingProvider {
   readonly kind = 'gcp-cloud-run';
   readonly target: string;
   private readonly api: CloudRunApi;
