@@ -1,5 +1,5 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { currentCallScope } from '../../src/provider/kit/index.js';
+import { currentCallScope } from '../../src/provider/kit/call-scope.js';
 
 const installed = new WeakSet<object>();
 

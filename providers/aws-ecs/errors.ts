@@ -1,11 +1,8 @@
 import { ProviderError } from '../../src/errors/index.js';
-import {
-  abortError,
-  isAbortError,
-  isNetworkErrorCode,
-  isRetryableStatus,
-  retryAfterFromHeaders,
-} from '../../src/provider/kit/index.js';
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /**
  * Error codes worth retrying later. Throttling codes follow botocore's `_retry.json` (reference

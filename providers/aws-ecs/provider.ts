@@ -12,7 +12,10 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { CallLog } from '../../src/calllog/index.js';
 import { ProviderError } from '../../src/errors/index.js';
-import { assertSliceFleet, CallRecorder, isOwned, KeyedLock, targetDescription } from '../../src/provider/kit/index.js';
+import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { KeyedLock } from '../../src/provider/kit/keyed-lock.js';
+import { assertSliceFleet, isOwned } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import type {
   ApplyResult,
   CallOptions,

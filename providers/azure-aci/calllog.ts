@@ -1,5 +1,5 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
-import { currentCallScope } from '../../src/provider/kit/index.js';
+import { currentCallScope } from '../../src/provider/kit/call-scope.js';
 
 type PipelinePolicy = Parameters<ContainerInstanceManagementClient['pipeline']['addPolicy']>[0];
 

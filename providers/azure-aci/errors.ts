@@ -1,11 +1,8 @@
 import { ProviderError } from '../../src/errors/index.js';
-import {
-  abortError,
-  isAbortError,
-  isNetworkErrorCode,
-  isRetryableStatus,
-  retryAfterFromHeaders,
-} from '../../src/provider/kit/index.js';
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /**
  * The SDK's RestError, by shape: `@azure/core-rest-pipeline` is only a transitive dependency, so it

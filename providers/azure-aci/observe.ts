@@ -1,5 +1,5 @@
 import type { Container as AciContainer, ContainerGroup, ContainerProbe } from '@azure/arm-containerinstance';
-import { isOwned } from '../../src/provider/kit/index.js';
+import { isOwned } from '../../src/provider/kit/ownership.js';
 import type {
   Endpoint,
   ObservedReplica,

@@ -2,14 +2,10 @@ import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/a
 import type { TokenCredential } from '@azure/core-auth';
 import type { CallLog } from '../../src/calllog/index.js';
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
-import {
-  assertSliceFleet,
-  type CallScope,
-  CallRecorder,
-  currentCallScope,
-  runInCallScope,
-  targetDescription,
-} from '../../src/provider/kit/index.js';
+import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { type CallScope, currentCallScope, runInCallScope } from '../../src/provider/kit/call-scope.js';
+import { assertSliceFleet } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import type {
   ApplyResult,
   CallOptions,

@@ -1,5 +1,7 @@
 import { ProviderError } from '../../src/errors/provider-error.js';
-import { abortError, isAbortError, isNetworkErrorCode, isRetryableStatus } from '../../src/provider/kit/index.js';
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /** Docker messages that mean an image is missing: never worth retrying, whatever the status. */
 const NO_IMAGE =

@@ -2,7 +2,9 @@ import { availableParallelism, totalmem } from 'node:os';
 import type Docker from 'dockerode';
 import { ProviderError } from '../../src/errors/provider-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
-import { isOwned, targetDescription, throwIfAborted } from '../../src/provider/kit/index.js';
+import { throwIfAborted } from '../../src/provider/kit/abort-error.js';
+import { isOwned } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import { LABELS } from '../../src/provider/labels.js';
 import type {
   ApplyResult,

@@ -6,7 +6,7 @@
  * its status. What is recorded, and where, follows the provider kit (the call scope's recorder).
  * The gRPC transport does not use fetch and is not recorded.
  */
-import { currentCallScope } from '../../src/provider/kit/index.js';
+import { currentCallScope } from '../../src/provider/kit/call-scope.js';
 
 function urlOf(input: unknown): string {
   if (typeof input === 'string') return input;

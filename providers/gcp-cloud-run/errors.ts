@@ -8,7 +8,9 @@
  * (retry.ts). Statuses, socket codes and Retry-After follow the provider kit's one rule each.
  */
 import { ProviderError } from '../../src/errors/index.js';
-import { isNetworkErrorCode, isRetryableStatus, retryAfterFromHeaders } from '../../src/provider/kit/index.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /** google/rpc/code.proto, by number. */
 export const GRPC_CODES = [

@@ -9,7 +9,7 @@
  * between tries; then the error surfaces classified, with its `retryAfterMs`, for the reconciler.
  */
 import type { ProviderError } from '../../src/errors/index.js';
-import { throwIfAborted } from '../../src/provider/kit/index.js';
+import { throwIfAborted } from '../../src/provider/kit/abort-error.js';
 import type { Clock } from '../../src/util/clock.js';
 import { toProviderError } from './errors.js';
 

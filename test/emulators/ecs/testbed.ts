@@ -3,7 +3,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { AwsEcsProvider, type AwsEcsProviderOptions } from '../../../providers/aws-ecs/index.js';
 import { type AwsEcsTargetSettingsInput, awsEcsTargetSettings } from '../../../providers/aws-ecs/settings.js';
 import { teeCallLogs, withEnvCallLog } from '../../../src/calllog/index.js';
-import { currentCallScope, runInCallScope } from '../../../src/provider/kit/index.js';
+import { currentCallScope, runInCallScope } from '../../../src/provider/kit/call-scope.js';
 import { ManualClock } from '../framework/index.js';
 import { EcsEmulator, type EcsEmulatorOptions } from './ecs-emulator.js';
 
