@@ -19,8 +19,9 @@ import type {
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/registry.js';
 import { mapPool } from '../../src/util/pool.js';
-import { dockerMessage, type ErrorContext, imageNotFound, statusOf, toProviderError } from './errors.js';
+import { dockerMessage, type ErrorContext, statusOf, toProviderError } from './errors.js';
 import { followEvents } from './events.js';
+import { ensureImage } from './images.js';
 import {
   containerName,
   DOCKER_LABELS,
@@ -35,6 +36,8 @@ import {
 import { readContainers, type Seen, toObservedSlices } from './observe.js';
 import { type DockerTargetSettings, type DockerTargetSettingsInput, dockerTargetSettings } from './settings.js';
 
+export { withDefaultTag } from './images.js';
+
 const MiB = 1024 * 1024;
 
 /** What a DockerProvider is made with: the fleet, and optionally a ready-made client (tests, SSH setups). */
@@ -45,13 +48,6 @@ export interface DockerProviderContext extends ProviderContext {
 /** Counts write calls made during one apply/remove. */
 interface Writes {
   n: number;
-}
-
-/** `name:tag` for a reference without a tag or digest (pulling with no tag would pull every tag). */
-export function withDefaultTag(image: string): string {
-  if (image.includes('@')) return image;
-  const lastSlash = image.lastIndexOf('/');
-  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
 }
 
 function isLoopback(address: string): boolean {
@@ -260,7 +256,7 @@ export class DockerProvider implements WatchableProvider {
     const docker = await this.call('connect', () => this.client());
     // the image first: if it cannot be had, fail before touching anything
     if (toCreate.length || toReplace.length)
-      await this.ensureImage(docker, singleContainer(slice).image, writes, signal);
+      if (await ensureImage(docker, singleContainer(slice).image, { target: this.target, signal })) writes.n++;
 
     const limit = this.settings.concurrency;
     await mapPool(toRemove, limit, (s) => this.removeContainer(docker, s.info.Id, writes, signal));
@@ -274,57 +270,6 @@ export class DockerProvider implements WatchableProvider {
     ];
     await mapPool(jobs, limit, (job) => job());
     return { changed: writes.n > 0, writes: writes.n };
-  }
-
-  /** Makes sure the image is on the engine, pulling it if not; a missing image is a terminal error. */
-  private async ensureImage(
-    docker: Docker,
-    image: string,
-    writes: Writes,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const ctx = this.ctx('pullImage');
-    try {
-      await docker.getImage(image).inspect({ abortSignal: signal } as never);
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw toProviderError(err, this.ctx('inspectImage'));
-    }
-    this.checkAbort(signal, 'pullImage');
-    const ref = withDefaultTag(image);
-    writes.n++;
-    let detail: string | undefined;
-    try {
-      const stream = await docker.pull(ref, { abortSignal: signal } as never);
-      await new Promise<void>((resolve, reject) => {
-        docker.modem.followProgress(
-          stream,
-          (err: unknown, output: Array<{ error?: string }>) => {
-            if (err) return reject(err);
-            const failed = output?.find((o) => o.error);
-            if (failed)
-              return reject(
-                Object.assign(new Error(failed.error), { statusCode: 500, json: { message: failed.error } }),
-              );
-            resolve();
-          },
-          () => {},
-        );
-      });
-    } catch (err) {
-      // the engine itself unreachable (or an abort): classify as usual; the registry said no: terminal
-      if (statusOf(err) === undefined) throw toProviderError(err, ctx);
-      detail = dockerMessage(err);
-    }
-    if (detail === undefined) {
-      try {
-        await docker.getImage(image).inspect();
-        return;
-      } catch (err) {
-        detail = `pull finished but the image is still missing: ${dockerMessage(err)}`;
-      }
-    }
-    throw imageNotFound(image, detail, ctx);
   }
 
   private async removeContainer(
