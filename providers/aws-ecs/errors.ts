@@ -1,4 +1,8 @@
 import { ProviderError } from '../../src/errors/index.js';
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /**
  * Error codes worth retrying later. Throttling codes follow botocore's `_retry.json` (reference
@@ -20,17 +24,6 @@ const RETRYABLE_CODES = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
-  'AbortError',
-]);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'EHOSTUNREACH',
 ]);
 
 interface AwsLikeError {
@@ -42,10 +35,10 @@ interface AwsLikeError {
   $response?: { headers?: Record<string, string> };
 }
 
-/** Whether an ECS error is transient by its code, status and message. */
+/** Whether an ECS error is transient by its code, status (the kit's rule) and message. */
 export function isRetryableEcsError(code: string, status: number | undefined, message: string): boolean {
-  if (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code)) return true;
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if (RETRYABLE_CODES.has(code) || isNetworkErrorCode(code)) return true;
+  if (isRetryableStatus(status)) return true;
   // "Unable to Start a service that is still Draining." resolves itself once draining ends
   if (code === 'InvalidParameterException' && /still draining/i.test(message)) return true;
   return false;
@@ -54,23 +47,29 @@ export function isRetryableEcsError(code: string, status: number | undefined, me
 /**
  * Turns anything the SDK threw into a classified ProviderError carrying AWS's own message, code,
  * HTTP status and request id. ClientException, InvalidParameterException, AccessDenied and the
- * other modeled client errors are terminal.
+ * other modeled client errors are terminal; an abort is the kit's `Aborted`. `now` (epoch ms, the
+ * provider's clock) turns a Retry-After date into a wait.
  */
-export function classifyEcsError(err: unknown, ctx: { target: string; operation: string }): ProviderError {
+export function classifyEcsError(
+  err: unknown,
+  ctx: { target: string; operation: string; now?: number },
+): ProviderError {
   if (err instanceof ProviderError) return err;
+  if (isAbortError(err)) return abortError({ provider: 'aws-ecs', target: ctx.target, operation: ctx.operation }, err);
   const e = (err ?? {}) as AwsLikeError;
   const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'UnknownError');
   const status = e.$metadata?.httpStatusCode;
   const message = e.message || code;
-  const retryAfter = Number(e.$response?.headers?.['retry-after']);
+  const headers = e.$response?.headers ?? {};
+  const retryAfterMs = retryAfterFromHeaders((name) => headers[name], ctx.now ?? Date.now());
   return new ProviderError(message, {
     provider: 'aws-ecs',
     target: ctx.target,
-    retryable: isRetryableEcsError(code, status, message) || (e.code !== undefined && NETWORK_CODES.has(e.code)),
+    retryable: isRetryableEcsError(code, status, message) || isNetworkErrorCode(e.code),
     providerCode: code,
     ...(status !== undefined ? { status } : {}),
     ...(e.$metadata?.requestId ? { requestId: e.$metadata.requestId } : {}),
-    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     operation: ctx.operation,
     // a light cause: the SDK error holds the raw response and its socket
     cause: { name: code, message, ...(e.$metadata ? { $metadata: { ...e.$metadata } } : {}) },

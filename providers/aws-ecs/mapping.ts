@@ -10,37 +10,16 @@ import type {
   PortMapping,
   RegisterTaskDefinitionCommandInput,
   Secret,
-  Service,
   Tag,
-  Task,
 } from '@aws-sdk/client-ecs';
 import { ValidationError, type ValidationIssue } from '../../src/errors/index.js';
 import { LABELS, MANAGED_BY } from '../../src/provider/labels.js';
-import type {
-  DesiredSlice,
-  Endpoint,
-  ObservedReplica,
-  ObservedSlice,
-  ReplicaState,
-  SliceKey,
-} from '../../src/provider/provider.js';
+import type { DesiredSlice } from '../../src/provider/provider.js';
 import type { Container, PodTemplate, Probe } from '../../src/spec/deployment.js';
 import { MiB, parseCpu, parseMemory } from '../../src/spec/quantity.js';
 import { canonicalJson } from '../../src/spec/revision.js';
-import { familyName, serviceName, shortHash } from './names.js';
+import { ECS_TAGS, familyName, serviceName, shortHash } from './names.js';
 import type { AwsEcsTargetSettings } from './settings.js';
-
-/** Tag keys skyfleet adds on ECS resources beyond the shared identity labels. */
-export const ECS_TAGS = {
-  /** Hash of the task definition input: finds an existing revision for the same content. */
-  taskDefHash: 'skyfleet.dev/taskdef-hash',
-  /** Hash of everything a service is made from except desiredCount: drift detection. */
-  specHash: 'skyfleet.dev/spec-hash',
-  /** `true` when some container has a health check (else RUNNING counts as ready). */
-  healthChecked: 'skyfleet.dev/health-checked',
-  /** Container ports, e.g. `8080:http 9090`, for endpoints (Fargate reports no port bindings). */
-  ports: 'skyfleet.dev/ports',
-} as const;
 
 // --- Fargate task sizes -----------------------------------------------------------------------
 
@@ -359,123 +338,5 @@ export function mapSlice(target: string, settings: AwsEcsTargetSettings, slice: 
   };
 }
 
-// --- observe side -----------------------------------------------------------------------------
-
-export function tagMap(tags: readonly Tag[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tags ?? []) if (t.key !== undefined) out[t.key] = t.value ?? '';
-  return out;
-}
-
-/** Container ports recorded on a service (`8080:http 9090`). */
-export function portsFromTag(value: string | undefined): Array<{ containerPort: number; name?: string }> {
-  if (!value) return [];
-  return value
-    .split(' ')
-    .filter(Boolean)
-    .map((p) => {
-      const [port, name] = p.split(':');
-      return { containerPort: Number(port), ...(name ? { name } : {}) };
-    })
-    .filter((p) => Number.isInteger(p.containerPort));
-}
-
-/** The task's private IPv4 and ENI id, from its ElasticNetworkInterface attachment. */
-export function taskNetwork(task: Task): { privateIp?: string; eniId?: string } {
-  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
-  const d = tagMapNV(eni?.details);
-  const ip =
-    d.privateIPv4Address ??
-    task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)?.privateIpv4Address;
-  return { ...(ip ? { privateIp: ip } : {}), ...(d.networkInterfaceId ? { eniId: d.networkInterfaceId } : {}) };
-}
-
-function tagMapNV(kv: ReadonlyArray<{ name?: string; value?: string }> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const x of kv ?? []) if (x.name !== undefined && x.value !== undefined) out[x.name] = x.value;
-  return out;
-}
-
-/**
- * A task as a replica. Ready = RUNNING and HEALTHY; when no container has a health check, ECS
- * reports UNKNOWN forever, so RUNNING alone counts as ready (`healthChecked: false`).
- */
-export function replicaFromTask(
-  task: Task,
-  ctx: { healthChecked: boolean; ports: Array<{ containerPort: number; name?: string }>; host?: string },
-): ObservedReplica {
-  const last = task.lastStatus ?? 'PROVISIONING';
-  const desired = task.desiredStatus ?? 'RUNNING';
-  const health = task.healthStatus ?? 'UNKNOWN';
-  let state: ReplicaState;
-  let ready = false;
-  if (desired === 'STOPPED' || ['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED', 'DELETED'].includes(last)) {
-    const failed =
-      task.stopCode === 'TaskFailedToStart' ||
-      task.stopCode === 'EssentialContainerExited' ||
-      (task.containers ?? []).some((c) => (c.exitCode ?? 0) !== 0);
-    state = failed ? 'failed' : 'stopped';
-  } else if (last === 'RUNNING') {
-    if (health === 'HEALTHY' || (health === 'UNKNOWN' && !ctx.healthChecked)) {
-      state = 'ready';
-      ready = true;
-    } else state = health === 'UNHEALTHY' ? 'unhealthy' : 'starting';
-  } else state = last === 'ACTIVATING' ? 'starting' : 'pending';
-  const taskId = task.taskArn ? task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1) : 'unknown';
-  const host = ctx.host ?? taskNetwork(task).privateIp;
-  const endpoints: Endpoint[] =
-    host && last === 'RUNNING'
-      ? ctx.ports.map((p) => ({
-          host,
-          port: p.containerPort,
-          containerPort: p.containerPort,
-          ...(p.name ? { portName: p.name } : {}),
-        }))
-      : [];
-  const reason = task.stoppedReason ?? task.containers?.find((c) => c.reason)?.reason;
-  const message =
-    reason ??
-    (state === 'ready'
-      ? undefined
-      : `task ${last.toLowerCase()}, health ${health.toLowerCase()}${task.availabilityZone ? ` in ${task.availabilityZone}` : ''}`);
-  return { id: task.taskArn ?? taskId, name: taskId, state, ready, ...(message ? { message } : {}), endpoints };
-}
-
-/**
- * A service and its tasks as a slice. `replicas` is the service's desiredCount. When fewer tasks
- * are alive than desired, the gap is reported as pending replicas carrying the latest reason ECS
- * gave (a stopped task's stoppedReason or the newest service event), e.g. during a zone outage.
- */
-export function sliceFromService(
-  target: string,
-  key: SliceKey,
-  service: Service,
-  replicas: ObservedReplica[],
-  missingReasons: readonly string[] = [],
-): ObservedSlice {
-  const desired = service.desiredCount ?? 0;
-  const alive = replicas.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
-  const status = [...alive];
-  const gap = desired - alive.length;
-  const event = service.events?.[0]?.message;
-  for (let i = 0; i < gap; i++) {
-    const message = missingReasons[i] ?? missingReasons[0] ?? event ?? 'waiting for ECS to start a task';
-    status.push({
-      id: `${service.serviceArn ?? service.serviceName}#missing-${i}`,
-      name: `missing-${i}`,
-      state: 'pending',
-      ready: false,
-      message,
-      endpoints: [],
-    });
-  }
-  const tags = tagMap(service.tags);
-  return {
-    key,
-    target,
-    replicas: desired,
-    ready: alive.filter((r) => r.ready).length,
-    replicaStatus: status,
-    revision: tags[LABELS.revision] ?? key.revision,
-  };
-}
+// the observe side lives in observe.ts; index.ts exports these two from here
+export { replicaFromTask, sliceFromService } from './observe.js';

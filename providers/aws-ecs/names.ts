@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Tag } from '@aws-sdk/client-ecs';
 import type { SliceKey } from '../../src/provider/provider.js';
 
 /**
@@ -58,4 +59,23 @@ export function clientToken(serviceName: string, taskDefinitionArn: string): str
 /** A short content hash, for the spec-hash tags. */
 export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** Tag keys skyfleet adds on ECS resources beyond the shared identity labels. */
+export const ECS_TAGS = {
+  /** Hash of the task definition input: finds an existing revision for the same content. */
+  taskDefHash: 'skyfleet.dev/taskdef-hash',
+  /** Hash of everything a service is made from except desiredCount: drift detection. */
+  specHash: 'skyfleet.dev/spec-hash',
+  /** `true` when some container has a health check (else RUNNING counts as ready). */
+  healthChecked: 'skyfleet.dev/health-checked',
+  /** Container ports, e.g. `8080:http 9090`, for endpoints (Fargate reports no port bindings). */
+  ports: 'skyfleet.dev/ports',
+} as const;
+
+/** ECS tags (`[{ key, value }]`) as a record. */
+export function tagMap(tags: readonly Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags ?? []) if (t.key !== undefined) out[t.key] = t.value ?? '';
+  return out;
 }

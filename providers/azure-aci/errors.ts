@@ -1,4 +1,8 @@
 import { ProviderError } from '../../src/errors/index.js';
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /**
  * The SDK's RestError, by shape: `@azure/core-rest-pipeline` is only a transitive dependency, so it
@@ -58,23 +62,18 @@ const RETRYABLE = new Set([
   'OperationTimedOut',
 ]);
 
-/** Transport failures the SDK raises as RestError codes or Node error codes. */
-const NETWORK = new Set([
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'REQUEST_SEND_ERROR',
-  'EPIPE',
-]);
+/** Transport failures: Node's socket codes (the kit's set) and core-rest-pipeline's own send error. */
+function isNetworkError(code: string | undefined): code is string {
+  return isNetworkErrorCode(code) || code === 'REQUEST_SEND_ERROR';
+}
 
 export interface ErrorContext {
   target: string;
   operation: string;
   /** The last `x-ms-request-id` the pipeline saw in this call (LRO failures carry no response). */
   lastRequestId?: string;
+  /** Epoch ms by the provider's clock, for a Retry-After date. */
+  now?: number;
 }
 
 interface CloudErrorBody {
@@ -97,25 +96,19 @@ function cloudError(err: {
   return undefined;
 }
 
-/** Retry-After in ms from the headers ARM uses: `retry-after-ms`, `x-ms-retry-after-ms`, `Retry-After` (s or date). */
+/**
+ * Retry-After in ms from the headers ARM uses: `retry-after-ms`, `x-ms-retry-after-ms`, `Retry-After`
+ * (seconds or an HTTP date): the provider kit's reading.
+ */
 export function retryAfterMs(get: (name: string) => string | undefined, now = Date.now()): number | undefined {
-  for (const h of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const v = get(h);
-    if (v !== undefined && v !== '' && Number.isFinite(Number(v))) return Math.max(0, Number(v));
-  }
-  const ra = get('retry-after');
-  if (ra === undefined || ra === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
-  const at = Date.parse(ra);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+  return retryAfterFromHeaders(get, now);
 }
 
 /** Terminal or retryable from an ARM code and HTTP status. */
 export function isRetryableCode(code: string | undefined, status: number | undefined): boolean {
   if (code && (QUOTA.has(code) || AUTH.has(code) || code === 'InvalidContainerGroupUpdate')) return false;
   if (code && RETRYABLE.has(code)) return true;
-  if (status === undefined) return false;
-  return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
+  return isRetryableStatus(status);
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -143,13 +136,13 @@ export function classify(err: unknown, ctx: ErrorContext): ProviderError {
     const code = body?.code ?? err.code ?? (status !== undefined ? String(status) : undefined);
     const headers = err.response?.headers;
     const requestId = headers?.get('x-ms-request-id') ?? ctx.lastRequestId;
-    const network = status === undefined && NETWORK.has(err.code ?? '');
+    const network = status === undefined && isNetworkError(err.code);
     const details = body?.details
       ?.map((d) => d.message)
       .filter(Boolean)
       .join('; ');
     const message = `${body?.message ?? err.message}${details ? ` (${details})` : ''}`;
-    const wait = headers ? retryAfterMs((n) => headers.get(n)) : undefined;
+    const wait = headers ? retryAfterMs((n) => headers.get(n), ctx.now) : undefined;
     return new ProviderError(message, {
       ...base,
       retryable: network || isRetryableCode(body?.code ?? err.code, status),
@@ -160,9 +153,7 @@ export function classify(err: unknown, ctx: ErrorContext): ProviderError {
     });
   }
   const e = err as { name?: string; message?: string; code?: string };
-  if (e?.name === 'AbortError') {
-    return new ProviderError('the call was aborted', { ...base, retryable: true, providerCode: 'Aborted' });
-  }
+  if (isAbortError(err)) return abortError({ provider: KIND, target: ctx.target, operation: ctx.operation }, err);
   const lro = typeof e?.message === 'string' ? LRO_FAILED.exec(e.message) : null;
   if (lro) {
     const code = lro[1] ?? 'OperationFailed';
@@ -184,7 +175,7 @@ export function classify(err: unknown, ctx: ErrorContext): ProviderError {
       providerCode: e.name,
     });
   }
-  if (e?.code && NETWORK.has(e.code)) {
+  if (isNetworkError(e?.code)) {
     return new ProviderError(e.message ?? e.code, { ...base, retryable: true, providerCode: e.code });
   }
   return new ProviderError(e?.message ?? String(err), { ...base, retryable: false, providerCode: e?.name ?? 'Error' });

@@ -1,5 +1,5 @@
 import type { Container as AciContainer, ContainerGroup, ContainerProbe } from '@azure/arm-containerinstance';
-import { MANAGED_BY } from '../../src/provider/labels.js';
+import { isOwned } from '../../src/provider/kit/ownership.js';
 import type {
   Endpoint,
   ObservedReplica,
@@ -24,8 +24,8 @@ import { TAGS } from './names.js';
 /** True when a group carries this fleet's identity tags (and this target's, when given). */
 export function isOurs(g: ContainerGroup, selector: SliceSelector, target?: string): boolean {
   const t = g.tags ?? {};
-  if (t[TAGS.managedBy] !== MANAGED_BY || t[TAGS.fleet] !== selector.fleet) return false;
-  if (selector.deployment !== undefined && t[TAGS.deployment] !== selector.deployment) return false;
+  if (!isOwned(t, { fleet: selector.fleet, deployment: selector.deployment }, TAGS)) return false;
+  // a group without a target tag is taken as this target's
   if (target !== undefined && t[TAGS.target] !== undefined && t[TAGS.target] !== target) return false;
   return t[TAGS.deployment] !== undefined && t[TAGS.revision] !== undefined && t[TAGS.domain] !== undefined;
 }

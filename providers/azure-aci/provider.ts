@@ -1,9 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { TokenCredential } from '@azure/core-auth';
 import type { CallLog } from '../../src/calllog/index.js';
-import { redactBody, redactHeaders } from '../../src/calllog/index.js';
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
+import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { type CallScope, currentCallScope, runInCallScope } from '../../src/provider/kit/call-scope.js';
+import { assertSliceFleet } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import type {
   ApplyResult,
   CallOptions,
@@ -17,12 +19,11 @@ import type {
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
+import { installCallLog } from './calllog.js';
 import { classify, isNotFound, KIND } from './errors.js';
 import { type DesiredGroup, desiredGroups, differs, domainsOf, replacementReason, secretValuesOf } from './mapping.js';
 import { isOurs, keyOf, toObservedSlices } from './observe.js';
 import type { AzureAciTargetSettings, SecretSource } from './settings.js';
-
-type PipelinePolicy = Parameters<ContainerInstanceManagementClient['pipeline']['addPolicy']>[0];
 
 export interface AzureAciProviderOptions {
   /** A ready client (tests: one pointed at the emulator). Its pipeline gets the call-log policy. */
@@ -39,15 +40,6 @@ export interface AzureAciProviderOptions {
   resolveSecret?: (ref: { name: string; key: string }) => string | Promise<string>;
 }
 
-/** Per-call context, threaded to the pipeline policy through AsyncLocalStorage. */
-interface CallContext {
-  deployment: string | null;
-  reason: string;
-  secrets: string[];
-  lastRequestId?: string;
-}
-
-const CALL_LOG_POLICY = 'skyfleetAciCallLog';
 const FAILED_STATES = new Set(['failed', 'canceled']);
 
 type Step =
@@ -65,10 +57,9 @@ type Step =
 export class AzureAciProvider implements Provider {
   readonly kind = KIND;
   readonly target: string;
-  private readonly als = new AsyncLocalStorage<CallContext>();
   private clientPromise: Promise<ContainerInstanceManagementClient> | undefined;
   private readonly clock: Clock;
-  private readonly callLog: CallLog | undefined;
+  private readonly recorder: CallRecorder;
 
   constructor(
     readonly settings: AzureAciTargetSettings,
@@ -77,29 +68,31 @@ export class AzureAciProvider implements Provider {
   ) {
     this.target = settings.name;
     this.clock = options.clock ?? ctx.clock ?? systemClock;
-    this.callLog = options.callLog ?? ctx.callLog;
+    const log = options.callLog ?? ctx.callLog;
+    this.recorder = new CallRecorder({ cloud: 'azure-aci', target: this.target, log, clock: this.clock });
   }
 
   describe(): TargetDescription {
     const s = this.settings;
-    return {
-      target: s.name,
-      kind: KIND,
-      topology: { provider: 'azure', region: s.location, zones: domainsOf(s).map((d) => d.zone) },
-      capabilities: {
-        maxCpuMillis: Math.round(s.maxCpu * 1000),
-        maxMemoryMiB: Math.round(s.maxMemoryGB * 1024),
-        maxPorts: 64,
-        maxContainers: 60,
-        probes: s.tcpSocketProbes === 'omit' ? ['httpGet', 'exec', 'tcpSocket'] : ['httpGet', 'exec'],
-        nativeTrafficSplit: false,
-        scaleToZero: true,
-        publicEndpoints: s.ipAddressType === 'Public',
-        gpu: false,
+    return targetDescription(
+      {
+        target: s.name,
+        kind: KIND,
+        topology: { provider: 'azure', region: s.location, zones: domainsOf(s).map((d) => d.zone) },
+        capabilities: {
+          maxCpuMillis: Math.round(s.maxCpu * 1000),
+          maxMemoryMiB: Math.round(s.maxMemoryGB * 1024),
+          maxPorts: 64,
+          maxContainers: 60,
+          probes: s.tcpSocketProbes === 'omit' ? ['httpGet', 'exec', 'tcpSocket'] : ['httpGet', 'exec'],
+          nativeTrafficSplit: false,
+          scaleToZero: true,
+          publicEndpoints: s.ipAddressType === 'Public',
+          gpu: false,
+        },
       },
-      ...(s.maxReplicasPerZone !== undefined ? { maxReplicasPerZone: s.maxReplicasPerZone } : {}),
-      ...(s.pricePerReplicaHour !== undefined ? { pricePerReplicaHour: s.pricePerReplicaHour } : {}),
-    };
+      s,
+    );
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
@@ -120,21 +113,15 @@ export class AzureAciProvider implements Provider {
   }
 
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
-    if (slice.key.fleet !== this.ctx.fleet) {
-      throw new ValidationError([
-        {
-          path: 'fleet',
-          message: `slice of fleet "${slice.key.fleet}" sent to a provider of fleet "${this.ctx.fleet}"`,
-        },
-      ]);
-    }
+    assertSliceFleet(slice.key, this.ctx.fleet);
     const secrets = Object.values(slice.secrets ?? {});
-    const context: CallContext = { deployment: slice.key.deployment, reason: options.reason ?? 'apply', secrets };
+    const context = { deployment: slice.key.deployment, reason: options.reason ?? 'apply', secrets };
     return this.call(context, 'apply', async () => {
       const registryPasswords = await this.registryPasswords();
       // everything ACI would refuse is refused here, before any call
       const desired = desiredGroups(slice, { settings: this.settings, registryPasswords });
-      context.secrets.push(...desired.flatMap((d) => secretValuesOf(d.group)));
+      // registry passwords and secure values: never in the call log
+      currentCallScope()?.secrets.push(...desired.flatMap((d) => secretValuesOf(d.group)));
       const existing = (
         await this.list({ fleet: slice.key.fleet, deployment: slice.key.deployment }, options.signal)
       ).filter((g) => sameKey(keyOf(g), slice.key));
@@ -298,13 +285,22 @@ export class AzureAciProvider implements Provider {
   }
 
   private errorContext(operation: string) {
-    const c = this.als.getStore();
-    return { target: this.target, operation, ...(c?.lastRequestId ? { lastRequestId: c.lastRequestId } : {}) };
+    const c = currentCallScope();
+    return {
+      target: this.target,
+      operation,
+      now: this.clock.now(),
+      ...(c?.lastRequestId ? { lastRequestId: c.lastRequestId } : {}),
+    };
   }
 
-  /** Runs `fn` with a call context; anything it throws leaves as a classified ProviderError. */
-  private async call<T>(context: CallContext, operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.als.run(context, async () => {
+  /** Runs `fn` in a call scope; anything it throws leaves as a classified ProviderError. */
+  private async call<T>(
+    context: Pick<CallScope, 'deployment' | 'reason' | 'secrets'>,
+    operation: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    return runInCallScope({ ...context, recorder: this.recorder }, async () => {
       try {
         return await fn();
       } catch (e) {
@@ -330,71 +326,8 @@ export class AzureAciProvider implements Provider {
         ...(this.options.retry ? { retryOptions: this.options.retry } : {}),
       });
     }
-    if (!client.pipeline.getOrderedPolicies().some((p) => p.name === CALL_LOG_POLICY)) {
-      client.pipeline.addPolicy(this.callLogPolicy(), { afterPhase: 'Retry' });
-    }
+    installCallLog(client);
     return client;
-  }
-
-  /**
-   * Sits after the retry policy, so it sees each attempt: records one call-log line per HTTP
-   * request (redacted) and remembers the last `x-ms-request-id` for errors that carry no response.
-   */
-  private callLogPolicy(): PipelinePolicy {
-    const als = this.als;
-    const log = this.callLog;
-    const target = this.target;
-    return {
-      name: CALL_LOG_POLICY,
-      async sendRequest(request, next) {
-        const started = Date.now();
-        const context = als.getStore();
-        let status: number | null = null;
-        try {
-          const response = await next(request);
-          status = response.status;
-          const id = response.headers.get('x-ms-request-id');
-          if (context && id) context.lastRequestId = id;
-          return response;
-        } catch (e) {
-          const r = (e as { response?: { status?: number; headers?: { get(n: string): string | undefined } } })
-            .response;
-          status = r?.status ?? null;
-          const id = r?.headers?.get('x-ms-request-id');
-          if (context && id) context.lastRequestId = id;
-          throw e;
-        } finally {
-          if (log) {
-            const secrets = context?.secrets ?? [];
-            let body: unknown = null;
-            if (typeof request.body === 'string' && request.body.length) {
-              try {
-                body = JSON.parse(request.body);
-              } catch {
-                body = '<unparsed>';
-              }
-            }
-            try {
-              log.record({
-                time: new Date(started).toISOString(),
-                cloud: 'azure-aci',
-                target,
-                method: request.method,
-                url: request.url,
-                headers: redactHeaders(request.headers.toJSON()),
-                body: redactBody(body, secrets),
-                status,
-                durationMs: Date.now() - started,
-                deployment: context?.deployment ?? null,
-                reason: context?.reason ?? 'observe',
-              });
-            } catch {
-              // a call log never breaks the call it records
-            }
-          }
-        }
-      },
-    };
   }
 }
 

@@ -1,19 +1,7 @@
 import { ProviderError } from '../../src/errors/provider-error.js';
-
-/** Error codes of the socket layer that mean "the engine could not be reached (now)". */
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOENT', // the unix socket file does not exist (engine not started)
-  'EPIPE',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-]);
+import { abortError, isAbortError } from '../../src/provider/kit/abort-error.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /** Docker messages that mean an image is missing: never worth retrying, whatever the status. */
 const NO_IMAGE =
@@ -61,41 +49,34 @@ function redact(text: string, secrets: readonly string[] | undefined): { text: s
   return { text: out, redacted };
 }
 
-/** True when the error came from an AbortSignal. */
-export function isAbortError(err: unknown): boolean {
-  const e = err as DockerodeError | undefined;
-  return e?.name === 'AbortError' || e?.code === 'ABORT_ERR';
-}
-
 /**
  * Classifies any error from a dockerode call as a ProviderError:
- * - socket errors (engine down, connection reset, timeouts) and 5xx: retryable,
- *   except "no such image"-style messages, which are terminal whatever the status;
+ * - socket errors (engine down, connection reset, timeouts; the kit's set, with a missing Unix
+ *   socket) and 408, 429, 5xx (the kit's status rule): retryable, except "no such image"-style
+ *   messages, which are terminal whatever the status;
  * - 409 "already in progress": retryable (another removal is under way);
  * - other 4xx (400 invalid, 401/403, 404 not found, 409 name in use): terminal;
- * - an abort: retryable (the caller gave up, the operation may be repeated);
+ * - an abort: the kit's retryable `Aborted` (the caller gave up, the operation may be repeated);
  * - anything else: terminal.
  * Docker's own message is kept; secret values are replaced by `<redacted>`.
  */
 export function toProviderError(err: unknown, ctx: ErrorContext): ProviderError {
   if (err instanceof ProviderError) return err;
+  if (isAbortError(err)) return abortError({ provider: 'docker', target: ctx.target, operation: ctx.operation }, err);
   const e = (err ?? {}) as DockerodeError;
   const raw = dockerMessage(err) || 'unknown error';
   const { text: message, redacted } = redact(raw, ctx.secrets);
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   let retryable: boolean;
   let providerCode: string | undefined;
-  if (isAbortError(err)) {
-    retryable = true;
-    providerCode = 'Aborted';
-  } else if (status === undefined) {
+  if (status === undefined) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     providerCode = code;
-    retryable = (code !== undefined && SOCKET_CODES.has(code)) || /socket hang up|timeout|timed out/i.test(raw);
+    retryable = isNetworkErrorCode(code, { unixSocket: true }) || /socket hang up|timeout|timed out/i.test(raw);
   } else if (NO_IMAGE.test(raw)) {
     retryable = false;
     providerCode = 'ImageNotFound';
-  } else if (status >= 500 || status === 429) {
+  } else if (isRetryableStatus(status)) {
     retryable = true;
   } else if (status === 409) {
     retryable = /in progress/i.test(raw);
@@ -128,18 +109,6 @@ export function imageNotFound(image: string, detail: string, ctx: ErrorContext):
       providerCode: 'ImageNotFound',
     },
   );
-}
-
-/** The error thrown when the caller's signal aborted the operation. */
-export function abortedError(ctx: ErrorContext, reason?: unknown): ProviderError {
-  return new ProviderError('operation aborted', {
-    provider: 'docker',
-    target: ctx.target,
-    operation: ctx.operation,
-    retryable: true,
-    providerCode: 'Aborted',
-    cause: reason,
-  });
 }
 
 /** The HTTP status of a dockerode error, if any. */

@@ -1,14 +1,15 @@
-import { mapPool } from '../../src/util/pool.js';
 import { availableParallelism, totalmem } from 'node:os';
 import type Docker from 'dockerode';
 import { ProviderError } from '../../src/errors/provider-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
-import { LABELS, MANAGED_BY } from '../../src/provider/labels.js';
+import { throwIfAborted } from '../../src/provider/kit/abort-error.js';
+import { isOwned } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
+import { LABELS } from '../../src/provider/labels.js';
 import type {
   ApplyResult,
   CallOptions,
   DesiredSlice,
-  ObservedReplica,
   ObservedSlice,
   ProviderChange,
   SliceKey,
@@ -17,8 +18,10 @@ import type {
   WatchableProvider,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
-import { abortedError, dockerMessage, type ErrorContext, imageNotFound, statusOf, toProviderError } from './errors.js';
+import { mapPool } from '../../src/util/pool.js';
+import { dockerMessage, type ErrorContext, statusOf, toProviderError } from './errors.js';
 import { followEvents } from './events.js';
+import { ensureImage } from './images.js';
 import {
   containerName,
   DOCKER_LABELS,
@@ -30,7 +33,10 @@ import {
   toCreateOptions,
   toObservedReplica,
 } from './mapping.js';
+import { readContainers, type Seen, toObservedSlices } from './observe.js';
 import { type DockerTargetSettings, dockerTargetSettings } from './settings.js';
+
+export { withDefaultTag } from './images.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,24 +45,9 @@ export interface DockerProviderContext extends ProviderContext {
   /** A dockerode client (or a function giving one) to use instead of one built from the settings. */
   docker?: Docker | (() => Promise<Docker>);
 }
-/** Inspect calls in flight at once during observe. */
-const READ_CONCURRENCY = 16;
-
-interface Seen {
-  info: Docker.ContainerInspectInfo;
-  replica: ObservedReplica;
-}
-
 /** Counts write calls made during one apply/remove. */
 interface Writes {
   n: number;
-}
-
-/** `name:tag` for a reference without a tag or digest (pulling with no tag would pull every tag). */
-export function withDefaultTag(image: string): string {
-  if (image.includes('@')) return image;
-  const lastSlash = image.lastIndexOf('/');
-  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:latest`;
 }
 
 function isLoopback(address: string): boolean {
@@ -112,25 +103,25 @@ export class DockerProvider implements WatchableProvider {
     const local = !s.host;
     const cpus = s.maxCpu ?? (local ? availableParallelism() : 64);
     const memMiB = s.maxMemoryMiB ?? (local ? Math.floor(totalmem() / MiB) : 262_144);
-    const d: TargetDescription = {
-      target: this.target,
-      kind: this.kind,
-      topology: { provider: 'docker', region: s.region, zones: [this.zone] },
-      capabilities: {
-        maxCpuMillis: Math.round(cpus * 1000),
-        maxMemoryMiB: memMiB,
-        maxPorts: 1024,
-        maxContainers: 1,
-        probes: ['httpGet', 'tcpSocket', 'exec'],
-        nativeTrafficSplit: false,
-        scaleToZero: false,
-        publicEndpoints: !isLoopback(s.publishAddress),
-        gpu: false,
+    return targetDescription(
+      {
+        target: this.target,
+        kind: this.kind,
+        topology: { provider: 'docker', region: s.region, zones: [this.zone] },
+        capabilities: {
+          maxCpuMillis: Math.round(cpus * 1000),
+          maxMemoryMiB: memMiB,
+          maxPorts: 1024,
+          maxContainers: 1,
+          probes: ['httpGet', 'tcpSocket', 'exec'],
+          nativeTrafficSplit: false,
+          scaleToZero: false,
+          publicEndpoints: !isLoopback(s.publishAddress),
+          gpu: false,
+        },
       },
-    };
-    if (s.maxReplicasPerZone !== undefined) d.maxReplicasPerZone = s.maxReplicasPerZone;
-    if (s.pricePerReplicaHour !== undefined) d.pricePerReplicaHour = s.pricePerReplicaHour;
-    return d;
+      s,
+    );
   }
 
   private mappingContext(): MappingContext {
@@ -142,7 +133,7 @@ export class DockerProvider implements WatchableProvider {
   }
 
   private checkAbort(signal: AbortSignal | undefined, operation: string): void {
-    if (signal?.aborted) throw abortedError(this.ctx(operation), signal.reason);
+    throwIfAborted(signal, { provider: this.kind, target: this.target, operation });
   }
 
   /** Runs one Docker call, turning any failure into a classified ProviderError. */
@@ -158,57 +149,18 @@ export class DockerProvider implements WatchableProvider {
   private async read(labels: string[], signal: AbortSignal | undefined): Promise<Seen[]> {
     const docker = await this.call('connect', () => this.client());
     this.checkAbort(signal, 'listContainers');
-    const list = await this.call('listContainers', () =>
-      docker.listContainers({
-        all: true,
-        filters: { label: labels },
-        abortSignal: signal,
-      } as Docker.ContainerListOptions),
-    );
-    const seen = await mapPool(list, READ_CONCURRENCY, async (c) => {
-      try {
-        const info = await docker.getContainer(c.Id).inspect({ abortSignal: signal } as Docker.ContainerInspectOptions);
-        return { info, replica: toObservedReplica(info, this.settings.publishAddress) } as Seen;
-      } catch (err) {
-        if (statusOf(err) === 404) return undefined; // removed since the list: absent is not an error
-        throw toProviderError(err, this.ctx('inspectContainer'));
-      }
+    return readContainers(docker, labels, {
+      publishAddress: this.settings.publishAddress,
+      target: this.target,
+      signal,
     });
-    return seen.filter((x): x is Seen => x !== undefined);
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
     const extra: Record<string, string> = {};
     if (selector.deployment !== undefined) extra[LABELS.deployment] = selector.deployment;
     const seen = await this.read(selectorFilters(selector.fleet, this.target, extra), options.signal);
-    const slices = new Map<string, ObservedSlice>();
-    for (const { info, replica } of seen) {
-      const l = info.Config.Labels ?? {};
-      const key: SliceKey = {
-        fleet: selector.fleet,
-        deployment: l[LABELS.deployment] ?? '',
-        revision: l[LABELS.revision] ?? '',
-        zone: l[LABELS.domain] ?? this.zone,
-      };
-      const id = JSON.stringify([key.deployment, key.revision, key.zone]);
-      let slice = slices.get(id);
-      if (!slice) {
-        slice = { key, target: this.target, replicas: 0, ready: 0, replicaStatus: [], revision: key.revision };
-        slices.set(id, slice);
-      }
-      slice.replicas++;
-      if (replica.ready) slice.ready++;
-      slice.replicaStatus.push(replica);
-    }
-    const out = [...slices.values()];
-    for (const s of out)
-      s.replicaStatus.sort((a, b) => (a.ordinal ?? 1e9) - (b.ordinal ?? 1e9) || a.name.localeCompare(b.name));
-    return out.sort(
-      (a, b) =>
-        a.key.deployment.localeCompare(b.key.deployment) ||
-        a.key.revision.localeCompare(b.key.revision) ||
-        a.key.zone.localeCompare(b.key.zone),
-    );
+    return toObservedSlices(seen, selector.fleet, this.target, this.zone);
   }
 
   private validateSlice(slice: DesiredSlice): void {
@@ -304,7 +256,7 @@ export class DockerProvider implements WatchableProvider {
     const docker = await this.call('connect', () => this.client());
     // the image first: if it cannot be had, fail before touching anything
     if (toCreate.length || toReplace.length)
-      await this.ensureImage(docker, singleContainer(slice).image, writes, signal);
+      if (await ensureImage(docker, singleContainer(slice).image, { target: this.target, signal })) writes.n++;
 
     const limit = this.settings.concurrency;
     await mapPool(toRemove, limit, (s) => this.removeContainer(docker, s.info.Id, writes, signal));
@@ -318,57 +270,6 @@ export class DockerProvider implements WatchableProvider {
     ];
     await mapPool(jobs, limit, (job) => job());
     return { changed: writes.n > 0, writes: writes.n };
-  }
-
-  /** Makes sure the image is on the engine, pulling it if not; a missing image is a terminal error. */
-  private async ensureImage(
-    docker: Docker,
-    image: string,
-    writes: Writes,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const ctx = this.ctx('pullImage');
-    try {
-      await docker.getImage(image).inspect({ abortSignal: signal } as never);
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw toProviderError(err, this.ctx('inspectImage'));
-    }
-    this.checkAbort(signal, 'pullImage');
-    const ref = withDefaultTag(image);
-    writes.n++;
-    let detail: string | undefined;
-    try {
-      const stream = await docker.pull(ref, { abortSignal: signal } as never);
-      await new Promise<void>((resolve, reject) => {
-        docker.modem.followProgress(
-          stream,
-          (err: unknown, output: Array<{ error?: string }>) => {
-            if (err) return reject(err);
-            const failed = output?.find((o) => o.error);
-            if (failed)
-              return reject(
-                Object.assign(new Error(failed.error), { statusCode: 500, json: { message: failed.error } }),
-              );
-            resolve();
-          },
-          () => {},
-        );
-      });
-    } catch (err) {
-      // the engine itself unreachable (or an abort): classify as usual; the registry said no: terminal
-      if (statusOf(err) === undefined) throw toProviderError(err, ctx);
-      detail = dockerMessage(err);
-    }
-    if (detail === undefined) {
-      try {
-        await docker.getImage(image).inspect();
-        return;
-      } catch (err) {
-        detail = `pull finished but the image is still missing: ${dockerMessage(err)}`;
-      }
-    }
-    throw imageNotFound(image, detail, ctx);
   }
 
   private async removeContainer(
@@ -449,8 +350,7 @@ export class DockerProvider implements WatchableProvider {
       const l = info.Config.Labels ?? {};
       const wanted = opts.Labels ?? {};
       const same = (k: string) => l[k] === wanted[k];
-      const ours = l[LABELS.managedBy] === MANAGED_BY && same(LABELS.fleet) && same(LABELS.target);
-      if (!ours) {
+      if (!isOwned(l, { fleet: wanted[LABELS.fleet] ?? '', target: wanted[LABELS.target] ?? '' })) {
         throw new ProviderError(`container name "${name}" is in use by a container skyfleet does not manage here`, {
           provider: 'docker',
           target: this.target,

@@ -4,9 +4,13 @@
  *   raw JSON error envelope `{ error: { code, message, status } }`.
  * - A long-running operation that ended in error: a GoogleError whose `code` is the gRPC code.
  * - gRPC transport: a ServiceError with the gRPC `code` and `details`.
- * The REST transport does not retry 429/5xx itself (RECIPES §5), so the provider does, boundedly.
+ * The REST transport does not retry 429/5xx itself (RECIPES §5), so the provider does, boundedly
+ * (retry.ts). Statuses, socket codes and Retry-After follow the provider kit's one rule each.
  */
 import { ProviderError } from '../../src/errors/index.js';
+import { isNetworkErrorCode } from '../../src/provider/kit/network-errors.js';
+import { retryAfterFromHeaders } from '../../src/provider/kit/retry-after.js';
+import { isRetryableStatus } from '../../src/provider/kit/retryable-status.js';
 
 /** google/rpc/code.proto, by number. */
 export const GRPC_CODES = [
@@ -37,17 +41,6 @@ const RETRYABLE_GRPC = new Set([
   'INTERNAL',
   'UNAVAILABLE',
   'UNKNOWN',
-]);
-const RETRYABLE_HTTP = new Set([408, 429, 500, 502, 503, 504]);
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
 ]);
 
 export interface ErrorFacts {
@@ -80,8 +73,11 @@ function header(headers: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads the facts out of any error shape the Google client produces. */
-export function errorFacts(err: unknown): ErrorFacts {
+/**
+ * Reads the facts out of any error shape the Google client produces. `now` (epoch ms, the
+ * provider's clock) turns a Retry-After date into a wait.
+ */
+export function errorFacts(err: unknown, now = Date.now()): ErrorFacts {
   const e = (err ?? {}) as Record<string, unknown> & { response?: { status?: number; headers?: unknown } };
   const text = typeof e.message === 'string' ? e.message : String(err);
   const httpStatus =
@@ -92,48 +88,48 @@ export function errorFacts(err: unknown): ErrorFacts {
         : undefined;
   if (httpStatus !== undefined) {
     const env = parseEnvelope(text);
-    const ra = header(e.response?.headers, 'retry-after');
-    const raSeconds = ra !== undefined ? Number(ra) : Number.NaN;
+    const retryAfterMs = retryAfterFromHeaders((name) => header(e.response?.headers, name), now);
     return {
       status: httpStatus,
       ...(env?.status ? { code: env.status } : {}),
       message: env?.message ?? text,
-      ...(Number.isFinite(raSeconds) ? { retryAfterMs: raSeconds * 1000 } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
   }
   if (typeof e.code === 'number' && e.code >= 0 && e.code < GRPC_CODES.length) {
     const details = typeof e.details === 'string' && e.details ? e.details : undefined;
     return { grpcCode: e.code, code: GRPC_CODES[e.code], message: details ?? text };
   }
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return { code: e.code, message: text, network: true };
+  if (isNetworkErrorCode(e.code)) return { code: e.code, message: text, network: true };
   // node-fetch/gaxios "request to <url> failed, reason: ..." with no answer: the network, not the API
   if (e.type === 'system' || /^request to \S+ failed, reason:/.test(text))
     return { code: typeof e.code === 'string' ? e.code : 'NETWORK', message: text, network: true };
+  // the provider passes no signal to the client: an abort here is gax's own request timeout
   if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.type === 'request-timeout')
     return { code: 'TIMEOUT', message: text, network: true };
   return { message: text };
 }
 
-export function isNotFound(err: unknown): boolean {
-  const f = errorFacts(err);
+/** NOT_FOUND, over REST (404) or gRPC. */
+export function isNotFoundFacts(f: ErrorFacts): boolean {
   return f.status === 404 || f.code === 'NOT_FOUND';
 }
 
-export function isAlreadyExists(err: unknown): boolean {
-  const f = errorFacts(err);
-  return f.code === 'ALREADY_EXISTS' || (f.status === 409 && f.code !== 'ABORTED');
+/** A create of what exists (409 ALREADY_EXISTS), not a concurrent change (409 ABORTED). */
+export function isAlreadyExists(err: ProviderError): boolean {
+  return (err.providerCode === 'ALREADY_EXISTS' || err.status === 409) && err.providerCode !== 'ABORTED';
 }
 
 export function isRetryableFacts(f: ErrorFacts): boolean {
   if (f.network) return true;
-  if (f.status !== undefined) return RETRYABLE_HTTP.has(f.status) || (f.status === 409 && f.code === 'ABORTED');
+  if (f.status !== undefined) return isRetryableStatus(f.status) || (f.status === 409 && f.code === 'ABORTED');
   return f.code !== undefined && RETRYABLE_GRPC.has(f.code);
 }
 
 /** The classified error for the reconciler; keeps Google's own message and codes. */
-export function toProviderError(err: unknown, target: string, operation: string): ProviderError {
+export function toProviderError(err: unknown, target: string, operation: string, now = Date.now()): ProviderError {
   if (err instanceof ProviderError) return err;
-  const f = errorFacts(err);
+  const f = errorFacts(err, now);
   const providerCode = f.code ?? (f.status !== undefined ? String(f.status) : undefined);
   return new ProviderError(f.message, {
     provider: 'gcp-cloud-run',

@@ -14,26 +14,30 @@
  * - remove(R) drops R from the table and from traffic; removing the last slice deletes the service.
  * Scaling never creates a Cloud Run revision (only the template does), so a replica change is one
  * UpdateService with an update mask, and an unchanged slice makes no call but a GET.
+ *
+ * This file holds the Provider (the slice table); the API calls are api.ts (each with the
+ * bounded retry of retry.ts, writes awaited by operations.ts, the SDK loaded by sdk.ts), observe's
+ * mapping is observe.ts, the call log calllog.ts, error classification errors.ts.
  */
-import type { ServicesClient } from '@google-cloud/run';
 import type { CallLog } from '../../src/calllog/index.js';
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
+import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
+import { runInCallScope } from '../../src/provider/kit/call-scope.js';
+import { KeyedLock } from '../../src/provider/kit/keyed-lock.js';
+import { isOwned, sliceFleetIssue } from '../../src/provider/kit/ownership.js';
+import { targetDescription } from '../../src/provider/kit/target-description.js';
 import type {
   ApplyResult,
   CallOptions,
   DesiredSlice,
-  ObservedReplica,
   ObservedSlice,
-  Provider,
-  ReplicaState,
   SliceKey,
   SliceSelector,
   TargetDescription,
+  TrafficSplittingProvider,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
-import { callContext, loggingAuth } from './calllog.js';
-import { errorFacts, isRetryableFacts, toProviderError } from './errors.js';
 import {
   formatReplicas,
   INGRESS,
@@ -45,9 +49,15 @@ import {
   serviceLabels,
   totalReplicas,
 } from './mapping.js';
-import { ANNOTATIONS, GCP_LABELS, parentOf, revisionName, serviceId, serviceName } from './names.js';
-import { normaliseService, type ServiceType, type ServiceView, sliceRevisions } from './service-view.js';
+import { ANNOTATIONS, GCP_LABELS, revisionName, serviceId, serviceName } from './names.js';
+import { observedSlices } from './observe.js';
+import { DEFAULT_RETRY } from './retry.js';
+import { loadSdk } from './sdk.js';
+import { type ServiceView, sliceRevisions } from './service-view.js';
+import { CloudRunApi } from './api.js';
 import type { GcpCloudRunTargetSettings } from './settings.js';
+
+export { observedSlices };
 
 export interface CloudRunProviderOptions {
   /**
@@ -61,7 +71,10 @@ export interface CloudRunProviderOptions {
   pollIntervalMs?: number;
   /** Records every HTTP request the SDK sends (REST transport); `ProviderContext.callLog` when absent. */
   callLog?: CallLog;
-  /** The provider's own bounded retry of 429/5xx/timeouts (the REST transport does not retry). */
+  /**
+   * The provider's own bounded retry of 429/5xx/timeouts within one call, because the REST transport
+   * does not retry (retry.ts; default 5 attempts, 250 ms doubling up to 8 s).
+   */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
@@ -71,64 +84,55 @@ export interface TrafficSplit {
   percent: number;
 }
 
-interface Sdk {
-  client: ServicesClient;
-  Service: ServiceType;
-}
-
-/** A gax long-running Operation as far as the provider reads it. */
-interface LroLike {
-  name?: string | null;
-  done?: boolean | null;
-  error?: unknown;
-  result?: unknown;
-}
-
-type LroKind = 'create' | 'update' | 'delete';
-
 const RESERVED_ANNOTATION =
   /^(run\.googleapis\.com|cloud\.googleapis\.com|serving\.knative\.dev|autoscaling\.knative\.dev)\//;
 
-export class CloudRunProvider implements Provider {
+export class CloudRunProvider implements TrafficSplittingProvider {
   readonly kind = 'gcp-cloud-run';
   readonly target: string;
-  private readonly clock: Clock;
-  private readonly pollIntervalMs: number;
-  private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
-  private sdkPromise: Promise<Sdk> | undefined;
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly api: CloudRunApi;
+  private readonly recorder: CallRecorder;
+  /** Operations on one service run one at a time in this process (read-modify-write of the table). */
+  private readonly locks = new KeyedLock();
 
   constructor(
     readonly settings: GcpCloudRunTargetSettings,
     private readonly ctx: ProviderContext,
-    private readonly options: CloudRunProviderOptions = {},
+    options: CloudRunProviderOptions = {},
   ) {
     this.target = settings.name;
-    this.clock = options.clock ?? ctx.clock ?? systemClock;
-    this.pollIntervalMs = options.pollIntervalMs ?? settings.pollIntervalMs;
-    this.retry = { attempts: 5, baseDelayMs: 250, maxDelayMs: 8000, ...options.retry };
+    const clock: Clock = options.clock ?? ctx.clock ?? systemClock;
+    const callLog = options.callLog ?? ctx.callLog;
+    this.recorder = new CallRecorder({ cloud: 'gcp-cloud-run', target: this.target, log: callLog, clock });
+    this.api = new CloudRunApi(settings, this.target, {
+      clock,
+      pollIntervalMs: options.pollIntervalMs ?? settings.pollIntervalMs,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      load: () => loadSdk(settings, { authClient: options.authClient, recordCalls: callLog !== undefined }),
+    });
   }
 
   describe(): TargetDescription {
     const s = this.settings;
-    return {
-      target: s.name,
-      kind: this.kind,
-      topology: { provider: 'gcp', region: s.region, zones: [s.region] },
-      capabilities: {
-        maxCpuMillis: LIMITS.maxCpuMillis,
-        maxMemoryMiB: LIMITS.maxMemoryMiB,
-        maxPorts: 1,
-        maxContainers: LIMITS.maxContainers,
-        probes: ['httpGet', 'tcpSocket'],
-        nativeTrafficSplit: true,
-        scaleToZero: true,
-        publicEndpoints: s.ingress === 'all',
-        gpu: false,
+    return targetDescription(
+      {
+        target: s.name,
+        kind: this.kind,
+        topology: { provider: 'gcp', region: s.region, zones: [s.region] },
+        capabilities: {
+          maxCpuMillis: LIMITS.maxCpuMillis,
+          maxMemoryMiB: LIMITS.maxMemoryMiB,
+          maxPorts: 1,
+          maxContainers: LIMITS.maxContainers,
+          probes: ['httpGet', 'tcpSocket'],
+          nativeTrafficSplit: true,
+          scaleToZero: true,
+          publicEndpoints: s.ingress === 'all',
+          gpu: false,
+        },
       },
-      ...(s.maxReplicasPerZone !== undefined ? { maxReplicasPerZone: s.maxReplicasPerZone } : {}),
-      ...(s.pricePerReplicaHour !== undefined ? { pricePerReplicaHour: s.pricePerReplicaHour } : {}),
-    };
+      s,
+    );
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
@@ -139,7 +143,7 @@ export class CloudRunProvider implements Provider {
         const v = await this.getService(selector.deployment, 'observe', options.signal);
         views = v ? [v] : [];
       } else {
-        views = await this.listServices(options.signal);
+        views = await this.api.list(options.signal);
       }
       return views
         .filter((v) => this.owns(v, selector.fleet, selector.deployment))
@@ -163,14 +167,14 @@ export class CloudRunProvider implements Provider {
     const labels = serviceLabels(key.fleet, this.target, key.deployment, this.settings.region, slice.labels);
     const secrets = Object.values(slice.secrets ?? {});
     return this.inContext(key.deployment, options.reason ?? 'apply', secrets, () =>
-      this.locked(id, () => this.applyLocked(slice, id, template, labels, options.signal)),
+      this.locks.run(id, () => this.applyLocked(slice, id, template, labels, options.signal)),
     );
   }
 
   async remove(key: SliceKey, options: CallOptions = {}): Promise<ApplyResult> {
     const id = serviceId(key.fleet, this.target, key.deployment);
     return this.inContext(key.deployment, options.reason ?? 'remove', [], () =>
-      this.locked(id, async () => {
+      this.locks.run(id, async () => {
         const view = await this.getService(key.deployment, 'remove', options.signal, key.fleet);
         if (!view || !this.owns(view, key.fleet, key.deployment)) return { changed: false, writes: 0 };
         const revs = sliceRevisions(view);
@@ -178,11 +182,11 @@ export class CloudRunProvider implements Provider {
         const replicas = { ...view.replicas };
         delete replicas[key.revision];
         if (revs.length === 1) {
-          const gone = await this.deleteService(view, options.signal);
+          const gone = await this.api.delete(view, options.signal);
           return gone ? { changed: true, writes: 1 } : { changed: false, writes: 0 };
         }
         const fields = this.tableFields(view, replicas, view.templateRevision);
-        await this.update(view, fields, options.signal);
+        await this.api.update(view, fields, options.signal);
         return { changed: true, writes: 1 };
       }),
     );
@@ -201,7 +205,7 @@ export class CloudRunProvider implements Provider {
   ): Promise<ApplyResult> {
     const id = serviceId(this.ctx.fleet, this.target, deployment);
     return this.inContext(deployment, options.reason ?? 'traffic', [], () =>
-      this.locked(id, async () => {
+      this.locks.run(id, async () => {
         const view = await this.getService(deployment, 'setTraffic', options.signal);
         if (!view || !this.owns(view, this.ctx.fleet, deployment)) {
           throw new ValidationError([
@@ -230,17 +234,14 @@ export class CloudRunProvider implements Provider {
           percent: want.get(r) ?? 0,
         }));
         if (sameTraffic(view, traffic)) return { changed: false, writes: 0 };
-        await this.update(view, { traffic }, options.signal);
+        await this.api.update(view, { traffic }, options.signal);
         return { changed: true, writes: 1 };
       }),
     );
   }
 
   async close(): Promise<void> {
-    if (!this.sdkPromise) return;
-    const { client } = await this.sdkPromise;
-    await client.close();
-    this.sdkPromise = undefined;
+    await this.api.close();
   }
 
   // ---- apply ----
@@ -266,7 +267,7 @@ export class CloudRunProvider implements Provider {
         traffic: proportionalTraffic(replicas, id, key.revision),
         scaling: this.scaling(totalReplicas(replicas)),
       };
-      const created = await this.createService(id, service, signal);
+      const created = await this.api.create(id, service, signal);
       if (created) return { changed: true, writes: 1 };
       // it exists after all (an earlier attempt's create went through, its answer lost): the create
       // call was a write; go on and update what was found
@@ -301,7 +302,7 @@ export class CloudRunProvider implements Provider {
     if (!sameMap(view.labels, labels)) fields.labels = labels;
     if (view.ingress !== INGRESS[this.settings.ingress]) fields.ingress = INGRESS[this.settings.ingress];
     if (Object.keys(fields).length === 0) return { changed: createWrites > 0, writes: createWrites };
-    await this.update(view, fields, signal);
+    await this.api.update(view, fields, signal);
     return { changed: true, writes: createWrites + 1 };
   }
 
@@ -339,237 +340,16 @@ export class CloudRunProvider implements Provider {
     return { minInstanceCount: total, ...(max !== undefined ? { maxInstanceCount: Math.max(max, total) } : {}) };
   }
 
-  // ---- API calls (each with bounded retry; operations awaited) ----
+  // ---- plumbing ----
 
-  private async getService(
+  private getService(
     deployment: string,
     operation: string,
     signal?: AbortSignal,
     fleet = this.ctx.fleet,
   ): Promise<ServiceView | undefined> {
-    const { client, Service } = await this.sdk();
     const name = serviceName(this.settings.project, this.settings.region, serviceId(fleet, this.target, deployment));
-    const raw = await this.call(
-      `${operation}: getService`,
-      () => client.getService({ name }).then((r) => r[0]),
-      signal,
-      true,
-    );
-    return raw ? normaliseService(raw, Service) : undefined;
-  }
-
-  private async listServices(signal?: AbortSignal): Promise<ServiceView[]> {
-    const { client, Service } = await this.sdk();
-    const out: ServiceView[] = [];
-    let pageToken = '';
-    for (let page = 0; page < 1000; page++) {
-      const [services, , response] = await this.call(
-        'observe: listServices',
-        () =>
-          client.listServices(
-            { parent: parentOf(this.settings.project, this.settings.region), pageSize: 100, pageToken },
-            { autoPaginate: false },
-          ),
-        signal,
-      );
-      for (const s of services ?? []) {
-        const labels = (s.labels ?? {}) as Record<string, string>;
-        if (labels[GCP_LABELS.managedBy] === 'skyfleet' && labels[GCP_LABELS.target] === this.target)
-          out.push(normaliseService(s, Service));
-      }
-      pageToken = response?.nextPageToken ?? '';
-      if (!pageToken) break;
-    }
-    return out;
-  }
-
-  /** True when created; false when it already exists (409 ALREADY_EXISTS, e.g. a retried create). */
-  private async createService(id: string, service: Record<string, unknown>, signal?: AbortSignal): Promise<boolean> {
-    const { client } = await this.sdk();
-    const parent = parentOf(this.settings.project, this.settings.region);
-    try {
-      const op = await this.call(
-        'createService',
-        () => client.createService({ parent, serviceId: id, service }).then((r) => r[0] as LroLike),
-        signal,
-      );
-      await this.awaitOperation('create', op, signal);
-      return true;
-    } catch (err) {
-      if (
-        err instanceof ProviderError &&
-        (err.providerCode === 'ALREADY_EXISTS' || err.status === 409) &&
-        err.providerCode !== 'ABORTED'
-      )
-        return false;
-      throw err;
-    }
-  }
-
-  private async update(view: ServiceView, fields: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    const { client } = await this.sdk();
-    const paths = Object.keys(fields).sort();
-    // the etag makes a concurrent writer's change a retryable ABORTED, not a lost update
-    const service = { name: view.name, ...(view.etag ? { etag: view.etag } : {}), ...fields };
-    const op = await this.call(
-      'updateService',
-      () => client.updateService({ service, updateMask: { paths } }).then((r) => r[0] as LroLike),
-      signal,
-    );
-    await this.awaitOperation('update', op, signal);
-  }
-
-  /** True when this call deleted it; false when it was already gone. */
-  private async deleteService(view: ServiceView, signal?: AbortSignal): Promise<boolean> {
-    const { client } = await this.sdk();
-    const op = await this.call(
-      'deleteService',
-      () => client.deleteService({ name: view.name }).then((r) => r[0] as LroLike),
-      signal,
-      true,
-    );
-    if (!op) return false;
-    await this.awaitOperation('delete', op, signal);
-    return true;
-  }
-
-  /**
-   * Polls an operation to its end with the injected clock and poll interval. Done with an error:
-   * a ProviderError carrying the operation's gRPC code and message. Still running past
-   * `operationTimeoutMs`: a retryable error (the next apply finds the service and converges).
-   */
-  private async awaitOperation(kind: LroKind, first: LroLike, signal?: AbortSignal): Promise<unknown> {
-    const { client } = await this.sdk();
-    const check = {
-      create: (n: string) => client.checkCreateServiceProgress(n),
-      update: (n: string) => client.checkUpdateServiceProgress(n),
-      delete: (n: string) => client.checkDeleteServiceProgress(n),
-    }[kind];
-    const deadline = this.clock.now() + this.settings.operationTimeoutMs;
-    let op = first;
-    while (!op.done) {
-      if (this.clock.now() >= deadline) {
-        throw new ProviderError(`operation ${op.name} still running after ${this.settings.operationTimeoutMs} ms`, {
-          provider: this.kind,
-          target: this.target,
-          retryable: true,
-          providerCode: 'DEADLINE_EXCEEDED',
-          operation: `${kind}Service`,
-        });
-      }
-      await this.sleep(this.pollIntervalMs, signal);
-      const name = op.name ?? '';
-      op = await this.call('getOperation', () => check(name) as Promise<LroLike>, signal);
-    }
-    if (op.error) {
-      const f = errorFacts(op.error);
-      throw new ProviderError(`operation ${op.name} failed: ${f.message}`, {
-        provider: this.kind,
-        target: this.target,
-        retryable: isRetryableFacts(f),
-        ...(f.code ? { providerCode: f.code } : {}),
-        operation: `${kind}Service`,
-      });
-    }
-    return op.result;
-  }
-
-  /**
-   * One SDK call with the provider's bounded retry of retryable errors (429, 5xx, timeouts,
-   * ABORTED), honouring Retry-After and `signal`. With `absentOk`, NOT_FOUND resolves undefined.
-   */
-  private async call<T>(
-    operation: string,
-    fn: () => Promise<T>,
-    signal: AbortSignal | undefined,
-    absentOk: true,
-  ): Promise<T | undefined>;
-  private async call<T>(
-    operation: string,
-    fn: () => Promise<T>,
-    signal: AbortSignal | undefined,
-    absentOk?: false,
-  ): Promise<T>;
-  private async call<T>(
-    operation: string,
-    fn: () => Promise<T>,
-    signal: AbortSignal | undefined,
-    absentOk = false,
-  ): Promise<T | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      this.checkAborted(signal, operation);
-      try {
-        return await fn();
-      } catch (err) {
-        const f = errorFacts(err);
-        if (absentOk && (f.status === 404 || f.code === 'NOT_FOUND')) return undefined;
-        const pe = toProviderError(err, this.target, operation);
-        if (!pe.retryable || attempt >= this.retry.attempts) throw pe;
-        const backoff = Math.min(this.retry.baseDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
-        await this.sleep(Math.min(Math.max(backoff, pe.retryAfterMs ?? 0), this.retry.maxDelayMs), signal);
-      }
-    }
-  }
-
-  private async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    try {
-      await this.clock.sleep(ms, signal);
-    } catch {
-      this.checkAborted(signal, 'wait');
-    }
-  }
-
-  private checkAborted(signal: AbortSignal | undefined, operation: string): void {
-    if (signal?.aborted) {
-      throw new ProviderError('aborted by the caller', {
-        provider: this.kind,
-        target: this.target,
-        retryable: true,
-        providerCode: 'CANCELLED',
-        operation,
-      });
-    }
-  }
-
-  // ---- plumbing ----
-
-  /** Lazily loads @google-cloud/run (slow to load) and builds the client once. */
-  private sdk(): Promise<Sdk> {
-    this.sdkPromise ??= (async () => {
-      const run = await import('@google-cloud/run');
-      let auth = this.options.authClient;
-      if (!auth) {
-        const { GoogleAuth } = await import('google-auth-library');
-        auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
-      }
-      const rest = this.settings.transport === 'rest';
-      const callLog = this.options.callLog ?? this.ctx.callLog;
-      if (rest && callLog) auth = loggingAuth(auth, callLog, this.target, this.clock);
-      const client = new run.ServicesClient({
-        fallback: rest,
-        authClient: auth as never,
-        projectId: this.settings.project,
-        ...(this.settings.apiEndpoint ? { apiEndpoint: this.settings.apiEndpoint } : {}),
-        ...(this.settings.port ? { port: this.settings.port } : {}),
-      });
-      return { client, Service: run.protos.google.cloud.run.v2.Service as unknown as ServiceType };
-    })();
-    return this.sdkPromise;
-  }
-
-  /** Operations on one service run one at a time in this process (read-modify-write of the table). */
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(id, tail);
-    void tail.then(() => {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    });
-    return run;
+    return this.api.get(name, operation, signal);
   }
 
   private inContext<T>(
@@ -578,26 +358,17 @@ export class CloudRunProvider implements Provider {
     secrets: readonly string[],
     fn: () => Promise<T>,
   ): Promise<T> {
-    return callContext.run({ deployment, reason, secrets }, fn);
+    return runInCallScope({ deployment, reason, secrets: [...secrets], recorder: this.recorder }, fn);
   }
 
   private owns(v: ServiceView, fleet: string, deployment?: string): boolean {
-    const l = v.labels;
-    return (
-      l[GCP_LABELS.managedBy] === 'skyfleet' &&
-      l[GCP_LABELS.fleet] === fleet &&
-      l[GCP_LABELS.target] === this.target &&
-      (deployment === undefined || l[GCP_LABELS.deployment] === deployment)
-    );
+    return isOwned(v.labels, { fleet, target: this.target, deployment }, GCP_LABELS);
   }
 
   private checkKey(key: SliceKey): void {
     const issues = [];
-    if (key.fleet !== this.ctx.fleet)
-      issues.push({
-        path: 'fleet',
-        message: `slice of fleet "${key.fleet}" sent to a provider of fleet "${this.ctx.fleet}"`,
-      });
+    const fleetIssue = sliceFleetIssue(key, this.ctx.fleet);
+    if (fleetIssue) issues.push(fleetIssue);
     if (key.zone !== this.settings.region)
       issues.push({
         path: 'zone',
@@ -622,63 +393,4 @@ function sameTraffic(view: ServiceView, want: RunTrafficTarget[]): boolean {
   return (
     view.traffic.every((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION') && norm(view.traffic) === norm(want)
   );
-}
-
-/**
- * The slices one service holds, one per skyfleet revision in its table (or still in its traffic).
- * Cloud Run shows no instances, so a slice's replicas are synthesised from its count: all ready when
- * its revision is serving (in `trafficStatuses` with traffic) and, for the template revision, the
- * Ready condition has not failed; failed with the condition's reason when the rollout failed.
- */
-export function observedSlices(v: ServiceView, target: string): ObservedSlice[] {
-  const fleet = v.labels[GCP_LABELS.fleet] ?? '';
-  const deployment = v.labels[GCP_LABELS.deployment] ?? '';
-  const zone = v.labels[GCP_LABELS.domain] ?? '';
-  const settled = v.observedGeneration >= v.generation && !v.reconciling;
-  const readyCond = v.terminalCondition ?? v.conditions.find((c) => c.type === 'Ready');
-  let host = '';
-  try {
-    host = v.uri ? new URL(v.uri).host : '';
-  } catch {
-    host = '';
-  }
-  return sliceRevisions(v).map((rev) => {
-    const full = revisionName(v.id, rev);
-    const n = v.replicas[rev] ?? 0;
-    const status = v.trafficStatuses.find((t) => t.revision === full);
-    const serving = !!status && status.percent > 0;
-    const isTemplate = v.templateRevision === full;
-    let state: ReplicaState;
-    let message: string | undefined;
-    if (isTemplate && settled && readyCond?.state === 'CONDITION_FAILED') {
-      state = 'failed';
-      message = `${readyCond.reason ? `${readyCond.reason}: ` : ''}${readyCond.message || 'revision is not ready'}`;
-    } else if (serving) {
-      state = 'ready';
-    } else if (isTemplate || !settled) {
-      state = 'starting';
-      message = `revision ${full} is being deployed`;
-    } else {
-      state = 'pending';
-      message = `revision ${full} receives no traffic`;
-    }
-    const ready = state === 'ready';
-    const replicaStatus: ObservedReplica[] = Array.from({ length: n }, (_, i) => ({
-      id: `${v.name}/revisions/${full}#${i}`,
-      name: `${full}-${i}`,
-      ordinal: i,
-      state,
-      ready,
-      ...(message ? { message } : {}),
-      endpoints: host ? [{ host, port: 443, containerPort: v.containerPort, url: v.uri }] : [],
-    }));
-    return {
-      key: { fleet, deployment, revision: rev, zone },
-      target,
-      replicas: n,
-      ready: ready ? n : 0,
-      replicaStatus,
-      revision: rev,
-    };
-  });
 }

@@ -28,7 +28,13 @@ export interface ProviderContext {
  * - Every error thrown is a ProviderError (or a ValidationError for a slice the provider can
  *   never realise), classified retryable or terminal, carrying the provider's own message.
  * - Retries across calls belong to the reconciler; a provider may retry inside one call only
- *   within a small bound (the SDK's own retry policy), and must honour `signal`.
+ *   within a small bound (the SDK's own retry policy), and must honour `signal`. One exception,
+ *   Cloud Run: its SDK's REST transport never retries (gax retries only errors carrying a gRPC
+ *   status code, which the REST transport's errors lack), so the provider itself retries one SDK
+ *   call within the same kind of bound (providers/gcp-cloud-run/retry.ts: 5 attempts, Retry-After
+ *   honoured, capped at 8 s a wait) and then surfaces the error classified, with `retryAfterMs`.
+ * - Plumbing shared by providers (error classification rules, Retry-After, aborts, the call-log
+ *   scope and recording rule, keyed locks, ownership labels) lives in `src/provider/kit/`.
  * - Operations on different slices may run concurrently; the reconciler never runs two
  *   operations on the same slice at once.
  */

@@ -2,6 +2,7 @@ import type { RolloutState } from '../rollout/types.js';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { SkyfleetError } from '../errors/index.js';
+import { isNetworkErrorCode } from '../provider/kit/network-errors.js';
 import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
 
 /**
@@ -574,21 +575,9 @@ function errorText(e: unknown): string {
   return String(e);
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ENOENT', // a Unix socket path that is not there (the server is not running)
-]);
-
 function isConnectionFailure(code: string, message: string): boolean {
-  if (NETWORK_CODES.has(code)) return true;
+  // socket errors (the provider kit's set); ENOENT is a Unix socket path that is not there (the server is not running)
+  if (isNetworkErrorCode(code, { unixSocket: true })) return true;
   // SQLSTATE class 08 (connection exception); server shutting down or starting; too many clients.
   if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
   return /connection terminated|timeout exceeded when trying to connect|connection timeout|ECONNREFUSED|Connection refused|the database system is (starting up|shutting down)/i.test(

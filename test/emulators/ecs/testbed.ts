@@ -1,9 +1,9 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { callContext } from '../../../providers/aws-ecs/calllog.js';
 import { AwsEcsProvider, type AwsEcsProviderOptions } from '../../../providers/aws-ecs/index.js';
 import { type AwsEcsTargetSettingsInput, awsEcsTargetSettings } from '../../../providers/aws-ecs/settings.js';
 import { teeCallLogs, withEnvCallLog } from '../../../src/calllog/index.js';
+import { currentCallScope, runInCallScope } from '../../../src/provider/kit/call-scope.js';
 import { ManualClock } from '../framework/index.js';
 import { EcsEmulator, type EcsEmulatorOptions } from './ecs-emulator.js';
 
@@ -60,9 +60,10 @@ export function ecsTestbed(options: EcsTestbedOptions = {}) {
   if (envLog) {
     client.middlewareStack.add(
       (next) => (args) => {
-        const store = callContext.getStore();
-        const callLog = teeCallLogs(store?.callLog, envLog)!;
-        return store ? callContext.run({ ...store, callLog }, () => next(args)) : next(args);
+        const scope = currentCallScope();
+        if (!scope?.recorder) return next(args);
+        const recorder = scope.recorder.withLog(teeCallLogs(scope.recorder.log, envLog));
+        return runInCallScope({ ...scope, recorder }, () => next(args));
       },
       { step: 'initialize', name: 'skyfleetEnvCallLog' },
     );

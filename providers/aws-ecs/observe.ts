@@ -1,0 +1,221 @@
+/**
+ * The observe side of ECS: services and their tasks as observed slices (pure), and the cache of
+ * task views that lets a steady-state observe skip ListTasks/DescribeTasks.
+ */
+import type { Service, Task } from '@aws-sdk/client-ecs';
+import { LABELS } from '../../src/provider/labels.js';
+import type { Endpoint, ObservedReplica, ObservedSlice, ReplicaState, SliceKey } from '../../src/provider/provider.js';
+import { canonicalJson } from '../../src/spec/revision.js';
+import { arnName, ECS_TAGS, tagMap } from './names.js';
+
+/** Container ports recorded on a service (`8080:http 9090`). */
+export function portsFromTag(value: string | undefined): Array<{ containerPort: number; name?: string }> {
+  if (!value) return [];
+  return value
+    .split(' ')
+    .filter(Boolean)
+    .map((p) => {
+      const [port, name] = p.split(':');
+      return { containerPort: Number(port), ...(name ? { name } : {}) };
+    })
+    .filter((p) => Number.isInteger(p.containerPort));
+}
+
+/** The task's private IPv4 and ENI id, from its ElasticNetworkInterface attachment. */
+export function taskNetwork(task: Task): { privateIp?: string; eniId?: string } {
+  const eni = task.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+  const d = tagMapNV(eni?.details);
+  const ip =
+    d.privateIPv4Address ??
+    task.containers?.flatMap((c) => c.networkInterfaces ?? []).find((n) => n.privateIpv4Address)?.privateIpv4Address;
+  return { ...(ip ? { privateIp: ip } : {}), ...(d.networkInterfaceId ? { eniId: d.networkInterfaceId } : {}) };
+}
+
+function tagMapNV(kv: ReadonlyArray<{ name?: string; value?: string }> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const x of kv ?? []) if (x.name !== undefined && x.value !== undefined) out[x.name] = x.value;
+  return out;
+}
+
+/**
+ * A task as a replica. Ready = RUNNING and HEALTHY; when no container has a health check, ECS
+ * reports UNKNOWN forever, so RUNNING alone counts as ready (`healthChecked: false`).
+ */
+export function replicaFromTask(
+  task: Task,
+  ctx: { healthChecked: boolean; ports: Array<{ containerPort: number; name?: string }>; host?: string },
+): ObservedReplica {
+  const last = task.lastStatus ?? 'PROVISIONING';
+  const desired = task.desiredStatus ?? 'RUNNING';
+  const health = task.healthStatus ?? 'UNKNOWN';
+  let state: ReplicaState;
+  let ready = false;
+  if (desired === 'STOPPED' || ['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED', 'DELETED'].includes(last)) {
+    const failed =
+      task.stopCode === 'TaskFailedToStart' ||
+      task.stopCode === 'EssentialContainerExited' ||
+      (task.containers ?? []).some((c) => (c.exitCode ?? 0) !== 0);
+    state = failed ? 'failed' : 'stopped';
+  } else if (last === 'RUNNING') {
+    if (health === 'HEALTHY' || (health === 'UNKNOWN' && !ctx.healthChecked)) {
+      state = 'ready';
+      ready = true;
+    } else state = health === 'UNHEALTHY' ? 'unhealthy' : 'starting';
+  } else state = last === 'ACTIVATING' ? 'starting' : 'pending';
+  const taskId = task.taskArn ? task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1) : 'unknown';
+  const host = ctx.host ?? taskNetwork(task).privateIp;
+  const endpoints: Endpoint[] =
+    host && last === 'RUNNING'
+      ? ctx.ports.map((p) => ({
+          host,
+          port: p.containerPort,
+          containerPort: p.containerPort,
+          ...(p.name ? { portName: p.name } : {}),
+        }))
+      : [];
+  const reason = task.stoppedReason ?? task.containers?.find((c) => c.reason)?.reason;
+  const message =
+    reason ??
+    (state === 'ready'
+      ? undefined
+      : `task ${last.toLowerCase()}, health ${health.toLowerCase()}${task.availabilityZone ? ` in ${task.availabilityZone}` : ''}`);
+  return { id: task.taskArn ?? taskId, name: taskId, state, ready, ...(message ? { message } : {}), endpoints };
+}
+
+/**
+ * A service and its tasks as a slice. `replicas` is the service's desiredCount. When fewer tasks
+ * are alive than desired, the gap is reported as pending replicas carrying the latest reason ECS
+ * gave (a stopped task's stoppedReason or the newest service event), e.g. during a zone outage.
+ */
+export function sliceFromService(
+  target: string,
+  key: SliceKey,
+  service: Service,
+  replicas: ObservedReplica[],
+  missingReasons: readonly string[] = [],
+): ObservedSlice {
+  const desired = service.desiredCount ?? 0;
+  const alive = replicas.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
+  const status = [...alive];
+  const gap = desired - alive.length;
+  const event = service.events?.[0]?.message;
+  for (let i = 0; i < gap; i++) {
+    const message = missingReasons[i] ?? missingReasons[0] ?? event ?? 'waiting for ECS to start a task';
+    status.push({
+      id: `${service.serviceArn ?? service.serviceName}#missing-${i}`,
+      name: `missing-${i}`,
+      state: 'pending',
+      ready: false,
+      message,
+      endpoints: [],
+    });
+  }
+  const tags = tagMap(service.tags);
+  return {
+    key,
+    target,
+    replicas: desired,
+    ready: alive.filter((r) => r.ready).length,
+    replicaStatus: status,
+    revision: tags[LABELS.revision] ?? key.revision,
+  };
+}
+
+/** What must stay the same for a cached task view to still be true. */
+export function serviceSignature(s: Service): string {
+  return canonicalJson({
+    d: s.desiredCount,
+    r: s.runningCount,
+    p: s.pendingCount,
+    td: s.taskDefinition,
+    deployments: (s.deployments ?? []).map((d) => [
+      d.id,
+      d.status,
+      d.rolloutState,
+      d.runningCount,
+      d.pendingCount,
+      d.failedTasks,
+      d.taskDefinition,
+    ]),
+    event: s.events?.[0]?.id,
+  });
+}
+
+/** The tasks of one service as last read: its replicas and why tasks are missing. */
+interface TaskView {
+  signature: string;
+  replicas: ObservedReplica[];
+  missing: string[];
+}
+
+/** What observe read about the tasks of the services it had to look into. */
+export interface TasksRead {
+  /** RUNNING task ARNs by service name, for every service read. */
+  running: ReadonlyMap<string, readonly string[]>;
+  /** Recent STOPPED task ARNs by service name, for services short of tasks. */
+  stopped: ReadonlyMap<string, readonly string[]>;
+  /** The tasks described, by ARN. */
+  described: ReadonlyMap<string, Task>;
+  /** Public IPs by ENI id (when resolved). */
+  publicIps: Readonly<Record<string, string>>;
+}
+
+/**
+ * Task views by service name, reused while the service's counters, deployments and newest event
+ * are unchanged and every task was ready: a steady-state observe reads no task.
+ */
+export class TaskViews {
+  private readonly views = new Map<string, TaskView>();
+
+  /** The services whose tasks must be read again. */
+  stale(services: readonly Service[]): Service[] {
+    return services.filter((s) => this.views.get(s.serviceName!)?.signature !== serviceSignature(s));
+  }
+
+  forget(serviceName: string): void {
+    this.views.delete(serviceName);
+  }
+
+  /** The slices of `services` (of the fleet, on `target`), from fresh task reads or cached views. */
+  slices(target: string, services: readonly { key: SliceKey; service: Service }[], read: TasksRead): ObservedSlice[] {
+    const out: ObservedSlice[] = [];
+    for (const { key, service: s } of services) {
+      const name = s.serviceName!;
+      let view = this.views.get(name);
+      if (read.running.has(name)) {
+        view = this.read(s, read);
+        const settled = view.replicas.length === (s.desiredCount ?? 0) && view.replicas.every((r) => r.ready);
+        if (settled) this.views.set(name, view);
+        else this.views.delete(name);
+      }
+      out.push(sliceFromService(target, key, s, view?.replicas ?? [], view?.missing ?? []));
+    }
+    return out.sort((a, b) => sliceOrder(a.key).localeCompare(sliceOrder(b.key)));
+  }
+
+  private read(s: Service, read: TasksRead): TaskView {
+    const name = s.serviceName!;
+    const tags = tagMap(s.tags);
+    const hc = tags[ECS_TAGS.healthChecked] === 'true';
+    const ports = portsFromTag(tags[ECS_TAGS.ports]);
+    const replicas = (read.running.get(name) ?? [])
+      .map((arn) => read.described.get(arn))
+      .filter((t): t is Task => t !== undefined)
+      .map((t) => {
+        const eni = taskNetwork(t).eniId;
+        const host = eni ? read.publicIps[eni] : undefined;
+        return replicaFromTask(t, { healthChecked: hc, ports, ...(host ? { host } : {}) });
+      })
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const missing = (read.stopped.get(name) ?? [])
+      .map((arn) => read.described.get(arn))
+      .filter((t): t is Task => t !== undefined)
+      .sort((a, b) => Number(b.stoppedAt ?? 0) - Number(a.stoppedAt ?? 0))
+      .map((t) => `task ${arnName(t.taskArn ?? '')} stopped: ${t.stoppedReason ?? t.stopCode ?? 'unknown reason'}`);
+    return { signature: serviceSignature(s), replicas, missing };
+  }
+}
+
+function sliceOrder(k: SliceKey): string {
+  return `${k.deployment}|${k.revision}|${k.zone}`;
+}
