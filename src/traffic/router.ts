@@ -3,7 +3,14 @@ import net from 'node:net';
 import { type Group, pick } from './balancer.js';
 import { codeClass, Ep } from './endpoint.js';
 import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from './metrics.js';
-import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX, SPARE_IDLE_MS, TimeoutSweeper } from './proxy.js';
+import {
+  AttemptFailure,
+  ClientConn,
+  type ProxyCore,
+  type ProxySettings,
+  SPARE_IDLE_MS,
+  TimeoutSweeper,
+} from './proxy.js';
 import { WindowStats } from './stats.js';
 import { type RouterTimers, systemTimers } from './timers.js';
 import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
@@ -336,7 +343,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   attemptAnswered(ep: Ep, status: number): void {
     if (status >= 500) {
-      ep.errs[R_HTTP_5XX]!++;
+      ep.errs[AttemptFailure.Http5xx]!++;
       if (this.ejectOn5xx) {
         this.failure(ep);
         return;
@@ -345,7 +352,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     ep.consecutiveFailures = 0;
   }
 
-  attemptFailed(ep: Ep, reason: number): void {
+  attemptFailed(ep: Ep, reason: AttemptFailure): void {
     ep.errs[reason]!++;
     this.failure(ep);
   }
