@@ -21,7 +21,6 @@
 //   timeout-sweeper.ts   TimeoutSweeper: idle timeouts of every connection on one timer
 //   proxy-core.ts        ProxyCore: what the proxy needs from the router
 export { AttemptFailure } from './attempt-failure.js';
-export { ClientConn, type ClientState } from './client-conn.js';
+export { ClientConn } from './client-conn.js';
 export type { ProxyCore, ProxySettings } from './proxy-core.js';
 export { type Timed, TimeoutSweeper } from './timeout-sweeper.js';
-export { SPARE_IDLE_MS, UpstreamConn } from './upstream-conn.js';
