@@ -7,6 +7,7 @@ import { compose } from './container.js';
 import { parseDuration } from './duration.js';
 import { emit, outputFormat } from './output.js';
 import { progressPrinter } from './progress-printer.js';
+import { UsageError } from './usage-error.js';
 import { age, table } from './table.js';
 
 async function withFleet<T>(
@@ -24,7 +25,7 @@ async function withFleet<T>(
 
 function requireDeployments(file: string, deployments: Deployment[]): Deployment[] {
   if (!deployments.length) {
-    throw Object.assign(new Error(`${file} has no Deployment document (kind: Deployment)`), { exitCode: 2 });
+    throw new UsageError(`${file} has no Deployment document (kind: Deployment)`);
   }
   return deployments;
 }
@@ -136,9 +137,7 @@ export async function getCommand(
       return;
     }
     if (!['deployments', 'deployment', 'deploy'].includes(kind)) {
-      throw Object.assign(new Error(`get: expected "deployments" or "events", got ${JSON.stringify(kind)}`), {
-        exitCode: 2,
-      });
+      throw new UsageError(`get: expected "deployments" or "events", got ${JSON.stringify(kind)}`);
     }
     const list = await fleet.list();
     const statuses = await Promise.all(list.map((d) => fleet.status(d.name)));
@@ -174,9 +173,7 @@ export async function getCommand(
 export async function describeCommand(opts: GlobalOptions, kind: string, name: string): Promise<void> {
   const format = outputFormat(opts);
   if (!['deployment', 'deployments', 'deploy'].includes(kind)) {
-    throw Object.assign(new Error(`describe: expected "deployment NAME", got ${JSON.stringify(kind)}`), {
-      exitCode: 2,
-    });
+    throw new UsageError(`describe: expected "deployment NAME", got ${JSON.stringify(kind)}`);
   }
   await withFleet(opts, undefined, async (fleet) => {
     const [rec, status, history, events] = await Promise.all([
@@ -274,9 +271,7 @@ export async function scaleCommand(
 ): Promise<void> {
   const n = Number(cmd.replicas);
   if (!/^\d+$/.test(cmd.replicas))
-    throw Object.assign(new Error(`--replicas: expected an integer 0 or more, got ${JSON.stringify(cmd.replicas)}`), {
-      exitCode: 2,
-    });
+    throw new UsageError(`--replicas: expected an integer 0 or more, got ${JSON.stringify(cmd.replicas)}`);
   const format = outputFormat(opts);
   await withFleet(opts, undefined, async (fleet) => {
     const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
@@ -298,7 +293,7 @@ export async function deleteCommand(opts: GlobalOptions, names: string[], cmd: {
   const format = outputFormat(opts);
   await withFleet(opts, cmd.filename, async (fleet, deployments) => {
     const all = [...names, ...deployments.map((d) => d.metadata.name)];
-    if (!all.length) throw Object.assign(new Error('delete: name a deployment, or pass -f FILE'), { exitCode: 2 });
+    if (!all.length) throw new UsageError('delete: name a deployment, or pass -f FILE');
     const results: DeleteResult[] = [];
     for (const n of all) results.push(await fleet.delete(n));
     await emit(format, results, () =>
@@ -317,9 +312,7 @@ export async function schemaCommand(opts: GlobalOptions, kind?: string): Promise
   const schemas = jsonSchemas();
   const format = opts.output === 'yaml' ? 'yaml' : 'json';
   if (kind && kind !== 'Fleet' && kind !== 'Deployment') {
-    throw Object.assign(new Error(`schema: expected Fleet or Deployment, got ${JSON.stringify(kind)}`), {
-      exitCode: 2,
-    });
+    throw new UsageError(`schema: expected Fleet or Deployment, got ${JSON.stringify(kind)}`);
   }
   await emit(format, kind === 'Fleet' || kind === 'Deployment' ? schemas[kind] : schemas, () => '');
 }
@@ -366,16 +359,11 @@ export async function rolloutCommand(
   const format = outputFormat(opts);
   const actions = ['status', 'promote', 'pause', 'resume', 'abort', 'undo', 'history'];
   if (!actions.includes(action)) {
-    throw Object.assign(new Error(`rollout: expected one of ${actions.join(', ')}, got ${JSON.stringify(action)}`), {
-      exitCode: 2,
-    });
+    throw new UsageError(`rollout: expected one of ${actions.join(', ')}, got ${JSON.stringify(action)}`);
   }
   if (cmd.toRevision !== undefined && !/^\d+$/.test(cmd.toRevision)) {
-    throw Object.assign(
-      new Error(
-        `--to-revision: expected a revision number (see \`skyfleet rollout history ${name}\`), got ${JSON.stringify(cmd.toRevision)}`,
-      ),
-      { exitCode: 2 },
+    throw new UsageError(
+      `--to-revision: expected a revision number (see \`skyfleet rollout history ${name}\`), got ${JSON.stringify(cmd.toRevision)}`,
     );
   }
   await withFleet(opts, undefined, async (fleet) => {
@@ -474,8 +462,7 @@ export async function migrateCommand(
 }
 
 export async function exportCommand(opts: GlobalOptions, what: string, name: string): Promise<void> {
-  if (what !== 'nginx')
-    throw Object.assign(new Error(`export: expected "nginx", got ${JSON.stringify(what)}`), { exitCode: 2 });
+  if (what !== 'nginx') throw new UsageError(`export: expected "nginx", got ${JSON.stringify(what)}`);
   await withFleet(opts, undefined, async (fleet) => {
     process.stdout.write(await fleet.exportNginx(name));
   });

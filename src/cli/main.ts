@@ -6,7 +6,8 @@ async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (e) {
-    const { SkyfleetError, ValidationError } = await import('../errors/index.js');
+    const { ValidationError } = await import('../errors/index.js');
+    const { UsageError } = await import('./usage-error.js');
     const err = e as Error & { exitCode?: number; code?: string };
     if (err.code?.startsWith?.('commander.')) {
       // help and version exit 0; every usage error (unknown command or option, missing argument) is invalid input
@@ -14,8 +15,7 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`error: ${err.message}\n`);
     if (process.env.SKYFLEET_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
-    if (e instanceof ValidationError || err.exitCode === 2) return 2;
-    if (e instanceof SkyfleetError) return 1;
+    if (e instanceof ValidationError || e instanceof UsageError) return 2;
     return 1;
   }
 }

@@ -1,3 +1,4 @@
+import { UsageError } from './usage-error.js';
 import type { GlobalOptions } from './config.js';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
@@ -5,9 +6,7 @@ export type OutputFormat = 'table' | 'json' | 'yaml';
 export function outputFormat(opts: GlobalOptions): OutputFormat {
   const o = opts.output ?? 'table';
   if (o !== 'table' && o !== 'json' && o !== 'yaml') {
-    throw Object.assign(new Error(`-o/--output: expected table, json or yaml, got ${JSON.stringify(o)}`), {
-      exitCode: 2,
-    });
+    throw new UsageError(`-o/--output: expected table, json or yaml, got ${JSON.stringify(o)}`);
   }
   return o;
 }

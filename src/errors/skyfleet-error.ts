@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-code.js';
+
 export interface SkyfleetErrorOptions {
   /** Whether repeating the same operation later can succeed. */
   retryable?: boolean;
@@ -11,11 +13,11 @@ export interface SkyfleetErrorOptions {
  * with a stable `code` and a `retryable` flag the reconciler acts on.
  */
 export class SkyfleetError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, options: SkyfleetErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: SkyfleetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -1,5 +1,7 @@
 export * from './store.js';
 export { SqliteStore } from './sqlite-store.js';
-export { MIGRATIONS } from './migrations.js';
-export { PostgresStore, PG_MIGRATIONS, type PostgresStoreOptions } from './postgres-store.js';
+export { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { PG_MIGRATIONS } from './postgres-migrations.js';
+export type { Migration } from './migration.js';
 export { openStore, isPostgresUrl } from './open-store.js';

@@ -1,74 +1,14 @@
-import type { RolloutState } from '../rollout/types.js';
-import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { SkyfleetError } from '../errors/index.js';
-import { isNetworkErrorCode } from '../provider/kit/network-errors.js';
+import type { RolloutState } from '../rollout/types.js';
+import { redactor, storeError } from './postgres-errors.js';
+import { migratePostgres } from './postgres-migrations.js';
+import { lockInTransaction, quoteIdent } from './postgres-sql.js';
 import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
 
-/**
- * Versioned schema migrations for PostgreSQL: the same versions, tables and meaning as the SQLite
- * ones (`MIGRATIONS`), in Postgres types (BIGINT epoch ms, JSONB documents). Each is applied once,
- * in its own transaction, with the store's schema first on the search_path.
- */
-export const PG_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
-  {
-    version: 1,
-    name: 'deployments, revisions, events',
-    sql: `
-      CREATE TABLE deployments (
-        name TEXT PRIMARY KEY,
-        spec JSONB NOT NULL,
-        revision TEXT NOT NULL,
-        generation BIGINT NOT NULL,
-        updated_at BIGINT NOT NULL
-      );
-      CREATE TABLE revisions (
-        deployment TEXT NOT NULL,
-        revision TEXT NOT NULL,
-        number INTEGER NOT NULL,
-        template JSONB NOT NULL,
-        created_at BIGINT NOT NULL,
-        PRIMARY KEY (deployment, revision)
-      );
-      CREATE INDEX revisions_by_number ON revisions (deployment, number);
-      CREATE TABLE events (
-        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        time BIGINT NOT NULL,
-        deployment TEXT,
-        type TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        message TEXT NOT NULL
-      );
-      CREATE INDEX events_by_deployment ON events (deployment, id);
-    `,
-  },
-  {
-    version: 2,
-    name: 'conditions, leases',
-    sql: `
-      CREATE TABLE conditions (
-        deployment TEXT PRIMARY KEY,
-        conditions JSONB NOT NULL
-      );
-      CREATE TABLE leases (
-        name TEXT PRIMARY KEY,
-        holder TEXT NOT NULL,
-        token BIGINT NOT NULL,
-        expires_at BIGINT NOT NULL
-      );
-    `,
-  },
-  {
-    version: 3,
-    name: 'rollouts',
-    sql: `
-      CREATE TABLE rollouts (
-        deployment TEXT PRIMARY KEY,
-        state JSONB NOT NULL
-      );
-    `,
-  },
-];
+// Also exported from the store's module, which has always exported them.
+export { PG_MIGRATIONS } from './postgres-migrations.js';
+export { redactor } from './postgres-errors.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -81,9 +21,6 @@ export interface PostgresStoreOptions {
   /** How long to wait for a connection before failing with `store_unavailable` (default 10 s). */
   connectTimeoutMs?: number;
 }
-
-/** First half of the advisory-lock keys skyfleet takes (the second half hashes what is locked). */
-const LOCK_CLASS = 0x736b7966; // 'skyf'
 
 /**
  * Durable state in PostgreSQL, for several controllers on several machines sharing one store.
@@ -143,7 +80,7 @@ export class PostgresStore implements Store {
     pool.on('error', () => {});
     const store = new PostgresStore(pool, redact(connectionString), schema, redact);
     try {
-      await store.migrate();
+      await migratePostgres((body) => store.transaction(body), schema);
     } catch (e) {
       await pool.end().catch(() => {});
       throw store.wrap(e);
@@ -197,10 +134,7 @@ export class PostgresStore implements Store {
   ): Promise<RevisionRecord> {
     // Numbers are max + 1 per deployment: serialise writers of one deployment with a lock.
     return this.transaction(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [
-        LOCK_CLASS,
-        lockKey(`revisions:${this.schema}:${deployment}`),
-      ]);
+      await lockInTransaction(c, `revisions:${this.schema}:${deployment}`);
       const found = await c.query<RevisionRow>(
         `SELECT * FROM ${this.t.revisions} WHERE deployment = $1 AND revision = $2`,
         [deployment, revision],
@@ -337,48 +271,6 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  /** Applies the migrations this store lacks, each once, however many stores open at the same time. */
-  private async migrate(): Promise<void> {
-    const known = Math.max(...PG_MIGRATIONS.map((m) => m.version));
-    const schema = quoteIdent(this.schema);
-    for (;;) {
-      const done = await this.transaction(async (c) => {
-        // Every opener queues here; whoever gets the lock sees what the ones before it applied.
-        await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lockKey(`migrate:${this.schema}`)]);
-        const exists = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-        if (exists.rowCount === 0) await c.query(`CREATE SCHEMA ${schema}`);
-        await c.query(`SET LOCAL search_path TO ${schema}`);
-        // Only create what is missing: a role without DDL rights can then use a migrated schema.
-        const table = await c.query("SELECT to_regclass('schema_migrations') AS t");
-        if (!table.rows[0]?.t) {
-          await c.query(
-            'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-          );
-        }
-        const applied = new Set(
-          (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
-        );
-        const newest = Math.max(0, ...applied);
-        if (newest > known) {
-          throw new SkyfleetError(
-            'store_too_new',
-            `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`,
-          );
-        }
-        const next = PG_MIGRATIONS.find((m) => !applied.has(m.version));
-        if (!next) return true;
-        await c.query(next.sql);
-        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          next.version,
-          next.name,
-          Date.now(),
-        ]);
-        return false;
-      });
-      if (done) return;
-    }
-  }
-
   private async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     try {
       return (await this.pool.query<R>(sql, params)).rows;
@@ -387,6 +279,7 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Runs `body` in a transaction on one pooled connection (rolled back if it throws). */
   private async transaction<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
@@ -415,44 +308,7 @@ export class PostgresStore implements Store {
 
   /** A pg error as a SkyfleetError: connection trouble is retryable; no password in the text. */
   private wrap(e: unknown): SkyfleetError {
-    if (e instanceof SkyfleetError) return e;
-    const err = e as { code?: unknown; message?: unknown; errors?: unknown };
-    const code = typeof err?.code === 'string' ? err.code : '';
-    const raw = errorText(e);
-    const message = this.redact(raw);
-    // Not pg's error itself: some carry their client, whose connection parameters hold the password.
-    const cause = Object.assign(new Error(message), {
-      name: e instanceof Error ? e.name : 'Error',
-      ...(code ? { code } : {}),
-    });
-    if (isConnectionFailure(code, raw)) {
-      return new SkyfleetError(
-        'store_unavailable',
-        `cannot reach the PostgreSQL state store at ${this.url}: ${message}`,
-        { retryable: true, cause },
-      );
-    }
-    if (code === '28P01' || code === '28000' || code === '3D000' || code === '42501') {
-      // Bad password, no such role or database, no permission: repeating will not help.
-      return new SkyfleetError(
-        'store_unavailable',
-        `cannot use the PostgreSQL state store at ${this.url}: ${message}`,
-        {
-          cause,
-        },
-      );
-    }
-    if (code === '40001' || code === '40P01') {
-      return new SkyfleetError('store_conflict', `the PostgreSQL state store at ${this.url}: ${message}`, {
-        retryable: true,
-        cause,
-      });
-    }
-    return new SkyfleetError(
-      'store_error',
-      `the PostgreSQL state store at ${this.url}: ${message}${code ? ` (${code})` : ''}`,
-      { cause },
-    );
+    return storeError(e, this.url, this.redact);
   }
 }
 
@@ -515,13 +371,6 @@ const toLease = (r: LeaseRow): Lease => ({
   expiresAt: Number(r.expires_at),
 });
 
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
-/** A stable signed 32-bit key for pg_advisory_xact_lock(int, int). */
-function lockKey(text: string): number {
-  return createHash('sha256').update(text).digest().readInt32BE(0);
-}
-
 /** Takes a `schema` query parameter off a connection string (pg would ignore it). */
 function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
   if (!/[?&]schema=/.test(connectionString)) return { url: connectionString, schema: undefined };
@@ -533,54 +382,4 @@ function splitSchema(connectionString: string): { url: string; schema: string | 
   } catch {
     return { url: connectionString, schema: undefined };
   }
-}
-
-/** Removes the password of `connectionString` (and of any URL) from a text. */
-export function redactor(connectionString: string): (text: string) => string {
-  const secrets = new Set<string>();
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:([^@/?#]*)@/i.exec(connectionString);
-  if (m?.[1]) {
-    secrets.add(m[1]);
-    try {
-      secrets.add(decodeURIComponent(m[1]));
-    } catch {}
-  }
-  const pw = /[?&]password=([^&#]*)/i.exec(connectionString)?.[1];
-  if (pw) {
-    secrets.add(pw);
-    try {
-      secrets.add(decodeURIComponent(pw));
-    } catch {}
-  }
-  const inUrl = (text: string) =>
-    text
-      .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@')
-      .replace(/([?&]password=)[^&#\s]*/gi, '$1***');
-  // The password's own text anywhere else too, unless it is also the user or database name (a
-  // test setup's `skyfleet:skyfleet`): then it is no secret, and hiding it would garble messages.
-  const visible = inUrl(connectionString);
-  const sorted = [...secrets].filter((s) => s && !visible.includes(s)).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = inUrl(text);
-    for (const s of sorted) out = out.split(s).join('***');
-    return out;
-  };
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) {
-    return [...new Set(e.errors.map((x) => errorText(x)))].join('; ');
-  }
-  if (e instanceof Error) return e.message || String((e as { code?: unknown }).code ?? e.name);
-  return String(e);
-}
-
-function isConnectionFailure(code: string, message: string): boolean {
-  // socket errors (the provider kit's set); ENOENT is a Unix socket path that is not there (the server is not running)
-  if (isNetworkErrorCode(code, { unixSocket: true })) return true;
-  // SQLSTATE class 08 (connection exception); server shutting down or starting; too many clients.
-  if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
-  return /connection terminated|timeout exceeded when trying to connect|connection timeout|ECONNREFUSED|Connection refused|the database system is (starting up|shutting down)/i.test(
-    message,
-  );
 }

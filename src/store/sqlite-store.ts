@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SkyfleetError } from '../errors/index.js';
-import { MIGRATIONS } from './migrations.js';
+import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
 import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
 
@@ -29,7 +29,7 @@ export class SqliteStore implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    migrate(db);
+    migrateSqlite(db);
     return new SqliteStore(db, path);
   }
 
@@ -233,31 +233,3 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
   template: JSON.parse(r.template),
   createdAt: r.created_at,
 });
-
-function migrate(db: Db): void {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-  );
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
-  const newest = Math.max(0, ...applied);
-  const known = Math.max(...MIGRATIONS.map((m) => m.version));
-  if (newest > known) {
-    throw new SkyfleetError(
-      'store_too_new',
-      `the state store was written by a newer skyfleet (schema ${newest}, this one knows ${known}): upgrade skyfleet`,
-    );
-  }
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        m.version,
-        m.name,
-        Date.now(),
-      );
-    })();
-  }
-}

@@ -1,7 +1,7 @@
 import type { Pickable } from './balancer.js';
 import type { EndpointCounters, EndpointLabels, LatencySeries } from './metrics.js';
 import type { WindowStats } from './stats.js';
-import type { EndpointHealth, RouteEndpoint } from './types.js';
+import type { EndpointHealth, EndpointState, RouteEndpoint } from './types.js';
 
 /** The status class index (0..4 for 1xx..5xx) of a status code. */
 export function codeClass(status: number): number {
@@ -86,5 +86,29 @@ export class Ep implements Pickable, EndpointCounters {
       this.target === spec.target &&
       this.zone === spec.zone
     );
+  }
+
+  /** What `Router.endpoints()` reports of it. */
+  state(): EndpointState {
+    const s: EndpointState = {
+      id: this.id,
+      host: this.host,
+      port: this.port,
+      revision: this.revision,
+      target: this.target,
+      zone: this.zone,
+      weight: this.weight,
+      health: this.health,
+      ejections: this.ejections,
+      draining: this.removed,
+      inRotation: this.inRotation,
+      inFlight: this.inFlight,
+      requests: this.requests,
+      errors: this.errors,
+      consecutiveFailures: this.consecutiveFailures,
+      checks: this.checksOk + this.checksFailed,
+    };
+    if (this.ejectedUntil > 0) s.ejectedUntil = this.ejectedUntil;
+    return s;
   }
 }

@@ -1,21 +1,13 @@
-import http from 'node:http';
 import net from 'node:net';
 import { type Group, pick } from './balancer.js';
 import { codeClass, Ep } from './endpoint.js';
 import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from './metrics.js';
-import { ClientConn, type ProxyCore, type ProxySettings, R_HTTP_5XX, SPARE_IDLE_MS, TimeoutSweeper } from './proxy.js';
+import { AttemptFailure, ClientConn, type ProxyCore, type ProxySettings, TimeoutSweeper } from './proxy.js';
+import { checkHealth } from './health-check.js';
+import { type RouterSettings, routerSettings } from './router-settings.js';
 import { WindowStats } from './stats.js';
 import { type RouterTimers, systemTimers } from './timers.js';
 import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
-
-interface ResolvedHealth {
-  path: string;
-  headers: Record<string, string>;
-  intervalMs: number;
-  timeoutMs: number;
-  healthyThreshold: number;
-  unhealthyThreshold: number;
-}
 
 /**
  * skyfleet's built-in load balancer for one deployment: an HTTP/1.1 reverse proxy (keep-alive
@@ -38,15 +30,9 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   readonly settings: ProxySettings;
   readonly sweeper: TimeoutSweeper;
   private readonly timers: RouterTimers;
-  private readonly health: ResolvedHealth | null;
-  private readonly ejectAfter: number;
+  /** The router's settings (its options with their defaults). */
+  private readonly cfg: RouterSettings;
   private readonly ejectOn5xx: boolean;
-  private readonly baseEjectionMs: number;
-  private readonly maxEjectionMs: number;
-  private readonly drainTimeoutMs: number;
-  private readonly statsWindowMs: number;
-  private readonly listenHost: string;
-  private readonly listenPort: number;
 
   private readonly eps = new Map<string, Ep>();
   private readonly draining = new Set<Ep>();
@@ -74,44 +60,10 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     this.deployment = options.name;
     this.onRotationChange = options.onRotationChange ?? null;
     this.timers = options.timers ?? systemTimers;
-    const hc = options.healthCheck;
-    this.health = hc
-      ? {
-          path: hc.path ?? '/',
-          headers: hc.headers ?? {},
-          intervalMs: positive(hc.intervalMs ?? 10_000, 'healthCheck.intervalMs'),
-          timeoutMs: positive(hc.timeoutMs ?? 1_000, 'healthCheck.timeoutMs'),
-          healthyThreshold: Math.max(1, hc.healthyThreshold ?? 1),
-          unhealthyThreshold: Math.max(1, hc.unhealthyThreshold ?? 3),
-        }
-      : null;
-    const ej = options.ejection ?? {};
-    this.ejectAfter = Math.max(0, ej.consecutiveFailures ?? 5);
-    this.ejectOn5xx = ej.on5xx ?? false;
-    this.baseEjectionMs = positive(ej.baseEjectionMs ?? 10_000, 'ejection.baseEjectionMs');
-    this.maxEjectionMs = Math.max(this.baseEjectionMs, ej.maxEjectionMs ?? 300_000);
-    this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
-    this.statsWindowMs = options.statsWindowMs ?? 300_000;
-    this.listenHost = options.listen?.host ?? '127.0.0.1';
-    this.listenPort = options.listen?.port ?? 0;
-    this.settings = {
-      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
-      clientIdleTimeoutMs: options.clientIdleTimeoutMs ?? 60_000,
-      maxIdlePerEndpoint: options.maxIdlePerEndpoint ?? 32,
-      upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
-      retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
-      preconnect: Math.max(0, options.preconnect ?? 2),
-    };
-    const st = this.settings;
-    const timeouts = [
-      st.connectTimeoutMs,
-      st.upstreamTimeoutMs,
-      st.clientIdleTimeoutMs,
-      st.upstreamIdleTimeoutMs,
-      SPARE_IDLE_MS,
-    ].filter((t) => t > 0);
-    this.sweeper = new TimeoutSweeper(Math.min(...timeouts));
+    this.cfg = routerSettings(options);
+    this.ejectOn5xx = this.cfg.ejectOn5xx;
+    this.settings = this.cfg.proxy;
+    this.sweeper = new TimeoutSweeper(this.cfg.shortestTimeoutMs);
     this.metrics = options.registry ? metricSetFor(options.registry) : null;
     this.metrics?.sources.add(this);
   }
@@ -130,7 +82,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.listenHost, port: this.listenPort, backlog: 1024 }, () => {
+      server.listen({ host: this.cfg.listen.host, port: this.cfg.listen.port, backlog: 1024 }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -174,13 +126,13 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
         existing.weight = e.weight ?? 1;
         continue;
       }
-      const ep = new Ep(e, this.deployment, this.health !== null, this.statsFor(e.revision), this.latencyFor(e));
+      const ep = new Ep(e, this.deployment, this.cfg.health !== null, this.statsFor(e.revision), this.latencyFor(e));
       this.eps.set(e.id, ep);
       started.push(ep);
     }
     this.rebuild();
     this.pruneSeries();
-    if (!this.closed) for (const ep of started) if (this.health) this.check(ep);
+    if (!this.closed) for (const ep of started) if (this.cfg.health) this.check(ep);
   }
 
   /**
@@ -230,7 +182,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   /** Per revision (those with endpoints, and those with requests in the window): outcomes over the last `windowMs` (default 60 s). */
   stats(windowMs = 60_000): RevisionStats[] {
-    const w = Math.min(windowMs, this.statsWindowMs);
+    const w = Math.min(windowMs, this.cfg.statsWindowMs);
     const now = this.timers.now();
     const out: RevisionStats[] = [];
     for (const [revision, s] of [...this.revStats.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -271,29 +223,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   /** Every endpoint set or draining, with its health, ejection, in-flight and counts. */
   endpoints(): EndpointState[] {
-    const list = [...this.eps.values(), ...this.draining];
-    return list.map((ep) => {
-      const s: EndpointState = {
-        id: ep.id,
-        host: ep.host,
-        port: ep.port,
-        revision: ep.revision,
-        target: ep.target,
-        zone: ep.zone,
-        weight: ep.weight,
-        health: ep.health,
-        ejections: ep.ejections,
-        draining: ep.removed,
-        inRotation: ep.inRotation,
-        inFlight: ep.inFlight,
-        requests: ep.requests,
-        errors: ep.errors,
-        consecutiveFailures: ep.consecutiveFailures,
-        checks: ep.checksOk + ep.checksFailed,
-      };
-      if (ep.ejectedUntil > 0) s.ejectedUntil = ep.ejectedUntil;
-      return s;
-    });
+    return [...this.eps.values(), ...this.draining].map((ep) => ep.state());
   }
 
   /**
@@ -336,7 +266,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   attemptAnswered(ep: Ep, status: number): void {
     if (status >= 500) {
-      ep.errs[R_HTTP_5XX]!++;
+      ep.errs[AttemptFailure.Http5xx]!++;
       if (this.ejectOn5xx) {
         this.failure(ep);
         return;
@@ -345,7 +275,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     ep.consecutiveFailures = 0;
   }
 
-  attemptFailed(ep: Ep, reason: number): void {
+  attemptFailed(ep: Ep, reason: AttemptFailure): void {
     ep.errs[reason]!++;
     this.failure(ep);
   }
@@ -438,7 +368,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     this.draining.add(ep);
     ep.drainTimer = this.timers.setTimeout(() => {
       for (const b of [...ep.busy]) b.abort();
-    }, this.drainTimeoutMs);
+    }, this.cfg.drainTimeoutMs);
   }
 
   private finishDrain(ep: Ep): void {
@@ -453,9 +383,9 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   // ------------------------------------------------------------------ passive ejection
 
   private failure(ep: Ep): void {
-    if (this.ejectAfter === 0 || ep.removed) return;
+    if (this.cfg.ejectAfter === 0 || ep.removed) return;
     ep.consecutiveFailures++;
-    if (ep.consecutiveFailures < this.ejectAfter || ep.ejectedUntil > 0) return;
+    if (ep.consecutiveFailures < this.cfg.ejectAfter || ep.ejectedUntil > 0) return;
     // Never eject the last endpoint in rotation (nor anything in panic mode).
     if (this.panic) return;
     let others = false;
@@ -466,10 +396,10 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
       }
     if (!others) return;
     const now = this.timers.now();
-    if (now - ep.lastReadmitAt > this.maxEjectionMs) ep.ejections = 0;
+    if (now - ep.lastReadmitAt > this.cfg.maxEjectionMs) ep.ejections = 0;
     ep.ejections++;
     ep.ejectionsTotal++;
-    const period = Math.min(this.baseEjectionMs * ep.ejections, this.maxEjectionMs);
+    const period = Math.min(this.cfg.baseEjectionMs * ep.ejections, this.cfg.maxEjectionMs);
     ep.ejectedUntil = now + period;
     ep.ejectTimer = this.timers.setTimeout(() => this.readmit(ep), period);
     this.rebuild();
@@ -487,41 +417,19 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   // ------------------------------------------------------------------ active health checks
 
   private check(ep: Ep): void {
-    const hc = this.health;
+    const hc = this.cfg.health;
     if (!hc || ep.removed || ep.checking || this.closed) return;
     ep.checking = true;
-    let done = false;
-    let timer: unknown = null;
-    const req = http.request({
-      host: ep.host,
-      port: ep.healthPort,
-      path: hc.path,
-      method: 'GET',
-      headers: { 'user-agent': 'skyfleet-router-health', ...hc.headers },
-      agent: false,
-    });
-    const finish = (ok: boolean) => {
-      if (done) return;
-      done = true;
-      this.timers.clearTimeout(timer);
-      req.destroy();
+    checkHealth(ep.host, ep.healthPort, hc, this.timers, (ok) => {
       ep.checking = false;
       if (ep.removed || this.closed) return;
       this.checked(ep, ok);
       ep.hcTimer = this.timers.setTimeout(() => this.check(ep), hc.intervalMs);
-    };
-    req.on('response', (res) => {
-      const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400;
-      res.resume();
-      finish(ok);
     });
-    req.on('error', () => finish(false));
-    timer = this.timers.setTimeout(() => finish(false), hc.timeoutMs);
-    req.end();
   }
 
   private checked(ep: Ep, ok: boolean): void {
-    const hc = this.health!;
+    const hc = this.cfg.health!;
     if (ok) {
       ep.checksOk++;
       ep.okInRow++;
@@ -547,7 +455,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   private statsFor(revision: string): WindowStats {
     let s = this.revStats.get(revision);
     if (!s) {
-      s = new WindowStats(this.statsWindowMs);
+      s = new WindowStats(this.cfg.statsWindowMs);
       this.revStats.set(revision, s);
     }
     return s;
@@ -579,11 +487,6 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     // Revision stats outlive their endpoints for the stats window (canary analysis after removal).
     const now = this.timers.now();
     for (const [r, s] of this.revStats)
-      if (!liveRevisions.has(r) && s.summary(now, this.statsWindowMs).requests === 0) this.revStats.delete(r);
+      if (!liveRevisions.has(r) && s.summary(now, this.cfg.statsWindowMs).requests === 0) this.revStats.delete(r);
   }
-}
-
-function positive(n: number, what: string): number {
-  if (!(n > 0 && Number.isFinite(n))) throw new TypeError(`Router: ${what} must be a positive number`);
-  return n;
 }

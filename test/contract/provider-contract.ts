@@ -3,6 +3,7 @@ import { ProviderError } from '../../src/errors/index.js';
 import type { DesiredSlice, ObservedSlice, Provider, SliceKey } from '../../src/provider/provider.js';
 import type { PodTemplate } from '../../src/spec/deployment.js';
 import { revisionOf } from '../../src/spec/revision.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** What a provider's test file supplies to run the contract suite against it. */
 export interface ContractHarness {
@@ -24,23 +25,6 @@ export interface ContractHarness {
   cleanup(): Promise<void>;
 }
 
-async function until<T>(
-  fn: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs: number,
-  tick?: () => void | Promise<void>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await fn();
-  while (!ok(last)) {
-    if (Date.now() > deadline) return last;
-    await tick?.();
-    await new Promise((r) => setTimeout(r, 100));
-    last = await fn();
-  }
-  return last;
-}
-
 /**
  * The contract every provider must pass (the failure semantics written in src/provider/provider.ts):
  * idempotent apply, idempotent remove, state found again by a new instance, classified errors.
@@ -56,6 +40,17 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       labels: { team: 'contract' },
     });
     const mine = (all: ObservedSlice[]) => all.filter((s) => s.key.deployment === key.deployment);
+    /** Polls p's slices of this deployment until `ok` (letting the harness's time pass between polls). */
+    const observedUntil = (p: Provider, what: string, ok: (s: ObservedSlice[]) => boolean) => {
+      let polls = 0;
+      return eventually(
+        async () => {
+          if (polls++ > 0) await h.tick?.();
+          return mine(await p.observe({ fleet: h.fleet }));
+        },
+        { message: what, until: ok, timeoutMs: h.readyTimeoutMs ?? 10_000, intervalMs: 100 },
+      );
+    };
 
     beforeAll(async () => {
       h = await setup();
@@ -77,12 +72,7 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       expect(first.writes).toBeGreaterThan(0);
       const second = await p.apply(slice(2));
       expect(second).toEqual({ changed: false, writes: 0 });
-      const observed = await until(
-        async () => mine(await p.observe({ fleet: h.fleet })),
-        (s) => s[0]?.ready === 2,
-        h.readyTimeoutMs ?? 10_000,
-        h.tick,
-      );
+      const observed = await observedUntil(p, '2 ready replicas', (s) => s[0]?.ready === 2);
       expect(observed).toHaveLength(1);
       expect(observed[0]).toMatchObject({ key, replicas: 2, ready: 2, revision: key.revision, target: p.target });
       expect(observed[0]!.replicaStatus.every((r) => r.ready && r.state === 'ready')).toBe(true);
@@ -102,32 +92,17 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
     it('apply scales the slice up and down', async () => {
       const p = await h.provider();
       expect((await p.apply(slice(3))).changed).toBe(true);
-      let s = await until(
-        async () => mine(await p.observe({ fleet: h.fleet })),
-        (x) => x[0]?.ready === 3,
-        h.readyTimeoutMs ?? 10_000,
-        h.tick,
-      );
+      let s = await observedUntil(p, '3 ready replicas', (x) => x[0]?.ready === 3);
       expect(s[0]?.replicas).toBe(3);
       expect((await p.apply(slice(1))).changed).toBe(true);
-      s = await until(
-        async () => mine(await p.observe({ fleet: h.fleet })),
-        (x) => x[0]?.replicas === 1,
-        h.readyTimeoutMs ?? 10_000,
-        h.tick,
-      );
+      s = await observedUntil(p, '1 replica', (x) => x[0]?.replicas === 1);
       expect(s[0]?.replicas).toBe(1);
     });
 
     it('remove deletes the slice; removing it again succeeds and changes nothing', async () => {
       const p = await h.provider();
       expect((await p.remove(key)).changed).toBe(true);
-      const s = await until(
-        async () => mine(await p.observe({ fleet: h.fleet })),
-        (x) => x.length === 0,
-        h.readyTimeoutMs ?? 10_000,
-        h.tick,
-      );
+      const s = await observedUntil(p, 'the slice gone', (x) => x.length === 0);
       expect(s).toEqual([]);
       expect((await p.remove(key)).changed).toBe(false);
     });

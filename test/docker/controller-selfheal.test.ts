@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../../src/fleet.js';
 import type { PassReport } from '../../src/reconcile/controller.js';
 import { fleetContainers, isHealthy, removeWithLabels, webDeployment } from '../helpers/controller/index.js';
-import { cleanupRun, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import { cleanupRun, DOCKER_POLL, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 // A controller running in-process (fleet.run) on the real engine keeps 3 replicas converged
 // whatever happens to their containers behind its back.
@@ -31,14 +32,12 @@ const mine = () => fleetContainers(docker, FLEET, 'web');
 
 /** Waits until the deployment has exactly REPLICAS containers, all running and healthy, and `extra` holds. */
 async function converged(what: string, extra: (list: Docker.ContainerInfo[]) => boolean = () => true) {
-  return until(
-    what,
+  return eventually(
     async () => {
       const list = await mine();
-      return list.length === REPLICAS && list.every(isHealthy) && extra(list) ? list : undefined;
+      return list.length === REPLICAS && list.every(isHealthy) && extra(list) ? list : false;
     },
-    DEADLINE_MS,
-    100,
+    { message: what, timeoutMs: DEADLINE_MS, intervalMs: 100 },
   );
 }
 
@@ -62,7 +61,11 @@ beforeAll(async () => {
     onPass: (p) => passes.push(p),
   });
   running.catch(() => undefined);
-  await until('the controller leads', async () => (await events('LeaderElected')).length > 0, 10_000, 50);
+  await eventually(async () => (await events('LeaderElected')).length > 0, {
+    message: 'the controller leads',
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  });
   // the controller holds the lease: apply records the spec and waits while the controller converges it
   const res = await fleet.apply(deployment, { timeoutMs: 60_000 });
   expect(res.progress.ready).toBe(REPLICAS);
@@ -84,9 +87,10 @@ describe('controller self-healing on a real Docker engine', () => {
   it('the controller converged the applied deployment: 3 healthy replicas with the run label', async () => {
     const list = await converged('3 healthy');
     expect(list.every((c) => c.Labels['skyfleet.test/run'] === run.id && c.Labels.team === 'shop')).toBe(true);
-    await until('a pass that found it done', async () =>
-      passes.some((p) => p.deployment === 'web' && p.result === 'done'),
-    );
+    await eventually(async () => passes.some((p) => p.deployment === 'web' && p.result === 'done'), {
+      ...DOCKER_POLL,
+      message: 'a pass that found it done',
+    });
   });
 
   it('docker kill of a replica: a ready replacement', async () => {
@@ -180,11 +184,9 @@ describe('controller self-healing on a real Docker engine', () => {
     });
     const t0 = Date.now();
     await ghost.start();
-    await until(
-      'the orphan removed',
+    await eventually(
       async () => (await docker.listContainers({ all: true, filters: { id: [ghost.id] } })).length === 0,
-      DEADLINE_MS,
-      100,
+      { message: 'the orphan removed', timeoutMs: DEADLINE_MS, intervalMs: 100 },
     );
     timings.orphan = Date.now() - t0;
     expect((await events('OrphanRemoved')).some((m) => m.includes('r0'))).toBe(true);
@@ -199,15 +201,13 @@ describe('controller self-healing on a real Docker engine', () => {
     const ex = await docker.getContainer(victim.Id).exec({ Cmd: ['/bin/busybox', 'rm', '/www/version'] });
     await ex.start({ Detach: true });
     let unhealthyAt: number | undefined;
-    await until(
-      'the replica unhealthy',
+    await eventually(
       async () => {
         const c = (await mine()).find((x) => x.Id === victim.Id);
         if (c?.Status.includes('(unhealthy)')) unhealthyAt = Date.now();
         return unhealthyAt !== undefined || c === undefined;
       },
-      DEADLINE_MS,
-      100,
+      { message: 'the replica unhealthy', timeoutMs: DEADLINE_MS, intervalMs: 100 },
     );
     await converged('the unhealthy replica replaced', (l) => l.every((c) => c.Id !== victim.Id));
     timings.unhealthy = Date.now() - t0;

@@ -6,7 +6,15 @@ import { ValidationError } from '../../src/errors/validation-error.js';
 import { LABELS } from '../../src/provider/labels.js';
 import type { DesiredSlice, ObservedSlice, ProviderChange, SliceKey } from '../../src/provider/provider.js';
 import { type PodTemplate, podTemplate } from '../../src/spec/deployment.js';
-import { cleanupRun, containersWith, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import {
+  cleanupRun,
+  containersWith,
+  DOCKER_POLL,
+  ensureWebImage,
+  newTestRun,
+  testDocker,
+} from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = newTestRun();
 const FLEET = run.fleet('prov');
@@ -60,13 +68,12 @@ async function readySlice(
   n: number,
   timeoutMs = 30_000,
 ): Promise<ObservedSlice> {
-  return until(
-    `${n} ready replicas of ${deployment}`,
+  return eventually(
     async () => {
       const s = await observeOne(p, deployment);
-      return s && s.replicas === n && s.ready === n ? s : undefined;
+      return s && s.replicas === n && s.ready === n ? s : false;
     },
-    timeoutMs,
+    { ...DOCKER_POLL, message: `${n} ready replicas of ${deployment}`, timeoutMs },
   );
 }
 
@@ -239,7 +246,11 @@ describe('DockerProvider against the real engine', () => {
     const stopOther = provider('dk-b').watch({ fleet: FLEET }, (c) => other.push(c));
     try {
       await docker.getContainer(s.replicaStatus[0]!.id).kill({ signal: 'SIGKILL' });
-      const die = await until('a die event', async () => changes.find((c) => c.reason === 'die'), 15_000, 50);
+      const die = await eventually(async () => changes.find((c) => c.reason === 'die') ?? false, {
+        message: 'a die event',
+        timeoutMs: 15_000,
+        intervalMs: 50,
+      });
       expect(die).toEqual({ reason: 'die', deployment: 'watched', zone: 'dk-a' });
     } finally {
       stop();
@@ -247,10 +258,13 @@ describe('DockerProvider against the real engine', () => {
     }
     expect(other).toEqual([]); // another target's watch does not see this target's containers
     // killed by hand: Docker does not restart it (unless-stopped); observe says stopped, apply replaces it
-    const killed = await until('the killed replica to be stopped', async () => {
-      const o = await observeOne(p, 'watched');
-      return o?.replicaStatus.find((r) => r.state === 'stopped');
-    });
+    const killed = await eventually(
+      async () => {
+        const o = await observeOne(p, 'watched');
+        return o?.replicaStatus.find((r) => r.state === 'stopped') ?? false;
+      },
+      { ...DOCKER_POLL, message: 'the killed replica to be stopped' },
+    );
     expect(killed.message).toMatch(/exited with code 137/);
     expect(await p.apply(w)).toEqual({ changed: true, writes: 3 });
     await readySlice(p, 'watched', 1);
@@ -262,10 +276,13 @@ describe('DockerProvider against the real engine', () => {
     const b = provider('dk-b');
     const tpl = template(image2);
     await b.apply(slice({ deployment: 'web', zone: 'dk-b' }, 1, tpl));
-    const bs = await until('b ready', async () => {
-      const x = await b.observe({ fleet: FLEET });
-      return x.length === 1 && x[0]?.ready === 1 ? x : undefined;
-    });
+    const bs = await eventually(
+      async () => {
+        const x = await b.observe({ fleet: FLEET });
+        return x.length === 1 && x[0]?.ready === 1 ? x : false;
+      },
+      { ...DOCKER_POLL, message: 'b ready' },
+    );
     expect(bs[0]).toMatchObject({ target: 'dk-b', key: { zone: 'dk-b', deployment: 'web' }, replicas: 1 });
     const ep = bs[0]!.replicaStatus[0]!.endpoints[0]!;
     expect((await httpGet(ep.host, ep.port)).body).toContain('skyfleet test web 2');

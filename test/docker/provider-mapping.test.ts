@@ -15,7 +15,8 @@ import { ProviderError } from '../../src/errors/provider-error.js';
 import { ValidationError } from '../../src/errors/validation-error.js';
 import type { DesiredSlice } from '../../src/provider/provider.js';
 import { podTemplate } from '../../src/spec/deployment.js';
-import { until } from '../helpers/docker/run.js';
+import { DOCKER_POLL } from '../helpers/docker/run.js';
+import { eventually } from '../helpers/eventually.js';
 
 const ctx = { target: 'local', zone: 'local', publishAddress: '127.0.0.1' };
 
@@ -227,12 +228,15 @@ describe('docker event stream', () => {
       onReconnect: () => reconnects++,
       minBackoffMs: 5,
     });
-    await until('first connection', async () => streams.length === 1);
+    await eventually(async () => streams.length === 1, { ...DOCKER_POLL, message: 'first connection' });
     streams[0]!.write('{"Action":"die","time":100');
     streams[0]!.write('}\n{"Action":"start","time":101}\n');
-    await until('two events', async () => seen.length === 2);
+    await eventually(async () => seen.length === 2, { ...DOCKER_POLL, message: 'two events' });
     streams[0]!.end();
-    await until('a reconnection', async () => streams.length === 2 && reconnects === 1);
+    await eventually(async () => streams.length === 2 && reconnects === 1, {
+      ...DOCKER_POLL,
+      message: 'a reconnection',
+    });
     expect(options[1]?.since).toBe(101);
     expect(options[0]?.filters).toEqual({
       type: ['container'],

@@ -4,7 +4,15 @@ import { DockerProvider, dockerTargetSettings } from '../../providers/docker/ind
 import { ProviderError } from '../../src/errors/provider-error.js';
 import type { DesiredSlice, ObservedSlice } from '../../src/provider/provider.js';
 import { podTemplate } from '../../src/spec/deployment.js';
-import { cleanupRun, containersWith, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import {
+  cleanupRun,
+  containersWith,
+  DOCKER_POLL,
+  ensureWebImage,
+  newTestRun,
+  testDocker,
+} from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = newTestRun();
 const FLEET = run.fleet('probe');
@@ -28,13 +36,12 @@ async function settle(
   ok: (s: ObservedSlice) => boolean,
   timeoutMs = 20_000,
 ): Promise<ObservedSlice> {
-  return until(
-    `${deployment} to settle`,
+  return eventually(
     async () => {
       const s = (await p.observe({ fleet: FLEET, deployment }))[0];
-      return s && ok(s) ? s : undefined;
+      return s && ok(s) ? s : false;
     },
-    timeoutMs,
+    { ...DOCKER_POLL, message: `${deployment} to settle`, timeoutMs },
   );
 }
 

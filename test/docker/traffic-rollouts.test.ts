@@ -2,7 +2,8 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleet, type Fleet } from '../../src/fleet.js';
 import type { DeploymentInput } from '../../src/spec/deployment.js';
-import { BUSYBOX, buildFromContext, cleanupRun, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import { buildFromContext, BUSYBOX, cleanupRun, DOCKER_POLL, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 import { tar } from '../helpers/docker/tar.js';
 import { freePort, startLoad } from '../helpers/traffic/load.js';
 
@@ -84,10 +85,13 @@ async function servedVersions(): Promise<Set<string>> {
 
 /** Waits until the listener serves `version` only. */
 async function onlyServed(version: string): Promise<void> {
-  await until(`only ${version} served`, async () => {
-    const v = await servedVersions();
-    return (v.size === 1 && v.has(version)) || undefined;
-  });
+  await eventually(
+    async () => {
+      const v = await servedVersions();
+      return v.size === 1 && v.has(version);
+    },
+    { ...DOCKER_POLL, message: `only ${version} served` },
+  );
 }
 
 const canary20 = {
@@ -106,21 +110,25 @@ async function canaryHoldsThenPromotes(
   load: ReturnType<typeof startLoad>,
 ): Promise<void> {
   await fleet.apply(deployment, { wait: false });
-  await until(
-    'paused at 20%',
-    async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
-    60_000,
-  );
+  await eventually(async () => (await fleet.rollout.status('app')).state?.phase === 'Paused', {
+    ...DOCKER_POLL,
+    message: 'paused at 20%',
+    timeoutMs: 60_000,
+  });
   load.mark();
-  await until('2,000 requests at 20%', async () => (load.sinceMark().requests >= 2_000 ? true : undefined), 60_000);
+  await eventually(async () => load.sinceMark().requests >= 2_000, {
+    ...DOCKER_POLL,
+    message: '2,000 requests at 20%',
+    timeoutMs: 60_000,
+  });
   const at20 = load.sinceMark();
   expect(Math.abs((at20.bodies.get(version) ?? 0) / (at20.requests - at20.failed) - 0.2)).toBeLessThanOrEqual(0.03);
   await fleet.rollout.promote('app');
-  await until(
-    'completed',
-    async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
-    60_000,
-  );
+  await eventually(async () => (await fleet.rollout.status('app')).state?.phase === 'Completed', {
+    ...DOCKER_POLL,
+    message: 'completed',
+    timeoutMs: 60_000,
+  });
   await onlyServed(version);
 }
 
@@ -148,12 +156,17 @@ beforeAll(async () => {
     ac.abort();
     await running;
   };
-  await until('the controller leads', async () =>
-    (await fleet.events()).some((e) => e.reason === 'LeaderElected') ? true : undefined,
-  );
+  await eventually(async () => (await fleet.events()).some((e) => e.reason === 'LeaderElected'), {
+    ...DOCKER_POLL,
+    message: 'the controller leads',
+  });
   // the first deploy: rolling, through the controller
   await fleet.apply(app('skyfleet-test/app:v1', rolling), { timeoutMs: 60_000 });
-  await until('the listener serving v1', async () => (await servedVersions()).has('v1') || undefined, 30_000);
+  await eventually(async () => (await servedVersions()).has('v1'), {
+    ...DOCKER_POLL,
+    message: 'the listener serving v1',
+    timeoutMs: 30_000,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -202,19 +215,21 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     };
     const load = startLoad(port, { path: '/cgi-bin/version' });
     await fleet.apply(app('skyfleet-test/app:bad', canary), { wait: false });
-    const st = await until(
-      'rolled back',
+    const st = await eventually(
       async () => {
         const s = (await fleet.rollout.status('app')).state;
-        return s?.phase === 'Aborted' ? s : undefined;
+        return s?.phase === 'Aborted' ? s : false;
       },
-      60_000,
+      { ...DOCKER_POLL, message: 'rolled back', timeoutMs: 60_000 },
     );
     expect(st.message).toMatch(/analysis failed at step 2: success rate .* misses >= 0.95; rolled back to/);
-    await until('only v3 served again', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v3')) || undefined;
-    });
+    await eventually(
+      async () => {
+        const v = await servedVersions();
+        return v.size === 1 && v.has('v3');
+      },
+      { ...DOCKER_POLL, message: 'only v3 served again' },
+    );
     const r = await load.stop();
     expect(r.failed).toBeGreaterThan(0); // the canary really failed
     expect(r.failed / r.requests).toBeLessThan(0.05);
@@ -231,23 +246,26 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     d.spec.service = { port, targetPort: 'http', previewPort: preview };
     const load = startLoad(port, { path: '/cgi-bin/version' });
     await fleet.apply(d, { wait: false });
-    await until(
-      'green ready, waiting for promote',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Paused' ? true : undefined),
-      60_000,
-    );
+    await eventually(async () => (await fleet.rollout.status('app')).state?.phase === 'Paused', {
+      ...DOCKER_POLL,
+      message: 'green ready, waiting for promote',
+      timeoutMs: 60_000,
+    });
     expect(await (await fetch(`http://127.0.0.1:${preview}/cgi-bin/version`)).text()).toContain('v1');
     expect(await servedVersions()).toEqual(new Set(['v3']));
     await fleet.rollout.promote('app');
-    await until('all traffic on green', async () => {
-      const v = await servedVersions();
-      return (v.size === 1 && v.has('v1')) || undefined;
-    });
-    await until(
-      'blue scaled down',
-      async () => ((await fleet.rollout.status('app')).state?.phase === 'Completed' ? true : undefined),
-      30_000,
+    await eventually(
+      async () => {
+        const v = await servedVersions();
+        return v.size === 1 && v.has('v1');
+      },
+      { ...DOCKER_POLL, message: 'all traffic on green' },
     );
+    await eventually(async () => (await fleet.rollout.status('app')).state?.phase === 'Completed', {
+      ...DOCKER_POLL,
+      message: 'blue scaled down',
+      timeoutMs: 30_000,
+    });
     const r = await load.stop();
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
@@ -256,13 +274,19 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   it("a replica stopped behind skyfleet's back mid-load is absorbed by ejection and retry", async () => {
     await fleet.apply(app('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
     const load = startLoad(port, { path: '/cgi-bin/version' });
-    await until('some traffic', async () => (load.result.requests > 100 ? true : undefined));
+    await eventually(async () => load.result.requests > 100, {
+      ...DOCKER_POLL,
+      message: 'some traffic',
+    });
     const [victim] = await docker.listContainers({
       filters: { label: [`skyfleet.dev/fleet=${FLEET}`, 'skyfleet.dev/deployment=app'] },
     });
     await docker.getContainer(victim!.Id).stop({ t: 0 });
     const at = load.result.requests;
-    await until('300 more requests', async () => (load.result.requests > at + 300 ? true : undefined));
+    await eventually(async () => load.result.requests > at + 300, {
+      ...DOCKER_POLL,
+      message: '300 more requests',
+    });
     const r = await load.stop();
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
@@ -275,7 +299,10 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     expect(status.slices.every((s) => s.target === 'local2')).toBe(true);
     expect(status.ready).toBe(3);
     const more = load.result.requests;
-    await until('traffic after the move', async () => (load.result.requests > more + 100 ? true : undefined));
+    await eventually(async () => load.result.requests > more + 100, {
+      ...DOCKER_POLL,
+      message: 'traffic after the move',
+    });
     const r = await load.stop();
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
@@ -290,10 +317,13 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     // the same listener port, now an nginx the controller runs and reconfigures
     await fleet.apply(onNginx('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
     // (a new listener answers 503 until the replicas pass their first health check through it)
-    await until('nginx serving the replicas', async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/cgi-bin/version`).catch(() => null);
-      return r?.ok && r.headers.get('server')?.startsWith('nginx') ? true : undefined;
-    });
+    await eventually(
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/cgi-bin/version`).catch(() => null);
+        return r?.ok === true && r.headers.get('server')?.startsWith('nginx') === true;
+      },
+      { ...DOCKER_POLL, message: 'nginx serving the replicas' },
+    );
     // Each change reloads nginx, whose old workers close the client connections they hold
     // idle: a request sent on one at that moment sees its connection close before any response,
     // which RFC 9112 (9.3.1) lets a client retry (idempotent requests) on a new connection. This

@@ -22,7 +22,8 @@ import {
   webDeployment,
   writeFile,
 } from '../helpers/controller/index.js';
-import { cleanupRun, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 // Crash safety: a controller process is SIGKILLed at a random moment of a rolling update
 // (replicas 4, maxSurge 1, maxUnavailable 0) and a new one started; afterwards the deployment
@@ -73,18 +74,20 @@ function startController(name: string): ControllerProcess {
 
 /** Waits until exactly REPLICAS containers exist, all of `revision`, running and healthy. */
 async function convergedOn(revision: string, timeoutMs = 120_000): Promise<Docker.ContainerInfo[]> {
-  return until(
-    `${REPLICAS} healthy replicas of ${revision} and nothing else`,
+  return eventually(
     async () => {
       const all = await fleetContainers(docker, FLEET);
       const ok =
         all.length === REPLICAS &&
         all.every((c) => isHealthy(c) && c.Labels['skyfleet.dev/revision'] === revision) &&
         all.every((c) => c.Labels['skyfleet.dev/deployment'] === 'web');
-      return ok ? all : undefined;
+      return ok ? all : false;
     },
-    timeoutMs,
-    100,
+    {
+      message: `${REPLICAS} healthy replicas of ${revision} and nothing else`,
+      timeoutMs,
+      intervalMs: 100,
+    },
   );
 }
 

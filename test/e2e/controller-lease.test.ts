@@ -20,7 +20,8 @@ import {
   webDeployment,
   writeFile,
 } from '../helpers/controller/index.js';
-import { cleanupRun, ensureWebImage, newTestRun, testDocker, until } from '../helpers/docker/index.js';
+import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { eventually } from '../helpers/eventually.js';
 
 // Two `skyfleet controller` processes share one store (SQLite file, then PostgreSQL): one leads,
 // the other stands by and touches nothing; SIGKILL the leader and the other takes over within the
@@ -149,14 +150,12 @@ describe.each(variants)('two controller processes on one $name store', (variant)
     const [victim] = await mine();
     const t1 = Date.now();
     await docker.getContainer(victim!.Id).kill();
-    await until(
-      'the new leader replaced the killed replica',
+    await eventually(
       async () => {
         const list = await mine();
         return list.length === REPLICAS && list.every(isHealthy) && list.every((c) => c.Id !== victim!.Id);
       },
-      20_000,
-      100,
+      { message: 'the new leader replaced the killed replica', timeoutMs: 20_000, intervalMs: 100 },
     );
     console.log(`${variant.name}: repaired ${Date.now() - t1} ms after docker kill`);
     expect(reasons(b).some((l) => l.startsWith('ReplicasRepaired'))).toBe(true);

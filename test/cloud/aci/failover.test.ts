@@ -12,7 +12,10 @@ import { parseDeployment } from '../../../src/spec/load.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { AciEmulator, aciProvider } from '../../emulators/aci/index.js';
 import { storeWith } from '../../helpers/store.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
+
+/** Polls of state a loop running in this process changes: every 25 ms, up to 30 s. */
+const poll = { timeoutMs: 30_000, intervalMs: 25 };
 
 const FLEET = 'aci-failover';
 let em: AciEmulator;
@@ -74,27 +77,27 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     return out;
   };
   try {
-    await eventually(
-      '1/1/1',
-      perZone,
-      (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',
-    );
+    await eventually(perZone, {
+      ...poll,
+      message: '1/1/1',
+      until: (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',
+    });
     em.zoneDown('eastus', '2');
-    const moved = await eventually(
-      'replicas off zone 2',
-      perZone,
-      (z) => !z['eastus-2'] && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 3,
-    );
+    const moved = await eventually(perZone, {
+      ...poll,
+      message: 'replicas off zone 2',
+      until: (z) => !z['eastus-2'] && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 3,
+    });
     expect(Object.keys(moved).sort()).toEqual(['eastus-1', 'eastus-3']);
     const replaced = (await store.listEvents({ deployment: 'web', limit: 500 })).find((e) => e.reason === 'Replaced');
     expect(replaced?.message).toMatch(/azure\/eastus-2/);
     em.zoneUp('eastus', '2');
-    await eventually(
-      'back to 1/1/1',
-      perZone,
-      (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',
-      60_000,
-    );
+    await eventually(perZone, {
+      ...poll,
+      message: 'back to 1/1/1',
+      until: (z) => z['eastus-1'] === '1/1' && z['eastus-2'] === '1/1' && z['eastus-3'] === '1/1',
+      timeoutMs: 60_000,
+    });
   } finally {
     ac.abort();
     await running;

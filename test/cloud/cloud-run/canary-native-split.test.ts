@@ -10,7 +10,10 @@ import type { DeploymentInput } from '../../../src/spec/deployment.js';
 import { revisionOf } from '../../../src/spec/revision.js';
 import { parseDeployment } from '../../../src/spec/load.js';
 import { runHarness } from '../../emulators/cloud-run/index.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
+
+/** Polls of state a loop running in this process changes: every 25 ms, up to 30 s. */
+const poll = { timeoutMs: 30_000, intervalMs: 25 };
 
 beforeAll(() => nock.disableNetConnect());
 const FLEET = 'canary-gcr';
@@ -48,29 +51,41 @@ it('sets Cloud Run traffic percentages per step, then moves all traffic on promo
     const v1 = revisionOf(parseDeployment(web('hello:1')).spec.template);
     const v2 = revisionOf(parseDeployment(web('hello:2')).spec.template);
     const svcId = () => [...h.emulator.services.values()][0]?.id ?? '';
-    await eventually(
-      'the controller leads',
-      () => fleet.events(),
-      (e) => e.some((x) => x.reason === 'LeaderElected'),
-    );
+    await eventually(() => fleet.events(), {
+      ...poll,
+      message: 'the controller leads',
+      until: (e) => e.some((x) => x.reason === 'LeaderElected'),
+    });
     await fleet.apply(web('hello:1'), { wait: false });
-    await eventually('v1 serving 100%', traffic, (t) => t[revisionName(svcId(), v1)] === 100);
+    await eventually(traffic, {
+      ...poll,
+      message: 'v1 serving 100%',
+      until: (t) => t[revisionName(svcId(), v1)] === 100,
+    });
 
     // with a controller leading, apply records the spec and waits until the rollout pauses for promote
     const paused = await fleet.apply(web('hello:2'));
     expect(paused.progress.phase).toMatch(/^Paused: step 2: paused at 25%/);
-    const split = await eventually('a 75/25 split', traffic, (t) => t[revisionName(svcId(), v2)] === 25);
+    const split = await eventually(traffic, {
+      ...poll,
+      message: 'a 75/25 split',
+      until: (t) => t[revisionName(svcId(), v2)] === 25,
+    });
     expect(split).toEqual({ [revisionName(svcId(), v1)]: 75, [revisionName(svcId(), v2)]: 25 });
     expect((await fleet.rollout.status('web')).state?.phase).toBe('Paused');
     expect((await fleet.events({ deployment: 'web' })).some((e) => e.reason === 'TrafficShifted')).toBe(true);
 
     await fleet.rollout.promote('web');
-    await eventually('v2 serving 100%', traffic, (t) => t[revisionName(svcId(), v2)] === 100);
-    await eventually(
-      'completed',
-      async () => (await fleet.rollout.status('web')).state?.phase,
-      (p) => p === 'Completed',
-    );
+    await eventually(traffic, {
+      ...poll,
+      message: 'v2 serving 100%',
+      until: (t) => t[revisionName(svcId(), v2)] === 100,
+    });
+    await eventually(async () => (await fleet.rollout.status('web')).state?.phase, {
+      ...poll,
+      message: 'completed',
+      until: (p) => p === 'Completed',
+    });
     expect(h.emulator.services.size).toBe(1);
   } finally {
     ac.abort();

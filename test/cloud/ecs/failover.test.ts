@@ -12,7 +12,10 @@ import { parseDeployment } from '../../../src/spec/load.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { ecsTestbed } from '../../emulators/ecs/index.js';
 import { storeWith } from '../../helpers/store.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
+
+/** Polls of state a loop running in this process changes: every 25 ms, up to 30 s. */
+const poll = { timeoutMs: 30_000, intervalMs: 25 };
 
 beforeAll(() => nock.disableNetConnect());
 const bed = ecsTestbed({ fleet: 'failover' });
@@ -71,18 +74,19 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     return out;
   };
   try {
-    await eventually(
-      '4 ready over 3 zones',
-      perZone,
-      (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4 && Object.keys(z).length === 3,
-    );
+    await eventually(perZone, {
+      ...poll,
+      message: '4 ready over 3 zones',
+      until: (z) =>
+        Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4 && Object.keys(z).length === 3,
+    });
 
     bed.emulator.zoneDown('us-east-1a');
-    const moved = await eventually(
-      'replicas off us-east-1a',
-      perZone,
-      (z) => !z['us-east-1a'] && z['us-east-1b'] === '2/2' && z['us-east-1c'] === '2/2',
-    );
+    const moved = await eventually(perZone, {
+      ...poll,
+      message: 'replicas off us-east-1a',
+      until: (z) => !z['us-east-1a'] && z['us-east-1b'] === '2/2' && z['us-east-1c'] === '2/2',
+    });
     expect(moved).toEqual({ 'us-east-1b': '2/2', 'us-east-1c': '2/2' });
     const events = await store.listEvents({ deployment: 'web', limit: 500 });
     const replaced = events.find((e) => e.reason === 'Replaced');
@@ -91,12 +95,13 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     expect(degraded?.message ?? '').toMatch(/us-east-1a/);
 
     bed.emulator.zoneUp('us-east-1a');
-    await eventually(
-      'back in us-east-1a',
-      perZone,
-      (z) => Object.keys(z).length === 3 && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4,
-      60_000,
-    );
+    await eventually(perZone, {
+      ...poll,
+      message: 'back in us-east-1a',
+      until: (z) =>
+        Object.keys(z).length === 3 && Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 4,
+      timeoutMs: 60_000,
+    });
   } finally {
     clearInterval(ticker);
     ac.abort();

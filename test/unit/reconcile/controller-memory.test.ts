@@ -14,7 +14,10 @@ import { SqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { storeWith as newStore, recordSpec } from '../../helpers/store.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
+
+/** Polls of state a loop running in this process changes: every 25 ms, up to 30 s. */
+const poll = { timeoutMs: 30_000, intervalMs: 25 };
 
 const FLEET = 'ctl';
 
@@ -107,26 +110,22 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const d = dep(3);
     const store = await storeWith(d);
     start(store, [memory(cloud, ['a'])]);
-    await eventually(
-      '3 ready',
-      () => perZone(cloud),
-      (z) => z.a === '3/3',
-    );
+    await eventually(() => perZone(cloud), { ...poll, message: '3 ready', until: (z) => z.a === '3/3' });
     const [slice] = [...cloud.slices.values()];
     const crashed = slice!.replicas[1]!.id;
     cloud.crash('aws', slice!.key, 1);
-    await eventually(
-      'the crashed replica replaced',
-      () => slice!.replicas.map((r) => r.id),
-      (ids) => ids.length === 3 && !ids.includes(crashed) && perZone(cloud).a === '3/3',
-    );
+    await eventually(() => slice!.replicas.map((r) => r.id), {
+      ...poll,
+      message: 'the crashed replica replaced',
+      until: (ids) => ids.length === 3 && !ids.includes(crashed) && perZone(cloud).a === '3/3',
+    });
     const events = await store.listEvents({ deployment: 'web' });
     expect(events.some((e) => e.reason === 'ReplicasRepaired' && e.message.includes('failed'))).toBe(true);
-    const conditions = await eventually(
-      'conditions',
-      () => store.getConditions('web'),
-      (c) => c.some((x) => x.type === 'Available' && x.status === 'True'),
-    );
+    const conditions = await eventually(() => store.getConditions('web'), {
+      ...poll,
+      message: 'conditions',
+      until: (c) => c.some((x) => x.type === 'Available' && x.status === 'True'),
+    });
     expect(conditions.find((c) => c.type === 'Degraded')?.status).toBe('False');
   });
 
@@ -135,30 +134,30 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const d = dep(6, { placement: { spread: [{ topologyKey: 'zone', maxSkew: 1 }], returnAfterSeconds: 1 } });
     const store = await storeWith(d);
     start(store, [memory(cloud)]);
-    await eventually(
-      '2/2/2',
-      () => perZone(cloud),
-      (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
-    );
+    await eventually(() => perZone(cloud), {
+      ...poll,
+      message: '2/2/2',
+      until: (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
+    });
 
     cloud.zoneDown('a');
-    const moved = await eventually(
-      'replicas off zone a',
-      () => perZone(cloud),
-      (z) => z.a === undefined && z.b === '3/3' && z.c === '3/3',
-    );
+    const moved = await eventually(() => perZone(cloud), {
+      ...poll,
+      message: 'replicas off zone a',
+      until: (z) => z.a === undefined && z.b === '3/3' && z.c === '3/3',
+    });
     expect(moved).toEqual({ b: '3/3', c: '3/3' });
     const events = await store.listEvents({ deployment: 'web' });
     expect(events.some((e) => e.reason === 'Replaced')).toBe(true);
 
     const upAt = Date.now();
     cloud.zoneUp('a');
-    await eventually(
-      'back to 2/2/2',
-      () => perZone(cloud),
-      (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
-      15_000,
-    );
+    await eventually(() => perZone(cloud), {
+      ...poll,
+      message: 'back to 2/2/2',
+      until: (z) => z.a === '2/2' && z.b === '2/2' && z.c === '2/2',
+      timeoutMs: 15_000,
+    });
     expect(Date.now() - upAt).toBeGreaterThanOrEqual(1000);
   });
 
@@ -167,12 +166,12 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     cloud.failRandomly(0.3, true, 7);
     const store = await storeWith(dep(5));
     const r = start(store, [memory(cloud, ['a', 'b'])]);
-    await eventually(
-      '5 ready',
-      () => perZone(cloud),
-      (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 5,
-      20_000,
-    );
+    await eventually(() => perZone(cloud), {
+      ...poll,
+      message: '5 ready',
+      until: (z) => Object.values(z).reduce((a, v) => a + Number(v.split('/')[0]), 0) === 5,
+      timeoutMs: 20_000,
+    });
     expect(r.passes.some((p) => p.result === 'retry')).toBe(true);
     const retries = (await store.listEvents({ deployment: 'web', limit: 500 })).filter(
       (e) => e.reason === 'ReconcileRetry',
@@ -186,28 +185,24 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     cloud.failNext(1, { retryable: false, operations: ['apply'], message: 'quota exceeded' });
     const store = await storeWith(dep(2));
     const r = start(store, [memory(cloud, ['a'])]);
-    const degraded = await eventually(
-      'Degraded',
-      () => store.getConditions('web'),
-      (c) => c.some((x) => x.type === 'Degraded' && x.status === 'True'),
-    );
+    const degraded = await eventually(() => store.getConditions('web'), {
+      ...poll,
+      message: 'Degraded',
+      until: (c) => c.some((x) => x.type === 'Degraded' && x.status === 'True'),
+    });
     expect(degraded.find((c) => c.type === 'Degraded')).toMatchObject({
       reason: 'TerminalError',
       message: expect.stringContaining('quota exceeded'),
     });
-    await eventually(
-      'a parked pass',
-      () => r.passes,
-      (p) => p.some((x) => x.result === 'parked'),
-    );
+    await eventually(() => r.passes, {
+      ...poll,
+      message: 'a parked pass',
+      until: (p) => p.some((x) => x.result === 'parked'),
+    });
     expect(cloud.slices.size).toBe(0);
     // a new spec (generation) un-parks it
     await recordSpec(store, dep(2, {}, 'img:2'));
-    await eventually(
-      '2 ready',
-      () => perZone(cloud),
-      (z) => z.a === '2/2',
-    );
+    await eventually(() => perZone(cloud), { ...poll, message: '2 ready', until: (z) => z.a === '2/2' });
   });
 
   it('removes resources with the fleet label that belong to no deployment', async () => {
@@ -220,11 +215,11 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     });
     const store = await storeWith(dep(1));
     start(store, [p]);
-    await eventually(
-      'stray removed',
-      () => [...cloud.slices.values()].map((s) => s.key.deployment),
-      (ds) => ds.length === 1 && ds[0] === 'web',
-    );
+    await eventually(() => [...cloud.slices.values()].map((s) => s.key.deployment), {
+      ...poll,
+      message: 'stray removed',
+      until: (ds) => ds.length === 1 && ds[0] === 'web',
+    });
     expect((await store.listEvents({ deployment: 'stray' })).map((e) => e.reason)).toContain('OrphanRemoved');
   });
 
@@ -259,42 +254,21 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
       count(pa, 'a');
       count(pb, 'b');
       const a = start(crashedStore, [pa], { identity: 'A' });
-      await eventually(
-        'A leads',
-        () => a.controller.leading,
-        (x) => x,
-      );
+      await eventually(() => a.controller.leading, { ...poll, message: 'A leads', until: (x) => x });
       const b = start(storeB, [pb], { identity: 'B' });
-      await eventually(
-        '2 ready',
-        () => perZone(cloud),
-        (z) => z.a === '2/2',
-      );
+      await eventually(() => perZone(cloud), { ...poll, message: '2 ready', until: (z) => z.a === '2/2' });
       cloud.crash('aws', [...cloud.slices.values()][0]!.key, 0);
-      await eventually(
-        'repaired by A',
-        () => perZone(cloud),
-        (z) => z.a === '2/2',
-      );
+      await eventually(() => perZone(cloud), { ...poll, message: 'repaired by A', until: (z) => z.a === '2/2' });
       expect(writes.a).toBeGreaterThan(0);
       expect(writes.b).toBe(0);
       expect(b.controller.leading).toBe(false);
 
       const diedAt = Date.now();
       await a.stop();
-      await eventually(
-        'B leads',
-        () => b.controller.leading,
-        (x) => x,
-        5_000,
-      );
+      await eventually(() => b.controller.leading, { ...poll, message: 'B leads', until: (x) => x, timeoutMs: 5_000 });
       expect(Date.now() - diedAt).toBeLessThan(600 + 500);
       cloud.crash('aws', [...cloud.slices.values()][0]!.key, 0);
-      await eventually(
-        'repaired by B',
-        () => writes.b,
-        (n) => n > 0,
-      );
+      await eventually(() => writes.b, { ...poll, message: 'repaired by B', until: (n) => n > 0 });
       expect((await storeB.getLease('fleet/ctl'))?.holder).toBe('B');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -306,16 +280,12 @@ describe('controller on memory targets', { timeout: 30_000 }, () => {
     const metrics = await createControllerMetrics();
     const store = await storeWith(dep(2));
     start(store, [memory(cloud, ['a'])], { metrics });
-    await eventually(
-      '2 ready',
-      () => perZone(cloud),
-      (z) => z.a === '2/2',
-    );
-    const text = await eventually(
-      'metrics',
-      () => metrics.registry.metrics(),
-      (t) => t.includes('skyfleet_ready_replicas{deployment="web",target="aws",zone="a"} 2'),
-    );
+    await eventually(() => perZone(cloud), { ...poll, message: '2 ready', until: (z) => z.a === '2/2' });
+    const text = await eventually(() => metrics.registry.metrics(), {
+      ...poll,
+      message: 'metrics',
+      until: (t) => t.includes('skyfleet_ready_replicas{deployment="web",target="aws",zone="a"} 2'),
+    });
     expect(text).toMatch(/skyfleet_reconcile_total\{deployment="web",result="(done|progressing)"\} \d+/);
     expect(text).toContain('skyfleet_controller_leader 1');
     expect(text).toContain('skyfleet_desired_replicas{deployment="web",target="aws",zone="a"} 2');

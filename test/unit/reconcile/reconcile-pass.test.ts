@@ -5,7 +5,7 @@ import { createFleet, type Fleet } from '../../../src/fleet.js';
 import type { Action } from '../../../src/plan/index.js';
 import type { PassReport } from '../../../src/reconcile/controller.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
 
 // One reconcile pass, three drivers: `plan` runs it without acting, `apply` acts and waits,
 // the controller acts from its work queue. From the same stored state and the same spec they
@@ -67,17 +67,15 @@ describe('one reconcile pass through plan, apply and the controller', () => {
       onPass: (p) => passes.push(p),
     });
     // once the controller leads, apply only records the spec and hands the work to it
-    await eventually(
-      'the controller to lead',
-      async () => (await fleet.events()).some((e) => e.reason === 'LeaderElected'),
-      (led) => led,
-    );
+    await eventually(async () => (await fleet.events()).some((e) => e.reason === 'LeaderElected'), {
+      message: 'the controller to lead',
+      timeoutMs: 30_000,
+    });
     expect((await fleet.apply(spec, { wait: false })).byController).toBe(true);
-    await eventually(
-      'a controller pass that plans a step',
-      () => passes.some((p) => p.planned?.length),
-      (seen) => seen,
-    );
+    await eventually(() => passes.some((p) => p.planned?.length), {
+      message: 'a controller pass that plans a step',
+      timeoutMs: 30_000,
+    });
     ac.abort();
     await run;
     const first = passes.find((p) => p.planned?.length)!;

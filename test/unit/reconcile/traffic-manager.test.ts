@@ -5,7 +5,7 @@ import type { ObservedSlice, ObservedReplica } from '../../../src/provider/provi
 import { TrafficManager } from '../../../src/reconcile/traffic-manager.js';
 import { parseDeployment } from '../../../src/spec/load.js';
 import { freePort } from '../../helpers/traffic/load.js';
-import { eventually } from '../../helpers/until.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const servers: Server[] = [];
 let tm: TrafficManager | undefined;
@@ -104,20 +104,18 @@ it('serves a deployment with active health checks from its readiness probe, on t
   ]);
   tm = new TrafficManager();
   await tm.sync(d, observed, null);
-  await eventually(
-    'the endpoint checked healthy',
-    () => tm!.endpoints('web')[0]?.health,
-    (h) => h === 'ready',
-    5_000,
-  );
+  await eventually(() => tm!.endpoints('web')[0]?.health, {
+    message: 'the endpoint checked healthy',
+    until: (h) => h === 'ready',
+    intervalMs: 25,
+  });
   expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('app');
   health.status = 500;
-  await eventually(
-    'the endpoint checked unhealthy',
-    () => tm!.endpoints('web')[0]?.health,
-    (h) => h === 'unhealthy',
-    5_000,
-  );
+  await eventually(() => tm!.endpoints('web')[0]?.health, {
+    message: 'the endpoint checked unhealthy',
+    until: (h) => h === 'unhealthy',
+    intervalMs: 25,
+  });
 });
 
 it('draining replicas before a scale-down leaves the ones that stay untouched (health checked on the probe port)', async () => {
@@ -130,12 +128,11 @@ it('draining replicas before a scale-down leaves the ones that stay untouched (h
   ]);
   tm = new TrafficManager();
   await tm.sync(d, observed, null);
-  await eventually(
-    'both endpoints checked healthy',
-    () => tm!.endpoints('web').map((e) => e.health),
-    (h) => h.length === 2 && h.every((x) => x === 'ready'),
-    5_000,
-  );
+  await eventually(() => tm!.endpoints('web').map((e) => e.health), {
+    message: 'both endpoints checked healthy',
+    until: (h) => h.length === 2 && h.every((x) => x === 'ready'),
+    intervalMs: 25,
+  });
   const before = tm.endpoints('web').find((e) => e.id === 'c0')!;
   const actions: Action[] = [
     { type: 'scale', target: 'local', zone: 'z', revision: 'r1', from: 2, to: 1, reason: 'scale down' },
@@ -165,14 +162,21 @@ it('serves a deployment through nginx when service.dataPlane is nginx, and repla
   tm = new TrafficManager();
   await tm.sync(spec('nginx'), observed, null);
   // nginx answers (its Server header), from the replica, once its reload is live
-  await eventually('nginx serving the replica', get, (x) => x === 'nginx app', 5_000);
+  await eventually(get, {
+    message: 'nginx serving the replica',
+    until: (x) => x === 'nginx app',
+    intervalMs: 25,
+  });
   expect(tm.stats('web', 'r1', 60_000)).toBeDefined();
-  await eventually(
-    'the request counted from the access log',
-    () => tm!.stats('web', 'r1', 60_000)?.requests ?? 0,
-    (n) => n >= 1,
-    5_000,
-  );
+  await eventually(() => tm!.stats('web', 'r1', 60_000)?.requests ?? 0, {
+    message: 'the request counted from the access log',
+    until: (n) => n >= 1,
+    intervalMs: 25,
+  });
   await tm.sync(spec('builtin'), observed, null);
-  await eventually('the built-in router serving the replica', get, (x) => x === 'skyfleet app', 5_000);
+  await eventually(get, {
+    message: 'the built-in router serving the replica',
+    until: (x) => x === 'skyfleet app',
+    intervalMs: 25,
+  });
 });

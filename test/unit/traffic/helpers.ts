@@ -141,15 +141,6 @@ export function request(
   });
 }
 
-/** Polls `cond` every few ms until it holds; fails after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /**
  * Things to undo after each test of the calling file, in reverse order, and upstreams that are
  * closed with them. Call once at the top of a test file.

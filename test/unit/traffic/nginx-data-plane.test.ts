@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { findNginx, NginxDataPlane, type NginxDataPlaneOptions } from '../../../src/traffic/index.js';
 import { freePort } from '../../helpers/traffic/load.js';
-import { ep, request, tally, testCleanups, waitFor } from './helpers.js';
+import { ep, request, tally, testCleanups } from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const { cleanups, upstreams } = testCleanups();
 
@@ -42,7 +43,9 @@ describe('NginxDataPlane', () => {
     expect(Math.abs((t.c1 ?? 0) / 2000 - 0.1)).toBeLessThanOrEqual(0.03);
     expect(Math.abs(((t.s1 ?? 0) + (t.s2 ?? 0)) / 2000 - 0.9)).toBeLessThanOrEqual(0.03);
     // every request is counted once, per revision, from nginx's access log
-    await waitFor(() => d.stats(60_000).reduce((a, s) => a + s.requests, 0) === 2000, 'log lines counted');
+    await eventually(() => d.stats(60_000).reduce((a, s) => a + s.requests, 0) === 2000, {
+      message: 'log lines counted',
+    });
     const canary = d.stats(60_000).find((s) => s.revision === 'canary')!;
     expect(canary.requests).toBe(t.c1);
     expect(canary.successRate).toBe(1);
@@ -57,7 +60,7 @@ describe('NginxDataPlane', () => {
     d.setEndpoints([ep('a', a!.port, 'v2')]);
     await d.settled();
     for (let i = 0; i < 10; i++) await request(port, { path: i < 3 ? '/fail' : '/' });
-    await waitFor(() => d.stats(60_000)[0]?.requests === 10, 'log lines counted');
+    await eventually(() => d.stats(60_000)[0]?.requests === 10, { message: 'log lines counted' });
     expect(d.stats(60_000)[0]).toMatchObject({ revision: 'v2', requests: 10, errors: 3, successRate: 0.7 });
   });
 
@@ -67,17 +70,17 @@ describe('NginxDataPlane', () => {
       healthCheck: { path: '/healthz', intervalMs: 50, timeoutMs: 500, unhealthyThreshold: 1, healthyThreshold: 1 },
     });
     d.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
-    await waitFor(() => d.endpoints().every((e) => e.inRotation), 'both in rotation');
+    await eventually(() => d.endpoints().every((e) => e.inRotation), { message: 'both in rotation' });
     await d.settled();
     const spread = async () =>
       tally(await Promise.all(Array.from({ length: 10 }, () => request(port).then((r) => r.body))));
     expect(Object.keys(await spread()).sort()).toEqual(['a', 'b']);
     b!.healthy = false;
-    await waitFor(() => !d.endpoints().find((e) => e.id === 'b')!.inRotation, 'b out of rotation');
+    await eventually(() => !d.endpoints().find((e) => e.id === 'b')!.inRotation, { message: 'b out of rotation' });
     await d.settled();
     expect(await spread()).toEqual({ a: 10 });
     b!.healthy = true;
-    await waitFor(() => d.endpoints().find((e) => e.id === 'b')!.inRotation, 'b back');
+    await eventually(() => d.endpoints().find((e) => e.id === 'b')!.inRotation, { message: 'b back' });
     await d.settled();
     expect(Object.keys(await spread()).sort()).toEqual(['a', 'b']);
   });
@@ -89,7 +92,7 @@ describe('NginxDataPlane', () => {
     await d.settled();
     a!.hold = true;
     const slow = request(port);
-    await waitFor(() => a!.held.length === 1, 'the request held by a');
+    await eventually(() => a!.held.length === 1, { message: 'the request held by a' });
     d.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
     d.withdraw(['a']);
     let drained = false;
@@ -158,7 +161,9 @@ describe('NginxDataPlane', () => {
     await d.settled();
     const first = d.pid!;
     process.kill(first, 'SIGKILL');
-    await waitFor(() => d.restarts === 1 && d.pid !== undefined && d.pid !== first, 'a new nginx master');
+    await eventually(() => d.restarts === 1 && d.pid !== undefined && d.pid !== first, {
+      message: 'a new nginx master',
+    });
     await d.settled();
     expect((await request(port)).body).toBe('a');
   });

@@ -3,7 +3,8 @@ import net from 'node:net';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ManualTimers, Router, type RouterOptions } from '../../../src/traffic/index.js';
-import { ep, refusedPort, request, tally, testCleanups, waitFor } from './helpers.js';
+import { ep, refusedPort, request, tally, testCleanups } from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const { cleanups, upstreams } = testCleanups();
 
@@ -111,7 +112,7 @@ describe('Router', () => {
     client.on('data', (d: Buffer) => reads.push({ at: performance.now(), text: d.toString('latin1') }));
     const received = () => reads.map((x) => x.text).join('');
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => received().endsWith('hello'), 'the response');
+    await eventually(() => received().endsWith('hello'), { message: 'the response' });
     expect(reads[0]!.at).toBeGreaterThanOrEqual(bodySentAt);
     expect(reads[0]!.text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
 
@@ -120,12 +121,12 @@ describe('Router', () => {
     mode = 'die';
     reads.length = 0;
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => /\r\n\r\n[\s\S]*closed the connection/.test(received()), 'the 502');
+    await eventually(() => /\r\n\r\n[\s\S]*closed the connection/.test(received()), { message: 'the 502' });
     expect(received()).toMatch(/^HTTP\/1\.1 502 /);
     mode = 'pause';
     reads.length = 0;
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => received().endsWith('hello'), 'the next response on the same connection');
+    await eventually(() => received().endsWith('hello'), { message: 'the next response on the same connection' });
     expect(r.stats(60_000)[0]).toMatchObject({ requests: 3, errors: 1 });
   });
 
@@ -143,7 +144,7 @@ describe('Router', () => {
     for (let i = 1; i <= 3; i++) {
       expect((await request(port, { agent })).body).toBe('ok');
       // each answer is followed by one spare connection; the next request uses it
-      await waitFor(() => connections === i + 1, `spare connection ${i}`);
+      await eventually(() => connections === i + 1, { message: `spare connection ${i}` });
     }
     r.setEndpoints([]); // the spare is closed with its endpoint
     await r.drained('c');
@@ -166,7 +167,7 @@ describe('Router', () => {
     // Two requests at once (connections 1 and 2); each answer opens a spare: 3, then 4.
     const both = await Promise.all([request(port), request(port)]);
     expect(both.map((b) => b.body)).toEqual(['ok', 'ok']);
-    await waitFor(() => accepted === 4, 'two spares');
+    await eventually(() => accepted === 4, { message: 'two spares' });
     await new Promise((res) => setTimeout(res, 20));
     expect((await request(port)).body).toBe('ok');
     // The older spare (3) serves it; a LIFO pool would take 4 and leave 3 idle until it times out.
@@ -222,14 +223,14 @@ describe('Router', () => {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
       pending.push(request(port));
-      await waitFor(() => a!.held.length + b!.held.length === i + 1, `request ${i} upstream`);
+      await eventually(() => a!.held.length + b!.held.length === i + 1, { message: `request ${i} upstream` });
     }
     expect([a!.held.length, b!.held.length]).toEqual([2, 2]);
     b!.release();
-    await waitFor(() => r.endpoints().find((e) => e.id === 'b')!.inFlight === 0, 'b idle');
+    await eventually(() => r.endpoints().find((e) => e.id === 'b')!.inFlight === 0, { message: 'b idle' });
     for (let i = 0; i < 2; i++) {
       pending.push(request(port));
-      await waitFor(() => b!.held.length === i + 1, `request to b ${i}`);
+      await eventually(() => b!.held.length === i + 1, { message: `request to b ${i}` });
     }
     expect(a!.held.length).toBe(2);
     a!.hold = false;
@@ -253,9 +254,9 @@ describe('Router', () => {
     const tick = async () => {
       const before = checks();
       timers.advance(1000);
-      await waitFor(() => checks() >= before + 2, 'a round of checks');
+      await eventually(() => checks() >= before + 2, { message: 'a round of checks' });
     };
-    await waitFor(() => checks() === 2, 'first checks'); // the first check runs at once
+    await eventually(() => checks() === 2, { message: 'first checks' }); // the first check runs at once
     await tick(); // healthyThreshold 2
     expect(r.endpoints().map((e) => e.health)).toEqual(['ready', 'ready']);
     a!.healthy = false;
@@ -281,10 +282,10 @@ describe('Router', () => {
       healthCheck: { path: '/healthz', intervalMs: 1000, unhealthyThreshold: 1 },
     });
     r.setEndpoints([ep('a', a!.port)]);
-    await waitFor(() => r.endpoints()[0]!.health === 'ready', 'ready');
+    await eventually(() => r.endpoints()[0]!.health === 'ready', { message: 'ready' });
     a!.healthy = false;
     timers.advance(1000);
-    await waitFor(() => r.endpoints()[0]!.health === 'unhealthy', 'unhealthy');
+    await eventually(() => r.endpoints()[0]!.health === 'unhealthy', { message: 'unhealthy' });
     expect(r.panic).toBe(true);
     expect((await request(port)).body).toBe('a');
   });
@@ -362,7 +363,7 @@ describe('Router', () => {
     r.setEndpoints([ep('a', a!.port)]);
     a!.hold = true;
     const slow = request(port);
-    await waitFor(() => a!.held.length === 1, 'slow request upstream');
+    await eventually(() => a!.held.length === 1, { message: 'slow request upstream' });
     r.setEndpoints([ep('b', b!.port)]);
     let drained = false;
     const d = r.drained('a').then(() => {
@@ -387,7 +388,7 @@ describe('Router', () => {
     r.setEndpoints([ep('a', a!.port)]);
     a!.hold = true;
     const slow = request(port).catch((err: Error) => err);
-    await waitFor(() => a!.held.length === 1, 'held');
+    await eventually(() => a!.held.length === 1, { message: 'held' });
     r.setEndpoints([]);
     const d = r.drained('a');
     timers.advance(1_000);
@@ -442,7 +443,7 @@ describe('Router', () => {
       expect(body.length).toBe(size);
       expect(body.equals(payload)).toBe(true);
     }
-    await waitFor(() => r.endpoints()[0]!.inFlight === 0, 'nothing in flight');
+    await eventually(() => r.endpoints()[0]!.inFlight === 0, { message: 'nothing in flight' });
     expect(r.endpoints()[0]!.errors).toBe(0);
   });
 
@@ -468,7 +469,10 @@ describe('Router', () => {
     r.setEndpoints([ep('a', a!.port)]);
     expect((await request(port, { agent: keepAliveAgent() })).body).toBe('a');
     expect(upstreamSockets.length).toBe(1);
-    await waitFor(() => upstreamSockets[0]!.destroyed, 'the idle upstream socket closed', 3_000);
+    await eventually(() => upstreamSockets[0]!.destroyed, {
+      message: 'the idle upstream socket closed',
+      timeoutMs: 3_000,
+    });
 
     // An idle client connection is closed after clientIdleTimeoutMs; a partial head gets a 408.
     const idle = net.connect(port, '127.0.0.1');
@@ -486,7 +490,7 @@ describe('Router', () => {
     await new Promise<void>((res) => partial.on('close', () => res()));
     expect(got).toMatch(/^HTTP\/1\.1 408 /);
     // Closed connections leave the sweeper.
-    await waitFor(() => r.sweeper.size === 0, 'no connection tracked', 3_000);
+    await eventually(() => r.sweeper.size === 0, { message: 'no connection tracked', timeoutMs: 3_000 });
   });
 
   it('proxies a WebSocket upgrade both ways', async () => {
@@ -519,14 +523,14 @@ describe('Router', () => {
       'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Key: k123\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
-    await waitFor(() => got.includes('welcome;'), 'the 101 and the server greeting');
+    await eventually(() => got.includes('welcome;'), { message: 'the 101 and the server greeting' });
     expect(got).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
     expect(got).toContain('Sec-WebSocket-Accept: for-k123');
     c.write('ping');
-    await waitFor(() => got.endsWith('PING'), 'echo through the tunnel');
+    await eventually(() => got.endsWith('PING'), { message: 'echo through the tunnel' });
     expect(r.endpoints()[0]!.inFlight).toBe(1); // a tunnel counts as in flight
     c.end();
-    await waitFor(() => r.endpoints()[0]!.inFlight === 0, 'tunnel closed', 3_000);
+    await eventually(() => r.endpoints()[0]!.inFlight === 0, { message: 'tunnel closed', timeoutMs: 3_000 });
   });
 
   it('exposes metrics with deployment/revision/target/zone/endpoint labels on the given registry', async () => {

@@ -1,5 +1,12 @@
-/** Versioned schema migrations, applied in order, each once, inside a transaction. */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Migration, refuseNewerSchema } from './migration.js';
+
+/**
+ * Versioned schema migrations of the SQLite store, applied in order, each once, inside a
+ * transaction. PostgreSQL has the same versions, tables and meaning in its own types
+ * (postgres-migrations.ts).
+ */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'deployments, revisions, events',
@@ -58,3 +65,25 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
 ];
+
+/** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */
+export function migrateSqlite(db: BetterSqlite3.Database): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  refuseNewerSchema(applied, SQLITE_MIGRATIONS);
+  for (const m of SQLITE_MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
+    })();
+  }
+}

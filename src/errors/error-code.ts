@@ -1,0 +1,31 @@
+/**
+ * Every `SkyfleetError.code`: stable strings callers, scripts and the CLI can switch on. A code
+ * is added here before it is used, so a misspelt one fails typecheck.
+ */
+export type ErrorCode =
+  // input (ValidationError: the CLI exits 2, nothing is touched), configuration and lookups
+  | 'invalid_input'
+  | 'no_fleet'
+  | 'not_found'
+  | 'unknown_target'
+  | 'unknown_revision'
+  | 'invalid_provider'
+  // providers (ProviderError)
+  | 'provider_retryable'
+  | 'provider_terminal'
+  // placement (PlacementError)
+  | 'placement_unschedulable'
+  | 'placement_unresolvable'
+  // converging, rollouts, deletes and leadership
+  | 'not_converged'
+  | 'rollout_aborted'
+  | 'no_rollout'
+  | 'delete_incomplete'
+  | 'controller_required'
+  | 'lease_lost'
+  // the state store
+  | 'store_invalid'
+  | 'store_unavailable'
+  | 'store_conflict'
+  | 'store_too_new'
+  | 'store_error';

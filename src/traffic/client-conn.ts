@@ -1,0 +1,572 @@
+// The client side of the proxy: one accepted connection, its requests one at a time (pipelined
+// requests wait, in order), each routed on its own to an upstream connection, and the response
+// forwarded back as it comes. Socket listeners are shared functions (no closures per request).
+import type net from 'node:net';
+import { AttemptFailure, describeFailure } from './attempt-failure.js';
+import type { BodyFraming } from './body-framing.js';
+import type { Ep } from './endpoint.js';
+import {
+  type ChunkedError,
+  type ChunkedScanner,
+  headEnd,
+  isIdempotent,
+  normalizeBareLfHead,
+  simpleResponse,
+} from './http1.js';
+import type { ProxyCore } from './proxy-core.js';
+import { parseRequestHead, type RequestFields } from './request-head.js';
+import { parseResponseHead, type ResponseFields } from './response-head.js';
+import type { Timed } from './timeout-sweeper.js';
+import { pipeTunnel } from './tunnel.js';
+import { acquireUpstream, preconnect, type UpstreamConn } from './upstream-conn.js';
+
+/**
+ * Where a client connection is: reading a request head; in an exchange (the request goes
+ * upstream, the response comes back); a WebSocket (upgrade) tunnel; closed.
+ */
+export type ClientState = 'head' | 'exchange' | 'tunnel' | 'closed';
+
+const MAX_HEAD = 64 * 1024;
+const MAX_RETRY_BODY = 64 * 1024;
+/** A response head is held for its body (one write for both) when the body is at most this. */
+const HOLD_HEAD_MAX = 16 * 1024;
+
+const CONN = Symbol('skyfleet.conn');
+
+type ClientSocket = net.Socket & { [CONN]: ClientConn };
+
+function concat(a: Buffer | null, b: Buffer): Buffer {
+  return a === null || a.length === 0 ? b : Buffer.concat([a, b]);
+}
+
+function cOnData(this: ClientSocket, chunk: Buffer): void {
+  const c = this[CONN];
+  c.active = c.core.sweeper.now;
+  c.onData(chunk);
+}
+function cOnEnd(this: ClientSocket): void {
+  this[CONN].onEnd();
+}
+function cOnClose(this: ClientSocket): void {
+  this[CONN].onClose();
+}
+function cOnError(): void {
+  // 'close' follows and does the bookkeeping.
+}
+function cOnDrain(this: ClientSocket): void {
+  const up = this[CONN].up;
+  if (up !== null) up.sock.resume();
+}
+
+export class ClientConn implements Timed, RequestFields, ResponseFields {
+  readonly sock: ClientSocket;
+  timeoutMs = 0;
+  active = 0;
+  state: ClientState = 'head';
+  /** Unconsumed client bytes (a partial head, or the next pipelined request). */
+  buf: Buffer | null = null;
+  private readonly ip: string;
+  ended = false;
+
+  // the current request (RequestFields: set by parseRequestHead)
+  method = '';
+  head = '';
+  http10 = false;
+  keepAlive = true;
+  upgrade = false;
+  reqMode: BodyFraming = 'none';
+  reqRemaining = 0;
+  reqDone = true;
+  hasBody = false;
+  reqChunks: ChunkedScanner | null = null;
+  private bodyCopy: Buffer[] | null = null;
+  private bodyCopyBytes = 0;
+  private attempts = 0;
+  private started = 0;
+  ep: Ep | null = null;
+  up: UpstreamConn | null = null;
+
+  // the current response (ResponseFields: set by parseResponseHead)
+  resStatus = 0;
+  resMode: BodyFraming = 'none';
+  resRemaining = 0;
+  resChunks: ChunkedScanner | null = null;
+  resEncode = false;
+  resHead = '';
+  /** A response head waiting for its body, to go out with it in one write. */
+  private heldHead: string | null = null;
+  /** Bytes of the response were written to the client (no retry, no error page after this). */
+  private sent = false;
+  private tunnel: { abort(): void } | null = null;
+
+  constructor(
+    readonly core: ProxyCore,
+    socket: net.Socket,
+  ) {
+    const sock = socket as ClientSocket;
+    sock[CONN] = this;
+    this.sock = sock;
+    this.ip = sock.remoteAddress ?? '';
+    sock.setNoDelay(true);
+    core.sweeper.set(this, core.settings.clientIdleTimeoutMs);
+    sock.on('data', cOnData);
+    sock.on('end', cOnEnd);
+    sock.on('close', cOnClose);
+    sock.on('error', cOnError);
+    sock.on('drain', cOnDrain);
+  }
+
+  /** Closes the connection now (router close). */
+  destroy(): void {
+    this.sock.destroy();
+  }
+
+  /** Closes the connection if idle, or after the current response. */
+  closeWhenIdle(): void {
+    this.keepAlive = false;
+    if (this.state === 'head' && this.buf === null) this.sock.end();
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.state === 'head') {
+      this.buf = concat(this.buf, chunk);
+      this.processHead();
+    } else if (this.state === 'exchange') {
+      if (!this.reqDone && this.up !== null) {
+        this.forwardBody(chunk, 0);
+      } else {
+        // Pipelined request (or bytes before a 101): wait for the current response.
+        this.buf = concat(this.buf, chunk);
+        this.sock.pause();
+      }
+    }
+  }
+
+  onEnd(): void {
+    this.ended = true;
+    if (this.state === 'head') this.sock.end();
+    else if (this.state === 'exchange' && !this.reqDone) {
+      // The client stopped mid-body: the request cannot complete.
+      this.sock.destroy();
+    }
+  }
+
+  timedOut(): void {
+    this.onTimeout();
+  }
+
+  onTimeout(): void {
+    if (this.state === 'head') {
+      if (this.buf !== null)
+        this.sock.end(simpleResponse(408, 'skyfleet router: request head not received in time', true));
+      else this.sock.destroy();
+    }
+  }
+
+  onClose(): void {
+    this.core.sweeper.delete(this);
+    const prev = this.state;
+    this.state = 'closed';
+    const up = this.up;
+    const ep = this.ep;
+    if (up !== null && ep !== null) {
+      this.cutUpstream(up, ep);
+      this.core.released(ep);
+    } else if (prev === 'tunnel' && ep !== null) {
+      this.ep = null;
+      if (this.tunnel !== null) ep.busy.delete(this.tunnel);
+      ep.inFlight--;
+      this.core.released(ep);
+    }
+    this.core.connectionClosed(this);
+  }
+
+  private processHead(): void {
+    for (;;) {
+      const buf = this.buf;
+      if (buf === null || this.state !== 'head') return;
+      const end = headEnd(buf, 0);
+      if (end < 0) {
+        if (buf.length > MAX_HEAD) this.reject(431, 'skyfleet router: request head too large');
+        return;
+      }
+      if (end === 0) {
+        // Tolerate a stray CRLF between requests.
+        this.buf = buf.length > 4 ? buf.subarray(2) : null;
+        continue;
+      }
+      const rest = end + 4 < buf.length ? buf.subarray(end + 4) : null;
+      this.buf = null;
+      const problem = parseRequestHead(this, buf, end, this.ip);
+      if (problem !== null) {
+        this.reject(400, `skyfleet router: bad request: ${problem}`);
+        return;
+      }
+      // Keep the body sent so far while a retry is possible (idempotent methods only).
+      this.bodyCopy = this.hasBody && this.core.settings.retryAttempts > 0 && isIdempotent(this.method) ? [] : null;
+      this.bodyCopyBytes = 0;
+      this.started = performance.now();
+      this.state = 'exchange';
+      this.attempts = 0;
+      this.sent = false;
+      if (!this.dispatch(null)) {
+        this.core.unrouted('no_endpoint');
+        if (!this.reqDone) this.keepAlive = false;
+        this.answer(503, 'skyfleet router: no endpoint is ready for this deployment');
+        if (rest !== null) this.buf = rest;
+        this.nextRequest();
+        return;
+      }
+      if (rest !== null) {
+        if (!this.reqDone) this.forwardBody(rest, 0);
+        else {
+          this.buf = rest;
+          this.sock.pause();
+        }
+      }
+      return;
+    }
+  }
+
+  private reject(status: number, message: string): void {
+    this.core.unrouted('bad_request');
+    this.state = 'closed';
+    this.sock.end(simpleResponse(status, message, true));
+  }
+
+  /** Picks an endpoint and sends the head (and any body kept for a retry); false when none. */
+  private dispatch(exclude: Ep | null): boolean {
+    const core = this.core;
+    const ep = core.pickEndpoint(exclude);
+    if (ep === null) return false;
+    this.ep = ep;
+    ep.inFlight++;
+    const up = acquireUpstream(core, ep, this, !this.upgrade && !this.http10, this.upgrade);
+    this.up = up;
+    ep.busy.add(up);
+    this.resStatus = 0;
+    this.sent = false;
+    this.heldHead = null;
+    const copy = this.bodyCopy;
+    if (copy !== null && copy.length > 0) {
+      up.sock.cork();
+      up.sock.write(this.head, 'latin1');
+      for (const b of copy) up.sock.write(b);
+      up.sock.uncork();
+    } else {
+      up.sock.write(this.head, 'latin1');
+    }
+    return true;
+  }
+
+  /** Forwards request body bytes from chunk[start..] to the upstream; the rest is the next request. */
+  private forwardBody(chunk: Buffer, start: number): void {
+    let stop: number;
+    if (this.reqMode === 'length') {
+      const take = Math.min(this.reqRemaining, chunk.length - start);
+      this.reqRemaining -= take;
+      stop = start + take;
+      if (this.reqRemaining === 0) this.reqDone = true;
+    } else {
+      let idx: number;
+      try {
+        idx = this.reqChunks!.scan(chunk, start);
+      } catch (err) {
+        this.failRequestBody((err as ChunkedError).message);
+        return;
+      }
+      stop = idx < 0 ? chunk.length : idx;
+      if (idx >= 0) this.reqDone = true;
+    }
+    const part = start === 0 && stop === chunk.length ? chunk : chunk.subarray(start, stop);
+    if (part.length > 0) {
+      const copy = this.bodyCopy;
+      if (copy !== null) {
+        this.bodyCopyBytes += part.length;
+        if (this.bodyCopyBytes > MAX_RETRY_BODY) this.bodyCopy = null;
+        else copy.push(part);
+      }
+      const up = this.up!;
+      up.active = this.core.sweeper.now;
+      if (!up.sock.write(part)) this.sock.pause();
+    }
+    if (stop < chunk.length) {
+      this.buf = concat(this.buf, chunk.subarray(stop));
+      this.sock.pause();
+    }
+  }
+
+  private failRequestBody(problem: string): void {
+    this.core.unrouted('bad_request');
+    const up = this.up;
+    const ep = this.ep;
+    if (up !== null && ep !== null) {
+      this.cutUpstream(up, ep);
+      this.core.released(ep);
+    }
+    if (!this.sent) this.sock.end(simpleResponse(400, `skyfleet router: bad request body: ${problem}`, true));
+    else this.sock.destroy();
+    this.state = 'closed';
+  }
+
+  /** Ends the exchange's hold on `up` (closed) and on its endpoint `ep`, before `released`. */
+  private cutUpstream(up: UpstreamConn, ep: Ep): void {
+    this.up = null;
+    this.ep = null;
+    up.owner = null;
+    ep.busy.delete(up);
+    up.sock.destroy();
+    ep.inFlight--;
+  }
+
+  onUpstreamData(up: UpstreamConn, chunk: Buffer): void {
+    if (!up.inHead) {
+      const held = this.heldHead;
+      this.heldHead = null;
+      this.forwardResponse(up, chunk, 0, held);
+      return;
+    }
+    let buf = concat(up.buf, chunk);
+    let start = 0;
+    for (;;) {
+      let end = headEnd(buf, start);
+      if (end < 0) {
+        // a head whose lines end in a bare LF (busybox CGI): rewrite it with CRLF and go on
+        const fixed = normalizeBareLfHead(buf, start);
+        if (fixed) {
+          buf = fixed;
+          start = 0;
+          end = headEnd(buf, 0);
+        }
+      }
+      if (end < 0) {
+        if (buf.length - start > MAX_HEAD) {
+          this.upstreamProtocolError(up, 'response head too large');
+          return;
+        }
+        up.buf = start === 0 ? buf : buf.subarray(start);
+        return;
+      }
+      const kind = parseResponseHead(this, up, buf, start, end);
+      if (kind === 'invalid') return; // failed, handled
+      if (kind === 'interim') {
+        start = end + 4;
+        continue;
+      }
+      if (kind === 'switching') {
+        this.startTunnel(up, buf);
+        return;
+      }
+      up.inHead = false;
+      up.buf = null;
+      if (this.resMode === 'none') {
+        this.writeClient(this.resHead, null, 0, 0);
+        if (end + 4 < buf.length) up.reusable = false;
+        this.finishResponse();
+      } else if (this.resMode === 'length' && end + 4 === buf.length && this.resRemaining <= HOLD_HEAD_MAX) {
+        // The head of a small response came alone (an upstream that writes head and body
+        // separately): hold it for the body, which follows at once, and send both in one write
+        // (one syscall and one client wake-up instead of two). A failure before the body
+        // still gets a proper 502/504, since nothing was sent.
+        this.heldHead = this.resHead;
+      } else {
+        this.forwardResponse(up, buf, end + 4, this.resHead);
+      }
+      return;
+    }
+  }
+
+  /** Writes head (if any) and chunk[start, stop) to the client in one write. */
+  private writeClient(head: string | null, chunk: Buffer | null, start: number, stop: number): void {
+    this.sent = true;
+    this.active = this.core.sweeper.now;
+    const len = stop - start;
+    let ok: boolean;
+    if (head === null) {
+      ok = this.sock.write(
+        start === 0 && chunk !== null && stop === chunk.length ? chunk : chunk!.subarray(start, stop),
+      );
+    } else if (len === 0) {
+      ok = this.sock.write(head, 'latin1');
+    } else if (len <= 16384) {
+      const hl = head.length;
+      const b = Buffer.allocUnsafe(hl + len);
+      b.write(head, 0, hl, 'latin1');
+      chunk!.copy(b, hl, start, stop);
+      ok = this.sock.write(b);
+    } else {
+      this.sock.cork();
+      this.sock.write(head, 'latin1');
+      ok = this.sock.write(chunk!.subarray(start, stop));
+      this.sock.uncork();
+    }
+    if (!ok && this.up !== null) this.up.sock.pause();
+  }
+
+  private forwardResponse(up: UpstreamConn, chunk: Buffer, start: number, head: string | null = null): void {
+    const len = chunk.length;
+    switch (this.resMode) {
+      case 'length': {
+        const take = Math.min(this.resRemaining, len - start);
+        this.resRemaining -= take;
+        this.writeClient(head, chunk, start, start + take);
+        if (this.resRemaining === 0) {
+          if (start + take < len) up.reusable = false;
+          this.finishResponse();
+        }
+        return;
+      }
+      case 'chunked': {
+        let idx: number;
+        try {
+          idx = this.resChunks!.scan(chunk, start);
+        } catch (err) {
+          this.upstreamProtocolError(up, (err as ChunkedError).message);
+          return;
+        }
+        this.writeClient(head, chunk, start, idx < 0 ? len : idx);
+        if (idx >= 0) {
+          if (idx < len) up.reusable = false;
+          this.finishResponse();
+        }
+        return;
+      }
+      case 'close': {
+        if (head !== null) this.writeClient(head, null, 0, 0);
+        if (start >= len) return;
+        if (this.resEncode) {
+          this.writeClient(`${(len - start).toString(16)}\r\n`, chunk, start, len);
+          this.writeClient('\r\n', null, 0, 0);
+        } else {
+          this.writeClient(null, chunk, start, len);
+        }
+        return;
+      }
+    }
+  }
+
+  onUpstreamEnd(up: UpstreamConn): void {
+    if (!up.inHead && this.resMode === 'close') {
+      if (this.resEncode) this.writeClient('0\r\n\r\n', null, 0, 0);
+      up.reusable = false;
+      this.finishResponse();
+      return;
+    }
+    const reason = up.gotBytes ? AttemptFailure.Protocol : AttemptFailure.Reset;
+    this.onUpstreamFailure(up, reason, 'upstream closed the connection early');
+  }
+
+  upstreamProtocolError(up: UpstreamConn, problem: string): void {
+    this.onUpstreamFailure(up, AttemptFailure.Protocol, problem);
+  }
+
+  /** The upstream failed: retry on another endpoint, answer 502/504, or cut the client. */
+  onUpstreamFailure(up: UpstreamConn, reason: AttemptFailure, detail: string): void {
+    if (this.up !== up) return;
+    const ep = up.ep;
+    const core = this.core;
+    this.heldHead = null;
+    this.cutUpstream(up, ep);
+    core.attemptFailed(ep, reason);
+    const latency = performance.now() - this.started;
+    const unanswered = reason === AttemptFailure.Connect || reason === AttemptFailure.Reset;
+    if (
+      !this.sent &&
+      !up.gotBytes &&
+      unanswered &&
+      this.attempts < core.settings.retryAttempts &&
+      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody)
+    ) {
+      this.attempts++;
+      core.released(ep);
+      if (this.dispatch(ep)) {
+        core.retried(ep);
+        return;
+      }
+      // No other endpoint: answer for the failed one.
+      this.ep = null;
+    } else {
+      core.released(ep);
+    }
+    if (this.sent) {
+      // Response bytes went out already: the only honest signal left is cutting the connection.
+      core.recordResponse(ep, 502, latency, true);
+      this.sock.destroy();
+      return;
+    }
+    const status = reason === AttemptFailure.Timeout ? 504 : 502;
+    core.recordResponse(ep, status, latency, true);
+    if (!this.reqDone) this.keepAlive = false;
+    const note =
+      unanswered && !isIdempotent(this.method) && this.hasBody ? '; not retried: the request is not idempotent' : '';
+    this.answer(status, `skyfleet router: ${describeFailure(reason, ep.id, detail)}${note}`);
+    this.nextRequest();
+  }
+
+  /** A router-made answer to the current request (the connection stays open when it can). */
+  private answer(status: number, message: string): void {
+    this.sent = true;
+    this.sock.write(simpleResponse(status, message, !this.keepAlive || this.ended), 'latin1');
+  }
+
+  private finishResponse(): void {
+    const up = this.up!;
+    const ep = this.ep!;
+    const core = this.core;
+    this.up = null;
+    this.ep = null;
+    up.owner = null;
+    ep.busy.delete(up);
+    ep.inFlight--;
+    const status = this.resStatus;
+    core.recordResponse(ep, status, performance.now() - this.started, status >= 500);
+    if (!this.reqDone) {
+      // Answered before the request body was all read: the connection cannot carry on.
+      this.keepAlive = false;
+      up.reusable = false;
+    }
+    up.release(up.reusable);
+    core.released(ep);
+    if (!up.reusable && status < 500) preconnect(core, ep);
+    this.nextRequest();
+  }
+
+  /** After a response: the next request on this connection, or close. */
+  private nextRequest(): void {
+    if (this.state === 'closed') return;
+    if (!this.keepAlive || this.ended) {
+      this.state = 'closed';
+      this.sock.end();
+      return;
+    }
+    this.state = 'head';
+    this.active = this.core.sweeper.now;
+    if (this.sock.isPaused()) this.sock.resume();
+    if (this.buf !== null) this.processHead();
+  }
+
+  private startTunnel(up: UpstreamConn, buf: Buffer): void {
+    const ep = up.ep;
+    const core = this.core;
+    ep.busy.delete(up);
+    this.up = null;
+    up.owner = null;
+    up.inHead = false;
+    core.attemptAnswered(ep, 101);
+    core.recordResponse(ep, 101, performance.now() - this.started, false);
+    this.state = 'tunnel';
+    // Pass the 101 head verbatim (it carries Upgrade/Connection and the handshake headers).
+    this.sock.write(buf);
+    const c = this.sock;
+    c.removeListener('data', cOnData);
+    c.removeListener('end', cOnEnd);
+    c.removeListener('drain', cOnDrain);
+    core.sweeper.delete(this);
+    up.detach();
+    // A tunnel stays in flight (drain waits for it, up to the drain timeout).
+    this.tunnel = pipeTunnel(c, up.sock, this.buf);
+    this.buf = null;
+    ep.busy.add(this.tunnel);
+    if (c.isPaused()) c.resume();
+  }
+}

@@ -1,0 +1,35 @@
+import type { ClientConn } from './client-conn.js';
+import type { AttemptFailure } from './attempt-failure.js';
+import type { Ep } from './endpoint.js';
+import type { TimeoutSweeper } from './timeout-sweeper.js';
+
+export interface ProxySettings {
+  connectTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  clientIdleTimeoutMs: number;
+  maxIdlePerEndpoint: number;
+  upstreamIdleTimeoutMs: number;
+  retryAttempts: number;
+  /** Spare connections kept per endpoint whose upstream closes after every response. */
+  preconnect: number;
+}
+
+/** What the proxy needs from the router. */
+export interface ProxyCore {
+  readonly settings: ProxySettings;
+  /** Idle timeouts of this router's client and upstream connections. */
+  readonly sweeper: TimeoutSweeper;
+  pickEndpoint(exclude: Ep | null): Ep | null;
+  now(): number;
+  /** A response (or router-made error answer) finished on `ep`; `error` for 5xx/proxy failures. */
+  recordResponse(ep: Ep, status: number, latencyMs: number, error: boolean): void;
+  /** An attempt failed (passive ejection input). */
+  attemptFailed(ep: Ep, reason: AttemptFailure): void;
+  /** A response head arrived (resets the failure run, or counts a 5xx when configured). */
+  attemptAnswered(ep: Ep, status: number): void;
+  /** `ep.inFlight` went down: drain bookkeeping. */
+  released(ep: Ep): void;
+  retried(from: Ep): void;
+  unrouted(reason: 'no_endpoint' | 'bad_request'): void;
+  connectionClosed(conn: ClientConn): void;
+}
