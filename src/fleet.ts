@@ -3,7 +3,9 @@ import { FileCallLog } from './calllog/call-log.js';
 import { NotFoundError, ValidationError } from './errors/index.js';
 import { type Logger, silentLogger } from './log/logger.js';
 import { createProvider } from './builtin-providers.js';
+import { admit, checkTargets } from './operations/admit.js';
 import { deleteDeployment, type DeleteResult } from './operations/delete-deployment.js';
+import { inLeaseTurn } from './operations/lease-turn.js';
 import { type DeploymentStatus, deploymentStatus } from './operations/deployment-status.js';
 import { exportNginx } from './operations/export-nginx.js';
 import { migrate } from './operations/migrate.js';
@@ -12,7 +14,7 @@ import { controlRollout, type RolloutControl, undoTarget } from './operations/ro
 import type { Provider } from './provider/provider.js';
 import { type ConvergeOptions, type ConvergeResult, converge, type ReconcileContext } from './reconcile/converge.js';
 import type { ControllerOptions } from './reconcile/controller.js';
-import { leaseHolder, withFleetLease } from './reconcile/fleet-lease.js';
+import { leaseHolder } from './reconcile/fleet-lease.js';
 import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
 import type { RolloutState } from './rollout/types.js';
 import type { Deployment, DeploymentInput } from './spec/deployment.js';
@@ -66,6 +68,11 @@ export interface RolloutControls {
 export interface Fleet {
   readonly name: string;
   plan(deployment: DeploymentInput | Deployment): Promise<PlanResult>;
+  /**
+   * Every check `apply` makes before its first write (schema, targets, rollout budget, secrets,
+   * placement): returns the parsed deployment, or throws what `apply` would, changing nothing.
+   */
+  validate(deployment: DeploymentInput | Deployment): Promise<Deployment>;
   apply(deployment: DeploymentInput | Deployment, options?: ConvergeOptions): Promise<ConvergeResult>;
   scale(name: string, replicas: number, options?: ConvergeOptions): Promise<ConvergeResult>;
   /** Progressive rollouts (BlueGreen, Canary): where they stand, and the operator's controls. */
@@ -135,16 +142,6 @@ export function createFleet(options: FleetOptions): Fleet {
   });
   const toDeployment = (d: DeploymentInput | Deployment): Deployment =>
     parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
-  const checkTargets = (d: Deployment, known: ReadonlyMap<string, Provider>) => {
-    const issues = (d.spec.placement.targets ?? [])
-      .map((t, i) => ({ t, i }))
-      .filter(({ t }) => !known.has(t.name))
-      .map(({ t, i }) => ({
-        path: `spec.placement.targets[${i}].name`,
-        message: `target "${t.name}" is not in fleet ${options.name} (targets: ${[...known.keys()].join(', ')})`,
-      }));
-    if (issues.length) throw new ValidationError(issues, `deployment ${d.metadata.name}`);
-  };
   const stored = async (name: string): Promise<DeploymentRecord> => {
     const rec = await (await store()).getDeployment(name);
     if (!rec) throw new NotFoundError('deployment', name, `apply it first (fleet ${options.name})`);
@@ -154,23 +151,37 @@ export function createFleet(options: FleetOptions): Fleet {
   const control = (op: RolloutControl) => async (name: string) =>
     controlRollout(await store(), clock, await stored(name), op);
 
+  /** A desired-state change: admitted before anything is written, then made in the fleet's lease turn. */
+  const change = async (d: Deployment, opts: ConvergeOptions): Promise<ConvergeResult> => {
+    const c = await ctx();
+    await admit(c, d);
+    const wait = {
+      deadline: clock.now() + (opts.timeoutMs ?? d.spec.progressDeadlineSeconds * 1000),
+      signal: opts.signal,
+    };
+    return inLeaseTurn(c, holder, wait, (fenced) =>
+      fenced ? converge(fenced, d, opts) : converge(c, d, { ...opts, observeOnly: true }),
+    );
+  };
+
   const fleet: Fleet = {
     name: options.name,
 
     async plan(input) {
       const d = toDeployment(input);
       const c = await ctx();
-      checkTargets(d, c.providers);
+      checkTargets(d, options.name, c.providers);
       return planDeployment(c, d);
     },
 
-    async apply(input, opts) {
+    async validate(input) {
       const d = toDeployment(input);
-      const c = await ctx();
-      checkTargets(d, c.providers);
-      return withFleetLease(c, holder, (fenced) =>
-        fenced ? converge(fenced, d, opts) : converge(c, d, { ...opts, observeOnly: true }),
-      );
+      await admit(await ctx(), d);
+      return d;
+    },
+
+    async apply(input, opts = {}) {
+      return change(toDeployment(input), opts);
     },
 
     async run(opts) {
@@ -180,20 +191,19 @@ export function createFleet(options: FleetOptions): Fleet {
       await controller.run(opts.signal);
     },
 
-    async scale(name, replicas, opts) {
+    async scale(name, replicas, opts = {}) {
       if (!Number.isInteger(replicas) || replicas < 0) {
         throw new ValidationError([{ path: 'replicas', message: `expected an integer 0 or more, got ${replicas}` }]);
       }
       const rec = await stored(name);
-      const d: Deployment = { ...rec.spec, spec: { ...rec.spec.spec, replicas } };
-      const c = await ctx();
-      return withFleetLease(c, holder, (fenced) =>
-        fenced ? converge(fenced, d, opts) : converge(c, d, { ...opts, observeOnly: true }),
-      );
+      // the whole spec is checked again (the replica limit, the budget at the new count)
+      return change(toDeployment({ ...rec.spec, spec: { ...rec.spec.spec, replicas } }), opts);
     },
 
     async delete(name, opts = {}) {
-      return deleteDeployment(await ctx(), holder, name, opts);
+      const c = await ctx();
+      const wait = { deadline: clock.now() + (opts.timeoutMs ?? 120_000), signal: opts.signal };
+      return deleteDeployment(c, (fn) => inLeaseTurn(c, holder, wait, fn), name, opts);
     },
 
     rollout: {

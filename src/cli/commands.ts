@@ -2,6 +2,7 @@ import type { DeleteResult, Fleet, PlanResult } from '../fleet.js';
 import { formatPlacementTable } from '../placement/index.js';
 import type { ConvergeResult } from '../reconcile/converge.js';
 import type { Deployment } from '../spec/deployment.js';
+import { NotFoundError } from '../errors/index.js';
 import type { GlobalOptions } from './config.js';
 import { compose } from './container.js';
 import { parseDuration } from './duration.js';
@@ -47,7 +48,9 @@ export async function applyCommand(
   await withFleet(opts, cmd.filename, async (fleet, deployments) => {
     const results: Array<{ deployment: string } & Pick<ConvergeResult, 'revision' | 'writes' | 'progress'>> = [];
     const ac = interruptible();
-    for (const d of requireDeployments(cmd.filename, deployments)) {
+    // every document passes every check before the first is applied: a rejected file changes nothing
+    for (const d of requireDeployments(cmd.filename, deployments)) await fleet.validate(d);
+    for (const d of deployments) {
       const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
       const res = await fleet.apply(d, {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -68,11 +71,13 @@ export async function applyCommand(
             ? cmd.wait
               ? 'rolled out by the controller'
               : 'handed to the controller'
-            : res.writes === 0
-              ? 'unchanged'
-              : cmd.wait
-                ? 'converged'
-                : 'started';
+            : res.created && res.writes === 0
+              ? 'created'
+              : res.writes === 0
+                ? 'unchanged'
+                : cmd.wait
+                  ? 'converged'
+                  : 'started';
           process.stdout.write(
             `deployment/${name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
           );
@@ -81,6 +86,14 @@ export async function applyCommand(
     }
     if (format !== 'table') await emit(format, results, () => '');
   });
+}
+
+/** The controller's lease TTL: at least 1 s (it is renewed every third of it, in the store). */
+function leaseTtl(text: string): number {
+  const ms = parseDuration(text, '--lease-ttl');
+  if (ms < 1000)
+    throw new UsageError(`--lease-ttl: ${text} is too short: at least 1s (the lease is renewed every third of it)`);
+  return ms;
 }
 
 export function planText(plan: PlanResult): string {
@@ -292,8 +305,18 @@ export async function scaleCommand(
 export async function deleteCommand(opts: GlobalOptions, names: string[], cmd: { filename?: string }): Promise<void> {
   const format = outputFormat(opts);
   await withFleet(opts, cmd.filename, async (fleet, deployments) => {
-    const all = [...names, ...deployments.map((d) => d.metadata.name)];
+    // each deployment once, however often it is named; all of them known before the first goes
+    const all = [...new Set([...names, ...deployments.map((d) => d.metadata.name)])];
     if (!all.length) throw new UsageError('delete: name a deployment, or pass -f FILE');
+    const missing: string[] = [];
+    for (const n of all) if (!(await fleet.get(n))) missing.push(n);
+    if (missing.length && missing.length < all.length) {
+      throw new NotFoundError(
+        'deployment',
+        missing.join(', '),
+        `fleet ${fleet.name} has no such deployment: nothing was deleted (delete the others without it)`,
+      );
+    }
     const results: DeleteResult[] = [];
     for (const n of all) results.push(await fleet.delete(n));
     await emit(format, results, () =>
@@ -341,7 +364,7 @@ export async function controllerCommand(
       signal: ac.signal,
       metrics,
       ...(cmd.identity ? { identity: cmd.identity } : {}),
-      ...(cmd.leaseTtl ? { leaseTtlMs: parseDuration(cmd.leaseTtl, '--lease-ttl') } : {}),
+      ...(cmd.leaseTtl ? { leaseTtlMs: leaseTtl(cmd.leaseTtl) } : {}),
       ...(cmd.resync ? { resyncMs: parseDuration(cmd.resync, '--resync') } : {}),
     });
   } finally {

@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'delete_incomplete'
   | 'controller_required'
   | 'lease_lost'
+  // two writers of one deployment's desired state: the loser is told what won
+  | 'conflict'
+  | 'controller_gone'
   // the state store
   | 'store_invalid'
   | 'store_unavailable'

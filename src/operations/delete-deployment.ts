@@ -1,6 +1,5 @@
 import { NotFoundError, SkyfleetError } from '../errors/index.js';
 import type { ReconcileContext } from '../reconcile/context.js';
-import { withFleetLease } from '../reconcile/fleet-lease.js';
 import { observeAll } from '../reconcile/observe-all.js';
 
 export interface DeleteResult {
@@ -11,12 +10,12 @@ export interface DeleteResult {
 /**
  * Removes everything a deployment runs, and nothing else. The record goes first: a controller
  * then treats what is left as orphans, and a crash half-way leaves nothing that would be
- * recreated. Holding the fleet's lease it removes the slices itself; otherwise the running
- * controller does. Either way it waits until nothing is left.
+ * recreated. In its lease turn (`inTurn`) it removes the slices itself; while a controller leads,
+ * the controller does. Either way it waits until nothing is left.
  */
 export async function deleteDeployment(
   ctx: ReconcileContext,
-  holder: string,
+  inTurn: <T>(fn: (fenced: ReconcileContext | undefined) => Promise<T>) => Promise<T>,
   name: string,
   opts: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<DeleteResult> {
@@ -29,10 +28,12 @@ export async function deleteDeployment(
   const removed: DeleteResult['removed'] = observed
     .map((s) => ({ target: s.target, zone: s.key.zone, revision: s.key.revision, replicas: s.replicas }))
     .sort((a, b) => `${a.target}/${a.zone}/${a.revision}`.localeCompare(`${b.target}/${b.zone}/${b.revision}`));
-  await withFleetLease(ctx, holder, async (fenced) => {
+  await inTurn(async (fenced) => {
     if (fenced) {
+      // read again: an apply whose turn came first may have changed what runs
+      const now = await observeAll(ctx.providers, ctx.fleet, name, opts.signal);
       await Promise.all(
-        observed.map(async (s) => {
+        now.map(async (s) => {
           await fenced.fence?.();
           await ctx.providers.get(s.target)!.remove(s.key, { signal: opts.signal, reason: 'delete' });
         }),

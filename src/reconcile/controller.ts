@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { SkyfleetError } from '../errors/index.js';
-import type { ObservedSlice } from '../provider/provider.js';
 import { isWatchable } from '../provider/provider.js';
 import type { Action } from '../plan/index.js';
 import type { Condition } from '../store/store.js';

@@ -12,6 +12,8 @@ import type { Outcome } from './pass/outcome.js';
 import { type PassResult, reconcilePass } from './pass/reconcile-pass.js';
 import { type Progress, progressOf } from './progress.js';
 import { recordDesired } from './record-desired.js';
+import { isOperationHolder, leaseNameOf } from './fleet-lease.js';
+import type { DeploymentRecord } from '../store/store.js';
 import { resolveSecrets } from './secrets.js';
 
 export type { ReconcileContext } from './context.js';
@@ -41,6 +43,8 @@ export interface ConvergeResult {
   progress: Progress;
   /** True when a running controller held the lease and did the work (apply only recorded and watched). */
   byController?: boolean;
+  /** True when this apply created the deployment (it had no record before). */
+  created?: boolean;
 }
 
 export function notConverged(
@@ -97,8 +101,9 @@ export async function converge(
       );
     }
   }
-  const revision = await recordDesired(ctx, deployment);
-  if (options.observeOnly && progressive) return watchRollout(ctx, deployment, revision, deadline, pollMs, options);
+  const { record, created } = await recordDesired(ctx, deployment);
+  const revision = record.revision;
+  if (options.observeOnly && progressive) return watchRollout(ctx, record, deadline, pollMs, options);
 
   // wake early on provider events (Docker's event stream) instead of waiting a whole poll
   let wake: (() => void) | undefined;
@@ -118,6 +123,7 @@ export async function converge(
     actions: done,
     progress,
     ...(options.observeOnly ? { byController: true } : {}),
+    ...(created ? { created } : {}),
   });
   let lastKey = '';
   const report = (r: PassResult): Progress => {
@@ -165,6 +171,7 @@ export async function converge(
       if (late) throw notConverged(name, spec.replicas, progress, r.observed, revision);
       if (outcome.type === 'requeue') retry.reset();
       if (options.wait === false) return result(progress);
+      if (options.observeOnly) await stillHandedOff(ctx, record);
       if (outcome.type === 'waiting') {
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -184,13 +191,12 @@ export async function converge(
  */
 async function watchRollout(
   ctx: ReconcileContext,
-  deployment: Deployment,
-  revision: string,
+  record: DeploymentRecord,
   deadline: number,
   pollMs: number,
   options: ConvergeOptions,
 ): Promise<ConvergeResult> {
-  const name = deployment.metadata.name;
+  const { spec: deployment, revision, name } = record;
   const { replicas } = deployment.spec;
   const driver = { observer: new DeploymentObserver(ctx.providers, ctx.fleet) };
   const memory = newPassMemory();
@@ -227,7 +233,31 @@ async function watchRollout(
     const waiting = progressOf(name, revision, replicas, [], observed, 'waiting for the controller');
     if (options.wait === false) return result(waiting);
     if (ctx.clock.now() > deadline) throw notConverged(name, replicas, waiting, observed, revision);
+    await stillHandedOff(ctx, record);
     await ctx.clock.sleep(pollMs, options.signal);
+  }
+}
+
+/**
+ * While a controller converges what this apply recorded: fails when another writer replaced it
+ * (`conflict`, naming what won), or when no controller holds the lease any more
+ * (`controller_gone`: the caller takes the lease and converges it itself). Nobody waits for a
+ * controller that is not running.
+ */
+async function stillHandedOff(ctx: ReconcileContext, record: DeploymentRecord): Promise<void> {
+  const now = await ctx.store.getDeployment(record.name);
+  if (!now || now.generation !== record.generation) {
+    throw new SkyfleetError(
+      'conflict',
+      `deployment ${record.name} was changed by another writer while this apply waited: it is now ${now ? `revision ${now.revision} (generation ${now.generation})` : 'deleted'}; revision ${record.revision} is no longer the desired state`,
+    );
+  }
+  const lease = await ctx.store.getLease(leaseNameOf(ctx.fleet));
+  if (!lease || lease.expiresAt <= ctx.clock.now() || isOperationHolder(lease.holder)) {
+    throw new SkyfleetError(
+      'controller_gone',
+      `no controller holds the lease of fleet ${ctx.fleet} any more${lease ? ` (last: ${lease.holder})` : ''}`,
+    );
   }
 }
 

@@ -11,6 +11,11 @@ export function leaseHolder(role: string): string {
   return `${role}-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** True for a holder that is an `apply`, `scale` or `delete` of the SDK or CLI, not a controller. */
+export function isOperationHolder(holder: string): boolean {
+  return holder.startsWith('sdk-');
+}
+
 /**
  * The fleet's lease: one holder acts for a fleet at a time (the controller, or an `apply` that
  * found no controller). Held for a TTL, renewed at a third of it on the injected clock; every

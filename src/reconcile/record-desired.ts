@@ -1,23 +1,43 @@
+import { SkyfleetError } from '../errors/index.js';
 import type { Deployment } from '../spec/deployment.js';
 import { revisionOf } from '../spec/revision.js';
+import type { DeploymentRecord } from '../store/store.js';
 import { type ReconcileContext, recordEvent } from './context.js';
 
-/** Records the desired state (spec and revision) before anything changes. */
-export async function recordDesired(ctx: ReconcileContext, deployment: Deployment): Promise<string> {
+/**
+ * Records the desired state (spec and revision) before anything changes, as a compare-and-set
+ * on the generation read: two writers never lose an update between their read and their write
+ * (the later one writes on the new generation; its waiters see the change).
+ */
+export async function recordDesired(
+  ctx: ReconcileContext,
+  deployment: Deployment,
+): Promise<{ record: DeploymentRecord; created: boolean }> {
   const name = deployment.metadata.name;
   const revision = revisionOf(deployment.spec.template);
-  const now = ctx.clock.now();
-  const prior = await ctx.store.getDeployment(name);
-  await ctx.store.putRevision(name, revision, deployment.spec.template, now);
-  await ctx.store.putDeployment({ name, spec: deployment, revision, updatedAt: now });
-  if (!prior || prior.revision !== revision) {
-    await recordEvent(
-      ctx,
-      name,
-      'Normal',
-      prior ? 'RevisionChanged' : 'Created',
-      prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`,
-    );
+  for (let attempt = 1; ; attempt++) {
+    const now = ctx.clock.now();
+    const prior = await ctx.store.getDeployment(name);
+    await ctx.store.putRevision(name, revision, deployment.spec.template, now);
+    let rec: DeploymentRecord;
+    try {
+      rec = await ctx.store.putDeployment(
+        { name, spec: deployment, revision, updatedAt: now },
+        { expectGeneration: prior?.generation ?? null },
+      );
+    } catch (e) {
+      if (e instanceof SkyfleetError && e.code === 'conflict' && attempt < 3) continue;
+      throw e;
+    }
+    if (!prior || prior.revision !== revision) {
+      await recordEvent(
+        ctx,
+        name,
+        'Normal',
+        prior ? 'RevisionChanged' : 'Created',
+        prior ? `revision ${prior.revision} -> ${revision}` : `revision ${revision}`,
+      );
+    }
+    return { record: rec, created: !prior };
   }
-  return revision;
 }

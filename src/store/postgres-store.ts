@@ -1,6 +1,7 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { SkyfleetError } from '../errors/index.js';
 import type { RolloutState } from '../rollout/types.js';
+import { deploymentConflict } from './deployment-conflict.js';
 import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lockInTransaction, quoteIdent } from './postgres-sql.js';
@@ -99,19 +100,44 @@ export class PostgresStore implements Store {
     );
   }
 
-  async putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord> {
-    // One statement: the generation grows only when the stored spec differs (JSONB equality).
-    const rows = await this.query<{ generation: string }>(
-      `INSERT INTO ${this.t.deployments} AS d (name, spec, revision, generation, updated_at)
-       VALUES ($1, $2::jsonb, $3, 1, $4)
-       ON CONFLICT (name) DO UPDATE SET
-         spec = excluded.spec,
-         revision = excluded.revision,
-         generation = d.generation + CASE WHEN d.spec = excluded.spec THEN 0 ELSE 1 END,
-         updated_at = excluded.updated_at
-       RETURNING generation`,
-      [record.name, JSON.stringify(record.spec), record.revision, record.updatedAt],
-    );
+  async putDeployment(
+    record: Omit<DeploymentRecord, 'generation'>,
+    options: { expectGeneration?: number | null } = {},
+  ): Promise<DeploymentRecord> {
+    const params = [record.name, JSON.stringify(record.spec), record.revision, record.updatedAt];
+    const bump = 'generation + CASE WHEN spec = $2::jsonb THEN 0 ELSE 1 END';
+    let rows: Array<{ generation: string }>;
+    if (options.expectGeneration === undefined) {
+      // One statement: the generation grows only when the stored spec differs (JSONB equality).
+      rows = await this.query<{ generation: string }>(
+        `INSERT INTO ${this.t.deployments} AS d (name, spec, revision, generation, updated_at)
+         VALUES ($1, $2::jsonb, $3, 1, $4)
+         ON CONFLICT (name) DO UPDATE SET
+           spec = excluded.spec,
+           revision = excluded.revision,
+           generation = d.generation + CASE WHEN d.spec = excluded.spec THEN 0 ELSE 1 END,
+           updated_at = excluded.updated_at
+         RETURNING generation`,
+        params,
+      );
+    } else if (options.expectGeneration === null) {
+      rows = await this.query<{ generation: string }>(
+        `INSERT INTO ${this.t.deployments} (name, spec, revision, generation, updated_at)
+         VALUES ($1, $2::jsonb, $3, 1, $4) ON CONFLICT (name) DO NOTHING RETURNING generation`,
+        params,
+      );
+    } else {
+      // compare-and-set: only the generation that was read may be replaced
+      rows = await this.query<{ generation: string }>(
+        `UPDATE ${this.t.deployments} SET spec = $2::jsonb, revision = $3, generation = ${bump}, updated_at = $4
+         WHERE name = $1 AND generation = $5 RETURNING generation`,
+        [...params, options.expectGeneration],
+      );
+    }
+    if (!rows.length) {
+      const now = await this.getDeployment(record.name);
+      throw deploymentConflict(record.name, options.expectGeneration ?? null, now);
+    }
     return { ...record, generation: Number(rows[0]?.generation) };
   }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { SkyfleetError } from '../errors/index.js';
+import { deploymentConflict } from './deployment-conflict.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
 import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
@@ -42,12 +43,17 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM deployments ORDER BY name').all() as DeploymentRow[]).map(toDeployment);
   }
 
-  async putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord> {
+  async putDeployment(
+    record: Omit<DeploymentRecord, 'generation'>,
+    options: { expectGeneration?: number | null } = {},
+  ): Promise<DeploymentRecord> {
     const spec = JSON.stringify(record.spec);
     const tx = this.db.transaction(() => {
-      const prev = this.db.prepare('SELECT spec, generation FROM deployments WHERE name = ?').get(record.name) as
-        | { spec: string; generation: number }
-        | undefined;
+      const prev = this.db
+        .prepare('SELECT spec, revision, generation FROM deployments WHERE name = ?')
+        .get(record.name) as { spec: string; revision: string; generation: number } | undefined;
+      if (options.expectGeneration !== undefined && (prev?.generation ?? null) !== options.expectGeneration)
+        throw deploymentConflict(record.name, options.expectGeneration, prev);
       const generation = !prev ? 1 : prev.spec === spec ? prev.generation : prev.generation + 1;
       this.db
         .prepare(
@@ -57,7 +63,7 @@ export class SqliteStore implements Store {
         .run({ name: record.name, spec, revision: record.revision, generation, updatedAt: record.updatedAt });
       return generation;
     });
-    return { ...record, generation: tx() };
+    return { ...record, generation: tx.immediate() };
   }
 
   async deleteDeployment(name: string): Promise<void> {

@@ -57,7 +57,16 @@ export interface Lease {
 export interface Store {
   getDeployment(name: string): Promise<DeploymentRecord | undefined>;
   listDeployments(): Promise<DeploymentRecord[]>;
-  putDeployment(record: Omit<DeploymentRecord, 'generation'>): Promise<DeploymentRecord>;
+  /**
+   * Records a deployment's desired state; the generation grows when the spec differs. With
+   * `expectGeneration`, a compare-and-set: the write happens only if the stored generation is
+   * that one (`null`: only if there is no record), else a `conflict` error naming what is stored
+   * (no lost update between two writers).
+   */
+  putDeployment(
+    record: Omit<DeploymentRecord, 'generation'>,
+    options?: { expectGeneration?: number | null },
+  ): Promise<DeploymentRecord>;
   deleteDeployment(name: string): Promise<void>;
   /** Records a revision (idempotent) and returns it with its number. */
   putRevision(deployment: string, revision: string, template: PodTemplate, at: number): Promise<RevisionRecord>;

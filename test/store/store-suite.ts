@@ -62,6 +62,43 @@ export function describeStoreSuite(
       await again.close();
     });
 
+    it('compare-and-set on the generation: of two writers that read the same one, exactly one writes', async () => {
+      const d1 = dep('img:1', 'cas');
+      const d2 = dep('img:2', 'cas');
+      const d3 = dep('img:3', 'cas');
+      const put = (h: Store, d: typeof d1, expectGeneration: number | null) =>
+        h.putDeployment(
+          { name: 'cas', spec: d, revision: revisionOf(d.spec.template), updatedAt: 1 },
+          { expectGeneration },
+        );
+      expect((await put(store, d1, null)).generation).toBe(1);
+      // a create when a record exists is refused, naming what is stored
+      await expect(put(store, d2, null)).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining(`it is now revision ${revisionOf(d1.spec.template)} (generation 1)`),
+      });
+      const handles = await Promise.all([openAgain(), openAgain()]);
+      try {
+        const results = await Promise.allSettled([put(handles[0]!, d2, 1), put(handles[1]!, d3, 1)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toMatchObject({ code: 'conflict' });
+        const won = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ revision: string }>)
+          .value;
+        expect(await store.getDeployment('cas')).toMatchObject({ generation: 2, revision: won.revision });
+        // a stale generation is refused; the current one is accepted
+        await expect(put(store, d1, 1)).rejects.toMatchObject({ code: 'conflict' });
+        expect((await put(store, d1, 2)).generation).toBe(3);
+      } finally {
+        await Promise.all(handles.map((h) => h.close()));
+      }
+      await store.deleteDeployment('cas');
+      await expect(put(store, d1, 3)).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringContaining('deleted'),
+      });
+    });
+
     it('numbers revisions, records each once, and prunes all but the newest and the live ones', async () => {
       const t = dep('img:1').spec.template;
       const r1 = await store.putRevision('hist', 'a', t, 1);
