@@ -1,3 +1,4 @@
+// Longer than 500 lines: one connection's state machine on the hot path; split further, each request would cross more calls.
 // The client side of the proxy: one accepted connection, its requests one at a time (pipelined
 // requests wait, in order), each routed on its own to an upstream connection, and the response
 // forwarded back as it comes. Socket listeners are shared functions (no closures per request).
