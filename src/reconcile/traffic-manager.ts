@@ -10,6 +10,8 @@ interface Served {
   listen: string;
   kind: 'builtin' | 'nginx';
   preview?: { router: DataPlane; port: number };
+  /** The endpoints last set per target: kept for a target that could not be observed. */
+  lastByTarget: Map<string, RouteEndpoint[]>;
 }
 
 /** Routers this controller serves, per deployment with a `service`; the data plane of rollouts. */
@@ -90,7 +92,7 @@ export class TrafficManager {
         listen: { host: svc.bindAddress, port: svc.port },
         ...(healthCheck ? { healthCheck } : {}),
       });
-      s = { router, listen, kind: svc.dataPlane };
+      s = { router, listen, kind: svc.dataPlane, lastByTarget: new Map() };
       this.served.set(name, s);
     }
     if (svc.previewPort && !s.preview) {
@@ -121,12 +123,20 @@ export class TrafficManager {
     observed: readonly ObservedSlice[],
     weights: Record<string, number> | null,
     preview?: string,
+    unobserved: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     const s = await this.ensure(d);
     if (!s) return;
     const live = new Set(observed.flatMap((o) => o.replicaStatus.map((r) => r.id)));
-    for (const id of this.drainedIds) if (!live.has(id)) this.drainedIds.delete(id);
-    const eps = TrafficManager.endpointsOf(d, observed).filter((e) => !this.drainedIds.has(e.id));
+    for (const id of this.drainedIds) if (!live.has(id) && unobserved.size === 0) this.drainedIds.delete(id);
+    // a target whose API failed this pass is unknown, not empty: its replicas stay in rotation
+    // (their health checks and ejection still judge them) until it can be read again
+    const fresh = TrafficManager.endpointsOf(d, observed);
+    const byTarget = new Map<string, RouteEndpoint[]>();
+    for (const e of fresh) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), e]);
+    for (const t of unobserved) byTarget.set(t, s.lastByTarget.get(t) ?? []);
+    s.lastByTarget = byTarget;
+    const eps = [...byTarget.values()].flat().filter((e) => !this.drainedIds.has(e.id));
     s.router.setEndpoints(eps);
     s.router.setRevisionWeights(weights);
     if (s.preview) s.preview.router.setEndpoints(preview ? eps.filter((e) => e.revision === preview) : []);

@@ -169,7 +169,13 @@ export async function reconcilePass(ctx: ReconcileContext, driver: PassDriver, r
 
     phase = 'route';
     if (driver.traffic) {
-      await driver.traffic.sync(deployment, observed, result.rollout?.weights ?? null, result.rollout?.preview);
+      await driver.traffic.sync(
+        deployment,
+        observed,
+        result.rollout?.weights ?? null,
+        result.rollout?.preview,
+        new Set(failed.keys()),
+      );
       if (spec.service) await driver.traffic.drainFor(deployment, actions, observed, driver.drainTimeoutMs ?? 30_000);
     }
 

@@ -180,3 +180,25 @@ it('serves a deployment through nginx when service.dataPlane is nginx, and repla
     intervalMs: 25,
   });
 });
+
+it('a target that could not be observed keeps its replicas in rotation until it can be read again', async () => {
+  const port = await freePort();
+  const d = web(port);
+  const app = await upstream('app', { status: 200 });
+  const observed = slice([replica('c1', app)]);
+  tm = new TrafficManager();
+  await tm.sync(d, observed, null);
+  expect(tm.endpoints('web').map((e) => e.id)).toEqual(['c1']);
+  // the target's API failed this pass: nothing observed there, but it is unknown, not empty
+  await tm.sync(d, [], null, undefined, new Set(['local']));
+  expect(tm.endpoints('web').map((e) => e.id)).toEqual(['c1']);
+  expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('app');
+  // read again and really empty: out of rotation
+  await tm.sync(d, [], null, undefined, new Set());
+  expect(
+    tm
+      .endpoints('web')
+      .filter((e) => !e.draining)
+      .map((e) => e.id),
+  ).toEqual([]);
+});
