@@ -145,7 +145,9 @@ export const podTemplate = z
           message: `duplicate container name "${c.name}"`,
         });
       seen.add(c.name);
-      c.ports.forEach((p, j) => checkPort(p, [i, j], ctx));
+      c.ports.forEach((p, j) => {
+        checkPort(p, [i, j], ctx);
+      });
       const portNames = new Set(c.ports.map((p) => p.name).filter(Boolean));
       for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
         const p = c[probeName];
