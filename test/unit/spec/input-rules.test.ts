@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
 import { isImageReference } from '../../../src/spec/image-ref.js';
-import { parseDeployment } from '../../../src/spec/load.js';
+import { loadDocuments, parseDeployment } from '../../../src/spec/load.js';
 
 // Inputs the schema must refuse, each with the field's path and what to do (issue 15).
 
@@ -181,5 +181,59 @@ describe('durations read the schema message, not a regular expression', () => {
   it('progressDeadlineSeconds names its unit', () => {
     const p = problems((d) => (d.spec.progressDeadlineSeconds = '3 days'));
     expect(p).toEqual([{ path: 'spec.progressDeadlineSeconds', message: 'expected an integer 1-86400, got "3 days"' }]);
+  });
+});
+
+describe('YAML documents', () => {
+  const doc = (name: string) =>
+    `apiVersion: skyfleet.dev/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec: { template: { containers: [{ name: web, image: "img:1" }] } }\n`;
+
+  it('a deployment defined twice names both documents', () => {
+    const e = (() => {
+      try {
+        loadDocuments(`${doc('web')}---\n${doc('api')}---\n${doc('web')}`, 'web.yaml');
+      } catch (x) {
+        return x as ValidationError;
+      }
+    })();
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e!.message).toMatch(/in web\.yaml/);
+    expect(e!.issues).toEqual([
+      {
+        path: 'document 3: metadata.name',
+        message: expect.stringMatching(/deployment "web" is defined twice, in documents 1 and 3/),
+      },
+    ]);
+  });
+
+  it('an alias bomb is a ValidationError naming the file and document, with YAML reason', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    ].join('\n');
+    const e = (() => {
+      try {
+        loadDocuments(`${doc('web')}---\n${bomb}\n`, 'bomb.yaml');
+      } catch (x) {
+        return x;
+      }
+    })() as ValidationError;
+    expect(e).toBeInstanceOf(ValidationError);
+    expect(e.source).toBe('bomb.yaml');
+    expect(e.issues).toEqual([
+      { path: 'document 2', message: expect.stringMatching(/^YAML: Excessive alias count .*more than 100 aliases/) },
+    ]);
+  });
+
+  it('loaded deployments know their file and document', async () => {
+    const { sourceOf } = await import('../../../src/spec/load.js');
+    const { deployments } = loadDocuments(`${doc('web')}---\n${doc('api')}`, 'web.yaml');
+    expect(deployments.map((d) => sourceOf(d))).toEqual([
+      'web.yaml, document 1 (deployment web)',
+      'web.yaml, document 2 (deployment api)',
+    ]);
   });
 });
