@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
 import { NotFoundError, ValidationError } from './errors/index.js';
@@ -16,7 +17,9 @@ import { leaseHolder, withFleetLease } from './reconcile/fleet-lease.js';
 import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
 import type { RolloutState } from './rollout/types.js';
 import type { Deployment, DeploymentInput } from './spec/deployment.js';
-import { parseDeployment } from './spec/load.js';
+import { guardFleet } from './fleet-guard.js';
+import { fleetName, fleetTargets } from './spec/fleet.js';
+import { labelSource, parseDeployment, sourceOf } from './spec/load.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
@@ -100,6 +103,12 @@ function isProvider(t: TargetSpecInput | Provider): t is Provider {
 
 /** The library's entry point: a fleet of targets with a store, on which deployments are applied. */
 export function createFleet(options: FleetOptions): Fleet {
+  // the same rules as a Fleet document for name and targets (Provider instances allowed too)
+  if (!options || typeof options !== 'object') {
+    throw new ValidationError([{ path: '', message: 'expected options { name, targets, store? }' }], 'createFleet');
+  }
+  validate(fleetName, options.name, 'createFleet', 'name');
+  validate(fleetTargets(z.unknown()), options.targets, 'createFleet', 'targets');
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const callLog = typeof options.callLog === 'string' ? new FileCallLog(options.callLog) : options.callLog;
@@ -133,8 +142,10 @@ export function createFleet(options: FleetOptions): Fleet {
     logger,
     secrets: options.secrets ?? envSecretResolver,
   });
-  const toDeployment = (d: DeploymentInput | Deployment): Deployment =>
-    parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
+  const toDeployment = (d: DeploymentInput | Deployment): Deployment => {
+    const from = d && typeof d === 'object' ? sourceOf(d) : undefined;
+    return labelSource(parseDeployment(d, from ?? `deployment ${d?.metadata?.name ?? ''}`.trim()), from);
+  };
   const checkTargets = (d: Deployment, known: ReadonlyMap<string, Provider>) => {
     const issues = (d.spec.placement.targets ?? [])
       .map((t, i) => ({ t, i }))
@@ -143,7 +154,7 @@ export function createFleet(options: FleetOptions): Fleet {
         path: `spec.placement.targets[${i}].name`,
         message: `target "${t.name}" is not in fleet ${options.name} (targets: ${[...known.keys()].join(', ')})`,
       }));
-    if (issues.length) throw new ValidationError(issues, `deployment ${d.metadata.name}`);
+    if (issues.length) throw new ValidationError(issues, sourceOf(d) ?? `deployment ${d.metadata.name}`);
   };
   const stored = async (name: string): Promise<DeploymentRecord> => {
     const rec = await (await store()).getDeployment(name);
@@ -256,5 +267,5 @@ export function createFleet(options: FleetOptions): Fleet {
       if (storeP && typeof options.store !== 'object') await (await storeP).close();
     },
   };
-  return fleet;
+  return guardFleet(fleet);
 }

@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'delete_incomplete'
   | 'controller_required'
   | 'lease_lost'
+  // the SDK's own lifecycle: a call's signal aborted it, or the fleet was closed
+  | 'aborted'
+  | 'fleet_closed'
   // the state store
   | 'store_invalid'
   | 'store_unavailable'
