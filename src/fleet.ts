@@ -111,7 +111,21 @@ export function createFleet(options: FleetOptions): Fleet {
   validate(fleetTargets(z.unknown()), options.targets, 'createFleet', 'targets');
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const callLog = typeof options.callLog === 'string' ? new FileCallLog(options.callLog) : options.callLog;
+  const callLog =
+    typeof options.callLog === 'string'
+      ? new FileCallLog(options.callLog, {
+          // lines the log cannot write are not lost silently: an error, once, on the log and the store
+          onError: (e, path) => {
+            const message = `the call log ${path} cannot be written (${e.message}): cloud API calls are not being recorded`;
+            logger.error({ path, err: e.message }, message);
+            void store()
+              .then((s) =>
+                s.addEvent({ time: clock.now(), deployment: null, type: 'Warning', reason: 'CallLogFailed', message }),
+              )
+              .catch(() => {});
+          },
+        })
+      : options.callLog;
   // validate every target spec now, so a bad fleet fails before anything is touched
   const specs: Array<TargetSpec | Provider> = options.targets.map((t, i) =>
     isProvider(t) ? t : validate(targetSpec, t, 'fleet targets', `targets[${i}]`),
