@@ -16,7 +16,10 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .hook('preAction', async (_program, action) =>
+      (await import('./flag-checks.js')).checkFlags(action.name(), action.opts()),
+    );
 
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const cmds = () => import('./commands.js');
