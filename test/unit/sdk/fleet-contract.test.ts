@@ -191,3 +191,21 @@ it('rollout undo with one revision says there is nothing to undo to, blaming no 
   ]);
   expect((e as Error).message).not.toMatch(/--to-revision/);
 });
+
+it('a budget problem found while applying names the file and document', async () => {
+  const { fleet } = setup();
+  const yaml = `apiVersion: skyfleet.dev/v1
+kind: Deployment
+metadata: { name: api }
+spec:
+  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } }
+  template: { containers: [{ name: api, image: "img:1" }] }
+`;
+  const { deployments } = loadDocuments(yaml, 'api.yaml');
+  const e = await rejection(fleet.apply(deployments[0]!));
+  await fleet.close();
+  expect(e).toBeInstanceOf(ValidationError);
+  expect((e as Error).message).toMatch(
+    /invalid input in api\.yaml \(deployment api\) \(1 problem\):\n {2}- spec\.strategy\.rollingUpdate: maxSurge and maxUnavailable cannot both be 0/,
+  );
+});
