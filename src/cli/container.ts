@@ -36,7 +36,7 @@ export async function compose(opts: GlobalOptions, file?: string): Promise<Compo
   ]);
   const container = new Container();
   const config = resolveConfig(opts, file);
-  checkCallLog(config.callLog);
+  checkCallLog(config.callLog, opts.callLog ? '--call-log' : 'SKYFLEET_CALL_LOG');
   announceNewStore(config.storePath);
   container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(config);
   container.bind<Clock>(TYPES.Clock).toConstantValue(systemClock);
@@ -63,9 +63,9 @@ export async function compose(opts: GlobalOptions, file?: string): Promise<Compo
 }
 
 /** A call log that cannot be written is refused before anything runs (exit 2, with the reason). */
-function checkCallLog(path: string | undefined): void {
+function checkCallLog(path: string | undefined, from: string): void {
   const problem = path ? callLogPathProblem(path) : undefined;
-  if (problem) throw new UsageError(`--call-log ${path}: cannot write the call log there: ${problem}`);
+  if (problem) throw new UsageError(`${from} ${path}: cannot write the call log there: ${problem}`);
 }
 
 /**
