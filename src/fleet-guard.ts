@@ -74,14 +74,19 @@ export function guardFleet(fleet: Fleet): Fleet {
       }
     };
 
-  const methods = ['plan', 'apply', 'scale', 'migrate', 'exportNginx', 'run', 'delete'] as const;
-  const reads = ['get', 'list', 'status', 'history', 'events', 'providers'] as const;
-  const guarded: Record<string, unknown> = { name: fleet.name };
-  for (const m of [...methods, ...reads]) guarded[m] = wrap(m, (fleet[m] as AnyFn).bind(fleet));
-  const r = fleet.rollout as unknown as Record<string, AnyFn>;
-  guarded.rollout = Object.fromEntries(
-    Object.keys(r).map((k) => [k, wrap(k === 'undo' ? 'undo' : `rollout.${k}`, r[k]!)]),
-  );
+  // every method is guarded, also one added to Fleet later; `rollout`'s controls too
+  const guarded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fleet)) {
+    if (typeof value === 'function') guarded[key] = wrap(key, (value as AnyFn).bind(fleet));
+    else if (key === 'rollout' && value && typeof value === 'object')
+      guarded[key] = Object.fromEntries(
+        Object.entries(value as Record<string, AnyFn>).map(([k, fn]) => [
+          k,
+          wrap(k === 'undo' ? 'undo' : `rollout.${k}`, fn),
+        ]),
+      );
+    else guarded[key] = value;
+  }
   guarded.close = async () => {
     if (closed) return;
     closed = true;
