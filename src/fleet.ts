@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
 import { NotFoundError, ValidationError } from './errors/index.js';
@@ -18,7 +19,9 @@ import { leaseHolder } from './reconcile/fleet-lease.js';
 import { envSecretResolver, type SecretResolver } from './reconcile/secrets.js';
 import type { RolloutState } from './rollout/types.js';
 import type { Deployment, DeploymentInput } from './spec/deployment.js';
-import { parseDeployment } from './spec/load.js';
+import { guardFleet } from './fleet-guard.js';
+import { fleetName, fleetTargets } from './spec/fleet.js';
+import { labelSource, parseDeployment, sourceOf } from './spec/load.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
@@ -107,9 +110,29 @@ function isProvider(t: TargetSpecInput | Provider): t is Provider {
 
 /** The library's entry point: a fleet of targets with a store, on which deployments are applied. */
 export function createFleet(options: FleetOptions): Fleet {
+  // the same rules as a Fleet document for name and targets (Provider instances allowed too)
+  if (!options || typeof options !== 'object') {
+    throw new ValidationError([{ path: '', message: 'expected options { name, targets, store? }' }], 'createFleet');
+  }
+  validate(fleetName, options.name, 'createFleet', 'name');
+  validate(fleetTargets(z.unknown()), options.targets, 'createFleet', 'targets');
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const callLog = typeof options.callLog === 'string' ? new FileCallLog(options.callLog) : options.callLog;
+  const callLog =
+    typeof options.callLog === 'string'
+      ? new FileCallLog(options.callLog, {
+          // lines the log cannot write are not lost silently: an error, once, on the log and the store
+          onError: (e, path) => {
+            const message = `the call log ${path} cannot be written (${e.message}): cloud API calls are not being recorded`;
+            logger.error({ path, err: e.message }, message);
+            void store()
+              .then((s) =>
+                s.addEvent({ time: clock.now(), deployment: null, type: 'Warning', reason: 'CallLogFailed', message }),
+              )
+              .catch(() => {});
+          },
+        })
+      : options.callLog;
   // validate every target spec now, so a bad fleet fails before anything is touched
   const specs: Array<TargetSpec | Provider> = options.targets.map((t, i) =>
     isProvider(t) ? t : validate(targetSpec, t, 'fleet targets', `targets[${i}]`),
@@ -140,8 +163,10 @@ export function createFleet(options: FleetOptions): Fleet {
     logger,
     secrets: options.secrets ?? envSecretResolver,
   });
-  const toDeployment = (d: DeploymentInput | Deployment): Deployment =>
-    parseDeployment(d, `deployment ${d?.metadata?.name ?? ''}`.trim());
+  const toDeployment = (d: DeploymentInput | Deployment): Deployment => {
+    const from = d && typeof d === 'object' ? sourceOf(d) : undefined;
+    return labelSource(parseDeployment(d, from ?? `deployment ${d?.metadata?.name ?? ''}`.trim()), from);
+  };
   const stored = async (name: string): Promise<DeploymentRecord> => {
     const rec = await (await store()).getDeployment(name);
     if (!rec) throw new NotFoundError('deployment', name, `apply it first (fleet ${options.name})`);
@@ -266,5 +291,5 @@ export function createFleet(options: FleetOptions): Fleet {
       if (storeP && typeof options.store !== 'object') await (await storeP).close();
     },
   };
-  return fleet;
+  return guardFleet(fleet);
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redactBody, redactHeaders } from './redact.js';
 
@@ -28,13 +28,59 @@ export interface CallLog {
   record(entry: CallLogEntry, secrets?: readonly string[]): void;
 }
 
+export interface FileCallLogOptions {
+  /**
+   * Called once, at the first line that cannot be written (the log never throws into the call
+   * it records); later failures are counted in `failures` only.
+   */
+  onError?: (error: Error, path: string) => void;
+}
+
+/**
+ * Why a call log cannot be written at `path` (its directory does not exist or is not writable, the
+ * path is a directory or a read-only file), or undefined when it can. The CLI checks `--call-log`
+ * with it before anything runs.
+ */
+export function callLogPathProblem(path: string): string | undefined {
+  const dir = dirname(path);
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const d = stat(dir);
+  if (!d) return `the directory ${dir} does not exist`;
+  if (!d.isDirectory()) return `${dir} is not a directory`;
+  const f = stat(path);
+  if (f?.isDirectory()) return `${path} is a directory`;
+  try {
+    accessSync(f ? path : dir, constants.W_OK);
+  } catch {
+    return f ? `${path} is not writable` : `the directory ${dir} is not writable`;
+  }
+  return undefined;
+}
+
 /**
  * Appends one JSON object per line to a file, synchronously (a line is on disk before the
- * response is handed back), after redacting credentials and secret values.
+ * response is handed back), after redacting credentials and secret values. A line that cannot be
+ * written is reported once through `onError` and counted; the call it records goes on.
  */
 export class FileCallLog implements CallLog {
-  constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+  /** Lines that could not be written. */
+  failures = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly options: FileCallLogOptions = {},
+  ) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch {
+      // reported at the first write
+    }
   }
 
   record(entry: CallLogEntry, secrets: readonly string[] = []): void {
@@ -45,8 +91,15 @@ export class FileCallLog implements CallLog {
     };
     try {
       appendFileSync(this.path, `${JSON.stringify(safe)}\n`);
-    } catch {
-      // a call log must never break the call it records
+    } catch (e) {
+      // a call log must never break the call it records: say so once, and count
+      if (this.failures++ === 0) {
+        try {
+          this.options.onError?.(e as Error, this.path);
+        } catch {
+          // nor may its error hook
+        }
+      }
     }
   }
 }

@@ -24,7 +24,7 @@ export interface ResolvedConfig {
 
 export function readFileText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path === '-' ? 0 : path, 'utf8'); // "-": standard input, as kubectl
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ValidationError([

@@ -1,7 +1,11 @@
+import { existsSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { callLogPathProblem } from '../calllog/call-log.js';
 import type { Fleet } from '../fleet.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { GlobalOptions, ResolvedConfig } from './config.js';
+import { UsageError } from './usage-error.js';
 
 /** Service identifiers of the CLI's composition root. */
 export const TYPES = {
@@ -31,7 +35,10 @@ export async function compose(opts: GlobalOptions, file?: string): Promise<Compo
     import('../util/clock.js'),
   ]);
   const container = new Container();
-  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(resolveConfig(opts, file));
+  const config = resolveConfig(opts, file);
+  checkCallLog(config.callLog, opts.callLog ? '--call-log' : 'SKYFLEET_CALL_LOG');
+  announceNewStore(config.storePath);
+  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(config);
   container.bind<Clock>(TYPES.Clock).toConstantValue(systemClock);
   container.bind<Logger>(TYPES.Logger).toConstantValue(await createPinoLogger());
   container
@@ -53,4 +60,21 @@ export async function compose(opts: GlobalOptions, file?: string): Promise<Compo
     fleet: container.get<Fleet>(TYPES.Fleet),
     logger: container.get<Logger>(TYPES.Logger),
   };
+}
+
+/** A call log that cannot be written is refused before anything runs (exit 2, with the reason). */
+function checkCallLog(path: string | undefined, from: string): void {
+  const problem = path ? callLogPathProblem(path) : undefined;
+  if (problem) throw new UsageError(`${from} ${path}: cannot write the call log there: ${problem}`);
+}
+
+/**
+ * A mistyped --store makes a new, empty store: that is allowed, but said on stderr (when this
+ * process created the file).
+ */
+function announceNewStore(path: string): void {
+  if (path === ':memory:' || /^postgres(ql)?:\/\//i.test(path) || existsSync(path)) return;
+  process.once('exit', () => {
+    if (existsSync(path)) writeSync(2, `skyfleet: created a new state store at ${resolve(path)}\n`);
+  });
 }

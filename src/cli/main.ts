@@ -16,6 +16,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${err.message}\n`);
     if (process.env.SKYFLEET_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
     if (e instanceof ValidationError || e instanceof UsageError) return 2;
+    if (err.code === 'no_fleet') return 2; // no fleet to act on is invalid input too
     return 1;
   }
 }

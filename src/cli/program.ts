@@ -16,7 +16,10 @@ export function buildProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .hook('preAction', async (_program, action) =>
+      (await import('./flag-checks.js')).checkFlags(action.name(), action.opts()),
+    );
 
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const cmds = () => import('./commands.js');
@@ -24,7 +27,10 @@ export function buildProgram(): Command {
   program
     .command('apply')
     .description('create or update the deployments in FILE and wait until they are ready')
-    .requiredOption('-f, --filename <file>', 'YAML file with Deployment (and optionally Fleet) documents')
+    .requiredOption(
+      '-f, --filename <file>',
+      'YAML file with Deployment (and optionally Fleet) documents; - for standard input',
+    )
     .option('--timeout <duration>', 'how long to wait for readiness (default: spec.progressDeadlineSeconds)')
     .option('--no-wait', 'return after the first step instead of waiting until ready')
     .action(async (cmd) => (await cmds()).applyCommand(g(), cmd));
@@ -32,7 +38,7 @@ export function buildProgram(): Command {
   program
     .command('plan')
     .description('show what apply would change and why, changing nothing')
-    .requiredOption('-f, --filename <file>', 'YAML file with Deployment documents')
+    .requiredOption('-f, --filename <file>', 'YAML file with Deployment documents; - for standard input')
     .action(async (cmd) => (await cmds()).planCommand(g(), cmd));
 
   program
@@ -63,7 +69,7 @@ export function buildProgram(): Command {
     .command('delete')
     .description('remove deployments and everything they run')
     .argument('[names...]')
-    .option('-f, --filename <file>', 'delete the deployments defined in FILE')
+    .option('-f, --filename <file>', 'delete the deployments defined in FILE (- for standard input)')
     .action(async (names, cmd) => (await cmds()).deleteCommand(g(), names, cmd));
 
   program

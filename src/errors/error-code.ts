@@ -26,6 +26,9 @@ export type ErrorCode =
   // two writers of one deployment's desired state: the loser is told what won
   | 'conflict'
   | 'controller_gone'
+  // the SDK's own lifecycle: a call's signal aborted it, or the fleet was closed
+  | 'aborted'
+  | 'fleet_closed'
   // the state store
   | 'store_invalid'
   | 'store_unavailable'

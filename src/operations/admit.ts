@@ -6,6 +6,7 @@ import type { ReconcileContext } from '../reconcile/context.js';
 import { domainsOf } from '../reconcile/domains.js';
 import { resolveSecrets } from '../reconcile/secrets.js';
 import type { Deployment } from '../spec/deployment.js';
+import { sourceOf } from '../spec/load.js';
 
 /** Every placement target a deployment names is a target of the fleet. */
 export function checkTargets(d: Deployment, fleet: string, known: ReadonlyMap<string, Provider>): void {
@@ -16,7 +17,7 @@ export function checkTargets(d: Deployment, fleet: string, known: ReadonlyMap<st
       path: `spec.placement.targets[${i}].name`,
       message: `target "${t.name}" is not in fleet ${fleet} (targets: ${[...known.keys()].join(', ')})`,
     }));
-  if (issues.length) throw new ValidationError(issues, `deployment ${d.metadata.name}`);
+  if (issues.length) throw new ValidationError(issues, sourceOf(d) ?? `deployment ${d.metadata.name}`);
 }
 
 /**

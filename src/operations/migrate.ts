@@ -23,15 +23,17 @@ export async function migrate(
 ): Promise<ConvergeResult> {
   const { store, clock } = env;
   const name = rec.name;
-  const unknown = move.to.filter((t) => !env.targets.includes(t));
-  if (!move.to.length || unknown.length) {
+  const notIn = (list: readonly string[]) =>
+    `target ${list.map((t) => `"${t}"`).join(', ')} is not in fleet ${env.fleet} (targets: ${env.targets.join(', ')})`;
+  const to: readonly unknown[] = Array.isArray(move?.to) ? move.to : [];
+  const unknown = to.filter((t) => typeof t !== 'string' || !env.targets.includes(t)).map(String);
+  const unknownFrom = (move?.from ?? []).filter((t) => !env.targets.includes(t));
+  if (!to.length || unknown.length || unknownFrom.length) {
     throw new ValidationError([
-      {
-        path: '--to',
-        message: move.to.length
-          ? `target ${unknown.map((t) => `"${t}"`).join(', ')} is not in fleet ${env.fleet} (targets: ${env.targets.join(', ')})`
-          : 'name at least one destination target',
-      },
+      ...(!to.length || unknown.length
+        ? [{ path: '--to', message: to.length ? notIn(unknown) : 'name at least one destination target' }]
+        : []),
+      ...(unknownFrom.length ? [{ path: '--from', message: notIn(unknownFrom) }] : []),
     ]);
   }
   const before = rec.spec;

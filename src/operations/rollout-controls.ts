@@ -58,6 +58,18 @@ export function undoTarget(
     toRevision !== undefined
       ? history.find((h) => h.number === toRevision)
       : [...history].reverse().find((h) => h.revision !== rec.revision && (!current || h.number < current.number));
+  if (!target && toRevision === undefined) {
+    const recorded = history.map((h) => `#${h.number}`).join(', ');
+    throw new ValidationError([
+      {
+        path: '',
+        message:
+          history.length <= 1
+            ? `${rec.name} has only one revision (${recorded || 'none recorded'}): nothing to undo to`
+            : `${rec.name} has no revision before the current one (recorded: ${recorded}): nothing to undo to`,
+      },
+    ]);
+  }
   if (!target) {
     throw new ValidationError([
       {

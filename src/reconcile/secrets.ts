@@ -34,6 +34,11 @@ export async function resolveSecrets(template: PodTemplate, resolver: SecretReso
           path: `spec.template.containers[${ci}].env[${ei}].valueFrom.secretKeyRef`,
           message: `secret ${ref.name}/${ref.key} is not available: set the environment variable ${secretEnvName(ref)} or pass a secrets resolver to createFleet`,
         });
+      } else if (value === '') {
+        missing.push({
+          path: `spec.template.containers[${ci}].env[${ei}].valueFrom.secretKeyRef`,
+          message: `secret ${ref.name}/${ref.key} is empty: set the environment variable ${secretEnvName(ref)} to its value (or pass a secrets resolver to createFleet)`,
+        });
       } else out[e.name] = value;
     }
   }

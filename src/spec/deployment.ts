@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_RULE, isImageReference } from './image-ref.js';
 import { NAME_PATTERN, NAME_RULE } from './names.js';
 import { parseCpu, parseMemory } from './quantity.js';
 import { intOrPercent, intRange } from './schema-helpers.js';
@@ -42,6 +43,14 @@ export const probe = z
     if (n !== 1) {
       ctx.addIssue({ code: 'custom', message: `expected exactly one of httpGet, tcpSocket or exec, got ${n}` });
     }
+    if (p.timeoutSeconds > p.periodSeconds) {
+      // Kubernetes allows it, but a probe that outlives its period overlaps the next one.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeoutSeconds'],
+        message: `timeoutSeconds ${p.timeoutSeconds} is greater than periodSeconds ${p.periodSeconds}: a probe that outlives its period overlaps the next one; lower timeoutSeconds or raise periodSeconds`,
+      });
+    }
   });
 
 const secretKeyRef = z.strictObject({
@@ -84,7 +93,7 @@ export const resources = z.strictObject({
 
 export const container = z.strictObject({
   name,
-  image: z.string().min(1, { error: 'expected an image reference such as "nginx:1.27"' }),
+  image: z.string({ error: IMAGE_RULE }).min(1, { error: IMAGE_RULE }).refine(isImageReference, { error: IMAGE_RULE }),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.array(envVar).default([]),
@@ -104,6 +113,30 @@ export const podTemplate = z
   })
   .superRefine((t, ctx) => {
     const seen = new Set<string>();
+    const numbers = new Map<string, string>();
+    const portNames = new Map<string, string>();
+    /** A port number (per protocol, as Kubernetes) and a port name are declared once in a template. */
+    const checkPort = (p: z.output<typeof containerPort>, [i, j]: [number, number], ctx2: z.RefinementCtx) => {
+      const at = `containers[${i}].ports[${j}]`;
+      const key = `${p.containerPort}/${p.protocol}`;
+      const prev = numbers.get(key);
+      if (prev)
+        ctx2.addIssue({
+          code: 'custom',
+          path: ['containers', i, 'ports', j, 'containerPort'],
+          message: `port ${p.containerPort}/${p.protocol} is already declared at ${prev}: declare each port once`,
+        });
+      else numbers.set(key, at);
+      if (p.name === undefined) return;
+      const prevName = portNames.get(p.name);
+      if (prevName)
+        ctx2.addIssue({
+          code: 'custom',
+          path: ['containers', i, 'ports', j, 'name'],
+          message: `port name "${p.name}" is already used at ${prevName}: give each port its own name`,
+        });
+      else portNames.set(p.name, at);
+    };
     t.containers.forEach((c, i) => {
       if (seen.has(c.name))
         ctx.addIssue({
@@ -112,6 +145,9 @@ export const podTemplate = z
           message: `duplicate container name "${c.name}"`,
         });
       seen.add(c.name);
+      c.ports.forEach((p, j) => {
+        checkPort(p, [i, j], ctx);
+      });
       const portNames = new Set(c.ports.map((p) => p.name).filter(Boolean));
       for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
         const p = c[probeName];
@@ -169,13 +205,20 @@ export const placementPolicy = z
 
 export const rollingUpdate = z.strictObject({
   maxSurge: intOrPercent.default('25%'),
-  maxUnavailable: intOrPercent.default('25%'),
+  maxUnavailable: intOrPercent.default('25%').refine((v) => typeof v === 'number' || Number(v.slice(0, -1)) <= 100, {
+    error: 'expected at most 100%: no more than every replica can be unavailable',
+  }),
 });
 
 /** "30s", "5m", "1h30m" or plain seconds as a number. */
-export const durationText = z.union([z.number().nonnegative(), z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/)], {
-  error: 'expected a duration such as 30s, 5m or 1h30m',
-});
+const DURATION = 'expected a duration like 30s, 5m, 1h30m (or seconds as a number)';
+export const durationText = z.union(
+  [
+    z.number({ error: DURATION }).nonnegative({ error: DURATION }),
+    z.string({ error: DURATION }).regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, { error: DURATION }),
+  ],
+  { error: DURATION },
+);
 
 /** A comparison like ">= 0.99" or "<= 300". */
 export const threshold = z
@@ -248,15 +291,32 @@ export const service = z.strictObject({
   dataPlane: z.enum(['builtin', 'nginx'], { error: 'expected service.dataPlane builtin or nginx' }).default('builtin'),
 });
 
-export const deploymentSpec = z.strictObject({
-  replicas: intRange(0, 100_000).default(1),
-  template: podTemplate,
-  placement: placementPolicy.default({ spread: [], optimize: 'spread', returnAfterSeconds: 60 }),
-  strategy: strategy.default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }),
-  /** Seconds `apply` waits for all replicas to be ready. */
-  progressDeadlineSeconds: intRange(1, 86_400).default(600),
-  service: service.optional(),
-});
+export const deploymentSpec = z
+  .strictObject({
+    replicas: intRange(0, 100_000).default(1),
+    template: podTemplate,
+    placement: placementPolicy.default({ spread: [], optimize: 'spread', returnAfterSeconds: 60 }),
+    strategy: strategy.default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }),
+    /** Seconds `apply` waits for all replicas to be ready. */
+    progressDeadlineSeconds: intRange(1, 86_400).default(600),
+    service: service.optional(),
+  })
+  .superRefine((d, ctx) => {
+    const ref = d.service?.targetPort;
+    if (ref === undefined) return;
+    const ports = d.template.containers.flatMap((c) => c.ports);
+    // A number must be declared too: providers publish only declared ports, so the router could
+    // reach no other.
+    const found = ports.some((p) => (typeof ref === 'number' ? p.containerPort === ref : p.name === ref));
+    if (!found) {
+      const declared = ports.map((p) => (p.name ? `${p.name} (${p.containerPort})` : String(p.containerPort)));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service', 'targetPort'],
+        message: `${typeof ref === 'number' ? `port ${ref}` : `port name "${ref}"`} is not declared by any container (declared: ${declared.join(', ') || 'none'}): add it to a container's ports or target a declared one`,
+      });
+    }
+  });
 
 export const deployment = z.strictObject({
   apiVersion: z.literal(API_VERSION, { error: `expected apiVersion "${API_VERSION}"` }),

@@ -18,7 +18,22 @@ export class SqliteStore implements Store {
 
   static async open(path: string): Promise<SqliteStore> {
     const { default: Database } = await import('better-sqlite3');
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        const why =
+          code === 'EEXIST' || code === 'ENOTDIR'
+            ? `a file is in the way of its directory ${(e as NodeJS.ErrnoException).path ?? dirname(path)}`
+            : (e as Error).message;
+        throw new SkyfleetError(
+          'store_unavailable',
+          `cannot create the state store at ${path}: ${why}; point --store at a path in a directory`,
+          { cause: e },
+        );
+      }
+    }
     let db: Db;
     try {
       db = new Database(path);
@@ -27,10 +42,23 @@ export class SqliteStore implements Store {
         cause: e,
       });
     }
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-    migrateSqlite(db);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      migrateSqlite(db);
+    } catch (e) {
+      db.close();
+      const code = (e as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new SkyfleetError(
+          'store_invalid',
+          `${path} is not a skyfleet state store (${(e as Error).message}): point --store at another file, or move this one away`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
     return new SqliteStore(db, path);
   }
 

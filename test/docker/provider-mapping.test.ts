@@ -63,7 +63,7 @@ describe('docker mapping', () => {
         readinessProbe: {
           httpGet: { path: '/healthz', port: 'http', httpHeaders: [{ name: 'X-A', value: 'b' }] },
           initialDelaySeconds: 2,
-          periodSeconds: 3,
+          periodSeconds: 5,
           timeoutSeconds: 4,
           failureThreshold: 5,
         },
@@ -89,7 +89,7 @@ describe('docker mapping', () => {
       },
       Healthcheck: {
         Test: ['CMD', 'wget', '-q', '--spider', '--header', 'X-A: b', 'http://127.0.0.1:8080/healthz'],
-        Interval: 3e9,
+        Interval: 5e9,
         Timeout: 4e9,
         Retries: 5,
         StartPeriod: 2e9,
