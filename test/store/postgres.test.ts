@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SkyfleetError } from '../../src/errors/index.js';
 import { openStore } from '../../src/store/open-store.js';
 import { PG_MIGRATIONS, PostgresStore, redactor } from '../../src/store/postgres-store.js';
+import { requires } from '../helpers/requires.js';
 import { describeStoreSuite } from './store-suite.js';
 
 // A real PostgreSQL on this machine (scripts/start-postgres.sh starts one). Each run works in
 // schemas of its own, named with a per-run id, and drops them at the end. Under CI an unreachable
-// server fails the run; elsewhere these tests are skipped with a message.
+// server fails the run; elsewhere these tests are skipped, loudly (test/helpers/requires.ts).
 const URL_ = process.env.SKYFLEET_TEST_PG ?? 'postgres://skyfleet:skyfleet@127.0.0.1:5432/skyfleet_test';
 const host = new URL(URL_).hostname;
 if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
@@ -38,13 +39,13 @@ async function reach(): Promise<string | undefined> {
   }
 }
 const unreachable = await reach();
-const skip = unreachable !== undefined && !process.env.CI;
-if (skip) {
-  console.warn(
-    `postgres store tests skipped: no PostgreSQL at ${redactor(URL_)(URL_)} (${unreachable}). ` +
-      'Run `bash scripts/start-postgres.sh` or set SKYFLEET_TEST_PG; under CI this fails instead.',
-  );
-}
+// under CI an unreachable server fails; elsewhere a loud skip (a named skipped test and a warning)
+const reachable = requires(
+  `PostgreSQL at ${redactor(URL_)(URL_)}`,
+  unreachable,
+  'Run `bash scripts/start-postgres.sh` or set SKYFLEET_TEST_PG (CI starts it with scripts/start-postgres.sh)',
+);
+const skip = !reachable;
 
 /** Plain SQL on the test database, for setting up and cleaning up. */
 async function admin<T>(body: (q: (sql: string, params?: unknown[]) => Promise<{ rows: T[] }>) => Promise<void>) {
@@ -59,14 +60,10 @@ async function admin<T>(body: (q: (sql: string, params?: unknown[]) => Promise<{
 }
 
 afterAll(async () => {
-  if (skip || unreachable || schemas.size === 0) return;
+  if (skip || schemas.size === 0) return;
   await admin(async (q) => {
     for (const s of schemas) await q(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
   });
-});
-
-it.runIf(process.env.CI)('reaches the PostgreSQL server (CI starts it with scripts/start-postgres.sh)', () => {
-  expect(unreachable, `no PostgreSQL at ${redactor(URL_)(URL_)}`).toBeUndefined();
 });
 
 describe.skipIf(skip)('postgres', () => {
