@@ -94,6 +94,24 @@ describe.skipIf(skip)('postgres', () => {
     }
   });
 
+  it('migration 4 adds the fleet record to a schema made before it, keeping what it held', async () => {
+    const schema = newSchema('upgrade4');
+    const s = await PostgresStore.open(URL_, { schema });
+    await s.addEvent({ time: 1, deployment: 'web', type: 'Normal', reason: 'Before', message: '' });
+    await s.close();
+    await admin(async (q) => {
+      await q(`DROP TABLE "${schema}".fleet`);
+      await q(`DELETE FROM "${schema}".schema_migrations WHERE version = 4`);
+    });
+    const again = await PostgresStore.open(URL_, { schema });
+    try {
+      expect(await again.getFleet()).toBeUndefined();
+      expect((await again.listEvents()).map((e) => e.reason)).toEqual(['Before']);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses a store written by a newer skyfleet', async () => {
     const schema = newSchema('toonew');
     const s = await PostgresStore.open(URL_, { schema });
@@ -104,7 +122,7 @@ describe.skipIf(skip)('postgres', () => {
     const err = await PostgresStore.open(URL_, { schema }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SkyfleetError);
     expect(err).toMatchObject({ code: 'store_too_new', retryable: false });
-    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 3\)/);
+    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 4\)/);
   });
 
   it('lets exactly one of several pools win a free lease, and one win a lapsed lease, every time', async () => {
