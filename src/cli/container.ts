@@ -22,16 +22,23 @@ export interface Composed {
  * library itself never sees it; `createFleet` takes plain arguments. Everything heavy is imported
  * here, lazily, so `skyfleet --help` stays fast.
  */
-export async function compose(opts: GlobalOptions, file?: string): Promise<Composed> {
-  const [{ Container }, { resolveConfig }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
+export async function compose(
+  opts: GlobalOptions,
+  file?: string,
+  options: { recordFleet?: boolean } = {},
+): Promise<Composed> {
+  const [{ Container }, { resolveFleet }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
     import('inversify'),
-    import('./config.js'),
+    import('./fleet-record.js'),
     import('../fleet.js'),
     import('../log/logger.js'),
     import('../util/clock.js'),
   ]);
+  // the config's fleet, else the one recorded at apply; apply records it (recordFleet)
+  const { config: resolved, notes } = await resolveFleet(opts, file, { record: options.recordFleet === true });
+  for (const note of notes) process.stderr.write(`skyfleet: ${note}\n`);
   const container = new Container();
-  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(resolveConfig(opts, file));
+  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(resolved);
   container.bind<Clock>(TYPES.Clock).toConstantValue(systemClock);
   container.bind<Logger>(TYPES.Logger).toConstantValue(await createPinoLogger());
   container
