@@ -231,14 +231,24 @@ describe('skyfleet controller with rollout commands, and its /metrics over HTTP'
     expect(again.stderr).toContain('no rollout in progress to resume (its last rollout is Aborted)');
   });
 
-  it('rollout history and undo --to-revision 1: the spec goes back to the first template', async () => {
+  it('rollout history, undo (to the previous revision) and undo --to-revision N', async () => {
     const history = await skyfleetJson<Array<{ number: number; revision: string }>>(dir, 'rollout', 'history', 'web');
     expect(history.map((h) => h.number)).toEqual([1, 2]);
     expect(history[0]!.revision).toBe(rev1);
-    const undone = await skyfleet(dir, 'rollout', 'undo', 'web', '--to-revision', '1', '--no-wait');
+    const rev2 = history[1]!.revision;
+    const revision = async () => (await skyfleetJson<Array<{ revision: string }>>(dir, 'get'))[0]!.revision;
+    expect(await revision()).toBe(rev2);
+    // no --to-revision: the previous one
+    const undone = await skyfleet(dir, 'rollout', 'undo', 'web', '--no-wait');
     expect(undone.code, undone.stderr).toBe(0);
     expect(undone.stdout).toContain(`rolled back to revision ${rev1}`);
-    expect((await skyfleetJson<Array<{ revision: string }>>(dir, 'get'))[0]!.revision).toBe(rev1);
+    expect(await revision()).toBe(rev1);
+    // --to-revision 2: that recorded template again
+    const forward = await skyfleet(dir, 'rollout', 'undo', 'web', '--to-revision', '2', '--no-wait');
+    expect(forward.code, forward.stderr).toBe(0);
+    expect(forward.stdout).toContain(`rolled back to revision ${rev2}`);
+    expect(await revision()).toBe(rev2);
+    expect((await skyfleetJson<Array<{ number: number }>>(dir, 'rollout', 'history', 'web')).length).toBe(2);
     const bad = await skyfleet(dir, 'rollout', 'undo', 'web', '--to-revision', '9');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('no such revision of web (#9)');
