@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'contract',
           include: ['test/contract/**/*.test.ts'],
+          setupFiles: ['test/emulators/framework/strict.ts'],
           pool: 'forks',
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -34,6 +35,7 @@ export default defineConfig({
         test: {
           name: 'cloud',
           include: ['test/cloud/**/*.test.ts', 'test/emulators/**/*.test.ts'],
+          setupFiles: ['test/emulators/framework/strict.ts'],
           pool: 'forks',
           testTimeout: 60_000,
         },

@@ -15,8 +15,9 @@ async function withFleet<T>(
   opts: GlobalOptions,
   file: string | undefined,
   fn: (fleet: Fleet, deployments: Deployment[]) => Promise<T>,
+  options: { recordFleet?: boolean } = {},
 ): Promise<T> {
-  const { fleet, config } = await compose(opts, file);
+  const { fleet, config } = await compose(opts, file, options);
   try {
     return await fn(fleet, config.deployments);
   } finally {
@@ -45,47 +46,57 @@ export async function applyCommand(
 ): Promise<void> {
   const format = outputFormat(opts);
   const timeoutMs = cmd.timeout ? parseDuration(cmd.timeout, '--timeout') : undefined;
-  await withFleet(opts, cmd.filename, async (fleet, deployments) => {
-    const results: Array<{ deployment: string } & Pick<ConvergeResult, 'revision' | 'writes' | 'progress'>> = [];
-    const ac = interruptible();
-    // every document passes every check before the first is applied: a rejected file changes nothing
-    for (const d of requireDeployments(cmd.filename, deployments)) await fleet.validate(d);
-    for (const d of deployments) {
-      const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
-      const res = await fleet.apply(d, {
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-        wait: cmd.wait,
-        signal: ac.signal,
-        onProgress: (p) => printer?.update(p),
-      });
-      printer?.end();
-      results.push({ deployment: d.metadata.name, revision: res.revision, writes: res.writes, progress: res.progress });
-      if (format === 'table') {
-        const name = d.metadata.name;
-        if (res.progress.phase.startsWith('Paused')) {
-          process.stdout.write(
-            `deployment/${name} rollout ${res.progress.phase}; continue with \`skyfleet rollout promote ${name}\`\n`,
-          );
-        } else {
-          const verb = res.byController
-            ? cmd.wait
-              ? 'rolled out by the controller'
-              : 'handed to the controller'
-            : res.created && res.writes === 0
-              ? 'created'
-              : res.writes === 0
-                ? 'unchanged'
-                : cmd.wait
-                  ? 'converged'
-                  : 'started';
-          process.stdout.write(
-            `deployment/${name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
-          );
+  await withFleet(
+    opts,
+    cmd.filename,
+    async (fleet, deployments) => {
+      const results: Array<{ deployment: string } & Pick<ConvergeResult, 'revision' | 'writes' | 'progress'>> = [];
+      const ac = interruptible();
+      // every document passes every check before the first is applied: a rejected file changes nothing
+      for (const d of requireDeployments(cmd.filename, deployments)) await fleet.validate(d);
+      for (const d of deployments) {
+        const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
+        const res = await fleet.apply(d, {
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          wait: cmd.wait,
+          signal: ac.signal,
+          onProgress: (p) => printer?.update(p),
+        });
+        printer?.end();
+        results.push({
+          deployment: d.metadata.name,
+          revision: res.revision,
+          writes: res.writes,
+          progress: res.progress,
+        });
+        if (format === 'table') {
+          const name = d.metadata.name;
+          if (res.progress.phase.startsWith('Paused')) {
+            process.stdout.write(
+              `deployment/${name} rollout ${res.progress.phase}; continue with \`skyfleet rollout promote ${name}\`\n`,
+            );
+          } else {
+            const verb = res.byController
+              ? cmd.wait
+                ? 'rolled out by the controller'
+                : 'handed to the controller'
+              : res.created && res.writes === 0
+                ? 'created'
+                : res.writes === 0
+                  ? 'unchanged'
+                  : cmd.wait
+                    ? 'converged'
+                    : 'started';
+            process.stdout.write(
+              `deployment/${name} ${verb}: revision ${res.revision}, ready ${res.progress.ready}/${res.progress.replicas}\n`,
+            );
+          }
         }
       }
-    }
-    if (format !== 'table') await emit(format, results, () => '');
-  });
+      if (format !== 'table') await emit(format, results, () => '');
+    },
+    { recordFleet: true },
+  );
 }
 
 /** The controller's lease TTL: at least 1 s (it is renewed every third of it, in the store). */

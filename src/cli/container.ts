@@ -26,19 +26,32 @@ export interface Composed {
  * library itself never sees it; `createFleet` takes plain arguments. Everything heavy is imported
  * here, lazily, so `skyfleet --help` stays fast.
  */
-export async function compose(opts: GlobalOptions, file?: string): Promise<Composed> {
-  const [{ Container }, { resolveConfig }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
+export async function compose(
+  opts: GlobalOptions,
+  file?: string,
+  options: { recordFleet?: boolean } = {},
+): Promise<Composed> {
+  const [{ Container }, { resolveFleet }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
     import('inversify'),
-    import('./config.js'),
+    import('./fleet-record.js'),
     import('../fleet.js'),
     import('../log/logger.js'),
     import('../util/clock.js'),
   ]);
+  // the config's fleet, else the one recorded at apply; apply records it (recordFleet)
+  // whether the store is new is known before the fleet is recorded in it
+  const fresh = new Set<string>();
+  const { config: resolved, notes } = await resolveFleet(opts, file, {
+    record: options.recordFleet === true,
+    beforeOpen: (path) => {
+      if (!storeExistsAt(path)) fresh.add(path);
+    },
+  });
+  for (const note of notes) process.stderr.write(`skyfleet: ${note}\n`);
   const container = new Container();
-  const config = resolveConfig(opts, file);
-  checkCallLog(config.callLog, opts.callLog ? '--call-log' : 'SKYFLEET_CALL_LOG');
-  announceNewStore(config.storePath);
-  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(config);
+  checkCallLog(resolved.callLog, opts.callLog ? '--call-log' : 'SKYFLEET_CALL_LOG');
+  announceNewStore(resolved.storePath, fresh.has(resolved.storePath));
+  container.bind<ResolvedConfig>(TYPES.Config).toConstantValue(resolved);
   container.bind<Clock>(TYPES.Clock).toConstantValue(systemClock);
   container.bind<Logger>(TYPES.Logger).toConstantValue(await createPinoLogger());
   container
@@ -72,8 +85,12 @@ function checkCallLog(path: string | undefined, from: string): void {
  * A mistyped --store makes a new, empty store: that is allowed, but said on stderr (when this
  * process created the file).
  */
-function announceNewStore(path: string): void {
-  if (path === ':memory:' || /^postgres(ql)?:\/\//i.test(path) || existsSync(path)) return;
+function storeExistsAt(path: string): boolean {
+  return path === ':memory:' || /^postgres(ql)?:\/\//i.test(path) || existsSync(path);
+}
+
+function announceNewStore(path: string, createdHere: boolean): void {
+  if (!createdHere && storeExistsAt(path)) return;
   process.once('exit', () => {
     if (existsSync(path)) writeSync(2, `skyfleet: created a new state store at ${resolve(path)}\n`);
   });

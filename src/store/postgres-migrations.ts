@@ -65,6 +65,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'fleet',
+    sql: `
+      CREATE TABLE fleet (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        name TEXT NOT NULL,
+        spec JSONB NOT NULL,
+        withheld JSONB NOT NULL,
+        source TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

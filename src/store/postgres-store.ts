@@ -5,7 +5,7 @@ import { deploymentConflict } from './deployment-conflict.js';
 import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lockInTransaction, quoteIdent } from './postgres-sql.js';
-import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
+import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord, Store } from './store.js';
 
 // Also exported from the store's module, which has always exported them.
 export { PG_MIGRATIONS } from './postgres-migrations.js';
@@ -37,6 +37,7 @@ export class PostgresStore implements Store {
     conditions: string;
     leases: string;
     rollouts: string;
+    fleet: string;
   };
 
   private constructor(
@@ -54,6 +55,7 @@ export class PostgresStore implements Store {
       conditions: `${q}.conditions`,
       leases: `${q}.leases`,
       rollouts: `${q}.rollouts`,
+      fleet: `${q}.fleet`,
     };
   }
 
@@ -246,6 +248,29 @@ export class PostgresStore implements Store {
       `INSERT INTO ${this.t.rollouts} (deployment, state) VALUES ($1, $2::jsonb)
        ON CONFLICT (deployment) DO UPDATE SET state = excluded.state`,
       [deployment, JSON.stringify(state)],
+    );
+  }
+
+  async getFleet(): Promise<FleetRecord | undefined> {
+    const rows = await this.query<{
+      name: string;
+      spec: FleetRecord['spec'];
+      withheld: string[];
+      source: string;
+      recorded_at: string;
+    }>(`SELECT name, spec, withheld, source, recorded_at FROM ${this.t.fleet} WHERE id = 1`);
+    const r = rows[0];
+    return r
+      ? { name: r.name, spec: r.spec, withheld: r.withheld, source: r.source, recordedAt: Number(r.recorded_at) }
+      : undefined;
+  }
+
+  async putFleet(record: FleetRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.fleet} (id, name, spec, withheld, source, recorded_at) VALUES (1, $1, $2::jsonb, $3::jsonb, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, spec = excluded.spec, withheld = excluded.withheld,
+         source = excluded.source, recorded_at = excluded.recorded_at`,
+      [record.name, JSON.stringify(record.spec), JSON.stringify(record.withheld), record.source, record.recordedAt],
     );
   }
 

@@ -64,6 +64,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'fleet',
+    sql: `
+      CREATE TABLE fleet (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        withheld TEXT NOT NULL,
+        source TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */

@@ -5,7 +5,7 @@ import { SkyfleetError } from '../errors/index.js';
 import { deploymentConflict } from './deployment-conflict.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
-import type { Condition, DeploymentRecord, EventRecord, Lease, RevisionRecord, Store } from './store.js';
+import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord, Store } from './store.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -225,6 +225,30 @@ export class SqliteStore implements Store {
         'INSERT INTO rollouts (deployment, state) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET state = excluded.state',
       )
       .run(deployment, JSON.stringify(state));
+  }
+
+  async getFleet(): Promise<FleetRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM fleet WHERE id = 1').get() as
+      | { name: string; spec: string; withheld: string; source: string; recorded_at: number }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      name: row.name,
+      spec: JSON.parse(row.spec),
+      withheld: JSON.parse(row.withheld),
+      source: row.source,
+      recordedAt: row.recorded_at,
+    };
+  }
+
+  async putFleet(record: FleetRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO fleet (id, name, spec, withheld, source, recorded_at) VALUES (1, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, spec = excluded.spec, withheld = excluded.withheld,
+           source = excluded.source, recorded_at = excluded.recorded_at`,
+      )
+      .run(record.name, JSON.stringify(record.spec), JSON.stringify(record.withheld), record.source, record.recordedAt);
   }
 
   async close(): Promise<void> {

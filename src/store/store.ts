@@ -1,5 +1,6 @@
 import type { RolloutState } from '../rollout/types.js';
 import type { Deployment, PodTemplate } from '../spec/deployment.js';
+import type { FleetSpec } from '../spec/fleet.js';
 
 export interface DeploymentRecord {
   name: string;
@@ -39,6 +40,21 @@ export interface Condition {
   message: string;
   /** When status last changed (epoch ms). */
   lastTransitionTime: number;
+}
+
+/**
+ * The fleet (its Fleet document) recorded at apply, so later commands without a config find it.
+ * Never holds a secret: settings that may hold credentials are left out before it is written,
+ * and `withheld` names where they were (a fleet with any cannot be used from the record alone).
+ */
+export interface FleetRecord {
+  name: string;
+  spec: FleetSpec;
+  /** Paths of the settings left out, e.g. `targets[1].credentials`. */
+  withheld: string[];
+  /** Where the fleet came from at apply (a file name), for messages. */
+  source: string;
+  recordedAt: number;
 }
 
 /** A held lease: who holds it, the fencing token of this holding, and when it lapses. */
@@ -92,6 +108,10 @@ export interface Store {
   getRollout(deployment: string): Promise<RolloutState | undefined>;
   putRollout(deployment: string, state: RolloutState): Promise<void>;
   listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
+  /** The fleet recorded at apply, if any. */
+  getFleet(): Promise<FleetRecord | undefined>;
+  /** Records the fleet (replacing the one recorded before). */
+  putFleet(record: FleetRecord): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ const DEADLINE_MS = 15_000;
 
 let docker: Docker;
 let fleet: Fleet;
-const ac = new AbortController();
+let ac = new AbortController();
 let running: Promise<void> | undefined;
 const passes: PassReport[] = [];
 const timings: Record<string, number> = {};
@@ -50,10 +50,10 @@ async function events(reason: string): Promise<string[]> {
   return (await fleet.events({ limit: 500 })).filter((e) => e.reason === reason).map((e) => e.message);
 }
 
-beforeAll(async () => {
-  docker = await testDocker();
-  await ensureWebImage(docker, '1');
-  fleet = createFleet({ name: FLEET, targets: [{ name: 'local', kind: 'docker' }], store: ':memory:' });
+/** Starts the in-process controller and waits until it leads. */
+async function startController(): Promise<void> {
+  ac = new AbortController();
+  const elected = (await events('LeaderElected')).length;
   running = fleet.run({
     signal: ac.signal,
     leaseTtlMs: 5_000,
@@ -61,11 +61,24 @@ beforeAll(async () => {
     onPass: (p) => passes.push(p),
   });
   running.catch(() => undefined);
-  await eventually(async () => (await events('LeaderElected')).length > 0, {
+  await eventually(async () => (await events('LeaderElected')).length > elected, {
     message: 'the controller leads',
     timeoutMs: 10_000,
     intervalMs: 50,
   });
+}
+
+/** Stops the controller: it finishes its passes in flight and releases the lease. */
+async function stopController(): Promise<void> {
+  ac.abort();
+  await running?.catch(() => undefined);
+}
+
+beforeAll(async () => {
+  docker = await testDocker();
+  await ensureWebImage(docker, '1');
+  fleet = createFleet({ name: FLEET, targets: [{ name: 'local', kind: 'docker' }], store: ':memory:' });
+  await startController();
   // the controller holds the lease: apply records the spec and waits while the controller converges it
   const res = await fleet.apply(deployment, { timeoutMs: 60_000 });
   expect(res.progress.ready).toBe(REPLICAS);
@@ -73,8 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  ac.abort();
-  await running?.catch(() => undefined);
+  await stopController();
   await fleet?.close();
   if (docker) {
     await cleanupRun(docker, run);
@@ -128,11 +140,13 @@ describe('controller self-healing on a real Docker engine', () => {
     const victim = await aHealthyReplica();
     const info = await docker.getContainer(victim.Id).inspect();
     const name = info.Name.replace(/^\//, '');
+    // the controller is stopped while the twin is made, so nothing replaces it before observe
+    // looks, and it meets exactly 3 replicas, the twin drifted, when it starts again
+    await stopController();
     const t0 = Date.now();
-    // out of band, and without a window where the name is free (the controller would take it):
-    // rename the replica away (not an event the controller follows), create its twin under its
-    // name with the same image, labels (config hash included), ports, limits and health check,
-    // only the team label differs; then remove the original and start the twin
+    // out of band: rename the replica away, create its twin under its name with the same image,
+    // labels (config hash included), ports, limits and health check, only the team label
+    // differs; then remove the original and start the twin
     await docker.getContainer(info.Id).rename({ name: `${name}-moved` });
     const twin = await docker.createContainer({
       name,
@@ -149,22 +163,25 @@ describe('controller self-healing on a real Docker engine', () => {
         Memory: info.HostConfig.Memory,
       },
     });
-    // observe (what the controller sees) reports the twin as drifted before anything else happens
-    const seen = (await fleet.status('web')).slices.flatMap((x) => x.replicaStatus).find((r) => r.id === twin.id);
-    // (undefined only if a resync pass already replaced it: its config hash is the desired one,
-    // so nothing but drift makes the provider replace it)
-    expect(seen === undefined || seen.drifted).toBe(true);
     await docker.getContainer(info.Id).remove({ force: true });
-    await twin.start().catch(() => undefined); // the controller may have replaced it already
+    await twin.start();
+    // observe (what the controller sees) reports the twin, and reports it drifted: its config
+    // hash is the desired one, so nothing but the label tells it apart
+    const seen = (await fleet.status('web')).slices.flatMap((x) => x.replicaStatus).find((r) => r.id === twin.id);
+    expect(seen, 'the twin observed').toBeDefined();
+    expect(seen!.drifted).toBe(true);
+    const restartedAt = Date.now();
+    await startController();
     const list = await converged('the drifted container replaced', (l) =>
       l.every((c) => c.Id !== twin.id && c.Labels.team === 'shop'),
     );
     timings.drift = Date.now() - t0;
     expect(list.some((c) => c.Names[0] === info.Name)).toBe(true);
-    // replaced by a repair (drift) or, when the pass saw the original while Docker was removing
-    // it, by the scale-down to 3 (the provider replaces drifted replicas it keeps)
-    const msgs = (await fleet.events({ deployment: 'web', limit: 20 })).map((e) => e.message);
-    expect(msgs.some((m) => m.includes(`${name} drifted from its spec`) || m.includes('4 -> 3'))).toBe(true);
+    // replaced by a repair that names the drift (3 replicas were there: no scale-down did it)
+    const since = (await fleet.events({ deployment: 'web', limit: 500 })).filter((e) => e.time >= restartedAt - 1);
+    const repaired = since.filter((e) => e.reason === 'ReplicasRepaired').map((e) => e.message);
+    expect(repaired.some((m) => m.includes(`${name} drifted from its spec`))).toBe(true);
+    expect(since.map((e) => e.message).filter((m) => m.includes('4 -> 3'))).toEqual([]);
   });
 
   it('a stray container with the fleet labels and no deployment in the store is removed by the orphan sweep', async () => {

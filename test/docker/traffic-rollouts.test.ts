@@ -183,7 +183,7 @@ afterAll(async () => {
 
 describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   it('a rolling update drops no request', async () => {
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v1', 'v2'] });
     await fleet.apply(app('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
     await onlyServed('v2');
     const r = await load.stop();
@@ -195,7 +195,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   });
 
   it('a canary holds its weight within 3 points over 2,000 requests, then goes to 100% without a failed request', async () => {
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v2', 'v3'] });
     await canaryHoldsThenPromotes(app('skyfleet-test/app:v3', canary20), 'v3', load);
     const r = await load.stop();
     expect(r.failures).toEqual([]);
@@ -213,7 +213,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
         ],
       },
     };
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v3'] });
     await fleet.apply(app('skyfleet-test/app:bad', canary), { wait: false });
     const st = await eventually(
       async () => {
@@ -244,7 +244,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     const bg = { type: 'BlueGreen' as const, blueGreen: { scaleDownDelaySeconds: 2, autoPromote: false } };
     const d = app('skyfleet-test/app:v1', bg);
     d.spec.service = { port, targetPort: 'http', previewPort: preview };
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v3', 'v1'] });
     await fleet.apply(d, { wait: false });
     await eventually(async () => (await fleet.rollout.status('app')).state?.phase === 'Paused', {
       ...DOCKER_POLL,
@@ -273,7 +273,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
 
   it("a replica stopped behind skyfleet's back mid-load is absorbed by ejection and retry", async () => {
     await fleet.apply(app('skyfleet-test/app:v2', rolling), { timeoutMs: 90_000 });
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v2'] });
     await eventually(async () => load.result.requests > 100, {
       ...DOCKER_POLL,
       message: 'some traffic',
@@ -293,7 +293,7 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
   });
 
   it('migrates between two Docker targets without a failed request', async () => {
-    const load = startLoad(port, { path: '/cgi-bin/version' });
+    const load = startLoad(port, { path: '/cgi-bin/version', expectBodies: ['v2'] });
     await fleet.migrate('app', { to: ['local2'] }, { timeoutMs: 90_000 });
     const status = await fleet.status('app');
     expect(status.slices.every((s) => s.target === 'local2')).toBe(true);
@@ -328,7 +328,11 @@ describe('traffic through rollouts (real Docker, load on 127.0.0.1)', () => {
     // idle: a request sent on one at that moment sees its connection close before any response,
     // which RFC 9112 (9.3.1) lets a client retry (idempotent requests) on a new connection. This
     // load does, once; Node's Agent alone does not (README: the nginx data plane's trade-off).
-    const load = startLoad(port, { path: '/cgi-bin/version', retryClosedEarly: true });
+    const load = startLoad(port, {
+      path: '/cgi-bin/version',
+      retryClosedEarly: true,
+      expectBodies: ['v1', 'v2', 'v3'],
+    });
     await fleet.apply(onNginx('skyfleet-test/app:v1', rolling), { timeoutMs: 90_000 });
     await onlyServed('v1');
     await canaryHoldsThenPromotes(onNginx('skyfleet-test/app:v3', canary20), 'v3', load);

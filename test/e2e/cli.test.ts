@@ -122,6 +122,18 @@ describe('skyfleet CLI', () => {
 
     expect((await sf('scale', 'web', '--replicas', '3')).stdout).toContain('scaled to 3: ready 3/3');
     expect(await mine()).toHaveLength(3);
+
+    // export nginx: an upstream with exactly the 3 replicas' published ports, each in rotation
+    const exported = await sf('export', 'nginx', 'web');
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain(`upstream skyfleet_web {`);
+    const servers = [...exported.stdout.matchAll(/^\s*server 127\.0\.0\.1:(\d+) (.*);$/gm)];
+    const published = (await mine()).flatMap((c) => c.Ports.filter((p) => p.PublicPort).map((p) => p.PublicPort));
+    expect(servers.map((m) => Number(m[1])).sort()).toEqual(published.sort());
+    expect(servers.every((m) => !m[2]!.includes('down') && /weight=\d+/.test(m[2]!))).toBe(true);
+    const unknown = await sf('export', 'nginx', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('"nope"');
     writeFileSync(join(dir, 'web.yaml'), deployment(3));
     expect((await sf('apply', '-f', join(dir, 'web.yaml'))).stdout).toMatch(/deployment\/web unchanged/);
 

@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SkyfleetError } from '../../src/errors/index.js';
 import { openStore } from '../../src/store/open-store.js';
 import { PG_MIGRATIONS, PostgresStore, redactor } from '../../src/store/postgres-store.js';
+import { requires } from '../helpers/requires.js';
 import { describeStoreSuite } from './store-suite.js';
 
 // A real PostgreSQL on this machine (scripts/start-postgres.sh starts one). Each run works in
 // schemas of its own, named with a per-run id, and drops them at the end. Under CI an unreachable
-// server fails the run; elsewhere these tests are skipped with a message.
+// server fails the run; elsewhere these tests are skipped, loudly (test/helpers/requires.ts).
 const URL_ = process.env.SKYFLEET_TEST_PG ?? 'postgres://skyfleet:skyfleet@127.0.0.1:5432/skyfleet_test';
 const host = new URL(URL_).hostname;
 if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
@@ -38,13 +39,13 @@ async function reach(): Promise<string | undefined> {
   }
 }
 const unreachable = await reach();
-const skip = unreachable !== undefined && !process.env.CI;
-if (skip) {
-  console.warn(
-    `postgres store tests skipped: no PostgreSQL at ${redactor(URL_)(URL_)} (${unreachable}). ` +
-      'Run `bash scripts/start-postgres.sh` or set SKYFLEET_TEST_PG; under CI this fails instead.',
-  );
-}
+// under CI an unreachable server fails; elsewhere a loud skip (a named skipped test and a warning)
+const reachable = requires(
+  `PostgreSQL at ${redactor(URL_)(URL_)}`,
+  unreachable,
+  'Run `bash scripts/start-postgres.sh` or set SKYFLEET_TEST_PG (CI starts it with scripts/start-postgres.sh)',
+);
+const skip = !reachable;
 
 /** Plain SQL on the test database, for setting up and cleaning up. */
 async function admin<T>(body: (q: (sql: string, params?: unknown[]) => Promise<{ rows: T[] }>) => Promise<void>) {
@@ -59,14 +60,10 @@ async function admin<T>(body: (q: (sql: string, params?: unknown[]) => Promise<{
 }
 
 afterAll(async () => {
-  if (skip || unreachable || schemas.size === 0) return;
+  if (skip || schemas.size === 0) return;
   await admin(async (q) => {
     for (const s of schemas) await q(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
   });
-});
-
-it.runIf(process.env.CI)('reaches the PostgreSQL server (CI starts it with scripts/start-postgres.sh)', () => {
-  expect(unreachable, `no PostgreSQL at ${redactor(URL_)(URL_)}`).toBeUndefined();
 });
 
 describe.skipIf(skip)('postgres', () => {
@@ -97,6 +94,24 @@ describe.skipIf(skip)('postgres', () => {
     }
   });
 
+  it('migration 4 adds the fleet record to a schema made before it, keeping what it held', async () => {
+    const schema = newSchema('upgrade4');
+    const s = await PostgresStore.open(URL_, { schema });
+    await s.addEvent({ time: 1, deployment: 'web', type: 'Normal', reason: 'Before', message: '' });
+    await s.close();
+    await admin(async (q) => {
+      await q(`DROP TABLE "${schema}".fleet`);
+      await q(`DELETE FROM "${schema}".schema_migrations WHERE version = 4`);
+    });
+    const again = await PostgresStore.open(URL_, { schema });
+    try {
+      expect(await again.getFleet()).toBeUndefined();
+      expect((await again.listEvents()).map((e) => e.reason)).toEqual(['Before']);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses a store written by a newer skyfleet', async () => {
     const schema = newSchema('toonew');
     const s = await PostgresStore.open(URL_, { schema });
@@ -107,7 +122,7 @@ describe.skipIf(skip)('postgres', () => {
     const err = await PostgresStore.open(URL_, { schema }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SkyfleetError);
     expect(err).toMatchObject({ code: 'store_too_new', retryable: false });
-    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 3\)/);
+    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 4\)/);
   });
 
   it('lets exactly one of several pools win a free lease, and one win a lapsed lease, every time', async () => {

@@ -30,3 +30,27 @@ it('refuses a store written by a newer skyfleet', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('migration 4 adds the fleet record to a store made before it, keeping what it held', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skyfleet-store-'));
+  try {
+    const path = join(dir, 'state.db');
+    const s = await SqliteStore.open(path);
+    await s.addEvent({ time: 1, deployment: 'web', type: 'Normal', reason: 'Before', message: '' });
+    await s.close();
+    // back to the schema of version 3
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path);
+    db.exec('DROP TABLE fleet; DELETE FROM schema_migrations WHERE version = 4');
+    db.close();
+    const again = await SqliteStore.open(path);
+    try {
+      expect(await again.getFleet()).toBeUndefined();
+      expect((await again.listEvents()).map((e) => e.reason)).toEqual(['Before']);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

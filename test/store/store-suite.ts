@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentInput } from '../../src/spec/deployment.js';
-import { parseDeployment } from '../../src/spec/load.js';
+import { parseDeployment, parseFleet } from '../../src/spec/load.js';
 import { revisionOf } from '../../src/spec/revision.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -221,6 +221,44 @@ export function describeStoreSuite(
         expect(results.filter(Boolean)).toHaveLength(1);
       } finally {
         await Promise.all(handles.map((h) => h.close()));
+      }
+    });
+
+    it('records the fleet applied last: one record, replaced whole, read by another handle', async () => {
+      expect(await store.getFleet()).toBeUndefined();
+      const fleet = parseFleet({
+        apiVersion: 'skyfleet.dev/v1',
+        kind: 'Fleet',
+        metadata: { name: 'demo' },
+        targets: [{ name: 'lab', kind: 'memory', zones: ['a', 'b'] }],
+      });
+      await store.putFleet({ name: 'demo', spec: fleet, withheld: [], source: 'web.yaml', recordedAt: 5 });
+      expect(await store.getFleet()).toEqual({
+        name: 'demo',
+        spec: fleet,
+        withheld: [],
+        source: 'web.yaml',
+        recordedAt: 5,
+      });
+      const other = parseFleet({ ...fleet, metadata: { name: 'prod' }, targets: [{ name: 'local', kind: 'docker' }] });
+      await store.putFleet({
+        name: 'prod',
+        spec: other,
+        withheld: ['targets[0].credentials'],
+        source: 'prod.yaml',
+        recordedAt: 6,
+      });
+      const again = await openAgain();
+      try {
+        expect(await again.getFleet()).toEqual({
+          name: 'prod',
+          spec: other,
+          withheld: ['targets[0].credentials'],
+          source: 'prod.yaml',
+          recordedAt: 6,
+        });
+      } finally {
+        await again.close();
       }
     });
   });

@@ -3,7 +3,7 @@
  * unit fixture: the JSON is the summary, malformed lines are reported and the exit code is 0.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,10 +13,23 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../../unit/calllog/fixtures/calls.jsonl', import.meta.url));
 
+/** What this test runs: each must have been written by the compile below, never an older build. */
+const BUILT = ['dist/src/cli/main.js', 'dist/src/cli/calls-command.js', 'dist/src/calllog/summarize.js'];
+
 beforeAll(async () => {
-  // tsc emits even when some other file of the tree has a type error: that must not fail this test
-  await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-  expect(existsSync(join(ROOT, 'dist/src/cli/calls-command.js'))).toBe(true);
+  // tsc emits even when some other file of the tree has a type error: that alone must not fail
+  // this test, but a compile that did not write what the test runs must (it would run a stale build)
+  const started = Date.now() - 1_000; // file times may be rounded down to the second
+  const compiled = await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).then(
+    () => undefined,
+    (e: { stdout?: string; stderr?: string; message: string }) =>
+      `${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.slice(0, 4_000),
+  );
+  for (const f of BUILT) {
+    const path = join(ROOT, f);
+    const fresh = existsSync(path) && statSync(path).mtimeMs >= started;
+    expect(fresh, `${f} was not written by this compile${compiled ? `; tsc failed:\n${compiled}` : ''}`).toBe(true);
+  }
 }, 180_000);
 
 it('prints the summary as JSON, malformed lines included, and exits 0', async () => {

@@ -68,6 +68,20 @@ it('the proto checker accepts proto3 JSON and names what the protos forbid', () 
   expect(problems.join('\n')).toMatch(/traffic: expected a list/);
 });
 
+it('int32 is signed 32-bit: 2^31-1 fits, 2^31 and -2^31-1 do not (as text or as numbers)', () => {
+  const m = new ProtoModel();
+  const port = (containerPort: number | string) =>
+    m.check('google.cloud.run.v2.Service', { template: { containers: [{ image: 'a', ports: [{ containerPort }] }] } });
+  expect(port(2 ** 31 - 1)).toEqual([]);
+  expect(port(-(2 ** 31))).toEqual([]);
+  expect(port(String(2 ** 31 - 1))).toEqual([]);
+  for (const bad of [2 ** 31, -(2 ** 31) - 1, String(2 ** 31), 2 ** 32]) {
+    expect(port(bad).join('\n')).toMatch(
+      /containerPort: -?\d+ is out of range for int32 \(-2147483648\.\.2147483647\)/,
+    );
+  }
+});
+
 it('create is an operation that completes over the clock; get/list/update/delete parse in the SDK', async () => {
   const [op] = await run.createService({ parent: PARENT, serviceId: 'web', service: svc('img:1') });
   expect(op.done).toBe(false);

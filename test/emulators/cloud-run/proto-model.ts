@@ -217,7 +217,12 @@ export class ProtoModel implements ModelChecker {
     } else if (INT32.has(t)) {
       if (!((typeof v === 'number' && Number.isInteger(v)) || intText(v)))
         problems.push(`${path}: expected an ${t}, got ${JSON.stringify(v)}`);
-      else if (Math.abs(Number(v)) > 2 ** 32) problems.push(`${path}: ${String(v)} is out of range for ${t}`);
+      else {
+        const n = Number(v);
+        // signed 32-bit: -2^31..2^31-1; unsigned: 0..2^32-1
+        const [lo, hi] = t.startsWith('u') || t === 'fixed32' ? [0, 2 ** 32 - 1] : [-(2 ** 31), 2 ** 31 - 1];
+        if (n < lo || n > hi) problems.push(`${path}: ${String(v)} is out of range for ${t} (${lo}..${hi})`);
+      }
     } else if (INT64.has(t)) {
       if (!((typeof v === 'number' && Number.isInteger(v)) || intText(v)))
         problems.push(`${path}: expected an ${t} (a string of digits), got ${JSON.stringify(v)}`);

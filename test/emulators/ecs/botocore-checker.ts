@@ -37,10 +37,10 @@ export function loadEcsModel(): BotocoreModel {
  * Checks JSON values against botocore shapes: structure members (unknown members and missing
  * required ones), list/map element shapes and lengths, string enums, lengths and patterns
  * (anchored, Unicode), integer ranges, booleans, and timestamps as epoch seconds (the awsJson1_1
- * wire format). Patterns botocore writes that JavaScript cannot compile are skipped.
+ * wire format). A pattern JavaScript cannot compile is a problem of its own, never skipped.
  */
 export class BotocoreChecker implements ModelChecker {
-  private readonly patterns = new Map<string, RegExp | null>();
+  private readonly patterns = new Map<string, RegExp | string>();
   constructor(readonly model: BotocoreModel = loadEcsModel()) {}
 
   inputShape(operation: string): string | undefined {
@@ -68,12 +68,13 @@ export class BotocoreChecker implements ModelChecker {
     }
   }
 
-  private regex(p: string): RegExp | null {
+  /** The compiled pattern, or why it does not compile. */
+  private regex(p: string): RegExp | string {
     if (!this.patterns.has(p)) {
       try {
         this.patterns.set(p, new RegExp(`^(?:${p})$`, 'u'));
-      } catch {
-        this.patterns.set(p, null);
+      } catch (e) {
+        this.patterns.set(p, (e as Error).message);
       }
     }
     return this.patterns.get(p)!;
@@ -127,7 +128,9 @@ export class BotocoreChecker implements ModelChecker {
         if (shape.max !== undefined && v.length > shape.max) out.push(`${at}: longer than ${shape.max}`);
         if (shape.pattern) {
           const re = this.regex(shape.pattern);
-          if (re && !re.test(v)) out.push(`${at}: "${v}" does not match ${shape.pattern}`);
+          if (typeof re === 'string')
+            out.push(`${at}: the pattern ${shape.pattern} of ${name} does not compile: ${re}`);
+          else if (!re.test(v)) out.push(`${at}: "${v}" does not match ${shape.pattern}`);
         }
         return;
       }

@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 
 export interface LoadResult {
   requests: number;
-  /** Responses with status >= 500, and requests that failed without a response. */
+  /**
+   * Responses with another status than expected (200 by default), bodies outside the expected
+   * set (when one is given), and requests that failed without a response.
+   */
   failed: number;
   /** Response bodies (trimmed) counted, e.g. versions. */
   bodies: Map<string, number>;
@@ -64,8 +67,16 @@ export function startLoad(
     maxMs?: number;
     /** Retry once, on a new connection, a request whose connection closed before any response (RFC 9112 9.3.1). */
     retryClosedEarly?: boolean;
+    /** The statuses that count as success (200 by default): a 404 or 403 during a rollout is a failure. */
+    expectStatus?: number | readonly number[];
+    /** The bodies (trimmed, e.g. versions) that count as success; any body when absent. */
+    expectBodies?: readonly string[];
   } = {},
 ) {
+  const okStatus = new Set(
+    options.expectStatus === undefined ? [200] : ([] as number[]).concat(options.expectStatus as number | number[]),
+  );
+  const okBodies = options.expectBodies ? new Set(options.expectBodies) : undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 4 });
   const result: LoadResult = { requests: 0, failed: 0, bodies: new Map(), failures: [], closedEarly: 0 };
   const maxRequests = options.maxRequests ?? 200_000;
@@ -83,7 +94,7 @@ export function startLoad(
           if (!options.retryClosedEarly) throw e;
           return get(false, port, path); // on a new connection: other pooled ones may be closing too
         });
-        if (r.status >= 500) {
+        if (!okStatus.has(r.status) || (okBodies && !okBodies.has(r.body))) {
           result.failed++;
           if (result.failures.length < 10) result.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
         } else result.bodies.set(r.body, (result.bodies.get(r.body) ?? 0) + 1);

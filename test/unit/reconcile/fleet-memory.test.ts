@@ -48,14 +48,47 @@ describe('fleet on memory targets', () => {
     expect(again.writes).toBe(0);
     expect(again.actions).toEqual([]);
 
-    // rolling update: sample every progress report
+    // rolling update (maxSurge 1, maxUnavailable 0): sample every progress report, and the
+    // cloud's own state (memory replicas are ready at once, so existing = ready)
     const seen: Progress[] = [];
-    const roll = await fleet.apply(web('img:2'), { onProgress: (p) => seen.push(p) });
+    const inCloud: Array<{ total: number; ready: number; revisions: number }> = [];
+    const sample = () => {
+      const mine = [...s.cloud.slices.values()].filter((x) => x.key.deployment === 'web');
+      const replicas = mine.flatMap((x) => x.replicas);
+      inCloud.push({
+        total: replicas.length,
+        ready: replicas.filter((r) => !r.crashed).length,
+        revisions: new Set(mine.filter((x) => x.replicas.length > 0).map((x) => x.key.revision)).size,
+      });
+    };
+    // ... and before every provider call (memory calls change the state at once, after `enter`)
+    const enter = s.cloud.enter.bind(s.cloud);
+    s.cloud.enter = (...args: Parameters<typeof enter>) => {
+      sample();
+      return enter(...args);
+    };
+    const roll = await fleet.apply(web('img:2'), {
+      onProgress: (p) => {
+        seen.push(p);
+        sample();
+      },
+    });
+    s.cloud.enter = enter;
+    sample();
     expect(roll.revision).not.toBe(first.revision);
+    // 4 replicas replaced one surge at a time: at least one report per step, and the bounds held
+    expect(seen.length).toBeGreaterThanOrEqual(4);
     for (const p of seen) {
       const total = p.domains.reduce((a, d) => a + d.current + d.old, 0);
       expect(total).toBeLessThanOrEqual(4 + 1);
     }
+    for (const c of inCloud) {
+      expect(c.total).toBeLessThanOrEqual(4 + 1); // maxSurge: 1
+      expect(c.ready).toBeGreaterThanOrEqual(4); // maxUnavailable: 0
+    }
+    // the samples saw the rollout in the middle: both revisions, and the surge in use
+    expect(inCloud.some((c) => c.revisions === 2)).toBe(true);
+    expect(inCloud.some((c) => c.total === 5)).toBe(true);
     const status = await fleet.status('web');
     expect(status).toMatchObject({ replicas: 4, ready: 4, current: 4, revision: roll.revision, revisionNumber: 2 });
     expect(status.slices.every((x) => x.key.revision === roll.revision)).toBe(true);

@@ -9,21 +9,25 @@ import { findNginx, NginxDataPlane, type NginxDataPlaneOptions } from '../../../
 import { freePort } from '../../helpers/traffic/load.js';
 import { ep, request, tally, testCleanups } from './helpers.js';
 import { eventually } from '../../helpers/eventually.js';
+import { requires } from '../../helpers/requires.js';
 
 const { cleanups, upstreams } = testCleanups();
 
 async function dataPlane(options: Partial<NginxDataPlaneOptions> = {}): Promise<{ d: NginxDataPlane; port: number }> {
-  const d = new NginxDataPlane({ name: 'web', workers: 1, ...options });
+  const d = new NginxDataPlane({ name: 'web', workers: 1, ...(nginx ? { nginx } : {}), ...options });
   cleanups.push(() => d.close());
   const { port } = await d.start();
   return { d, port };
 }
 
-describe('NginxDataPlane', () => {
-  it('needs nginx: CI installs it (scripts/setup-machine.sh)', () => {
-    expect(findNginx()).not.toBeNull();
-  });
+const nginx = findNginx(process.env.SKYFLEET_TEST_NGINX || undefined);
+const haveNginx = requires(
+  'nginx',
+  nginx ? undefined : `not found (${process.env.SKYFLEET_TEST_NGINX ?? 'PATH, /usr/sbin'})`,
+  'CI installs nginx-light (scripts/setup-machine.sh)',
+);
 
+describe.runIf(haveNginx)('NginxDataPlane', () => {
   it('splits traffic by revision weight within 3 points over 2,000 requests, with stats from the access log', async () => {
     const [s1, s2, c1] = await upstreams('s1', 's2', 'c1');
     const registry = new Registry();

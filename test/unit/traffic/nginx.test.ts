@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nginxServerWeights, nginxUpstreamConfig, type RouteEndpoint } from '../../../src/traffic/index.js';
+import { findNginx, nginxServerWeights, nginxUpstreamConfig, type RouteEndpoint } from '../../../src/traffic/index.js';
+import { requires } from '../../helpers/requires.js';
 
 const endpoints: RouteEndpoint[] = [
   { id: 'web-a-1', host: '127.0.0.1', port: 32768, revision: '5d8f', target: 'local', zone: 'local' },
@@ -14,10 +15,12 @@ const endpoints: RouteEndpoint[] = [
 const weights = { '5d8f': 90, '9c1e': 10 };
 const golden = readFileSync(new URL('./golden/nginx-web.conf', import.meta.url), 'utf8');
 
-function findNginx(): string | null {
-  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
-    if (existsSync(p)) return p;
-  return null;
+/** nginx: $SKYFLEET_TEST_NGINX (a path), else on PATH or in the usual sbin folders. */
+function findTestNginx(): string | null {
+  const given = process.env.SKYFLEET_TEST_NGINX;
+  if (given) return findNginx(given);
+  for (const p of ['/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
+  return findNginx();
 }
 
 describe('nginxUpstreamConfig', () => {
@@ -38,8 +41,13 @@ describe('nginxUpstreamConfig', () => {
     expect(nginxServerWeights(endpoints.slice(0, 3), { '5d8f': 1, '9c1e': 3 }).map((x) => x.weight)).toEqual([1, 2, 9]);
   });
 
-  const nginx = findNginx();
-  it.skipIf(!nginx)('passes nginx -t', () => {
+  const nginx = findTestNginx();
+  const haveNginx = requires(
+    'nginx',
+    nginx ? undefined : `not found (${process.env.SKYFLEET_TEST_NGINX ?? 'PATH, /usr/sbin'})`,
+    'CI installs nginx-light (scripts/setup-machine.sh)',
+  );
+  it.runIf(haveNginx)('passes nginx -t', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skyfleet-nginx-'));
     try {
       writeFileSync(
