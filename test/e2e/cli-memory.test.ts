@@ -77,7 +77,7 @@ describe('skyfleet remembers the fleet of apply', () => {
   it('a folder with no config and no store: the clear error, and no store made', async () => {
     const dir = tempDir();
     const r = await skyfleet(dir, 'get');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // invalid input: nothing to act on
     expect(r.stderr).toContain('no fleet configured');
     expect(existsSync(join(dir, '.skyfleet'))).toBe(false);
   });
