@@ -111,3 +111,20 @@ export function requestArb(shape: FleetShape, maxReplicas: number, maxMin = 3): 
     }),
   );
 }
+
+/**
+ * Requests under static weights in spread mode (every target listed with a weight 1-4), the case
+ * where the result must be the assignment closest to the weighted split.
+ */
+export function weightedRequestArb(shape: FleetShape, maxReplicas: number, maxMin = 3): fc.Arbitrary<PlacementRequest> {
+  return requestArb(shape, maxReplicas, maxMin).chain((req) => {
+    const names = [...new Set(req.domains.map((d) => d.target))].sort();
+    return fc
+      .array(fc.integer({ min: 1, max: 4 }), { minLength: names.length, maxLength: names.length })
+      .map((weights): PlacementRequest => {
+        const given = new Map((req.policy.targets ?? []).map((t) => [t.name, t]));
+        const targets = names.map((name, i) => ({ ...given.get(name), name, weight: weights[i]! }));
+        return { ...req, policy: { ...req.policy, optimize: 'spread', targets } };
+      });
+  });
+}

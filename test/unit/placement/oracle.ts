@@ -31,3 +31,32 @@ export function someAssignmentHolds(req: PlacementRequest): boolean {
   };
   return ds.length === 0 ? req.replicas === 0 : rec(0, req.replicas);
 }
+
+/**
+ * Brute force: the smallest L1 distance (replicas moved, domain by domain) from `ref` of any
+ * assignment over the eligible domains that keeps every hard rule; undefined when none does.
+ */
+export function closestDistance(req: PlacementRequest, ref: ReadonlyMap<string, number>): number | undefined {
+  const ds = eligibleOf(req);
+  const { mins } = effectiveMins(req.replicas, req.policy.targets ?? []);
+  const want = ds.map((d) => ref.get(`${d.target}/${d.zone}`) ?? 0);
+  const counts = new Array<number>(ds.length).fill(0);
+  let best: number | undefined;
+  const rec = (i: number, left: number, dist: number) => {
+    if (best !== undefined && dist >= best) return;
+    if (i === ds.length - 1) {
+      counts[i] = left;
+      const d = dist + Math.abs(left - want[i]!);
+      if ((best === undefined || d < best) && violations(ds, counts, req.replicas, req.policy, { mins }).length === 0)
+        best = d;
+      return;
+    }
+    for (let k = 0; k <= left; k++) {
+      counts[i] = k;
+      rec(i + 1, left - k, dist + Math.abs(k - want[i]!));
+    }
+  };
+  if (ds.length === 0) return req.replicas === 0 ? 0 : undefined;
+  rec(0, req.replicas, 0);
+  return best;
+}
