@@ -1,4 +1,4 @@
-import { type BaseBounds, evaluate, type LevelBand, type Workspace } from './bounds.js';
+import { type BaseBounds, evaluate, type Workspace } from './bounds.js';
 import type { HardBand } from './levels.js';
 import { splitByDesire } from './split.js';
 import { LEVELS, type Topology } from './topology.js';
@@ -19,9 +19,9 @@ import { LEVELS, type Topology } from './topology.js';
  * a top-down pass the assignment: a node's replicas go to each child's P, and an excess (or a
  * deficit) is shared out by weight among children moving the same way (any such sharing moves the
  * same number of replicas; water-filling by weight, then the usual remainder rules, picks one).
- * The distance is convex in L (a linear program's value function, integral for integer L), so L
- * is found by exact minimisation per level (binary search on the slope), repeated, with joint moves
- * of several levels at once checked at the end. Each step is a pass over the domains, never over replicas.
+ * The floors L themselves are searched (see `closest`): exactly for one band (the distance is
+ * convex in L), by descent and then branch and bound for several. Every step is a pass over the
+ * domains, never over replicas.
  */
 
 /** Per-level arrays for the L1 passes (preferred totals P). */
@@ -146,25 +146,105 @@ export function keepsSpread(
 const MAX_ROUNDS = 32;
 const INF = Number.POSITIVE_INFINITY;
 
+export interface ClosestInput {
+  topo: Topology;
+  /** Base bounds with the minDomains caps. */
+  base: BaseBounds;
+  /** Whether a minDomains cap is in `base`. */
+  capped: boolean;
+  /** DoNotSchedule bands per level. */
+  hard: ReadonlyArray<HardBand | undefined>;
+  exactLeaf: Uint8Array;
+  replicas: number;
+  /** The weighted split, per node per level. */
+  ref: Float64Array[];
+  /** Tie rules of the top-down pass: desire (weights) and current replicas per node per level. */
+  desire: Float64Array[];
+  current: Float64Array[];
+  ws: Workspace;
+  cw: ClosestWorkspace;
+  /** Some band floors that keep every band in `hard` (the engine's usual search), or undefined. */
+  feasible: (hard: ReadonlyArray<HardBand | undefined>) => readonly number[] | undefined;
+}
+
 /**
- * The band floors L (one per constrained level) whose closest assignment is nearest the weighted
- * split `ref`, or undefined when no L keeps every rule. Starts where the split's own groups sit
- * (else at `feasible()`, the engine's usual band search), then minimises level by level (galloping
- * from the current value, then binary search on the slope; ties: the higher floor, i.e. the more
- * even spread), then tries joint moves of several levels. `ws`/`cw` are left holding the bounds and
- * preferred totals of the chosen point.
+ * The assignment (per node per level) closest to the weighted split that keeps every band and
+ * bound, or undefined when none does (or the engine's band search finds none).
+ *
+ * Bands a level cannot break (one group) are dropped, and bands of two levels with the same groups
+ * merged. Then subsets of the bands are tried, smallest first (the bands the split breaks before
+ * the others): when the closest assignment under a subset keeps the other bands too, it is the
+ * closest under all of them (it is feasible, and no assignment keeping more rules is closer). Under
+ * one band the floor is found exactly by galloping and binary search on the slope of the (convex)
+ * distance. Under several, floors interact (a provider's floor bounds its regions' sums and back),
+ * so after a level-by-level descent gives a good point, branch and bound makes it exact: over a
+ * box of floors each band widened to [lowest floor, highest floor + skew] keeps the bounds laminar,
+ * so the same bottom-up pass gives a lower bound for every point of the box (or shows none holds);
+ * boxes that cannot beat the best point are dropped, the others split where the bound rises most.
  */
-export function closestLevels(
-  topo: Topology,
-  base: BaseBounds,
+export function closest(input: ClosestInput): Float64Array[] | undefined {
+  const { topo, replicas, ref, ws, cw } = input;
+  const hard = [...input.hard];
+  const groupsAt = (l: number) => hard[l]!.groups;
+  for (let l = 0; l < LEVELS; l++) if (hard[l] && groupsAt(l) <= 1) hard[l] = undefined;
+  for (let l = 0; l < LEVELS; l++) {
+    if (!hard[l]) continue;
+    // the next finer band with as many groups has the same groups (levels nest; shared zone labels aside)
+    for (let m = l + 1; m < LEVELS; m++) {
+      if (!hard[m] || groupsAt(m) !== groupsAt(l) || (m === LEVELS - 1 && topo.zoneGroupCount < topo.leaves.length))
+        continue;
+      hard[m] = { ...hard[m]!, skew: Math.min(hard[m]!.skew, hard[l]!.skew) };
+      hard[l] = undefined;
+      break;
+    }
+  }
+  const levels = [0, 1, 2, 3].filter((l) => hard[l]);
+  // No band first (minDomains caps alone may be what the split breaks), then each band alone (those
+  // the split breaks first), then all of them. (Pairs and triples seldom help; each costs a search.)
+  const kept = (l: number) => (keepsSpread(topo, ref, only(hard, [l]), NO_CAPS) ? 1 : 0);
+  const singles = [...levels].sort((a, b) => kept(a) - kept(b) || a - b).map((l) => [l]);
+  const subsets = [...(input.capped ? [[]] : []), ...singles, ...(levels.length > 1 ? [levels] : [])];
+  const budget = { left: Math.max(MIN_BOUNDS, Math.floor(BOUND_WORK / (topo.leaves.length + 1))) };
+  for (const t of subsets) {
+    const band = only(hard, t);
+    const point = bestFloors(input, band, budget);
+    if (!point) return undefined; // even these bands alone cannot hold
+    bandCost(input, band, point); // ws/cw at the point
+    const counts = assignClosest(topo, ws, cw, replicas, input.desire, input.current);
+    if (t.length === levels.length || keepsSpread(topo, counts, hard, NO_CAPS)) return counts;
+  }
+  return ref; // no band a split can break and no cap: the split itself
+}
+
+const NO_CAPS = [INF, INF, INF, INF];
+
+const only = (hard: ReadonlyArray<HardBand | undefined>, levels: readonly number[]) =>
+  hard.map((h, l) => (levels.includes(l) ? h : undefined));
+
+function bandCost(input: ClosestInput, hard: ReadonlyArray<HardBand | undefined>, point: readonly number[]): number {
+  const { topo, base, exactLeaf, replicas, ref, ws, cw } = input;
+  const bands = hard.map((h, m) => (h ? { lmin: point[m]!, lmax: point[m]!, skew: h.skew } : undefined));
+  if (!evaluate(topo, base, bands, exactLeaf, replicas, ws).ok) return INF;
+  return distance(topo, ws, ref, replicas, cw);
+}
+
+/**
+ * Branch and bound stops after about this many domain visits (lower bounds times domains, but at
+ * least MIN_BOUNDS bounds) and keeps the best point found: ~200 bounds over 10,000 domains.
+ */
+const BOUND_WORK = 2_000_000;
+const MIN_BOUNDS = 64;
+
+/**
+ * The band floors (per level; 0 where no band) nearest the weighted split under the given bands,
+ * or undefined when none hold. Ties: the point the descent reached first.
+ */
+function bestFloors(
+  input: ClosestInput,
   hard: ReadonlyArray<HardBand | undefined>,
-  exactLeaf: Uint8Array,
-  replicas: number,
-  ref: Float64Array[],
-  ws: Workspace,
-  cw: ClosestWorkspace,
-  feasible: () => readonly number[] | undefined,
+  budget: { left: number },
 ): number[] | undefined {
+  const { topo, base, exactLeaf, replicas, ref, ws, cw } = input;
   const constrained: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
@@ -178,36 +258,35 @@ export function closestLevels(
     guess.push(0);
     if (!h) continue;
     constrained.push(l);
-    // The split's own groups span [min, max]: a floor between min and max - skew moves the fewest.
+    // The split's own groups span [min, max]: its floor where they fit the band, else a floor
+    // between min and max - skew (where the fewest replicas move).
     const [min, max] = spanOf(topo, ref, l);
-    guess[l] = Math.min(hi[l]!, Math.max(lo[l]!, Math.round((min + max - h.skew) / 2)));
+    const want = max - min <= h.skew ? min : Math.round((min + max - h.skew) / 2);
+    guess[l] = Math.min(hi[l]!, Math.max(lo[l]!, want));
   }
-  const bands = (point: readonly number[]): (LevelBand | undefined)[] =>
-    hard.map((h, m) => (h ? { lmin: point[m]!, lmax: point[m]!, skew: h.skew } : undefined));
   const memo = new Map<string, number>();
-  const cost = (point: readonly number[]): number => {
-    const key = point.join(',');
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let c = INF;
-    if (constrained.every((l) => point[l]! >= lo[l]! && point[l]! <= hi[l]!)) {
-      if (evaluate(topo, base, bands(point), exactLeaf, replicas, ws).ok) c = distance(topo, ws, ref, replicas, cw);
+  const cost = (p: readonly number[]): number => {
+    const key = p.join(',');
+    let c = memo.get(key);
+    if (c === undefined) {
+      c = constrained.every((l) => p[l]! >= lo[l]! && p[l]! <= hi[l]!) ? bandCost(input, hard, p) : INF;
+      memo.set(key, c);
     }
-    memo.set(key, c);
     return c;
   };
 
   let point = guess;
   if (cost(point) === INF) {
-    const p = feasible();
+    const p = input.feasible(hard);
     if (!p) return undefined;
     point = [...p];
   }
   let best = cost(point);
   if (best === INF) return undefined;
+  if (constrained.length === 0) return point;
 
   // Exact minimum along one level with the others fixed: the distance is convex where the rules
-  // hold (an interval of L) and infinite outside it.
+  // hold (an interval of floors) and infinite outside it. Moves only when it strictly improves.
   const along = (l: number): boolean => {
     const f = (v: number) => {
       const q = [...point];
@@ -215,11 +294,10 @@ export function closestLevels(
       return cost(q);
     };
     const p = point[l]!;
-    const here = f(p);
     let m = p;
-    if (f(p + 1) <= here) {
-      // rightwards: the smallest v >= p with f(v) infinite or f(v + 1) > f(v)
-      const past = (v: number) => f(v) === INF || f(v + 1) > f(v);
+    if (f(p + 1) < best) {
+      // rightwards: the smallest v >= p with f(v) infinite or f(v + 1) >= f(v)
+      const past = (v: number) => f(v) === INF || f(v + 1) >= f(v);
       let a = p;
       let step = 1;
       let b = Math.min(p + step, hi[l]!);
@@ -234,7 +312,7 @@ export function closestLevels(
         else a = mid + 1;
       }
       m = f(a) === INF ? a - 1 : a;
-    } else if (f(p - 1) < here) {
+    } else if (f(p - 1) < best) {
       // leftwards: the smallest v <= p with f(v) finite and f(v + 1) > f(v)
       const at = (v: number) => f(v) < INF && f(v + 1) > f(v);
       let b = p - 1;
@@ -252,47 +330,57 @@ export function closestLevels(
       }
       m = b;
     }
-    const c = f(m);
-    if (m === p || c > best) return false;
+    if (m === p || f(m) >= best) return false;
     point[l] = m;
-    best = c;
+    best = f(m);
     return true;
   };
-  const directions: number[][] = [];
-  if (constrained.length > 1) {
-    const k = constrained.length;
-    for (let code = 0; code < 3 ** k; code++) {
-      const d = new Array<number>(LEVELS).fill(0);
-      let rest = code;
-      let nonzero = 0;
-      for (const l of constrained) {
-        d[l] = (rest % 3) - 1;
-        rest = Math.floor(rest / 3);
-        if (d[l] !== 0) nonzero++;
-      }
-      if (nonzero > 1) directions.push(d);
-    }
-  }
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     for (const l of constrained) if (along(l)) changed = true;
-    if (changed) continue;
-    // Joint moves: several levels at once (one level's feasible range depends on the others').
-    let bestDir: number[] | undefined;
-    let bestCost = best;
-    for (const d of directions) {
-      const c = cost(point.map((x, l) => x + d[l]!));
-      if (c < bestCost) {
-        bestCost = c;
-        bestDir = d;
-      }
-    }
-    if (!bestDir) break;
-    point = point.map((x, l) => x + bestDir[l]!);
-    best = bestCost;
+    if (!changed) break;
   }
-  memo.clear();
-  cost(point); // leaves ws/cw at the chosen point
+  if (constrained.length === 1) return point;
+
+  // Branch and bound over boxes of floors (see `closest`).
+  const lowerBound = (a: readonly number[], b: readonly number[]): number => {
+    const widened = hard.map((h, m) => (h ? { lmin: a[m]!, lmax: b[m]!, skew: h.skew } : undefined));
+    if (!evaluate(topo, base, widened, exactLeaf, replicas, ws).ok) return INF;
+    return distance(topo, ws, ref, replicas, cw);
+  };
+  interface Box {
+    a: number[];
+    b: number[];
+    bound: number;
+  }
+  const stack: Box[] = [{ a: [...lo], b: [...hi], bound: lowerBound(lo, hi) }];
+  budget.left--;
+  while (stack.length > 0 && budget.left > 0) {
+    const box = stack.pop()!;
+    if (box.bound >= best) continue;
+    if (constrained.every((l) => box.a[l] === box.b[l])) {
+      point = [...box.a];
+      best = box.bound;
+      continue;
+    }
+    // Split the level whose box loosens its bands most (width times groups) in halves; the half
+    // holding the best point so far is looked at first (popped last pushed).
+    let l = -1;
+    for (const m of constrained) {
+      const width = (box.b[m]! - box.a[m]!) * hard[m]!.groups;
+      if (box.b[m]! > box.a[m]! && (l < 0 || width > (box.b[l]! - box.a[l]!) * hard[l]!.groups)) l = m;
+    }
+    const mid = Math.floor((box.a[l]! + box.b[l]!) / 2);
+    const left = { a: [...box.a], b: [...box.b], bound: 0 };
+    const right = { a: [...box.a], b: [...box.b], bound: 0 };
+    left.b[l] = mid;
+    right.a[l] = mid + 1;
+    left.bound = lowerBound(left.a, left.b);
+    right.bound = lowerBound(right.a, right.b);
+    budget.left -= 2;
+    const chosen = point[l]! <= mid ? [right, left] : [left, right];
+    for (const c of chosen) if (c.bound < best) stack.push(c);
+  }
   return point;
 }
 

@@ -1,7 +1,7 @@
 import type { PlacementPolicy, SpreadConstraint, TargetRef } from '../spec/deployment.js';
 import { allocate, type SplitMode, sumUp } from './allocate.js';
 import { type BaseBounds, evaluate, newWorkspace, type Workspace } from './bounds.js';
-import { assignClosest, closestLevels, keepsSpread, newClosestWorkspace } from './closest.js';
+import { closest, keepsSpread, newClosestWorkspace } from './closest.js';
 import { findLevels, type HardBand } from './levels.js';
 import { splitByDesire } from './split.js';
 import { groupCounts, skewOf } from './spread.js';
@@ -131,13 +131,25 @@ export function solve(input: SolveInput): Solution | undefined {
     const split = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes });
     if (keepsSpread(topo, split, hard, caps)) return { topo, counts: split[3]!, scores };
     const capped = withCaps(base, caps);
-    const cw = newClosestWorkspace(topo);
-    const feasible = () => {
-      const start = findLevels(topo, capped, hard, exactLeaf, replicas, ws, 'balance');
-      return start && hard.map((_, l) => start[l]?.lmin ?? 0);
-    };
-    if (!closestLevels(topo, capped, hard, exactLeaf, replicas, split, ws, cw, feasible)) return undefined;
-    const counts = assignClosest(topo, ws, cw, replicas, desire, current)[3]!;
+    const bent = closest({
+      topo,
+      base: capped,
+      capped: caps.some((c) => c < INF),
+      hard,
+      exactLeaf,
+      replicas,
+      ref: split,
+      desire,
+      current,
+      ws,
+      cw: newClosestWorkspace(topo),
+      feasible: (bands) => {
+        const start = findLevels(topo, capped, bands, exactLeaf, replicas, ws, 'balance');
+        return start && bands.map((_, l) => start[l]?.lmin ?? 0);
+      },
+    });
+    if (!bent) return undefined;
+    const counts = bent[3]!;
     // Shared zone labels: the closest assignment under the per-leaf approximation may break a zone
     // group's band; the balanced assignment below is then tried as before.
     if (zoneSumsHold(counts)) return { topo, counts, scores };
