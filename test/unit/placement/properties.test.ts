@@ -9,8 +9,8 @@ import {
   place,
   violations,
 } from '../../../src/placement/index.js';
-import { type FleetShape, requestArb, weightedRequestArb } from './arbitraries.js';
-import { closestDistance, eligibleOf, someAssignmentHolds } from './oracle.js';
+import { bandedRequestArb, type FleetShape, requestArb, weightedRequestArb } from './arbitraries.js';
+import { closestDistance, closestOverAllFloors, eligibleOf, someAssignmentHolds } from './oracle.js';
 
 const small: FleetShape = { providers: 2, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: false };
 const shared: FleetShape = { providers: 1, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: true };
@@ -222,5 +222,27 @@ describe('weights: the assignment closest to the weighted split', () => {
       { numRuns: 3000 },
     );
     expect(bent).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('several spread levels at once (up to 72 domains, 600 replicas): no choice of band floors gets closer (exhaustive)', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(bandedRequestArb, (req) => {
+        const w = split(req);
+        if (w instanceof PlacementError) return;
+        const best = closestOverAllFloors(req, current(w));
+        if (best === undefined) return;
+        checked++;
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          expect(best, `${r.constraint}: ${r.message}`).toBe(Number.POSITIVE_INFINITY);
+          return;
+        }
+        expect(hardRulesHold(r, req)).toEqual([]);
+        expect(diff(current(r), current(w))).toBe(best);
+      }),
+      { numRuns: 150 },
+    );
+    expect(checked).toBeGreaterThan(75);
   }, 60_000);
 });
