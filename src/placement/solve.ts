@@ -1,6 +1,7 @@
-import type { PlacementPolicy, SpreadConstraint } from '../spec/deployment.js';
+import type { PlacementPolicy, SpreadConstraint, TargetRef } from '../spec/deployment.js';
 import { allocate, type SplitMode, sumUp } from './allocate.js';
-import { type BaseBounds, evaluate, newWorkspace } from './bounds.js';
+import { type BaseBounds, evaluate, newWorkspace, type Workspace } from './bounds.js';
+import { closest, keepsSpread, newClosestWorkspace } from './closest.js';
 import { findLevels, type HardBand } from './levels.js';
 import { splitByDesire } from './split.js';
 import { groupCounts, skewOf } from './spread.js';
@@ -67,6 +68,11 @@ const keyOf = (d: Domain) => `${d.target}/${d.zone}`;
  * Finds the policy's assignment over the given eligible domains, or undefined when the hard rules
  * (capacity, target min/max, DoNotSchedule spread) cannot all hold. Work grows with the number of
  * domains (a few dozen tree passes), not with the number of replicas.
+ *
+ * With target weights (spread mode) the answer is the assignment closest to the weighted split in
+ * L1 (fewest replicas moved from it, domain by domain): the split itself when it keeps every spread
+ * rule (see closest.ts). Without weights the bands sit as high as they can (balance); under cost the
+ * cheapest domains fill first within the bands.
  */
 export function solve(input: SolveInput): Solution | undefined {
   const { policy, replicas, options } = input;
@@ -96,17 +102,10 @@ export function solve(input: SolveInput): Solution | undefined {
   }
 
   const { bands: hard, caps } = hardBands(topo, policy.spread);
-  caps.forEach((cap, l) => {
-    if (cap < INF) for (let v = 0; v < topo.levels[l]!.count; v++) base.hi[l]![v] = Math.min(base.hi[l]![v]!, cap);
-  });
   const sharedZones = topo.zoneGroupCount < n;
   const exactLeaf = new Uint8Array(n).fill(1);
   if (hard[3]) for (let i = 0; i < n; i++) exactLeaf[i] = topo.zoneGroupSize[topo.zoneGroup[i]!]! === 1 ? 1 : 0;
   const ws = newWorkspace(topo);
-  const bands = findLevels(topo, base, hard, exactLeaf, replicas, ws, policy.optimize === 'cost' ? 'cost' : 'balance');
-  if (!bands) return undefined;
-  const verdict = evaluate(topo, base, bands, exactLeaf, replicas, ws);
-  if (!verdict.ok) return undefined;
 
   const currentLeaf = topo.leaves.map((d) => input.current.get(keyOf(d)) ?? 0);
   const current = sumUp(topo, currentLeaf);
@@ -114,19 +113,59 @@ export function solve(input: SolveInput): Solution | undefined {
 
   const weighted = options.weighting === 'dynamic' || (policy.targets?.some((t) => t.weight !== undefined) ?? false);
   const cost = policy.optimize === 'cost';
+  const zoneSumsHold = (counts: Float64Array) => {
+    if (!sharedZones || !(hard[3] || caps[3]! < INF)) return true;
+    // Zone groups shared by several targets: the band was only approximated per leaf; check the sums.
+    const zc = policy.spread.filter((c) => c.topologyKey === 'zone' && c.whenUnsatisfiable !== 'ScheduleAnyway');
+    const groups = groupCounts(topo.leaves, counts, 'zone');
+    return !zc.some((c) => skewOf(groups, c.minDomains) > c.maxSkew);
+  };
+
+  if (weighted && !cost) {
+    // The weighted split without spread rules, then bent only as far as the spread rules need (closest.ts).
+    const none = [undefined, undefined, undefined, undefined];
+    if (!evaluate(topo, base, none, exactLeaf, replicas, ws).ok) return undefined;
+    const desire = weightedDesire(topo, ws, input, refs, current[2]!);
+    const modes: SplitMode[] = ['desire', 'desire', 'desire', 'desire'];
+    const scores = scoresOf(topo, desire, priceLeaf, modes);
+    const split = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes });
+    if (keepsSpread(topo, split, hard, caps)) return { topo, counts: split[3]!, scores };
+    const capped = withCaps(base, caps);
+    const bent = closest({
+      topo,
+      base: capped,
+      capped: caps.some((c) => c < INF),
+      hard,
+      exactLeaf,
+      replicas,
+      ref: split,
+      desire,
+      current,
+      ws,
+      cw: newClosestWorkspace(topo),
+      feasible: (bands) => {
+        const start = findLevels(topo, capped, bands, exactLeaf, replicas, ws, 'balance');
+        return start && bands.map((_, l) => start[l]?.lmin ?? 0);
+      },
+    });
+    if (!bent) return undefined;
+    const counts = bent[3]!;
+    // Shared zone labels: the closest assignment under the per-leaf approximation may break a zone
+    // group's band; the balanced assignment below is then tried as before.
+    if (zoneSumsHold(counts)) return { topo, counts, scores };
+  }
+
+  const capped = withCaps(base, caps);
+  const bands = findLevels(topo, capped, hard, exactLeaf, replicas, ws, cost ? 'cost' : 'balance');
+  if (!bands) return undefined;
+  const verdict = evaluate(topo, capped, bands, exactLeaf, replicas, ws);
+  if (!verdict.ok) return undefined;
+
   const desire = topo.levels.map((l) => new Float64Array(l.count).fill(1));
   const modes: SplitMode[] = ['desire', 'desire', 'desire', cost ? 'price' : 'desire'];
   if (weighted) {
-    // Target totals by (static or dynamic) weight over all targets at once, within their bounds.
-    const kids = [];
-    for (let t = 0; t < targets.count; t++) {
-      const name = topo.leaves[firstLeaf(topo, 2, t)]!.target;
-      const room = ws.B[2]![t]!;
-      const w = options.weighting === 'dynamic' ? (Number.isFinite(room) ? room : 1) : (refs.get(name)?.weight ?? 1);
-      kids.push({ lo: ws.A[2]![t]!, hi: room, desire: w, current: current[2]![t]!, name });
-    }
-    const totals = splitByDesire(replicas, kids);
-    const sums = sumUp(topo, leafSpread(topo, totals));
+    // Cost mode: target totals by weight within their bounds, each target's zones cheapest first.
+    const sums = weightedDesire(topo, ws, input, refs, current[2]!);
     for (let l = 0; l < 3; l++) desire[l]!.set(sums[l]!);
   } else if (cost) {
     modes[0] = modes[1] = modes[2] = 'price';
@@ -141,13 +180,41 @@ export function solve(input: SolveInput): Solution | undefined {
   }
 
   const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes })[3]!;
-  if (sharedZones && (hard[3] || caps[3]! < INF)) {
-    // Zone groups shared by several targets: the band was only approximated per leaf; check the sums.
-    const zc = policy.spread.filter((c) => c.topologyKey === 'zone' && c.whenUnsatisfiable !== 'ScheduleAnyway');
-    const groups = groupCounts(topo.leaves, counts, 'zone');
-    if (zc.some((c) => skewOf(groups, c.minDomains) > c.maxSkew)) return undefined;
-  }
+  if (!zoneSumsHold(counts)) return undefined;
   return { topo, counts, scores: scoresOf(topo, desire, priceLeaf, modes) };
+}
+
+/** The base bounds with the minDomains caps (at most maxSkew per group) applied. */
+function withCaps(base: BaseBounds, caps: readonly number[]): BaseBounds {
+  if (caps.every((c) => c === INF)) return base;
+  return { lo: base.lo, hi: base.hi.map((h, l) => (caps[l]! < INF ? h.map((x) => Math.min(x, caps[l]!)) : h)) };
+}
+
+/**
+ * Desire per node for a weighted split: target totals by (static or dynamic) weight over all
+ * targets at once within their bounds `ws.A`/`ws.B` (just computed by `evaluate`), summed up the
+ * tree for providers and regions; 1 per domain (a target's zones share its total evenly).
+ */
+function weightedDesire(
+  topo: Topology,
+  ws: Workspace,
+  input: SolveInput,
+  refs: ReadonlyMap<string, TargetRef>,
+  current: Float64Array,
+): Float64Array[] {
+  const targets = topo.levels[2]!;
+  const kids = [];
+  for (let t = 0; t < targets.count; t++) {
+    const name = topo.leaves[firstLeaf(topo, 2, t)]!.target;
+    const room = ws.B[2]![t]!;
+    const w =
+      input.options.weighting === 'dynamic' ? (Number.isFinite(room) ? room : 1) : (refs.get(name)?.weight ?? 1);
+    kids.push({ lo: ws.A[2]![t]!, hi: room, desire: w, current: current[t]!, name });
+  }
+  const totals = splitByDesire(input.replicas, kids);
+  const desire = sumUp(topo, leafSpread(topo, totals));
+  desire[LEVELS - 1]!.fill(1);
+  return desire;
 }
 
 function firstLeaf(topo: Topology, level: number, node: number): number {

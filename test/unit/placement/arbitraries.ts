@@ -111,3 +111,84 @@ export function requestArb(shape: FleetShape, maxReplicas: number, maxMin = 3): 
     }),
   );
 }
+
+/**
+ * Requests under static weights in spread mode (every target listed with a weight 1-4), the case
+ * where the result must be the assignment closest to the weighted split.
+ */
+export function weightedRequestArb(shape: FleetShape, maxReplicas: number, maxMin = 3): fc.Arbitrary<PlacementRequest> {
+  return requestArb(shape, maxReplicas, maxMin).chain((req) => {
+    const names = [...new Set(req.domains.map((d) => d.target))].sort();
+    return fc
+      .array(fc.integer({ min: 1, max: 4 }), { minLength: names.length, maxLength: names.length })
+      .map((weights): PlacementRequest => {
+        const given = new Map((req.policy.targets ?? []).map((t) => [t.name, t]));
+        const targets = names.map((name, i) => ({ ...given.get(name), name, weight: weights[i]! }));
+        return { ...req, policy: { ...req.policy, optimize: 'spread', targets } };
+      });
+  });
+}
+
+/**
+ * Weighted fleets of up to 72 domains with up to four DoNotSchedule bands at once (provider, region
+ * and target skews as fractions of the replicas, zone skews 1-20), optional capacity; for
+ * `closestOverAllFloors` (no minDomains, min/max or shared zone labels).
+ */
+export const bandedRequestArb: fc.Arbitrary<PlacementRequest> = fc
+  .record({
+    shape: fc.record({
+      providers: fc.integer({ min: 1, max: 3 }),
+      regions: fc.integer({ min: 1, max: 3 }),
+      targetsPerRegion: fc.integer({ min: 1, max: 2 }),
+      zones: fc.integer({ min: 1, max: 4 }),
+    }),
+    replicas: fc.integer({ min: 10, max: 600 }),
+    weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 18, maxLength: 18 }),
+    caps: fc.array(fc.option(fc.integer({ min: 1, max: 150 }), { nil: undefined, freq: 4 }), {
+      minLength: 72,
+      maxLength: 72,
+    }),
+    skews: fc.tuple(
+      fc.option(fc.double({ min: 0.01, max: 0.5, noNaN: true }), { nil: undefined }),
+      fc.option(fc.double({ min: 0.005, max: 0.3, noNaN: true }), { nil: undefined }),
+      fc.option(fc.double({ min: 0.005, max: 0.3, noNaN: true }), { nil: undefined }),
+      fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+    ),
+  })
+  .map(({ shape, replicas, weights, caps: capacity, skews }): PlacementRequest => {
+    const domains: Domain[] = [];
+    for (let p = 0; p < shape.providers; p++)
+      for (let r = 0; r < shape.regions; r++)
+        for (let t = 0; t < shape.targetsPerRegion; t++)
+          for (let z = 0; z < shape.zones; z++) {
+            const cap = capacity[domains.length];
+            domains.push({
+              provider: `p${p}`,
+              region: `r${r}`,
+              target: `p${p}-r${r}-t${t}`,
+              zone: `z${t}${z}`,
+              healthy: true,
+              capabilities: caps,
+              ...(cap !== undefined ? { maxReplicas: cap } : {}),
+            });
+          }
+    const names = [...new Set(domains.map((d) => d.target))];
+    const keys = ['provider', 'region', 'target', 'zone'] as const;
+    const spread: SpreadConstraint[] = [];
+    skews.forEach((s, i) => {
+      if (s === undefined) return;
+      const maxSkew = i === 3 ? s : Math.max(1, Math.round(s * replicas));
+      spread.push({ topologyKey: keys[i]!, maxSkew, whenUnsatisfiable: 'DoNotSchedule' });
+    });
+    return {
+      replicas,
+      domains,
+      template,
+      policy: {
+        targets: names.map((name, i) => ({ name, weight: weights[i]! })),
+        spread,
+        optimize: 'spread',
+        returnAfterSeconds: 60,
+      },
+    };
+  });

@@ -9,8 +9,8 @@ import {
   place,
   violations,
 } from '../../../src/placement/index.js';
-import { type FleetShape, requestArb } from './arbitraries.js';
-import { eligibleOf, someAssignmentHolds } from './oracle.js';
+import { bandedRequestArb, type FleetShape, requestArb, weightedRequestArb } from './arbitraries.js';
+import { closestDistance, closestOverAllFloors, eligibleOf, someAssignmentHolds } from './oracle.js';
 
 const small: FleetShape = { providers: 2, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: false };
 const shared: FleetShape = { providers: 1, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: true };
@@ -174,4 +174,75 @@ describe('placement properties', () => {
       { numRuns: 500 },
     );
   });
+});
+
+describe('weights: the assignment closest to the weighted split', () => {
+  // The weighted split is what the policy gives without spread rules; spread rules may bend it only
+  // as far as they need: no assignment keeping every rule moves fewer replicas away from it.
+  const split = (req: PlacementRequest) => tryPlace({ ...req, policy: { ...req.policy, spread: [] } });
+
+  it.each([
+    { name: 'small fleets', shape: small, replicas: 9, min: 3, runs: 1500 },
+    { name: 'zone labels shared by targets', shape: shared, replicas: 9, min: 3, runs: 500 },
+    { name: 'larger fleets', shape: large, replicas: 400, min: 40, runs: 300 },
+  ])('$name: when the weighted split keeps every rule, it is the result', ({ shape, replicas, min, runs }) => {
+    let kept = 0;
+    fc.assert(
+      fc.property(weightedRequestArb(shape, replicas, min), (req) => {
+        const w = split(req);
+        if (w instanceof PlacementError || hardRulesHold(w, req).length > 0) return;
+        kept++;
+        const r = tryPlace(req);
+        expect(r).not.toBeInstanceOf(PlacementError);
+        expect(current(r as PlacementResult)).toEqual(current(w));
+      }),
+      { numRuns: runs },
+    );
+    expect(kept).toBeGreaterThan(runs / 10);
+  });
+
+  it('small fleets: otherwise no assignment that keeps every rule is closer (brute-force oracle)', () => {
+    let bent = 0;
+    fc.assert(
+      fc.property(weightedRequestArb(small, 9), (req) => {
+        fc.pre(eligibleOf(req).length <= 6);
+        const w = split(req);
+        fc.pre(!(w instanceof PlacementError));
+        const best = closestDistance(req, current(w));
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          expect(best, `${r.constraint}: ${r.message}`).toBeUndefined();
+          return;
+        }
+        expect(hardRulesHold(r, req)).toEqual([]);
+        const moved = diff(current(r), current(w));
+        if (moved > 0) bent++;
+        expect(moved).toBe(best);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(bent).toBeGreaterThan(100);
+  }, 60_000);
+
+  it('several spread levels at once (up to 72 domains, 600 replicas): no choice of band floors gets closer (exhaustive)', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(bandedRequestArb, (req) => {
+        const w = split(req);
+        if (w instanceof PlacementError) return;
+        const best = closestOverAllFloors(req, current(w));
+        if (best === undefined) return;
+        checked++;
+        const r = tryPlace(req);
+        if (r instanceof PlacementError) {
+          expect(best, `${r.constraint}: ${r.message}`).toBe(Number.POSITIVE_INFINITY);
+          return;
+        }
+        expect(hardRulesHold(r, req)).toEqual([]);
+        expect(diff(current(r), current(w))).toBe(best);
+      }),
+      { numRuns: 150 },
+    );
+    expect(checked).toBeGreaterThan(75);
+  }, 60_000);
 });

@@ -171,3 +171,56 @@ describe('place() divides by target weight', () => {
     expect(perTarget(r)).toEqual({ 'aws-east': 6, 'gcp-central': 2 });
   });
 });
+
+describe('place(): weights give way to spread rules only as far as the rules need', () => {
+  // Issue 14, item 1: three targets of three zones each at weights 1:2:3. Without spread rules 60
+  // replicas go 10/20/30 (zones 4-3-3, 7-7-6, 10-10-10); a zone spread rule that split already keeps
+  // (largest zone skew 7) must not bend it (it gave 18/18/24).
+  const zones = ['x1', 'x2', 'x3'];
+  const spreadOver = (region?: string) =>
+    ['a', 'b', 'c'].flatMap((t) =>
+      zones.map((z) => domain(t, z, region ? { provider: 'memory', region } : { provider: 'memory', region: t })),
+    );
+  const weights = [
+    { name: 'a', weight: 1 },
+    { name: 'b', weight: 2 },
+    { name: 'c', weight: 3 },
+  ];
+  const zone = (maxSkew: number) => ({
+    topologyKey: 'zone' as const,
+    maxSkew,
+    whenUnsatisfiable: 'DoNotSchedule' as const,
+  });
+  const table: { name: string; region?: string; maxSkew?: number; want: Record<string, number[]> }[] = [
+    { name: 'no spread rule: 10/20/30', want: { a: [4, 3, 3], b: [7, 7, 6], c: [10, 10, 10] } },
+    {
+      name: 'issue 14: zone maxSkew 20, kept by the split: 10/20/30',
+      maxSkew: 20,
+      want: { a: [4, 3, 3], b: [7, 7, 6], c: [10, 10, 10] },
+    },
+    {
+      name: "zone maxSkew 7, exactly the split's skew: 10/20/30",
+      maxSkew: 7,
+      want: { a: [4, 3, 3], b: [7, 7, 6], c: [10, 10, 10] },
+    },
+    {
+      name: 'zone labels shared by the three targets (sums 21/20/19), maxSkew 2: 10/20/30',
+      region: 'local',
+      maxSkew: 2,
+      want: { a: [4, 3, 3], b: [7, 7, 6], c: [10, 10, 10] },
+    },
+    {
+      // zones within 5: raising a's zones to 4 and lowering c's to 9 moves 5 replicas, one more goes to
+      // b's emptiest zone; 6 in all (floors 3 or 5 move 12 and 10)
+      name: 'zone maxSkew 5 binds: the fewest replicas move (12/21/27)',
+      maxSkew: 5,
+      want: { a: [4, 4, 4], b: [7, 7, 7], c: [9, 9, 9] },
+    },
+  ];
+  it.each(table)('$name', ({ region, maxSkew, want }) => {
+    const r = place(request(spreadOver(region), 60, { targets: weights, spread: maxSkew ? [zone(maxSkew)] : [] }));
+    const got: Record<string, number[]> = {};
+    for (const a of r.assignments) got[a.target] = [...(got[a.target] ?? []), a.replicas];
+    expect(got).toEqual(want);
+  });
+});
