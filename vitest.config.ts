@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           pool: 'threads',
+          // property tests run hundreds of cases: on a loaded 2-core machine 5 s is not enough
+          testTimeout: 60_000,
         },
       },
       {
