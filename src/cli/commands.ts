@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors/index.js';
 import type { GlobalOptions } from './config.js';
 import { compose } from './container.js';
 import { parseDuration } from './duration.js';
+import { leaseTtl } from './flag-checks.js';
 import { emit, outputFormat } from './output.js';
 import { progressPrinter } from './progress-printer.js';
 import { UsageError } from './usage-error.js';
@@ -14,12 +15,12 @@ import { age, table } from './table.js';
 async function withFleet<T>(
   opts: GlobalOptions,
   file: string | undefined,
-  fn: (fleet: Fleet, deployments: Deployment[]) => Promise<T>,
+  fn: (fleet: Fleet, deployments: Deployment[], recordFleet: () => Promise<void>) => Promise<T>,
   options: { recordFleet?: boolean } = {},
 ): Promise<T> {
-  const { fleet, config } = await compose(opts, file, options);
+  const { fleet, config, recordFleet } = await compose(opts, file, options);
   try {
-    return await fn(fleet, config.deployments);
+    return await fn(fleet, config.deployments, recordFleet ?? (async () => undefined));
   } finally {
     await fleet.close();
   }
@@ -49,11 +50,13 @@ export async function applyCommand(
   await withFleet(
     opts,
     cmd.filename,
-    async (fleet, deployments) => {
+    async (fleet, deployments, recordFleet) => {
       const results: Array<{ deployment: string } & Pick<ConvergeResult, 'revision' | 'writes' | 'progress'>> = [];
       const ac = interruptible();
-      // every document passes every check before the first is applied: a rejected file changes nothing
+      // every document passes every check before the first is applied: a rejected file changes
+      // nothing (the fleet is recorded only then)
       for (const d of requireDeployments(cmd.filename, deployments)) await fleet.validate(d);
+      await recordFleet();
       for (const d of deployments) {
         const printer = format === 'table' ? progressPrinter(process.stderr) : undefined;
         const res = await fleet.apply(d, {
@@ -97,14 +100,6 @@ export async function applyCommand(
     },
     { recordFleet: true },
   );
-}
-
-/** The controller's lease TTL: at least 1 s (it is renewed every third of it, in the store). */
-function leaseTtl(text: string): number {
-  const ms = parseDuration(text, '--lease-ttl');
-  if (ms < 1000)
-    throw new UsageError(`--lease-ttl: ${text} is too short: at least 1s (the lease is renewed every third of it)`);
-  return ms;
 }
 
 export function planText(plan: PlanResult): string {

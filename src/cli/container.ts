@@ -19,6 +19,8 @@ export interface Composed {
   config: ResolvedConfig;
   fleet: Fleet;
   logger: Logger;
+  /** `apply`: records the fleet in the store; called once every document passed admission. */
+  recordFleet?: () => Promise<void>;
 }
 
 /**
@@ -41,7 +43,11 @@ export async function compose(
   // the config's fleet, else the one recorded at apply; apply records it (recordFleet)
   // whether the store is new is known before the fleet is recorded in it
   const fresh = new Set<string>();
-  const { config: resolved, notes } = await resolveFleet(opts, file, {
+  const {
+    config: resolved,
+    notes,
+    record,
+  } = await resolveFleet(opts, file, {
     record: options.recordFleet === true,
     beforeOpen: (path) => {
       if (!storeExistsAt(path)) fresh.add(path);
@@ -72,6 +78,7 @@ export async function compose(
     config: container.get<ResolvedConfig>(TYPES.Config),
     fleet: container.get<Fleet>(TYPES.Fleet),
     logger: container.get<Logger>(TYPES.Logger),
+    ...(record ? { recordFleet: record } : {}),
   };
 }
 

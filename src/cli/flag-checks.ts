@@ -1,4 +1,5 @@
 import { parseDurationMs } from '../util/duration.js';
+import { parseDuration } from './duration.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -23,4 +24,12 @@ export function checkFlags(command: string, opts: { timeout?: string; wait?: boo
   if (opts.limit !== undefined && !/^[1-9]\d*$/.test(opts.limit.trim())) {
     throw new UsageError(`--limit: expected a whole number of 1 or more, got ${JSON.stringify(opts.limit)}`);
   }
+}
+
+/** The controller's lease TTL: at least 1 s (it is renewed every third of it, in the store). */
+export function leaseTtl(text: string): number {
+  const ms = parseDuration(text, '--lease-ttl');
+  if (ms < 1000)
+    throw new UsageError(`--lease-ttl: ${text} is too short: at least 1s (the lease is renewed every third of it)`);
+  return ms;
 }

@@ -65,6 +65,11 @@ export interface FleetResolution {
   config: ResolvedConfig;
   /** Lines for stderr: differences from the recorded fleet, settings not recorded. */
   notes: string[];
+  /**
+   * With `record`: writes the fleet to the store. The caller runs it once every document passed
+   * admission, so a rejected apply leaves the store as it was.
+   */
+  record?: () => Promise<void>;
 }
 
 /** True when a store exists at `storePath` to be read (a SQLite file is never created just to look). */
@@ -123,21 +128,30 @@ export async function resolveFleet(
         );
       }
     }
+    let write: (() => Promise<void>) | undefined;
     if (record) {
-      await store.putFleet({
+      const entry = {
         name: config.fleet.metadata.name,
         spec: mine.spec,
         withheld: mine.withheld,
         source: config.source,
         recordedAt: (options.now ?? Date.now)(),
-      });
+      };
+      write = async () => {
+        const s = await openStore(storePath);
+        try {
+          await s.putFleet(entry);
+        } finally {
+          await s.close();
+        }
+      };
       if (mine.withheld.length) {
         notes.push(
           `not recorded in the store (credentials are never stored): ${mine.withheld.join(', ')}; later commands need --config ${config.source}`,
         );
       }
     }
-    return { config, notes };
+    return { config, notes, ...(write ? { record: write } : {}) };
   } finally {
     await store.close();
   }

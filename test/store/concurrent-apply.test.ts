@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
+import { skyfleet } from '../helpers/cli.js';
 
 // Two `skyfleet apply` processes at once on one store, with different images. Desired-state
 // changes of one fleet take turns (the fleet's lease; replicas take 2 s to be ready, so the two
@@ -13,7 +12,6 @@ import { openStore } from '../../src/store/open-store.js';
 // that does not exist (before, the second apply recorded its revision over the first's and then
 // waited its whole progress deadline for a controller).
 
-const exec = promisify(execFile);
 const PG = process.env.SKYFLEET_TEST_PG ?? 'postgres://skyfleet:skyfleet@127.0.0.1:5432/skyfleet_test';
 const dirs: string[] = [];
 const pgReachable = await (async () => {
@@ -34,18 +32,8 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function apply(config: string, file: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', ['bin/skyfleet.js', '--config', config, 'apply', '-f', file], {
-      env: { ...process.env, SKYFLEET_LOG_LEVEL: 'error' },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+/** One `skyfleet apply` process with this config and file. */
+const apply = (config: string, file: string) => skyfleet(process.cwd(), '--config', config, 'apply', '-f', file);
 
 const web = (image: string) => `apiVersion: skyfleet.dev/v1
 kind: Deployment

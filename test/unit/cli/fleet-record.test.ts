@@ -4,10 +4,22 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fleetDifferences, recordableFleet, resolveFleet } from '../../../src/cli/fleet-record.js';
+import {
+  type FleetResolution,
+  fleetDifferences,
+  recordableFleet,
+  resolveFleet,
+} from '../../../src/cli/fleet-record.js';
 import { SkyfleetError } from '../../../src/errors/index.js';
 import { parseFleet } from '../../../src/spec/load.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
+
+/** What `apply` does once its documents passed admission: resolve, then record the fleet. */
+async function applied_(resolution: Promise<FleetResolution>): Promise<FleetResolution> {
+  const r = await resolution;
+  await r.record?.();
+  return r;
+}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -48,7 +60,7 @@ describe('resolveFleet', () => {
     const dir = tempDir();
     const store = join(dir, 'state.db');
     const web = write(dir, 'web.yaml', fleetDoc(LAB) + DEPLOYMENT);
-    const applied = await resolveFleet({ store }, web, { record: true, env: {} });
+    const applied = await applied_(resolveFleet({ store }, web, { record: true, env: {} }));
     expect(applied.notes).toEqual([]);
     const later = await resolveFleet({ store }, undefined, { env: {} });
     expect(later.config.fleet).toEqual(applied.config.fleet);
@@ -63,7 +75,9 @@ describe('resolveFleet', () => {
   it('a config that differs from the recorded fleet is used, and the difference is a note', async () => {
     const dir = tempDir();
     const store = join(dir, 'state.db');
-    await resolveFleet({ store }, write(dir, 'web.yaml', fleetDoc(LAB) + DEPLOYMENT), { record: true, env: {} });
+    await applied_(
+      resolveFleet({ store }, write(dir, 'web.yaml', fleetDoc(LAB) + DEPLOYMENT), { record: true, env: {} }),
+    );
     const other = write(dir, 'other.yaml', fleetDoc(`${LAB}  - { name: lab2, kind: memory }\n`));
     const r = await resolveFleet({ store, config: other }, undefined, { env: {} });
     expect(r.config.fleet.targets.map((t) => t.name)).toEqual(['lab', 'lab2']);
@@ -91,7 +105,7 @@ describe('resolveFleet', () => {
     const dir = tempDir();
     const store = join(dir, 'state.db');
     const web = write(dir, 'web.yaml', fleetDoc(LAB + ECS_WITH_KEYS) + DEPLOYMENT);
-    const applied = await resolveFleet({ store }, web, { record: true, env: {} });
+    const applied = await applied_(resolveFleet({ store }, web, { record: true, env: {} }));
     expect(applied.notes.join('\n')).toContain('targets[1].credentials');
     const s = await SqliteStore.open(store);
     try {

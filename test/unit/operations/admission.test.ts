@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +9,7 @@ import { memoryTargetSettings } from '../../../providers/memory/settings.js';
 import { SkyfleetError } from '../../../src/errors/index.js';
 import { createFleet, type Fleet } from '../../../src/fleet.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
+import { skyfleet } from '../../helpers/cli.js';
 
 // "Nothing half-done": every check (schema, targets, budget, limits, secrets, placement) runs
 // before the first write, so a rejected request leaves the store byte for byte as it was.
@@ -176,19 +175,7 @@ describe('a rejected request changes nothing', () => {
 });
 
 describe('the CLI', () => {
-  const exec = promisify(execFile);
-  async function sf(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await exec('node', ['bin/skyfleet.js', ...args], {
-        env: { ...process.env, SKYFLEET_LOG_LEVEL: 'error' },
-        timeout: 60_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  }
+  const sf = (...args: string[]) => skyfleet(process.cwd(), ...args);
   const doc = (name: string, extra = '') => `apiVersion: skyfleet.dev/v1
 kind: Deployment
 metadata: { name: ${name} }
@@ -214,6 +201,7 @@ ${extra}`;
             d.prepare('SELECT * FROM deployments').all(),
             d.prepare('SELECT * FROM revisions').all(),
             d.prepare('SELECT * FROM events').all(),
+            d.prepare('SELECT * FROM fleet').all(),
           ]);
         } finally {
           d.close();

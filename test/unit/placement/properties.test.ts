@@ -10,6 +10,7 @@ import {
   violations,
 } from '../../../src/placement/index.js';
 import { bandedRequestArb, type FleetShape, requestArb, weightedRequestArb } from './arbitraries.js';
+import { caps, template } from './fixtures.js';
 import { closestDistance, closestOverAllFloors, eligibleOf, someAssignmentHolds } from './oracle.js';
 
 const small: FleetShape = { providers: 2, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: false };
@@ -193,17 +194,6 @@ describe('placement properties', () => {
 });
 
 describe('known defects of the return after a recovery (pinned: a fix turns these red)', () => {
-  const caps = {
-    maxCpuMillis: 4000,
-    maxMemoryMiB: 8192,
-    maxPorts: 4,
-    maxContainers: 4,
-    probes: ['httpGet', 'tcpSocket', 'exec'] as Array<'httpGet' | 'tcpSocket' | 'exec'>,
-    nativeTrafficSplit: false,
-    scaleToZero: false,
-    publicEndpoints: true,
-    gpu: false,
-  };
   const at = (target: string, zone: string, extra: Partial<Domain> = {}): Domain => ({
     provider: target.slice(0, 2),
     region: 'r2',
@@ -228,19 +218,9 @@ describe('known defects of the return after a recovery (pinned: a fix turns thes
         returnAfterSeconds: 60,
       },
       replicas: 1,
-      template: {
-        containers: [
-          {
-            name: 'web',
-            image: 'nginx:1.27',
-            env: [],
-            ports: [{ containerPort: 80, protocol: 'TCP' }],
-            resources: { cpu: '250m', memory: '128Mi' },
-          },
-        ],
-      },
+      template,
       now: 0,
-    } as unknown as PlacementRequest;
+    };
     const fresh = current(place(req));
     expect(fresh.get('p2-r2-t0/z02')).toBe(1);
     const failed = domains.map((d, i) => (i === 2 ? { ...d, healthy: false } : d));
