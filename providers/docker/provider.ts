@@ -18,6 +18,7 @@ import type {
   WatchableProvider,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
+import { systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
 import { dockerMessage, type ErrorContext, statusOf, toProviderError } from './errors.js';
 import { followEvents } from './events.js';
@@ -35,6 +36,8 @@ import {
 } from './mapping.js';
 import { readContainers, type Seen, toObservedSlices } from './observe.js';
 import { type DockerTargetSettings, dockerTargetSettings } from './settings.js';
+import { runStartupCheck, startKey, startupTargetOf } from './startup-check.js';
+import { StartupProber, type StartupTarget } from './startup-probe.js';
 
 export { withDefaultTag } from './images.js';
 
@@ -69,6 +72,13 @@ export class DockerProvider implements WatchableProvider {
   private readonly zone: string;
   private clientPromise: Promise<Docker> | undefined;
   private readonly unsubscribers = new Set<() => void>();
+  /** Watchers told when a replica's first readiness probe passes (Docker sends no event for it). */
+  private readonly readyListeners = new Set<{
+    deployment?: string | undefined;
+    onChange: (c: ProviderChange) => void;
+  }>();
+  /** Probes just-started replicas at once and often until ready (startup-probe.ts). */
+  private readonly prober: StartupProber;
 
   constructor(settings: DockerTargetSettings, ctx: DockerProviderContext) {
     this.settings = dockerTargetSettings.parse(settings);
@@ -79,6 +89,42 @@ export class DockerProvider implements WatchableProvider {
     if (given) this.clientPromise = typeof given === 'function' ? given() : Promise.resolve(given);
     // a failed client promise must not surface as an unhandled rejection before first use
     this.clientPromise?.catch(() => {});
+    this.prober = new StartupProber({
+      clock: ctx.clock ?? systemClock,
+      probe: (t, timeoutMs, signal) => runStartupCheck(() => this.client(), t, timeoutMs, signal),
+      onReady: (t) => this.firstProbePassed(t),
+    });
+  }
+
+  private firstProbePassed(t: StartupTarget): void {
+    const change: ProviderChange = { reason: 'first readiness probe passed' };
+    if (t.deployment) change.deployment = t.deployment;
+    if (t.zone) change.zone = t.zone;
+    for (const l of [...this.readyListeners])
+      if (l.deployment === undefined || l.deployment === t.deployment) l.onChange(change);
+  }
+
+  /**
+   * Keeps the prober in step with what was read: a container still `starting` is probed (once
+   * per start); one Docker has decided about, or that is not running, is forgotten.
+   */
+  private followStartups(seen: readonly Seen[]): void {
+    for (const { info } of seen) {
+      const target = startupTargetOf(info, this.settings.publishAddress);
+      if (target) this.prober.track(target);
+      else this.prober.forget(info.Id);
+    }
+  }
+
+  /** After a start: inspect the container once and probe it at once (errors leave Docker's check to it). */
+  private probeStarted(container: Docker.Container): void {
+    container
+      .inspect()
+      .then((info) => {
+        const target = startupTargetOf(info, this.settings.publishAddress);
+        if (target) this.prober.track(target);
+      })
+      .catch(() => undefined);
   }
 
   /** The dockerode client, created on first use (dockerode is imported only then). */
@@ -149,11 +195,14 @@ export class DockerProvider implements WatchableProvider {
   private async read(labels: string[], signal: AbortSignal | undefined): Promise<Seen[]> {
     const docker = await this.call('connect', () => this.client());
     this.checkAbort(signal, 'listContainers');
-    return readContainers(docker, labels, {
+    const seen = await readContainers(docker, labels, {
       publishAddress: this.settings.publishAddress,
       target: this.target,
       signal,
+      firstProbePassed: (info) => this.prober.passed(info.Id, startKey(info)),
     });
+    this.followStartups(seen);
+    return seen;
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
@@ -298,7 +347,9 @@ export class DockerProvider implements WatchableProvider {
   ): Promise<void> {
     this.checkAbort(signal, 'startContainer');
     writes.n++;
-    await this.call('startContainer', () => docker.getContainer(id).start());
+    const container = docker.getContainer(id);
+    await this.call('startContainer', () => container.start());
+    this.probeStarted(container);
   }
 
   /**
@@ -384,6 +435,7 @@ export class DockerProvider implements WatchableProvider {
       this.checkAbort(signal, 'startContainer');
       writes.n++;
       await container.start();
+      this.probeStarted(container);
     } catch (err) {
       // leave nothing half-made behind: a created-but-unstartable container is removed
       try {
@@ -422,6 +474,15 @@ export class DockerProvider implements WatchableProvider {
         const change: ProviderChange = { reason: ev.Action ?? ev.status ?? 'event' };
         if (attrs[LABELS.deployment]) change.deployment = attrs[LABELS.deployment];
         if (attrs[LABELS.domain]) change.zone = attrs[LABELS.domain];
+        // restarted by its restart policy, or started by another process: probe it at once
+        if (ev.Action === 'start' && ev.id) {
+          const id = ev.id;
+          void this.client().then(
+            (d) => this.probeStarted(d.getContainer(id)),
+            () => undefined,
+          );
+        }
+        if ((ev.Action === 'destroy' || ev.Action === 'die') && ev.id) this.prober.forget(ev.id);
         onChange(change);
       },
       onReconnect: () =>
@@ -429,11 +490,14 @@ export class DockerProvider implements WatchableProvider {
           selector.deployment ? { reason: 'reconnect', deployment: selector.deployment } : { reason: 'reconnect' },
         ),
     });
+    const listener = { deployment: selector.deployment, onChange };
+    this.readyListeners.add(listener);
     let active = true;
     const unsubscribe = () => {
       if (!active) return;
       active = false;
       this.unsubscribers.delete(unsubscribe);
+      this.readyListeners.delete(listener);
       stop();
     };
     this.unsubscribers.add(unsubscribe);
@@ -442,5 +506,6 @@ export class DockerProvider implements WatchableProvider {
 
   async close(): Promise<void> {
     for (const u of [...this.unsubscribers]) u();
+    this.prober.close();
   }
 }
