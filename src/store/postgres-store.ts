@@ -255,10 +255,9 @@ export class PostgresStore implements Store {
   }
 
   async getAutoscalerState(deployment: string): Promise<unknown> {
-    const rows = await this.query<{ state: unknown }>(
-      `SELECT state FROM ${this.t.autoscalers} WHERE deployment = $1`,
-      [deployment],
-    );
+    const rows = await this.query<{ state: unknown }>(`SELECT state FROM ${this.t.autoscalers} WHERE deployment = $1`, [
+      deployment,
+    ]);
     return rows[0]?.state;
   }
 
