@@ -196,6 +196,8 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
         successRate: sum.successRate,
         p50Ms: sum.p50Ms,
         p99Ms: sum.p99Ms,
+        requestsPerSecond: sum.requestsPerSecond,
+        concurrency: sum.concurrency,
       });
     }
     return out;

@@ -143,6 +143,10 @@ export interface RevisionStats {
   /** Latency percentiles in ms (request head received to response end), reported as the upper bound of a 10%-wide log bucket; 0 when no requests. */
   p50Ms: number;
   p99Ms: number;
+  /** Requests per second over the time the window covered so far (all endpoints of the revision). */
+  requestsPerSecond: number;
+  /** Mean requests in flight over the window (all endpoints of the revision), by Little's law. */
+  concurrency: number;
 }
 
 /**
