@@ -3,7 +3,7 @@ import type { Action } from '../plan/types.js';
 import type { ObservedSlice } from '../provider/provider.js';
 import type { TrafficStats } from '../rollout/analysis.js';
 import type { Deployment } from '../spec/deployment.js';
-import type { DataPlane, EndpointState, RouteEndpoint, RouterOptions } from '../traffic/index.js';
+import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from '../traffic/index.js';
 
 interface Served {
   router: DataPlane;
@@ -191,6 +191,16 @@ export class TrafficManager {
       .get(name)
       ?.router.stats(windowMs)
       .find((x) => x.revision === revision);
+  }
+
+  /** Traffic outcomes of every revision a deployment's listener has seen, over a window (autoscaling). */
+  allStats(name: string, windowMs: number): RevisionStats[] {
+    return this.served.get(name)?.router.stats(windowMs) ?? [];
+  }
+
+  /** Requests a deployment's listener holds for want of a replica (scaled to zero, activating). */
+  held(name: string): number {
+    return this.served.get(name)?.router.held?.() ?? 0;
   }
 
   /** The listener's view of a deployment's endpoints (health, ejection, in flight). */

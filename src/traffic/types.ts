@@ -1,3 +1,4 @@
+import type { ActivationOptions } from './activator.js';
 import type { Registry } from 'prom-client';
 import type { RouterTimers } from './timers.js';
 
@@ -162,4 +163,8 @@ export interface DataPlane {
   drained(endpointId: string): Promise<void>;
   stats(windowMs?: number): RevisionStats[];
   endpoints(): EndpointState[];
+  /** Requests held for want of an endpoint (scale to zero); absent where the plane cannot hold. */
+  held?(): number;
+  /** Hold requests while no endpoint is in rotation (see activator.ts); absent where the plane cannot. */
+  setActivation?(options: ActivationOptions | null): void;
 }
