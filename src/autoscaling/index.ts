@@ -1,4 +1,13 @@
 export {
+  decideScale,
+  formatScaleEvent,
+  type DecideInput,
+  type Decision,
+  type ScaleCause,
+  type ScaleDirection,
+  type ScaleEvent,
+} from './decide.js';
+export {
   recommend,
   metricStatus,
   metricText,
@@ -19,6 +28,7 @@ export {
   type StabilizeInput,
   type RateLimitInput,
 } from './behavior.js';
+export { panicStep, type PanicInput, type PanicResult } from './panic.js';
 export {
   initialAutoscalerState,
   pruneState,

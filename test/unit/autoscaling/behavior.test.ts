@@ -81,6 +81,15 @@ describe('rate policies', () => {
     expect(walk(undefined, 50, 0, 15, 1, 2)).toEqual([50, 2]);
   });
 
+  it('Percent rounds up (or the count could never grow) and takes Pods from the period start', () => {
+    expect(walk({ scaleUp: { policies: [{ type: 'Percent', value: 50, periodSeconds: 15 }] } }, 3, 40, 15, 3)).toEqual([
+      3, 5, 8, 12,
+    ]);
+    expect(walk({ scaleUp: { policies: [{ type: 'Percent', value: 10, periodSeconds: 15 }] } }, 1, 40, 15, 2)).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
   it('selectPolicy Min on the default scale-up policies takes the smaller: 100% from 1 adds 1', () => {
     expect(walk({ scaleUp: { selectPolicy: 'Min' } }, 1, 40, 15, 4)).toEqual([1, 2, 4, 8, 12]);
   });
