@@ -13,6 +13,9 @@ export type ErrorCode =
   // providers (ProviderError)
   | 'provider_retryable'
   | 'provider_terminal'
+  // autoscaling metric sources (MetricSourceError)
+  | 'metrics_retryable'
+  | 'metrics_terminal'
   // placement (PlacementError)
   | 'placement_unschedulable'
   | 'placement_unresolvable'

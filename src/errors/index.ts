@@ -5,3 +5,4 @@ export { ProviderError, type ProviderErrorOptions, isRetryable } from './provide
 export { PlacementError, type PlacementErrorKind } from './placement-error.js';
 export { ConvergeError, type NotReadyReplica } from './converge-error.js';
 export { NotFoundError } from './not-found-error.js';
+export { MetricSourceError, type MetricSourceErrorOptions } from './metric-source-error.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { autoscaling, autoscalingIssues } from './autoscaling.js';
 import { IMAGE_RULE, isImageReference } from './image-ref.js';
 import { NAME_PATTERN, NAME_RULE } from './names.js';
 import { parseCpu, parseMemory } from './quantity.js';
@@ -300,8 +301,11 @@ export const deploymentSpec = z
     /** Seconds `apply` waits for all replicas to be ready. */
     progressDeadlineSeconds: intRange(1, 86_400).default(600),
     service: service.optional(),
+    /** Replicas follow the metrics within [minReplicas, maxReplicas]; `replicas` is where they start. */
+    autoscaling: autoscaling.optional(),
   })
   .superRefine((d, ctx) => {
+    for (const issue of autoscalingIssues(d)) ctx.addIssue({ code: 'custom', ...issue });
     const ref = d.service?.targetPort;
     if (ref === undefined) return;
     const ports = d.template.containers.flatMap((c) => c.ports);

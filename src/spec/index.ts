@@ -1,4 +1,5 @@
 export * from './deployment.js';
+export * from './autoscaling.js';
 export * from './fleet.js';
 export * from './target.js';
 export { targetBase, zoneName } from './target-base.js';

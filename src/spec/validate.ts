@@ -58,8 +58,10 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], root: unknow
       if (!def) return x;
       if (def.type === 'object') return x;
       if (def.type === 'union' && Array.isArray(def.options)) {
-        const kind = value && typeof value === 'object' ? value.kind : undefined;
-        x = def.options.find((o: any) => o._zod?.def?.shape?.kind?._zod?.def?.values?.includes(kind)) ?? def.options[0];
+        // the member the input names by its discriminator (`type` of a metric or strategy, `kind` of a target)
+        const key: string = def.discriminator ?? 'kind';
+        const tag = value && typeof value === 'object' ? value[key] : undefined;
+        x = def.options.find((o: any) => o._zod?.def?.shape?.[key]?._zod?.def?.values?.includes(tag)) ?? def.options[0];
       } else if (def.innerType) x = def.innerType;
       else if (def.in && def.type === 'pipe') x = def.in;
       else if (def.schema) x = def.schema;
@@ -107,6 +109,17 @@ export function toIssues(schema: z.ZodType, error: z.ZodError, prefix = '', inpu
       continue;
     }
     const last = iss.path[iss.path.length - 1];
+    if (
+      iss.code === 'invalid_union' &&
+      iss.discriminator !== undefined &&
+      iss.discriminator === last &&
+      iss.input &&
+      typeof iss.input === 'object' &&
+      !(last in iss.input)
+    ) {
+      issues.push({ path, message: `required: ${iss.message ?? 'invalid'}` }); // no discriminator at all
+      continue;
+    }
     if (
       typeof last === 'string' &&
       iss.input &&
