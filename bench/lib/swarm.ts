@@ -65,10 +65,16 @@ export async function healthyWith(docker: Docker, labels: string[]): Promise<Doc
 
 /** What a self-heal measurement needs of one side: its containers, and which of them are ready. */
 export interface HealSubject {
+  name: string;
   /** Labels all its containers carry. */
   labels: string[];
   /** Ids of its ready replicas (Docker's health for Swarm; skyfleet's own report for skyfleet). */
   ready: () => Promise<string[]>;
+  /**
+   * Time between two looks: a Docker list is cheap (50 ms); skyfleet's report inspects every
+   * replica, and looking at it continuously would load the engine both sides share.
+   */
+  pollMs: number;
 }
 
 /**
@@ -85,7 +91,8 @@ export async function killAndTimeRecovery(
   timeoutMs = 120_000,
 ): Promise<number> {
   const before = await subject.ready();
-  if (before.length < n) throw new Error(`expected ${n} ready replicas before the kill, got ${before.length}`);
+  if (before.length < n)
+    throw new Error(`${subject.name}: expected ${n} ready replicas before the kill, got ${before.length}`);
   const victim = pick(before);
   const t0 = performance.now();
   await docker.getContainer(victim).kill();
@@ -95,8 +102,9 @@ export async function killAndTimeRecovery(
     const ready = await subject.ready();
     if (!ready.includes(victim)) victimDown = true;
     if (victimDown && ready.length >= n) return (performance.now() - t0) / 1000;
-    if (Date.now() > deadline) throw new Error(`no recovery within ${timeoutMs} ms (${ready.length}/${n} ready)`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (Date.now() > deadline)
+      throw new Error(`${subject.name}: no recovery within ${timeoutMs} ms (${ready.length}/${n} ready)`);
+    await new Promise((r) => setTimeout(r, subject.pollMs));
   }
 }
 
@@ -108,8 +116,10 @@ export async function settle(docker: Docker, subject: HealSubject, n: number, ti
     const running = await docker.listContainers({ filters: { label: subject.labels, status: ['running'] } });
     if (ready.length === n && running.length === n) return;
     if (Date.now() > deadline)
-      throw new Error(`not settled within ${timeoutMs} ms: ${ready.length} ready, ${running.length} running`);
-    await new Promise((r) => setTimeout(r, 100));
+      throw new Error(
+        `${subject.name}: not settled within ${timeoutMs} ms: ${ready.length} ready, ${running.length} running`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -63,6 +63,7 @@ async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: (
       name: 'skyfleet',
       labels: [`skyfleet.dev/fleet=${fleetName}`, 'skyfleet.dev/deployment=web'],
       ready: () => readyIds(fleet),
+      pollMs: 150,
       times: [],
     },
     stop,
@@ -71,7 +72,13 @@ async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: (
 
 function swarmSubject(docker: Docker, name: string): Subject {
   const labels = [BENCH_LABEL, `com.docker.swarm.service.name=${name}`];
-  return { name, labels, ready: async () => (await healthyWith(docker, labels)).map((c) => c.Id), times: [] };
+  return {
+    name,
+    labels,
+    ready: async () => (await healthyWith(docker, labels)).map((c) => c.Id),
+    pollMs: 50,
+    times: [],
+  };
 }
 
 /** Starts a Swarm service of the same image, limits and health check. */
