@@ -12,6 +12,7 @@ import type {
   DesiredSlice,
   ObservedSlice,
   ProviderChange,
+  ReplicaUsage,
   SliceKey,
   SliceSelector,
   TargetDescription,
@@ -36,8 +37,8 @@ import {
 } from './mapping.js';
 import { readContainers, type Seen, toObservedSlices } from './observe.js';
 import { type DockerTargetSettings, dockerTargetSettings } from './settings.js';
-import { runStartupCheck, startKey, startupTargetOf } from './startup-check.js';
-import { StartupProber, type StartupTarget } from './startup-probe.js';
+import { StartupWatch } from './startup-watch.js';
+import { readUsage } from './usage.js';
 
 export { withDefaultTag } from './images.js';
 
@@ -72,13 +73,8 @@ export class DockerProvider implements WatchableProvider {
   private readonly zone: string;
   private clientPromise: Promise<Docker> | undefined;
   private readonly unsubscribers = new Set<() => void>();
-  /** Watchers told when a replica's first readiness probe passes (Docker sends no event for it). */
-  private readonly readyListeners = new Set<{
-    deployment?: string | undefined;
-    onChange: (c: ProviderChange) => void;
-  }>();
-  /** Probes just-started replicas at once and often until ready (startup-probe.ts). */
-  private readonly prober: StartupProber;
+  /** First readiness probes of just-started replicas (startup-watch.ts). */
+  private readonly startups: StartupWatch;
 
   constructor(settings: DockerTargetSettings, ctx: DockerProviderContext) {
     this.settings = dockerTargetSettings.parse(settings);
@@ -89,42 +85,7 @@ export class DockerProvider implements WatchableProvider {
     if (given) this.clientPromise = typeof given === 'function' ? given() : Promise.resolve(given);
     // a failed client promise must not surface as an unhandled rejection before first use
     this.clientPromise?.catch(() => {});
-    this.prober = new StartupProber({
-      clock: ctx.clock ?? systemClock,
-      probe: (t, timeoutMs, signal) => runStartupCheck(() => this.client(), t, timeoutMs, signal),
-      onReady: (t) => this.firstProbePassed(t),
-    });
-  }
-
-  private firstProbePassed(t: StartupTarget): void {
-    const change: ProviderChange = { reason: 'first readiness probe passed' };
-    if (t.deployment) change.deployment = t.deployment;
-    if (t.zone) change.zone = t.zone;
-    for (const l of [...this.readyListeners])
-      if (l.deployment === undefined || l.deployment === t.deployment) l.onChange(change);
-  }
-
-  /**
-   * Keeps the prober in step with what was read: a container still `starting` is probed (once
-   * per start); one Docker has decided about, or that is not running, is forgotten.
-   */
-  private followStartups(seen: readonly Seen[]): void {
-    for (const { info } of seen) {
-      const target = startupTargetOf(info, this.settings.publishAddress);
-      if (target) this.prober.track(target);
-      else this.prober.forget(info.Id);
-    }
-  }
-
-  /** After a start: inspect the container once and probe it at once (errors leave Docker's check to it). */
-  private probeStarted(container: Docker.Container): void {
-    container
-      .inspect()
-      .then((info) => {
-        const target = startupTargetOf(info, this.settings.publishAddress);
-        if (target) this.prober.track(target);
-      })
-      .catch(() => undefined);
+    this.startups = new StartupWatch(() => this.client(), this.settings.publishAddress, ctx.clock ?? systemClock);
   }
 
   /** The dockerode client, created on first use (dockerode is imported only then). */
@@ -199,9 +160,9 @@ export class DockerProvider implements WatchableProvider {
       publishAddress: this.settings.publishAddress,
       target: this.target,
       signal,
-      firstProbePassed: (info) => this.prober.passed(info.Id, startKey(info)),
+      firstProbePassed: (info) => this.startups.passed(info),
     });
-    this.followStartups(seen);
+    this.startups.follow(seen.map((x) => x.info));
     return seen;
   }
 
@@ -349,7 +310,7 @@ export class DockerProvider implements WatchableProvider {
     writes.n++;
     const container = docker.getContainer(id);
     await this.call('startContainer', () => container.start());
-    this.probeStarted(container);
+    this.startups.started(container);
   }
 
   /**
@@ -435,7 +396,7 @@ export class DockerProvider implements WatchableProvider {
       this.checkAbort(signal, 'startContainer');
       writes.n++;
       await container.start();
-      this.probeStarted(container);
+      this.startups.started(container);
     } catch (err) {
       // leave nothing half-made behind: a created-but-unstartable container is removed
       try {
@@ -475,14 +436,8 @@ export class DockerProvider implements WatchableProvider {
         if (attrs[LABELS.deployment]) change.deployment = attrs[LABELS.deployment];
         if (attrs[LABELS.domain]) change.zone = attrs[LABELS.domain];
         // restarted by its restart policy, or started by another process: probe it at once
-        if (ev.Action === 'start' && ev.id) {
-          const id = ev.id;
-          void this.client().then(
-            (d) => this.probeStarted(d.getContainer(id)),
-            () => undefined,
-          );
-        }
-        if ((ev.Action === 'destroy' || ev.Action === 'die') && ev.id) this.prober.forget(ev.id);
+        if (ev.Action === 'start' && ev.id) this.startups.startedId(ev.id);
+        if ((ev.Action === 'destroy' || ev.Action === 'die') && ev.id) this.startups.forget(ev.id);
         onChange(change);
       },
       onReconnect: () =>
@@ -490,22 +445,29 @@ export class DockerProvider implements WatchableProvider {
           selector.deployment ? { reason: 'reconnect', deployment: selector.deployment } : { reason: 'reconnect' },
         ),
     });
-    const listener = { deployment: selector.deployment, onChange };
-    this.readyListeners.add(listener);
+    const unlisten = this.startups.listen(selector.deployment, onChange);
     let active = true;
     const unsubscribe = () => {
       if (!active) return;
       active = false;
       this.unsubscribers.delete(unsubscribe);
-      this.readyListeners.delete(listener);
+      unlisten();
       stop();
     };
     this.unsubscribers.add(unsubscribe);
     return unsubscribe;
   }
 
+  /** Resource use of a deployment's running containers (Docker's stats API; usage.ts). */
+  async usage(selector: { fleet: string; deployment: string }, options: CallOptions = {}): Promise<ReplicaUsage[]> {
+    const docker = await this.call('connect', () => this.client());
+    this.checkAbort(options.signal, 'containerStats');
+    const labels = selectorFilters(selector.fleet, this.target, { [LABELS.deployment]: selector.deployment });
+    return this.call('containerStats', () => readUsage(docker, labels, () => Date.now()));
+  }
+
   async close(): Promise<void> {
     for (const u of [...this.unsubscribers]) u();
-    this.prober.close();
+    this.startups.close();
   }
 }

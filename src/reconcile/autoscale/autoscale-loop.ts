@@ -5,6 +5,7 @@ import type { ControllerMetrics } from '../metrics.js';
 import type { TrafficManager } from '../traffic-manager.js';
 import { AutoscalerDriver } from './autoscaler.js';
 import { ListenerMetricSource } from './listener-metric-source.js';
+import { UsageMetricSource } from './usage-metric-source.js';
 
 export interface AutoscaleLoopOptions {
   /** The leader's listeners (their windows are the listener metrics; they hold requests at zero). */
@@ -31,7 +32,11 @@ export async function runAutoscaler(
 ): Promise<void> {
   const m = o.metrics;
   const driver = new AutoscalerDriver(ctx, {
-    sources: [new ListenerMetricSource(o.traffic, ctx.clock), ...(o.sources ?? [])],
+    sources: [
+      new ListenerMetricSource(o.traffic, ctx.clock),
+      new UsageMetricSource(ctx.providers, ctx.fleet, ctx.store, ctx.clock),
+      ...(o.sources ?? []),
+    ],
     onScaled: o.onScaled,
     ...(o.tunables ? { tunables: o.tunables } : {}),
     onDecision: (name, d) => {
