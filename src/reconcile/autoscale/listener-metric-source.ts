@@ -3,6 +3,9 @@ import type { MetricType } from '../../spec/autoscaling.js';
 import type { Clock } from '../../util/clock.js';
 import type { TrafficManager } from '../traffic-manager.js';
 
+/** Windows up to this long are the fast path's: concurrency there includes what is in flight now. */
+const SHORT_WINDOW_MS = 1_000;
+
 /**
  * Concurrency, requests per second and p99 latency of a deployment, measured at its listener
  * (the built-in router or the nginx data plane: both keep the same per-revision windows).
@@ -30,13 +33,18 @@ export class ListenerMetricSource implements MetricSource {
     const traffic = this.traffic();
     if (!traffic?.has(query.deployment)) return undefined;
     const all = traffic.allStats(query.deployment, query.windowMs);
-    const serving = traffic.endpoints(query.deployment).filter((e) => e.inRotation).length;
+    const eps = traffic.endpoints(query.deployment);
+    const serving = eps.filter((e) => e.inRotation).length;
     const windowMs = all.reduce((w, s) => Math.max(w, s.windowMs), 0) || query.windowMs;
     const sampledAt = this.clock.now();
     switch (query.metric) {
       case 'concurrency': {
-        // requests held at the listener (scaled to zero, activating) are in flight too
-        const total = all.reduce((a, s) => a + s.concurrency, 0) + traffic.held(query.deployment);
+        // requests held at the listener (scaled to zero, activating) are in flight too; over a
+        // short window (the fast path) the requests in flight now count when they are more
+        // than the window's mean (a step up shows at once, not over the window)
+        let total = all.reduce((a, s) => a + s.concurrency, 0);
+        if (query.windowMs <= SHORT_WINDOW_MS) total = Math.max(total, eps.reduce((a, e) => a + e.inFlight, 0));
+        total += traffic.held(query.deployment);
         return { value: total / Math.max(1, serving), sampledAt, windowMs };
       }
       case 'requestsPerSecond': {
