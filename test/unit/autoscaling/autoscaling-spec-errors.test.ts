@@ -132,7 +132,7 @@ describe('spec.autoscaling input rules', () => {
       'no policy',
       (d) => (d.spec.autoscaling.behavior = { scaleDown: { policies: [] } }),
       'spec.autoscaling.behavior.scaleDown.policies',
-      /expected at least one policy \(selectPolicy: Disabled turns this direction off\)/,
+      /^no policy: add at least one, or set selectPolicy: Disabled to turn this direction off$/,
     ],
     [
       'an unknown selectPolicy',
@@ -151,6 +151,16 @@ describe('spec.autoscaling input rules', () => {
     const hit = ps.find((p) => p.path === path);
     expect(hit, `issues were ${JSON.stringify(ps)}`).toBeDefined();
     expect(hit!.message).toMatch(message);
+  });
+
+  it('accepts no policies in a Disabled direction', () => {
+    const d = base();
+    Object.assign(d.spec.autoscaling, { behavior: { scaleDown: { selectPolicy: 'Disabled', policies: [] } } });
+    expect(parseDeployment(d).spec.autoscaling!.behavior.scaleDown).toEqual({
+      stabilizationWindowSeconds: 300,
+      policies: [],
+      selectPolicy: 'Disabled',
+    });
   });
 
   it('names every container missing the request', () => {
