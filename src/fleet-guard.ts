@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { SkyfleetError, ValidationError } from './errors/index.js';
 import type { Fleet } from './fleet.js';
 import { sourceOf } from './spec/load.js';
@@ -17,6 +18,8 @@ type AnyFn = (...args: unknown[]) => Promise<unknown>;
  */
 export function guardFleet(fleet: Fleet): Fleet {
   const life = new AbortController();
+  // every provider request of every call listens on it (16 inspects per observe, calls at once)
+  setMaxListeners(1024, life.signal);
   let closed = false;
   const running = new Set<Promise<unknown>>();
   const closedError = (cause?: unknown) =>
@@ -61,7 +64,9 @@ export function guardFleet(fleet: Fleet): Fleet {
         }
         own = opts.signal as AbortSignal | undefined;
         if (own?.aborted) throw translate(own.reason, method, args, own);
-        args[at] = { ...opts, signal: own ? AbortSignal.any([own, life.signal]) : life.signal };
+        const joined = own ? AbortSignal.any([own, life.signal]) : life.signal;
+        if (joined !== life.signal) setMaxListeners(1024, joined);
+        args[at] = { ...opts, signal: joined };
       }
       const call = fn(...args);
       running.add(call);

@@ -1,3 +1,4 @@
+import { type AutoscalingView, autoscalingView } from './operations/autoscaling-status.js';
 import { z } from 'zod';
 import type { CallLog } from './calllog/call-log.js';
 import { FileCallLog } from './calllog/call-log.js';
@@ -98,6 +99,12 @@ export interface Fleet {
   get(name: string): Promise<DeploymentRecord | undefined>;
   list(): Promise<DeploymentRecord[]>;
   status(name: string): Promise<DeploymentStatus>;
+  /**
+   * A deployment's autoscaler: its bounds and metrics, the count recorded now, the controller's
+   * last decision (current and target per metric, held metrics, why), the last scale and the
+   * cold starts from zero; undefined when the deployment has no `spec.autoscaling`.
+   */
+  autoscaling(name: string): Promise<AutoscalingView | undefined>;
   history(name: string): Promise<RevisionRecord[]>;
   events(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
   providers(): Promise<ReadonlyMap<string, Provider>>;
@@ -221,6 +228,18 @@ export function createFleet(options: FleetOptions): Fleet {
         throw new ValidationError([{ path: 'replicas', message: `expected an integer 0 or more, got ${replicas}` }]);
       }
       const rec = await stored(name);
+      const auto = rec.spec.spec.autoscaling;
+      if (auto) {
+        throw new ValidationError(
+          [
+            {
+              path: 'replicas',
+              message: `deployment ${name} is autoscaled between ${auto.minReplicas} and ${auto.maxReplicas} replicas: change spec.autoscaling.minReplicas and maxReplicas and apply, or remove spec.autoscaling to set the count by hand`,
+            },
+          ],
+          `scale ${name}`,
+        );
+      }
       // the whole spec is checked again (the replica limit, the budget at the new count)
       return change(toDeployment({ ...rec.spec, spec: { ...rec.spec.spec, replicas } }), opts);
     },
@@ -272,6 +291,10 @@ export function createFleet(options: FleetOptions): Fleet {
 
     async status(name) {
       return deploymentStatus(await ctx(), await stored(name));
+    },
+
+    async autoscaling(name) {
+      return autoscalingView(await store(), await stored(name));
     },
 
     async history(name) {

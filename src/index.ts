@@ -75,3 +75,13 @@ export type { RolloutControls, RolloutStatus } from './fleet.js';
 export type { ControllerOptions, PassReport } from './reconcile/controller.js';
 export { createControllerMetrics, type ControllerMetrics } from './reconcile/metrics.js';
 export { PostgresStore } from './store/postgres-store.js';
+export type { AutoscalingView } from './operations/autoscaling-status.js';
+export type { AutoscalerStatus } from './reconcile/autoscale/autoscaler-record.js';
+export {
+  decideScale,
+  MemoryMetricSource,
+  type Decision,
+  type MetricSource,
+  type MetricSample,
+  type MetricQuery,
+} from './autoscaling/index.js';

@@ -14,10 +14,10 @@ export async function dockerClient(): Promise<Docker> {
 export const BENCH_RUN = `b${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 export const BENCH_LABEL = `skyfleet.bench/run=${BENCH_RUN}`;
 
-/** Builds hello/web:1 (busybox FROM scratch) with the example's script. */
-export async function buildHelloImage(): Promise<string> {
-  await exec('bash', ['examples/hello/image/build.sh', '1']);
-  return 'hello/web:1';
+/** Builds hello/web:VERSION (busybox FROM scratch) with the example's script. */
+export async function buildHelloImage(version = '1'): Promise<string> {
+  await exec('bash', ['examples/hello/image/build.sh', version]);
+  return `hello/web:${version}`;
 }
 
 /** Polls until `n` containers with the label are healthy; returns when they are. */

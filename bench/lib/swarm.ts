@@ -63,42 +63,106 @@ export async function healthyWith(docker: Docker, labels: string[]): Promise<Doc
   return docker.listContainers({ filters: { label: labels, health: ['healthy'], status: ['running'] } });
 }
 
+/** What a self-heal measurement needs of one side: its containers, and which of them are ready. */
+export interface HealSubject {
+  name: string;
+  /** Labels all its containers carry. */
+  labels: string[];
+  /** Ids of its ready replicas (Docker's health for Swarm; skyfleet's own report for skyfleet). */
+  ready: () => Promise<string[]>;
+  /**
+   * Time between two looks: a Docker list is cheap (50 ms); skyfleet's report inspects every
+   * replica, and looking at it continuously would load the engine both sides share.
+   */
+  pollMs: number;
+}
+
 /**
- * One self-heal measurement: `docker kill` one healthy container with these labels, then polls
- * (every 50 ms) until `n` healthy running containers carry them again, none of them the killed
- * one (or the killed one running again, restarted in place). Returns seconds.
+ * One self-heal measurement: `docker kill` one ready replica, wait until the victim is no longer
+ * reported ready (so a stale report right after the kill cannot count), then until `n` replicas
+ * are ready again (a replacement, or the victim restarted in place). Polls every 50 ms; seconds
+ * from the kill.
  */
 export async function killAndTimeRecovery(
   docker: Docker,
-  labels: string[],
+  subject: HealSubject,
   n: number,
-  pick: (list: Docker.ContainerInfo[]) => Docker.ContainerInfo,
+  pick: (ids: string[]) => string,
   timeoutMs = 120_000,
 ): Promise<number> {
-  const before = await healthyWith(docker, labels);
-  if (before.length < n) throw new Error(`expected ${n} healthy containers before the kill, got ${before.length}`);
+  const before = await subject.ready();
+  if (before.length < n)
+    throw new Error(`${subject.name}: expected ${n} ready replicas before the kill, got ${before.length}`);
   const victim = pick(before);
   const t0 = performance.now();
-  await docker.getContainer(victim.Id).kill();
+  await docker.getContainer(victim).kill();
   const deadline = Date.now() + timeoutMs;
-  // the victim is dead once kill returns; wait until n are healthy again
+  let victimDown = false;
   for (;;) {
-    const list = await healthyWith(docker, labels);
-    if (list.length >= n) return (performance.now() - t0) / 1000;
-    if (Date.now() > deadline) throw new Error(`no recovery within ${timeoutMs} ms (${list.length}/${n} healthy)`);
-    await new Promise((r) => setTimeout(r, 50));
+    const ready = await subject.ready();
+    if (!ready.includes(victim)) victimDown = true;
+    if (victimDown && ready.length >= n) return (performance.now() - t0) / 1000;
+    if (Date.now() > deadline)
+      throw new Error(`${subject.name}: no recovery within ${timeoutMs} ms (${ready.length}/${n} ready)`);
+    await new Promise((r) => setTimeout(r, subject.pollMs));
   }
 }
 
-/** Waits until exactly `n` healthy running containers carry the labels and nothing else of theirs is running. */
-export async function settle(docker: Docker, labels: string[], n: number, timeoutMs = 120_000): Promise<void> {
+/** Waits until exactly `n` replicas are ready and nothing else of the subject's is running. */
+export async function settle(docker: Docker, subject: HealSubject, n: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const healthy = await healthyWith(docker, labels);
-    const running = await docker.listContainers({ filters: { label: labels, status: ['running'] } });
-    if (healthy.length === n && running.length === n) return;
+    const ready = await subject.ready();
+    const running = await docker.listContainers({ filters: { label: subject.labels, status: ['running'] } });
+    if (ready.length === n && running.length === n) return;
     if (Date.now() > deadline)
-      throw new Error(`not settled within ${timeoutMs} ms: ${healthy.length} healthy, ${running.length} running`);
+      throw new Error(
+        `${subject.name}: not settled within ${timeoutMs} ms: ${ready.length} ready, ${running.length} running`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * A rolling update of the service's image, `parallelism` tasks at a time with no delay between
+ * batches; returns once Swarm reports the update complete (`service update` without --detach).
+ */
+export async function updateImage(name: string, image: string, parallelism: number): Promise<void> {
+  await exec(
+    'docker',
+    [
+      'service',
+      'update',
+      '--quiet',
+      '--image',
+      image,
+      '--no-resolve-image',
+      '--update-parallelism',
+      String(parallelism),
+      '--update-delay',
+      '0s',
+      name,
+    ],
+    { timeout: 300_000 },
+  );
+}
+
+/** `docker service scale NAME=N`, which returns once the service has converged. */
+export async function scaleService(name: string, replicas: number): Promise<void> {
+  await exec('docker', ['service', 'scale', `${name}=${replicas}`], { timeout: 300_000 });
+}
+
+/** Removes the service and waits until none of its containers is left (they load the machine). */
+export async function removeServiceAndWait(docker: Docker, name: string, timeoutMs = 120_000): Promise<void> {
+  await removeService(name);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.swarm.service.name=${name}`] },
+    });
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`service ${name}: ${left.length} containers left after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -2,9 +2,10 @@
 // planes (the built-in router, and the nginx data plane: `service.dataPlane: nginx`), and
 // through a plain nginx (upstream keepalive 32), round robin over the same 3 busybox-httpd
 // replicas published on 127.0.0.1, measured with wrk -t2 at -c8 and -c32 in one run.
-// Targets at -c8: rps >= 0.9 x nginx and p99 <= 1.2 x nginx. Gated (exit 1 when missed): the
-// nginx data plane, the one for nginx-level throughput. Reported, not gated: the built-in
-// router (about 190 µs of CPU a request to nginx's 125 on this kind of machine; README).
+// Targets at -c8: rps >= 0.9 x nginx and p99 <= 1.2 x nginx. Gated (exit 1 when either misses):
+// the built-in router (the default data plane, the one every user meets first) and the nginx
+// data plane. Also printed: docker-proxy's share of the CPU spent per request, which bounds every
+// figure here (each published port goes through it).
 // The machine is shared and CPU-bound under this load (docker-proxy alone takes most of it), so
 // single runs drift by 2x: ROUNDS rounds are measured back to back, in alternating order, and
 // a proxy's ratio is the median of its per-round ratios to nginx. Also printed: each proxy's
@@ -235,7 +236,7 @@ interface Proxy {
   port: number;
   /** CPU time (µs) of everything that serves this proxy's requests. */
   cpu: () => number;
-  /** Gated against the targets (the built-in router is reported, see the header). */
+  /** Gated against the targets (both data planes; nginx itself is the baseline). */
   gated: boolean;
   results: WrkResult[];
 }
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let failed = false;
+  const failed: string[] = [];
   try {
     const image = await buildHelloImage();
     const ports = await startReplicas(image);
@@ -311,7 +312,7 @@ async function main(): Promise<void> {
         gated: false,
         results: [],
       },
-      { name: 'router (builtin)', port: routerPort, cpu: selfCpu, gated: false, results: [] },
+      { name: 'router (builtin)', port: routerPort, cpu: selfCpu, gated: true, results: [] },
       {
         name: 'nginx data plane',
         port: planePort,
@@ -341,7 +342,7 @@ async function main(): Promise<void> {
       const base = proxies[0]!;
       console.log('');
       console.log(
-        `-c${c}  proxy                req/s   p50 ms   p99 ms  errors  non-2xx  CPU µs/req  docker-proxy µs/req`,
+        `-c${c}  proxy                req/s   p50 ms   p99 ms  errors  non-2xx  CPU µs/req  docker-proxy µs/req (share)`,
       );
       for (const p of proxies) {
         const xs = p.results;
@@ -354,26 +355,17 @@ async function main(): Promise<void> {
           )} ${fmt(
             m((x) => x.p99Ms),
             2,
-          )} ${String(errors).padStart(7)} ${String(xs.reduce((a, x) => a + x.non2xx, 0)).padStart(8)} ${fmt(m((x) => x.cpuUs))}    ${fmt(m((x) => x.dockerProxyUs))}`,
+          )} ${String(errors).padStart(7)} ${String(xs.reduce((a, x) => a + x.non2xx, 0)).padStart(8)} ${fmt(m((x) => x.cpuUs))}    ${fmt(m((x) => x.dockerProxyUs))} (${(100 * m((x) => x.dockerProxyUs / (x.dockerProxyUs + x.cpuUs))).toFixed(0)}%)`,
         );
         if (p === base) continue;
         const rpsRatio = median(xs.map((x, i) => x.rps / base.results[i]!.rps));
         const p99Ratio = median(xs.map((x, i) => x.p99Ms / base.results[i]!.p99Ms));
         const ok = rpsRatio >= RPS_TARGET && p99Ratio <= P99_TARGET && errors === 0;
-        const gate =
-          c !== 8
-            ? '(not gated: busybox backlog 9 overflows at -c32)'
-            : !p.gated
-              ? ok
-                ? 'meets the targets (reported, not gated)'
-                : 'misses the targets (reported, not gated)'
-              : ok
-                ? 'OK'
-                : 'MISSED';
+        const gate = c !== 8 ? '(not gated: busybox backlog 9 overflows at -c32)' : ok ? 'OK' : 'MISSED';
         console.log(
           `        vs nginx, median of round ratios: rps ${rpsRatio.toFixed(2)} (target >= ${RPS_TARGET}), p99 ${p99Ratio.toFixed(2)} (target <= ${P99_TARGET})  ${gate}`,
         );
-        if (c === 8 && p.gated && !ok) failed = true;
+        if (c === 8 && p.gated && !ok) failed.push(p.name);
       }
       console.log('');
     }
@@ -385,10 +377,10 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
-  if (failed) {
-    console.error('the nginx data plane missed the -c8 targets');
+  if (failed.length) {
+    console.error(`missed the -c8 targets: ${failed.join(', ')}`);
     process.exitCode = 1;
-  }
+  } else console.log('both data planes met the -c8 targets: PASS');
 }
 
 main().catch((err) => {

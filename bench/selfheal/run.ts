@@ -1,18 +1,28 @@
 // bench/selfheal: seconds from `docker kill` of one of 10 replicas to a ready replacement (10
-// healthy again), with the skyfleet controller, beside Docker Swarm on the same engine, the same
+// ready again), with the skyfleet controller, beside Docker Swarm on the same engine, the same
 // image and health check, in the same run: Swarm with its default restart delay (5 s) and with
-// `--restart-delay 0s`. Target: skyfleet <= 0.5x Swarm default, and faster than Swarm with a 0 s
-// delay. Medians of ROUNDS (default 5). skyfleet and Swarm (0 s) run side by side and their rounds
+// `--restart-delay 0s`. Ready means what each side routes by: Docker's health for Swarm,
+// skyfleet's own report (`status`) for skyfleet. Gates: skyfleet <= 0.5x Swarm default and
+// <= 0.8x Swarm with a 0 s delay. Medians of ROUNDS (default 5). skyfleet and Swarm (0 s) run side by side and their rounds
 // alternate, so load that changes during the run (2 cores, shared) hits both alike; Swarm with its
 // default delay runs afterwards beside the same skyfleet deployment. Exits non-zero on a miss.
 // Run: npx tsc -p tsconfig.build.json && node dist/bench/selfheal/run.js
-import { createFleet } from '../../src/fleet.js';
+import type Docker from 'dockerode';
 import { BENCH_LABEL, BENCH_RUN, buildHelloImage, dockerClient, median, removeLabelled } from '../lib/docker-bench.js';
-import { createService, ensureSwarm, killAndTimeRecovery, removeService, settle } from '../lib/swarm.js';
+import { finish, fmt, gate } from '../lib/gate.js';
+import { benchFleet, HEALTH_CMD, readyIds, webDeployment } from '../lib/skyfleet-web.js';
+import {
+  createService,
+  ensureSwarm,
+  type HealSubject,
+  healthyWith,
+  killAndTimeRecovery,
+  removeService,
+  settle,
+} from '../lib/swarm.js';
 
 const N = Number(process.env.REPLICAS ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const HEALTH_CMD = 'wget -q --spider http://127.0.0.1:8080/';
 
 /** A seeded choice of the victim, so runs kill the same ordinals. */
 let seed = 7;
@@ -21,17 +31,16 @@ const pick = <T>(list: T[]): T => {
   return list[seed % list.length]!;
 };
 
-interface Subject {
+interface Subject extends HealSubject {
   name: string;
-  labels: string[];
   times: number[];
 }
 
 /** Starts the skyfleet deployment (10 replicas) and its controller; returns how to stop both. */
 async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: () => Promise<void> }> {
   const docker = await dockerClient();
+  const fleet = benchFleet('heal');
   const fleetName = `${BENCH_RUN}-heal`;
-  const fleet = createFleet({ name: fleetName, targets: [{ name: 'local', kind: 'docker' }], store: ':memory:' });
   const ac = new AbortController();
   let running: Promise<void> | undefined;
   const stop = async () => {
@@ -42,33 +51,7 @@ async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: (
     await removeLabelled(docker, `skyfleet.dev/fleet=${fleetName}`);
   };
   try {
-    await fleet.apply(
-      {
-        apiVersion: 'skyfleet.dev/v1',
-        kind: 'Deployment',
-        metadata: { name: 'web', labels: { 'skyfleet.bench/run': BENCH_RUN } },
-        spec: {
-          replicas: N,
-          template: {
-            containers: [
-              {
-                name: 'web',
-                image,
-                ports: [{ containerPort: 8080 }],
-                resources: { cpu: '0.25', memory: '64Mi' },
-                readinessProbe: {
-                  httpGet: { path: '/', port: 8080 },
-                  periodSeconds: 1,
-                  timeoutSeconds: 1,
-                  failureThreshold: 3,
-                },
-              },
-            ],
-          },
-        },
-      },
-      { timeoutMs: 300_000 },
-    );
+    await fleet.apply(webDeployment(image, N), { timeoutMs: 300_000 });
     running = fleet.run({ signal: ac.signal, leaseTtlMs: 15_000 });
     running.catch((e: unknown) => console.error(`controller: ${(e as Error).message}`));
   } catch (e) {
@@ -79,14 +62,28 @@ async function startSkyfleet(image: string): Promise<{ subject: Subject; stop: (
     subject: {
       name: 'skyfleet',
       labels: [`skyfleet.dev/fleet=${fleetName}`, 'skyfleet.dev/deployment=web'],
+      ready: () => readyIds(fleet),
+      pollMs: 150,
       times: [],
     },
     stop,
   };
 }
 
+function swarmSubject(docker: Docker, name: string): Subject {
+  const labels = [BENCH_LABEL, `com.docker.swarm.service.name=${name}`];
+  return {
+    name,
+    labels,
+    ready: async () => (await healthyWith(docker, labels)).map((c) => c.Id),
+    pollMs: 50,
+    times: [],
+  };
+}
+
 /** Starts a Swarm service of the same image, limits and health check. */
 async function startSwarm(
+  docker: Docker,
   image: string,
   restartDelay: string | undefined,
 ): Promise<{ subject: Subject; stop: () => Promise<void> }> {
@@ -107,7 +104,7 @@ async function startSwarm(
     await stop();
     throw e;
   }
-  return { subject: { name, labels: [BENCH_LABEL, `com.docker.swarm.service.name=${name}`], times: [] }, stop };
+  return { subject: swarmSubject(docker, name), stop };
 }
 
 /**
@@ -119,13 +116,11 @@ async function rounds(subjects: Subject[]): Promise<void> {
   const docker = await dockerClient();
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of subjects) {
-      for (const x of subjects) await settle(docker, x.labels, N);
-      s.times.push(await killAndTimeRecovery(docker, s.labels, N, pick));
+      for (const x of subjects) await settle(docker, x, N);
+      s.times.push(await killAndTimeRecovery(docker, s, N, pick));
     }
   }
 }
-
-const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   const docker = await dockerClient();
@@ -139,7 +134,7 @@ async function main(): Promise<void> {
     // skyfleet and Swarm --restart-delay 0s side by side, rounds interleaved
     const a = await startSkyfleet(image);
     stops.push(a.stop);
-    const b = await startSwarm(image, '0s');
+    const b = await startSwarm(docker, image, '0s');
     stops.push(b.stop);
     sky = a.subject;
     swarmNoDelay = b.subject;
@@ -147,7 +142,7 @@ async function main(): Promise<void> {
     await b.stop();
     stops.pop();
     // Swarm with its default restart delay (5 s), beside the same skyfleet deployment
-    const c = await startSwarm(image, undefined);
+    const c = await startSwarm(docker, image, undefined);
     stops.push(c.stop);
     swarmDefault = c.subject;
     await rounds([swarmDefault]);
@@ -163,15 +158,10 @@ async function main(): Promise<void> {
   console.log(`skyfleet controller:               median ${s.toFixed(2)} s (rounds: ${fmt(sky.times)})`);
   console.log(`swarm --restart-delay 0s:          median ${z.toFixed(2)} s (rounds: ${fmt(swarmNoDelay.times)})`);
   console.log(`swarm (default 5 s restart delay): median ${d.toFixed(2)} s (rounds: ${fmt(swarmDefault.times)})`);
-  const rDefault = s / d;
-  const rNoDelay = s / z;
-  const okDefault = rDefault <= 0.5;
-  const okNoDelay = rNoDelay < 1;
-  console.log(
-    `self-heal (kill 1 of ${N} -> ${N} healthy): skyfleet/swarm-default ${rDefault.toFixed(2)} (target <= 0.50) ${okDefault ? 'PASS' : 'FAIL'}; ` +
-      `skyfleet/swarm-no-delay ${rNoDelay.toFixed(2)} (target < 1.00) ${okNoDelay ? 'PASS' : 'FAIL'}`,
-  );
-  process.exitCode = okDefault && okNoDelay ? 0 : 1;
+  finish([
+    gate(`self-heal (kill 1 of ${N} -> ${N} ready) skyfleet / swarm default`, s / d, 0.5),
+    gate(`self-heal (kill 1 of ${N} -> ${N} ready) skyfleet / swarm --restart-delay 0s`, s / z, 0.8),
+  ]);
 }
 
 await main();

@@ -385,8 +385,15 @@ function exitMessage(info: Docker.ContainerInspectInfo): string {
   return parts.join(' ').replace(' :', ':');
 }
 
-/** The state of one replica, as `inspect` reports it. */
-export function replicaState(info: Docker.ContainerInspectInfo): {
+/**
+ * The state of one replica, as `inspect` reports it. `firstProbePassed`: skyfleet's own first
+ * readiness probe of this start passed (startup-probe.ts) while Docker's health check has not run
+ * yet; the replica is ready until Docker's check says `unhealthy`.
+ */
+export function replicaState(
+  info: Docker.ContainerInspectInfo,
+  firstProbePassed = false,
+): {
   state: ReplicaState;
   ready: boolean;
   message?: string;
@@ -402,6 +409,8 @@ export function replicaState(info: Docker.ContainerInspectInfo): {
         return again ? { state: 'ready', ready: true, message: again } : { state: 'ready', ready: true };
       }
       if (health === 'unhealthy') return { state: 'unhealthy', ready: false, message: lastHealthMessage(info) };
+      if (firstProbePassed)
+        return again ? { state: 'ready', ready: true, message: again } : { state: 'ready', ready: true };
       return {
         state: 'starting',
         ready: false,
@@ -461,9 +470,13 @@ export function endpointsOf(info: Docker.ContainerInspectInfo, publishAddress: s
   return out;
 }
 
-/** One observed replica from `inspect`. */
-export function toObservedReplica(info: Docker.ContainerInspectInfo, publishAddress: string): ObservedReplica {
-  const { state, ready, message } = replicaState(info);
+/** One observed replica from `inspect` (`firstProbePassed` as in `replicaState`). */
+export function toObservedReplica(
+  info: Docker.ContainerInspectInfo,
+  publishAddress: string,
+  firstProbePassed = false,
+): ObservedReplica {
+  const { state, ready, message } = replicaState(info, firstProbePassed);
   const labels = info.Config.Labels ?? {};
   const stored = labels[DOCKER_LABELS.configHash];
   const r: ObservedReplica = {

@@ -26,7 +26,13 @@ export interface Seen {
 export async function readContainers(
   docker: Docker,
   labels: string[],
-  options: { publishAddress: string; target: string; signal?: AbortSignal | undefined },
+  options: {
+    publishAddress: string;
+    target: string;
+    signal?: AbortSignal | undefined;
+    /** Whether this start of a container passed skyfleet's first readiness probe (startup-probe.ts). */
+    firstProbePassed?: (info: Docker.ContainerInspectInfo) => boolean;
+  },
 ): Promise<Seen[]> {
   const site = (operation: string): ErrorContext => ({ target: options.target, operation });
   let list: Docker.ContainerInfo[];
@@ -44,7 +50,8 @@ export async function readContainers(
       const info = await docker
         .getContainer(c.Id)
         .inspect({ abortSignal: options.signal } as Docker.ContainerInspectOptions);
-      return { info, replica: toObservedReplica(info, options.publishAddress) } as Seen;
+      const passed = options.firstProbePassed?.(info) ?? false;
+      return { info, replica: toObservedReplica(info, options.publishAddress, passed) } as Seen;
     } catch (err) {
       if (statusOf(err) === 404) return undefined; // removed since the list: absent is not an error
       throw toProviderError(err, site('inspectContainer'));

@@ -12,12 +12,14 @@ import type {
   DesiredSlice,
   ObservedSlice,
   ProviderChange,
+  ReplicaUsage,
   SliceKey,
   SliceSelector,
   TargetDescription,
   WatchableProvider,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
+import { systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
 import { dockerMessage, type ErrorContext, statusOf, toProviderError } from './errors.js';
 import { followEvents } from './events.js';
@@ -35,6 +37,8 @@ import {
 } from './mapping.js';
 import { readContainers, type Seen, toObservedSlices } from './observe.js';
 import { type DockerTargetSettings, dockerTargetSettings } from './settings.js';
+import { StartupWatch } from './startup-watch.js';
+import { readUsage } from './usage.js';
 
 export { withDefaultTag } from './images.js';
 
@@ -69,6 +73,8 @@ export class DockerProvider implements WatchableProvider {
   private readonly zone: string;
   private clientPromise: Promise<Docker> | undefined;
   private readonly unsubscribers = new Set<() => void>();
+  /** First readiness probes of just-started replicas (startup-watch.ts). */
+  private readonly startups: StartupWatch;
 
   constructor(settings: DockerTargetSettings, ctx: DockerProviderContext) {
     this.settings = dockerTargetSettings.parse(settings);
@@ -79,6 +85,7 @@ export class DockerProvider implements WatchableProvider {
     if (given) this.clientPromise = typeof given === 'function' ? given() : Promise.resolve(given);
     // a failed client promise must not surface as an unhandled rejection before first use
     this.clientPromise?.catch(() => {});
+    this.startups = new StartupWatch(() => this.client(), this.settings.publishAddress, ctx.clock ?? systemClock);
   }
 
   /** The dockerode client, created on first use (dockerode is imported only then). */
@@ -149,11 +156,14 @@ export class DockerProvider implements WatchableProvider {
   private async read(labels: string[], signal: AbortSignal | undefined): Promise<Seen[]> {
     const docker = await this.call('connect', () => this.client());
     this.checkAbort(signal, 'listContainers');
-    return readContainers(docker, labels, {
+    const seen = await readContainers(docker, labels, {
       publishAddress: this.settings.publishAddress,
       target: this.target,
       signal,
+      firstProbePassed: (info) => this.startups.passed(info),
     });
+    this.startups.follow(seen.map((x) => x.info));
+    return seen;
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {
@@ -298,7 +308,9 @@ export class DockerProvider implements WatchableProvider {
   ): Promise<void> {
     this.checkAbort(signal, 'startContainer');
     writes.n++;
-    await this.call('startContainer', () => docker.getContainer(id).start());
+    const container = docker.getContainer(id);
+    await this.call('startContainer', () => container.start());
+    this.startups.started(container);
   }
 
   /**
@@ -384,6 +396,7 @@ export class DockerProvider implements WatchableProvider {
       this.checkAbort(signal, 'startContainer');
       writes.n++;
       await container.start();
+      this.startups.started(container);
     } catch (err) {
       // leave nothing half-made behind: a created-but-unstartable container is removed
       try {
@@ -422,6 +435,9 @@ export class DockerProvider implements WatchableProvider {
         const change: ProviderChange = { reason: ev.Action ?? ev.status ?? 'event' };
         if (attrs[LABELS.deployment]) change.deployment = attrs[LABELS.deployment];
         if (attrs[LABELS.domain]) change.zone = attrs[LABELS.domain];
+        // restarted by its restart policy, or started by another process: probe it at once
+        if (ev.Action === 'start' && ev.id) this.startups.startedId(ev.id);
+        if ((ev.Action === 'destroy' || ev.Action === 'die') && ev.id) this.startups.forget(ev.id);
         onChange(change);
       },
       onReconnect: () =>
@@ -429,18 +445,29 @@ export class DockerProvider implements WatchableProvider {
           selector.deployment ? { reason: 'reconnect', deployment: selector.deployment } : { reason: 'reconnect' },
         ),
     });
+    const unlisten = this.startups.listen(selector.deployment, onChange);
     let active = true;
     const unsubscribe = () => {
       if (!active) return;
       active = false;
       this.unsubscribers.delete(unsubscribe);
+      unlisten();
       stop();
     };
     this.unsubscribers.add(unsubscribe);
     return unsubscribe;
   }
 
+  /** Resource use of a deployment's running containers (Docker's stats API; usage.ts). */
+  async usage(selector: { fleet: string; deployment: string }, options: CallOptions = {}): Promise<ReplicaUsage[]> {
+    const docker = await this.call('connect', () => this.client());
+    this.checkAbort(options.signal, 'containerStats');
+    const labels = selectorFilters(selector.fleet, this.target, { [LABELS.deployment]: selector.deployment });
+    return this.call('containerStats', () => readUsage(docker, labels, () => Date.now()));
+  }
+
   async close(): Promise<void> {
     for (const u of [...this.unsubscribers]) u();
+    this.startups.close();
   }
 }

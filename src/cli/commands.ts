@@ -1,3 +1,4 @@
+import { autoscaleBounds, autoscaleRange, autoscalingLines } from './autoscaling-lines.js';
 import type { DeleteResult, Fleet, PlanResult } from '../fleet.js';
 import { formatPlacementTable } from '../placement/index.js';
 import type { ConvergeResult } from '../reconcile/converge.js';
@@ -163,22 +164,24 @@ export async function getCommand(
     const now = Date.now();
     await emit(
       format,
-      statuses.map((s) => ({
+      statuses.map((s, i) => ({
         name: s.name,
         revision: s.revision,
         replicas: s.replicas,
         ready: s.ready,
         upToDate: s.current,
         domains: s.domains,
+        ...autoscaleBounds(list[i]!.spec.spec.autoscaling),
       })),
       () =>
         statuses.length
           ? table(
-              ['NAME', 'READY', 'UP-TO-DATE', 'REVISION', 'DOMAINS', 'AGE'],
+              ['NAME', 'READY', 'UP-TO-DATE', 'AUTOSCALE', 'REVISION', 'DOMAINS', 'AGE'],
               statuses.map((s, i) => [
                 s.name,
                 `${s.ready}/${s.replicas}`,
                 s.current,
+                autoscaleRange(list[i]!.spec.spec.autoscaling),
                 s.revision,
                 s.domains.map((d) => `${d.target}/${d.zone}=${d.ready}`).join(',') || '-',
                 age(now - list[i]!.updatedAt),
@@ -195,11 +198,12 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
     throw new UsageError(`describe: expected "deployment NAME", got ${JSON.stringify(kind)}`);
   }
   await withFleet(opts, undefined, async (fleet) => {
-    const [rec, status, history, events] = await Promise.all([
+    const [rec, status, history, events, auto] = await Promise.all([
       fleet.get(name),
       fleet.status(name),
       fleet.history(name),
       fleet.events({ deployment: name, limit: 15 }),
+      fleet.autoscaling(name),
     ]);
     const data = {
       name,
@@ -213,6 +217,7 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         createdAt: new Date(h.createdAt).toISOString(),
       })),
       events,
+      ...(auto ? { autoscaling: auto } : {}),
     };
     const now = Date.now();
     await emit(format, data, () => {
@@ -227,6 +232,7 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         `Revision:    ${status.revision} (#${status.revisionNumber ?? '?'}), generation ${status.generation}`,
         `Replicas:    ${status.replicas} desired | ${status.current} up-to-date | ${status.ready} ready`,
         `Strategy:    ${c.strategy.type}${c.strategy.type === 'RollingUpdate' ? ` (maxSurge ${c.strategy.rollingUpdate.maxSurge}, maxUnavailable ${c.strategy.rollingUpdate.maxUnavailable})` : ''}`,
+        ...(auto ? autoscalingLines(auto, now) : []),
         `Containers:`,
         ...c.template.containers.map(
           (x) =>

@@ -30,34 +30,10 @@ export function planStep(input: PlanInput): PlanStep {
   const actions: Action[] = [];
   const next = new Map<SliceState, number>(slices.map((s) => [s, s.replicas]));
 
-  // 1. Scale the current revision up where it is short, within the surge budget; largest deficit first.
-  let room = maxTotal - total;
-  const deficits = [...desired.values()]
-    .map((d) => ({ d, short: d.replicas - (current.get(dk(d))?.replicas ?? 0) }))
-    .filter((x) => x.short > 0)
-    .sort((a, b) => b.short - a.short || dk(a.d).localeCompare(dk(b.d)));
-  const hasOld = slices.some((s) => s.revision !== revision);
-  for (const { d, short } of deficits) {
-    if (room <= 0) break;
-    const add = Math.min(short, room);
-    room -= add;
-    const s = current.get(dk(d));
-    const from = s?.replicas ?? 0;
-    actions.push({
-      type: s ? 'scale' : 'create',
-      target: d.target,
-      zone: d.zone,
-      revision,
-      from,
-      to: from + add,
-      reason: hasOld
-        ? `rolling update: ${add} new replica${add === 1 ? '' : 's'} of ${revision} (surge budget ${maxSurge})`
-        : `${from + add} of ${d.replicas} wanted in ${dk(d)}`,
-    });
-  }
-
-  // 2. Scale down what is not wanted: old revisions and current-revision excess. Not-ready replicas
+  // 1. Scale down what is not wanted: old revisions and current-revision excess. Not-ready replicas
   //    go first and cost no availability; ready ones only while ready stays >= replicas - maxUnavailable.
+  const downs: Action[] = [];
+  let removed = 0;
   let budget = ready - minReady;
   const excess = slices
     .map((s) => ({ s, extra: s.revision === revision ? s.replicas - (desired.get(dk(s))?.replicas ?? 0) : s.replicas }))
@@ -83,13 +59,14 @@ export function planStep(input: PlanInput): PlanStep {
     }
     if (remove <= 0) continue;
     budget -= Math.max(0, remove - unready);
+    removed += remove;
     const to = s.replicas - remove;
     next.set(s, to);
     const why =
       s.revision === revision
         ? `more than the ${desired.get(dk(s))?.replicas ?? 0} wanted in ${dk(s)}`
         : `replaced by ${revision}`;
-    actions.push({
+    downs.push({
       type: to === 0 ? 'delete' : 'scale',
       target: s.target,
       zone: s.zone,
@@ -99,6 +76,37 @@ export function planStep(input: PlanInput): PlanStep {
       reason: `${why}${s.revision !== revision && remove > unready && to > 0 ? ` (maxUnavailable ${maxUnavailable})` : ''}`,
     });
   }
+
+  // 2. Scale the current revision up where it is short, within the surge budget as it is once
+  //    this step's removals are done (act removes before it adds); largest deficit first. A
+  //    replacement therefore starts in the same step that removes the replica it replaces.
+  const ups: Action[] = [];
+  let room = maxTotal - (total - removed);
+  const deficits = [...desired.values()]
+    .map((d) => ({ d, short: d.replicas - (current.get(dk(d))?.replicas ?? 0) }))
+    .filter((x) => x.short > 0)
+    .sort((a, b) => b.short - a.short || dk(a.d).localeCompare(dk(b.d)));
+  const hasOld = slices.some((s) => s.revision !== revision);
+  for (const { d, short } of deficits) {
+    if (room <= 0) break;
+    const add = Math.min(short, room);
+    room -= add;
+    const s = current.get(dk(d));
+    const from = s?.replicas ?? 0;
+    ups.push({
+      type: s ? 'scale' : 'create',
+      target: d.target,
+      zone: d.zone,
+      revision,
+      from,
+      to: from + add,
+      reason: hasOld
+        ? `rolling update: ${add} new replica${add === 1 ? '' : 's'} of ${revision} (surge budget ${maxSurge})`
+        : `${from + add} of ${d.replicas} wanted in ${dk(d)}`,
+    });
+  }
+
+  actions.push(...ups, ...downs);
 
   // 3. An unknown revision that blocks all progress is removed whole: it cannot be scaled without its template.
   if (actions.length === 0) {

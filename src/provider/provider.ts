@@ -53,8 +53,27 @@ export interface Provider {
    * report; throws a ProviderError when it cannot tell.
    */
   health?(options?: CallOptions): Promise<ZoneHealth[]>;
+  /**
+   * Optional: what a deployment's running replicas use now (for autoscaling on cpu and memory).
+   * One entry per running replica it could measure; a replica without a reading is left out
+   * (never reported as 0). Throws a ProviderError when it cannot read at all.
+   */
+  usage?(selector: { fleet: string; deployment: string }, options?: CallOptions): Promise<ReplicaUsage[]>;
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
+}
+
+/** One replica's resource use, as its platform measured it. */
+export interface ReplicaUsage {
+  /** The replica's id (as in ObservedReplica). */
+  id: string;
+  revision: string;
+  /** Cores in use, averaged over the platform's last sampling interval. */
+  cpuCores?: number;
+  /** Bytes of memory in use (the working set: without reclaimable page cache). */
+  memoryBytes?: number;
+  /** When it was measured (epoch ms). */
+  sampledAt: number;
 }
 
 export interface ZoneHealth {

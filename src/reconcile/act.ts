@@ -18,9 +18,12 @@ export interface ActFailure {
 }
 
 /**
- * Carries out one step's actions, slices in parallel (one operation per slice). Every action is
- * attempted even when another fails; the failures come back with their actions, so the caller
- * can mark domains and decide between retry and stop. The fence runs before every mutation.
+ * Carries out one step's actions, slices in parallel (one operation per slice): removals first,
+ * then the rest, since a step may add replicas in the room its removals make (the surge bound
+ * holds at every moment). Every action is attempted even when another fails, except additions
+ * after a failed removal (the room they counted on is not there; the next pass plans again from
+ * what exists). The failures come back with their actions, so the caller can mark domains and
+ * decide between retry and stop. The fence runs before every mutation.
  */
 export async function act(
   ctx: ReconcileContext,
@@ -33,7 +36,7 @@ export async function act(
   const name = deployment.metadata.name;
   let writes = 0;
   const failures: ActFailure[] = [];
-  await mapPool(actions, 16, async (a) => {
+  const one = async (a: Action) => {
     try {
       const provider = ctx.providers.get(a.target);
       if (!provider)
@@ -71,6 +74,11 @@ export async function act(
     } catch (error) {
       failures.push({ action: a, error });
     }
-  });
+  };
+  const removals = actions.filter((a) => a.to < a.from);
+  const rest = actions.filter((a) => a.to >= a.from);
+  await mapPool(removals, 16, one);
+  const grows = (a: Action) => a.to > a.from;
+  await mapPool(failures.length ? rest.filter((a) => !grows(a)) : rest, 16, one);
   return { writes, failures };
 }

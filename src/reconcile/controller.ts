@@ -3,6 +3,7 @@ import { SkyfleetError } from '../errors/index.js';
 import { isWatchable } from '../provider/provider.js';
 import type { Action } from '../plan/index.js';
 import type { Condition } from '../store/store.js';
+import { type AutoscaleLoopOptions, runAutoscaler } from './autoscale/autoscale-loop.js';
 import { backoff } from './backoff.js';
 import { mergeConditions } from './conditions.js';
 import type { ReconcileContext } from './context.js';
@@ -43,6 +44,8 @@ export interface ControllerOptions {
   traffic?: TrafficManager | false;
   /** How long removed replicas may finish in-flight requests before they are stopped. */
   drainTimeoutMs?: number;
+  /** The autoscaler's pace, extra metric sources and tunables (defaults: a decision a second). */
+  autoscaling?: Pick<AutoscaleLoopOptions, 'intervalMs' | 'sources' | 'tunables'>;
   /** Called after each pass (tests, UIs). */
   onPass?: (p: PassReport) => void;
 }
@@ -173,9 +176,19 @@ export class Controller {
     if (this.options.traffic !== false)
       this.traffic = this.options.traffic ?? new TrafficManager(this.options.metrics?.registry);
     const resync = this.resyncLoop(signal);
+    const autoscaler = runAutoscaler(
+      this.ctx,
+      {
+        traffic: () => this.traffic,
+        onScaled: (name) => this.queue.add(name),
+        metrics: this.options.metrics,
+        ...(this.options.autoscaling ?? {}),
+      },
+      signal,
+    );
     const workers = Array.from({ length: this.options.workers ?? 4 }, () => this.worker(signal));
     try {
-      await Promise.all([resync, ...workers]);
+      await Promise.all([resync, autoscaler, ...workers]);
     } finally {
       for (const u of unwatch) u();
       // the listeners stop with leadership: the next leader serves them

@@ -140,7 +140,7 @@ export async function converge(
       options.signal?.throwIfAborted();
       const late = clock.now() > deadline;
       const r = await reconcilePass(ctx, driver, {
-        deployment,
+        deployment: record.spec,
         revision,
         generation: 0,
         memory,
@@ -164,11 +164,11 @@ export async function converge(
             name,
             'Normal',
             'Converged',
-            `${spec.replicas} replica${spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
+            `${record.spec.spec.replicas} replica${record.spec.spec.replicas === 1 ? '' : 's'} of ${revision} ready`,
           );
         return result(progress);
       }
-      if (late) throw notConverged(name, spec.replicas, progress, r.observed, revision);
+      if (late) throw notConverged(name, record.spec.spec.replicas, progress, r.observed, revision);
       if (outcome.type === 'requeue') retry.reset();
       if (options.wait === false) return result(progress);
       if (options.observeOnly) await stillHandedOff(ctx, record);

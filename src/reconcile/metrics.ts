@@ -11,6 +11,13 @@ export interface ControllerMetrics {
   domainHealthy: Gauge<'target' | 'zone'>;
   leader: Gauge;
   queueDepth: Gauge;
+  autoscalerDesired: Gauge<'deployment'>;
+  autoscalerCurrent: Gauge<'deployment'>;
+  autoscalerMetricValue: Gauge<'deployment' | 'metric'>;
+  autoscalerMetricTarget: Gauge<'deployment' | 'metric'>;
+  autoscalerScales: Counter<'deployment' | 'direction'>;
+  activations: Counter<'deployment'>;
+  coldStartSeconds: Histogram<'deployment'>;
 }
 
 export async function createControllerMetrics(registry?: Registry): Promise<ControllerMetrics> {
@@ -64,6 +71,49 @@ export async function createControllerMetrics(registry?: Registry): Promise<Cont
     queueDepth: new prom.Gauge({
       name: 'skyfleet_work_queue_depth',
       help: 'Deployments waiting for a reconcile pass',
+      registers,
+    }),
+    autoscalerDesired: new prom.Gauge({
+      name: 'skyfleet_autoscaler_desired_replicas',
+      help: 'Replicas the autoscaler decided on last',
+      labelNames: ['deployment'],
+      registers,
+    }),
+    autoscalerCurrent: new prom.Gauge({
+      name: 'skyfleet_autoscaler_current_replicas',
+      help: 'Replicas the autoscaler started its last decision from',
+      labelNames: ['deployment'],
+      registers,
+    }),
+    autoscalerMetricValue: new prom.Gauge({
+      name: 'skyfleet_autoscaler_metric_value',
+      help: 'The value of each autoscaling metric at the last decision (per replica where the metric is)',
+      labelNames: ['deployment', 'metric'],
+      registers,
+    }),
+    autoscalerMetricTarget: new prom.Gauge({
+      name: 'skyfleet_autoscaler_metric_target',
+      help: 'The target of each autoscaling metric',
+      labelNames: ['deployment', 'metric'],
+      registers,
+    }),
+    autoscalerScales: new prom.Counter({
+      name: 'skyfleet_autoscaler_scale_events_total',
+      help: 'Changes of the replica count made by the autoscaler',
+      labelNames: ['deployment', 'direction'],
+      registers,
+    }),
+    activations: new prom.Counter({
+      name: 'skyfleet_activations_total',
+      help: 'Times a listener held a request at 0 replicas and asked for one',
+      labelNames: ['deployment'],
+      registers,
+    }),
+    coldStartSeconds: new prom.Histogram({
+      name: 'skyfleet_cold_start_seconds',
+      help: 'From the first request held at 0 replicas to its being sent to a ready replica',
+      labelNames: ['deployment'],
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
       registers,
     }),
   };

@@ -1,5 +1,6 @@
 import { SkyfleetError } from '../errors/index.js';
 import type { Deployment } from '../spec/deployment.js';
+import { startingReplicas } from '../autoscaling/starting-replicas.js';
 import { revisionOf } from '../spec/revision.js';
 import type { DeploymentRecord } from '../store/store.js';
 import { type ReconcileContext, recordEvent } from './context.js';
@@ -18,11 +19,15 @@ export async function recordDesired(
   for (let attempt = 1; ; attempt++) {
     const now = ctx.clock.now();
     const prior = await ctx.store.getDeployment(name);
+    // an autoscaled deployment keeps the count its autoscaler decided (within the new bounds)
+    const replicas = startingReplicas(deployment.spec, prior?.spec.spec);
+    const spec =
+      replicas === deployment.spec.replicas ? deployment : { ...deployment, spec: { ...deployment.spec, replicas } };
     await ctx.store.putRevision(name, revision, deployment.spec.template, now);
     let rec: DeploymentRecord;
     try {
       rec = await ctx.store.putDeployment(
-        { name, spec: deployment, revision, updatedAt: now },
+        { name, spec, revision, updatedAt: now },
         { expectGeneration: prior?.generation ?? null },
       );
     } catch (e) {

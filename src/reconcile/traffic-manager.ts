@@ -3,7 +3,7 @@ import type { Action } from '../plan/types.js';
 import type { ObservedSlice } from '../provider/provider.js';
 import type { TrafficStats } from '../rollout/analysis.js';
 import type { Deployment } from '../spec/deployment.js';
-import type { DataPlane, EndpointState, RouteEndpoint, RouterOptions } from '../traffic/index.js';
+import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from '../traffic/index.js';
 
 interface Served {
   router: DataPlane;
@@ -15,9 +15,43 @@ interface Served {
 }
 
 /** Routers this controller serves, per deployment with a `service`; the data plane of rollouts. */
+/** What a listener of a deployment scaled to zero calls (the controller's autoscaler). */
+export interface ActivationHooks {
+  /** A request is held at zero replicas: start one. */
+  onDemand(deployment: string): void;
+  /** The first held request was sent on this long after it arrived. */
+  onColdStart(deployment: string, ms: number): void;
+}
+
 export class TrafficManager {
   private readonly served = new Map<string, Served>();
   private readonly drainedIds = new Set<string>();
+  private hooks: ActivationHooks | undefined;
+
+  /** Where listeners of deployments that may scale to zero report demand and cold starts. */
+  setActivationHooks(hooks: ActivationHooks | undefined): void {
+    this.hooks = hooks;
+  }
+
+  /**
+   * A deployment whose autoscaling may take it to zero has its built-in listener hold requests
+   * while no replica is in rotation (activator.ts), for `activationTimeoutSeconds`.
+   */
+  private activation(d: Deployment, s: Served): void {
+    const a = d.spec.autoscaling;
+    const name = d.metadata.name;
+    const hooks = this.hooks;
+    if (!s.router.setActivation) return;
+    if (!a || a.minReplicas > 0 || !hooks) {
+      s.router.setActivation(null);
+      return;
+    }
+    s.router.setActivation({
+      timeoutMs: a.scaleToZero.activationTimeoutSeconds * 1000,
+      onDemand: () => hooks.onDemand(name),
+      onColdStart: (ms) => hooks.onColdStart(name, ms),
+    });
+  }
 
   constructor(
     private readonly registry?: Registry,
@@ -127,6 +161,7 @@ export class TrafficManager {
   ): Promise<void> {
     const s = await this.ensure(d);
     if (!s) return;
+    this.activation(d, s);
     const live = new Set(observed.flatMap((o) => o.replicaStatus.map((r) => r.id)));
     for (const id of this.drainedIds) if (!live.has(id) && unobserved.size === 0) this.drainedIds.delete(id);
     // a target whose API failed this pass is unknown, not empty: its replicas stay in rotation
@@ -191,6 +226,16 @@ export class TrafficManager {
       .get(name)
       ?.router.stats(windowMs)
       .find((x) => x.revision === revision);
+  }
+
+  /** Traffic outcomes of every revision a deployment's listener has seen, over a window (autoscaling). */
+  allStats(name: string, windowMs: number): RevisionStats[] {
+    return this.served.get(name)?.router.stats(windowMs) ?? [];
+  }
+
+  /** Requests a deployment's listener holds for want of a replica (scaled to zero, activating). */
+  held(name: string): number {
+    return this.served.get(name)?.router.held?.() ?? 0;
   }
 
   /** The listener's view of a deployment's endpoints (health, ejection, in flight). */

@@ -144,7 +144,7 @@ export type ScalingPolicy = z.output<typeof scalingPolicy>;
 export interface AutoscaledSpec {
   autoscaling?: Autoscaling | undefined;
   template: { containers: ReadonlyArray<{ name: string; resources: { cpu?: unknown; memory?: unknown } }> };
-  service?: unknown;
+  service?: { dataPlane?: string } | undefined;
 }
 
 export interface AutoscalingIssue {
@@ -184,6 +184,12 @@ export function autoscalingIssues(spec: AutoscaledSpec): AutoscalingIssue[] {
       path: ['autoscaling', 'minReplicas'],
       message:
         'minReplicas 0 scales to zero, which needs spec.service (its listener holds the first request while a replica starts): add spec.service or set minReplicas to 1 or more',
+    });
+  else if (a.minReplicas === 0 && spec.service?.dataPlane === 'nginx')
+    issues.push({
+      path: ['autoscaling', 'minReplicas'],
+      message:
+        'minReplicas 0 scales to zero, and only the built-in router holds requests while a replica starts: set service.dataPlane to builtin or minReplicas to 1 or more',
     });
   return issues;
 }

@@ -79,6 +79,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'autoscalers',
+    sql: `
+      CREATE TABLE autoscalers (
+        deployment TEXT PRIMARY KEY,
+        state JSONB NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -37,6 +37,7 @@ export class PostgresStore implements Store {
     conditions: string;
     leases: string;
     rollouts: string;
+    autoscalers: string;
     fleet: string;
   };
 
@@ -55,6 +56,7 @@ export class PostgresStore implements Store {
       conditions: `${q}.conditions`,
       leases: `${q}.leases`,
       rollouts: `${q}.rollouts`,
+      autoscalers: `${q}.autoscalers`,
       fleet: `${q}.fleet`,
     };
   }
@@ -148,7 +150,8 @@ export class PostgresStore implements Store {
     await this.query(
       `WITH c AS (DELETE FROM ${this.t.conditions} WHERE deployment = $1),
             r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1),
-            o AS (DELETE FROM ${this.t.rollouts} WHERE deployment = $1)
+            o AS (DELETE FROM ${this.t.rollouts} WHERE deployment = $1),
+            a AS (DELETE FROM ${this.t.autoscalers} WHERE deployment = $1)
        DELETE FROM ${this.t.deployments} WHERE name = $1`,
       [name],
     );
@@ -246,6 +249,21 @@ export class PostgresStore implements Store {
   async putRollout(deployment: string, state: RolloutState): Promise<void> {
     await this.query(
       `INSERT INTO ${this.t.rollouts} (deployment, state) VALUES ($1, $2::jsonb)
+       ON CONFLICT (deployment) DO UPDATE SET state = excluded.state`,
+      [deployment, JSON.stringify(state)],
+    );
+  }
+
+  async getAutoscalerState(deployment: string): Promise<unknown> {
+    const rows = await this.query<{ state: unknown }>(`SELECT state FROM ${this.t.autoscalers} WHERE deployment = $1`, [
+      deployment,
+    ]);
+    return rows[0]?.state;
+  }
+
+  async putAutoscalerState(deployment: string, state: unknown): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.autoscalers} (deployment, state) VALUES ($1, $2::jsonb)
        ON CONFLICT (deployment) DO UPDATE SET state = excluded.state`,
       [deployment, JSON.stringify(state)],
     );

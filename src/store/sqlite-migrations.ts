@@ -78,6 +78,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'autoscalers',
+    sql: `
+      CREATE TABLE autoscalers (
+        deployment TEXT PRIMARY KEY,
+        state TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */

@@ -99,6 +99,7 @@ export class SqliteStore implements Store {
       this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name);
       this.db.prepare('DELETE FROM conditions WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM rollouts WHERE deployment = ?').run(name);
+      this.db.prepare('DELETE FROM autoscalers WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM revisions WHERE deployment = ?').run(name);
     })();
   }
@@ -223,6 +224,21 @@ export class SqliteStore implements Store {
     this.db
       .prepare(
         'INSERT INTO rollouts (deployment, state) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET state = excluded.state',
+      )
+      .run(deployment, JSON.stringify(state));
+  }
+
+  async getAutoscalerState(deployment: string): Promise<unknown> {
+    const row = this.db.prepare('SELECT state FROM autoscalers WHERE deployment = ?').get(deployment) as
+      | { state: string }
+      | undefined;
+    return row ? JSON.parse(row.state) : undefined;
+  }
+
+  async putAutoscalerState(deployment: string, state: unknown): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO autoscalers (deployment, state) VALUES (?, ?) ON CONFLICT(deployment) DO UPDATE SET state = excluded.state',
       )
       .run(deployment, JSON.stringify(state));
   }

@@ -107,6 +107,13 @@ export interface Store {
   /** The BlueGreen/Canary rollout of a deployment, if one was started. */
   getRollout(deployment: string): Promise<RolloutState | undefined>;
   putRollout(deployment: string, state: RolloutState): Promise<void>;
+  /**
+   * What the autoscaler of a deployment keeps between passes and across controller restarts
+   * (its recommendation history, scale events, panic state) as JSON; the autoscaler checks what
+   * it reads back. Removed with the deployment.
+   */
+  getAutoscalerState(deployment: string): Promise<unknown>;
+  putAutoscalerState(deployment: string, state: unknown): Promise<void>;
   listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
   /** The fleet recorded at apply, if any. */
   getFleet(): Promise<FleetRecord | undefined>;

@@ -17,6 +17,7 @@ import {
 import type { ProxyCore } from './proxy-core.js';
 import { parseRequestHead, type RequestFields } from './request-head.js';
 import { parseResponseHead, type ResponseFields } from './response-head.js';
+import type { Holdable } from './activator.js';
 import type { Timed } from './timeout-sweeper.js';
 import { pipeTunnel } from './tunnel.js';
 import { acquireUpstream, preconnect, type UpstreamConn } from './upstream-conn.js';
@@ -59,7 +60,7 @@ function cOnDrain(this: ClientSocket): void {
   if (up !== null) up.sock.resume();
 }
 
-export class ClientConn implements Timed, RequestFields, ResponseFields {
+export class ClientConn implements Timed, RequestFields, ResponseFields, Holdable {
   readonly sock: ClientSocket;
   timeoutMs = 0;
   active = 0;
@@ -99,6 +100,9 @@ export class ClientConn implements Timed, RequestFields, ResponseFields {
   /** Bytes of the response were written to the client (no retry, no error page after this). */
   private sent = false;
   private tunnel: { abort(): void } | null = null;
+  /** Held by the activator (no endpoint yet); `heldRest`: bytes after the head, read before it held. */
+  private held = false;
+  private heldRest: Buffer | null = null;
 
   constructor(
     readonly core: ProxyCore,
@@ -146,6 +150,8 @@ export class ClientConn implements Timed, RequestFields, ResponseFields {
   onEnd(): void {
     this.ended = true;
     if (this.state === 'head') this.sock.end();
+    else if (this.held)
+      this.sock.destroy(); // gave up while held: forget it (onClose drops it)
     else if (this.state === 'exchange' && !this.reqDone) {
       // The client stopped mid-body: the request cannot complete.
       this.sock.destroy();
@@ -211,6 +217,13 @@ export class ClientConn implements Timed, RequestFields, ResponseFields {
       this.attempts = 0;
       this.sent = false;
       if (!this.dispatch(null)) {
+        if (this.core.hold(this)) {
+          // the socket keeps reading (a client that leaves is noticed); bytes that come are
+          // buffered and pause it (onData), so the request waits whole
+          this.held = true;
+          this.heldRest = rest;
+          return;
+        }
         this.core.unrouted('no_endpoint');
         if (!this.reqDone) this.keepAlive = false;
         this.answer(503, 'skyfleet router: no endpoint is ready for this deployment');
@@ -227,6 +240,48 @@ export class ClientConn implements Timed, RequestFields, ResponseFields {
       }
       return;
     }
+  }
+
+  /** The bytes read after the held request's head, in order. */
+  private takeHeld(): Buffer | null {
+    const data =
+      this.heldRest === null ? this.buf : this.buf === null ? this.heldRest : concat(this.heldRest, this.buf);
+    this.heldRest = null;
+    this.buf = null;
+    return data;
+  }
+
+  resumeHeld(): boolean {
+    if (this.state !== 'exchange' || !this.held) return true; // closed meanwhile: nothing to send
+    if (!this.dispatch(null)) return false;
+    this.held = false;
+    const data = this.takeHeld();
+    if (this.reqDone) {
+      if (data !== null) this.buf = data; // the next pipelined request, after this response
+      return true;
+    }
+    if (data !== null) this.forwardBody(data, 0);
+    if (this.buf === null && this.sock.isPaused()) this.sock.resume();
+    return true;
+  }
+
+  expireHeld(retryAfterSeconds: number): void {
+    if (this.state !== 'exchange' || !this.held) return;
+    this.held = false;
+    this.core.unrouted('no_endpoint');
+    if (!this.reqDone) this.keepAlive = false;
+    this.sent = true;
+    this.sock.write(
+      simpleResponse(
+        503,
+        'skyfleet router: no replica became ready in time (the deployment is scaled to zero and activating)',
+        !this.keepAlive || this.ended,
+        `Retry-After: ${retryAfterSeconds}\r\n`,
+      ),
+      'latin1',
+    );
+    this.buf = this.takeHeld();
+    this.nextRequest();
   }
 
   private reject(status: number, message: string): void {

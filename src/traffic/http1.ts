@@ -169,13 +169,14 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** A complete small plain-text response made by the router itself. */
-export function simpleResponse(status: number, message: string, close: boolean): string {
+export function simpleResponse(status: number, message: string, close: boolean, extraHeaders = ''): string {
   const body = `${message}\n`;
   return (
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'X-Skyfleet-Router: error\r\n' +
+    extraHeaders +
     (close ? 'Connection: close\r\n' : '') +
     '\r\n' +
     body

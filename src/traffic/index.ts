@@ -1,3 +1,4 @@
+export { type ActivationOptions, Activator, type Holdable } from './activator.js';
 export { Router } from './router.js';
 export { NginxDataPlane, type NginxDataPlaneOptions, findNginx } from './nginx-data-plane.js';
 export {

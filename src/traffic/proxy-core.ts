@@ -31,5 +31,7 @@ export interface ProxyCore {
   released(ep: Ep): void;
   retried(from: Ep): void;
   unrouted(reason: 'no_endpoint' | 'bad_request'): void;
+  /** Holds a request that found no endpoint while activation is on (activator.ts); false: answer 503. */
+  hold(conn: ClientConn): boolean;
   connectionClosed(conn: ClientConn): void;
 }

@@ -1,3 +1,4 @@
+import { type ActivationOptions, Activator } from './activator.js';
 import net from 'node:net';
 import { type Group, pick } from './balancer.js';
 import { codeClass, Ep } from './endpoint.js';
@@ -54,6 +55,9 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   badRequestTotal = 0;
 
   private readonly onRotationChange: (() => void) | null;
+  /** Holds requests while there is no endpoint (scaled to zero); null: 503 at once. */
+  private activator: Activator | null = null;
+  private activationTimer: unknown = null;
 
   constructor(options: RouterOptions) {
     if (!options.name) throw new TypeError('Router: options.name (the deployment) is required');
@@ -196,6 +200,8 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
         successRate: sum.successRate,
         p50Ms: sum.p50Ms,
         p99Ms: sum.p99Ms,
+        requestsPerSecond: sum.requestsPerSecond,
+        concurrency: sum.concurrency,
       });
     }
     return out;
@@ -233,6 +239,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.setActivation(null);
     const server = this.server;
     const closing = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     for (const c of this.conns) c.destroy();
@@ -244,6 +251,49 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     const deadline = Date.now() + 2_000;
     while (this.draining.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     for (const ep of [...this.draining]) this.finishDrain(ep);
+  }
+
+  // ------------------------------------------------------------------ activation (scale to zero)
+
+  /**
+   * Holds requests that find no endpoint in rotation until one is, instead of answering 503
+   * (activator.ts); null switches it off and answers what is held.
+   */
+  setActivation(options: ActivationOptions | null): void {
+    if (options === null) {
+      const a = this.activator;
+      this.activator = null;
+      this.timers.clearTimeout(this.activationTimer);
+      this.activationTimer = null;
+      a?.release();
+      return;
+    }
+    if (this.activator) this.activator.update(options);
+    else this.activator = new Activator(options);
+  }
+
+  /** Requests held now. */
+  held(): number {
+    return this.activator?.size ?? 0;
+  }
+
+  hold(conn: ClientConn): boolean {
+    const a = this.activator;
+    if (a === null || this.closed || !a.hold(conn, this.timers.now())) return false;
+    this.armActivationTimer();
+    return true;
+  }
+
+  /** While something is held: every 100 ms, answer what waited too long. */
+  private armActivationTimer(): void {
+    if (this.activationTimer !== null) return;
+    this.activationTimer = this.timers.setTimeout(() => {
+      this.activationTimer = null;
+      const a = this.activator;
+      if (a === null) return;
+      a.expire(this.timers.now());
+      if (a.size > 0) this.armActivationTimer();
+    }, 100);
   }
 
   // ------------------------------------------------------------------ ProxyCore (hot path)
@@ -296,6 +346,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   connectionClosed(conn: ClientConn): void {
     this.conns.delete(conn);
+    this.activator?.drop(conn);
   }
 
   // ------------------------------------------------------------------ MetricSource
@@ -348,6 +399,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
       groups.push(g);
     }
     this.groups = groups;
+    if (groups.length > 0 && this.activator !== null) this.activator.flush(this.timers.now());
     this.onRotationChange?.();
   }
 

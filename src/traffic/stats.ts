@@ -24,9 +24,12 @@ class Slot {
   requests = 0;
   errors = 0;
   retried = 0;
+  /** Summed latency of the requests that ended in this second (ms): Little's law gives concurrency. */
+  busyMs = 0;
   hist = new Uint32Array(NB);
   reset(sec: number): void {
     this.sec = sec;
+    this.busyMs = 0;
     this.requests = 0;
     this.errors = 0;
     this.retried = 0;
@@ -52,6 +55,7 @@ export class WindowStats {
   record(now: number, latencyMs: number, error: boolean): void {
     const s = this.slot(now);
     s.requests++;
+    s.busyMs += latencyMs;
     if (error) s.errors++;
     s.hist[bucketOf(latencyMs)]!++;
   }
@@ -60,25 +64,37 @@ export class WindowStats {
     this.slot(now).retried++;
   }
 
-  /** Totals over the last `windowMs` (whole seconds, the current one included). */
+  /**
+   * Totals over the last `windowMs` (whole seconds, the current one included), and two rates
+   * over the time the window has covered so far (`elapsedMs`, up to now): requests per second,
+   * and concurrency, the mean number of requests in flight, by Little's law (the summed latency
+   * of the requests that ended in the window over its length; a request that began before the
+   * window counts whole).
+   */
   summary(now: number, windowMs: number) {
     const sec = Math.floor(now / 1000);
     const span = Math.min(this.n - 1, Math.max(1, Math.ceil(windowMs / 1000)));
     let requests = 0;
     let errors = 0;
     let retried = 0;
+    let busyMs = 0;
     const hist = new Float64Array(NB);
     for (const s of this.slots) {
       if (s.sec < 0 || s.sec > sec || s.sec <= sec - span) continue;
       requests += s.requests;
       errors += s.errors;
       retried += s.retried;
+      busyMs += s.busyMs;
       for (let i = 0; i < NB; i++) hist[i]! += s.hist[i]!;
     }
+    const elapsedMs = Math.max(1, now - (sec - span + 1) * 1000);
     return {
       requests,
       errors,
       retried,
+      elapsedMs,
+      requestsPerSecond: (requests * 1000) / elapsedMs,
+      concurrency: busyMs / elapsedMs,
       successRate: requests === 0 ? 1 : (requests - errors) / requests,
       p50Ms: percentile(hist, requests, 0.5),
       p99Ms: percentile(hist, requests, 0.99),

@@ -1,3 +1,4 @@
+import type { ActivationOptions } from './activator.js';
 import type { Registry } from 'prom-client';
 import type { RouterTimers } from './timers.js';
 
@@ -143,6 +144,10 @@ export interface RevisionStats {
   /** Latency percentiles in ms (request head received to response end), reported as the upper bound of a 10%-wide log bucket; 0 when no requests. */
   p50Ms: number;
   p99Ms: number;
+  /** Requests per second over the time the window covered so far (all endpoints of the revision). */
+  requestsPerSecond: number;
+  /** Mean requests in flight over the window (all endpoints of the revision), by Little's law. */
+  concurrency: number;
 }
 
 /**
@@ -158,4 +163,8 @@ export interface DataPlane {
   drained(endpointId: string): Promise<void>;
   stats(windowMs?: number): RevisionStats[];
   endpoints(): EndpointState[];
+  /** Requests held for want of an endpoint (scale to zero); absent where the plane cannot hold. */
+  held?(): number;
+  /** Hold requests while no endpoint is in rotation (see activator.ts); absent where the plane cannot. */
+  setActivation?(options: ActivationOptions | null): void;
 }

@@ -78,6 +78,36 @@ describe('DockerProvider probes as HEALTHCHECKs', () => {
     expect(s.replicaStatus[0]?.message).toMatch(/health check failed: .*404/);
   });
 
+  it('sees readiness as soon as the first probe passes, not one health interval later', async () => {
+    // Docker runs a HEALTHCHECK's first check one interval after start (this engine has no
+    // StartInterval): with periodSeconds 120 nothing but skyfleet's own first probes can make
+    // these replicas ready within the 60 s this test waits.
+    const slow = { periodSeconds: 120, timeoutSeconds: 1, failureThreshold: 3 };
+    const changes: string[] = [];
+    const unwatch = p.watch({ fleet: FLEET }, (c) => changes.push(`${c.deployment}: ${c.reason}`));
+    try {
+      await Promise.all([
+        p.apply(slice('first-http', { readinessProbe: { httpGet: { path: '/version', port: 8080 }, ...slow } })),
+        p.apply(slice('first-tcp', { readinessProbe: { tcpSocket: { port: 8080 }, ...slow } })),
+        p.apply(slice('first-exec', { readinessProbe: { exec: { command: ['cat', '/www/version'] }, ...slow } })),
+        p.apply(slice('first-404', { readinessProbe: { httpGet: { path: '/nope', port: 8080 }, ...slow } })),
+      ]);
+      for (const d of ['first-http', 'first-tcp', 'first-exec']) {
+        const s = await settle(d, (x) => x.ready === 1, 60_000);
+        expect(s.replicaStatus[0]).toMatchObject({ state: 'ready', ready: true });
+        const info = await docker.getContainer(s.replicaStatus[0]?.id ?? '').inspect();
+        expect(info.State.Health?.Status).toBe('starting'); // Docker's own check has not run yet
+        expect(changes).toContain(`${d}: first readiness probe passed`);
+      }
+      // a probe that fails keeps its replica starting (probed since the same moment as the others)
+      const bad = (await p.observe({ fleet: FLEET, deployment: 'first-404' }))[0];
+      expect(bad?.replicaStatus[0]).toMatchObject({ state: 'starting', ready: false });
+      expect(changes.filter((c) => c.startsWith('first-404'))).not.toContain('first-404: first readiness probe passed');
+    } finally {
+      unwatch();
+    }
+  });
+
   it('a probe on a port nothing listens on reports the refusal while starting or unhealthy', async () => {
     await p.apply(slice('bad-tcp', { readinessProbe: { tcpSocket: { port: 9999 }, ...fast } }));
     const s = await settle('bad-tcp', (x) => x.replicaStatus[0]?.state === 'unhealthy');

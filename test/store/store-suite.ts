@@ -149,6 +149,17 @@ export function describeStoreSuite(
       expect(all[1]).toMatchObject({ deployment: null, type: 'Normal', time: 200 });
     });
 
+    it('keeps an autoscaler state per deployment, replaced whole and removed with the deployment', async () => {
+      const rec = await store.putDeployment({ name: 'auto', spec: dep('x', 'auto'), revision: 'r', updatedAt: 1 });
+      const st = { history: [{ at: 1, replicas: 3 }], panicUntil: null, lastActivity: 5 };
+      expect(await store.getAutoscalerState('auto')).toBeUndefined();
+      await store.putAutoscalerState('auto', st);
+      await store.putAutoscalerState('auto', { ...st, lastActivity: 9 });
+      expect(await store.getAutoscalerState('auto')).toEqual({ ...st, lastActivity: 9 });
+      await store.deleteDeployment(rec.name);
+      expect(await store.getAutoscalerState('auto')).toBeUndefined();
+    });
+
     it('keeps a rollout state per deployment, replaced whole and removed with the deployment', async () => {
       const st = {
         strategy: 'Canary' as const,

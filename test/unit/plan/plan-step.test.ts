@@ -48,7 +48,7 @@ describe('planStep', () => {
     ]);
   });
 
-  it('rolls 3 replicas one at a time with maxSurge 1, maxUnavailable 0 (the documented sequence)', () => {
+  it('rolls 3 replicas one at a time with maxSurge 1, maxUnavailable 0 (a replacement starts in the step that removes an old one)', () => {
     const { steps, converges } = simulatePlan({
       replicas: 3,
       revision: 'new',
@@ -59,10 +59,8 @@ describe('planStep', () => {
     expect(converges).toBe(true);
     expect(steps.map((s) => s.map((a) => `${a.revision}:${a.from}->${a.to}`))).toEqual([
       ['new:0->1'],
-      ['old:3->2'],
-      ['new:1->2'],
-      ['old:2->1'],
-      ['new:2->3'],
+      ['new:1->2', 'old:3->2'],
+      ['new:2->3', 'old:2->1'],
       ['old:1->0'],
     ]);
   });
@@ -75,8 +73,12 @@ describe('planStep', () => {
       observed: [{ target: 'd', zone: 'z', revision: 'old', replicas: 3, ready: 1 }],
       strategy: rolling(0, 0 + 1),
     });
-    // ready 1 < min ready 2: only the 2 broken replicas may go
-    expect(step.actions).toEqual([expect.objectContaining({ revision: 'old', from: 3, to: 1 })]);
+    // ready 1 < min ready 2: only the 2 broken replicas may go, and their 2 replacements start
+    // in the same step (the total stays within replicas + maxSurge = 3)
+    expect(step.actions).toEqual([
+      expect.objectContaining({ revision: 'new', from: 0, to: 2 }),
+      expect.objectContaining({ revision: 'old', from: 3, to: 1 }),
+    ]);
   });
 
   it('waits, naming what it waits for, when the budgets allow nothing', () => {

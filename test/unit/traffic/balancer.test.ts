@@ -98,4 +98,24 @@ describe('window stats', () => {
     expect(s.summary(t0 + 20_000, 10_000).requests).toBe(0);
     expect(s.summary(t0 + 20_000, 60_000).requests).toBe(100);
   });
+
+  it("window stats give requests per second and concurrency (Little's law) over the time covered", () => {
+    const s = new WindowStats(60_000);
+    const t0 = 1_700_000_000_000; // a whole second
+    // 4 s of 50 requests a second, each 200 ms: 10 in flight on average
+    for (let sec = 0; sec < 4; sec++) for (let i = 0; i < 50; i++) s.record(t0 + sec * 1000 + i * 20, 200, false);
+    const w = s.summary(t0 + 3999, 4000);
+    expect(w.elapsedMs).toBe(3999);
+    expect(w.requestsPerSecond).toBeCloseTo(50, 0);
+    expect(w.concurrency).toBeCloseTo(10, 0);
+    // the same load seen over a 2 s window: the same rates
+    const w2 = s.summary(t0 + 3999, 2000);
+    expect(w2.requests).toBe(100);
+    expect(w2.requestsPerSecond).toBeCloseTo(50, 0);
+    expect(w2.concurrency).toBeCloseTo(10, 0);
+    // idle afterwards: rates fall to 0 (idle is data)
+    const later = s.summary(t0 + 20_000, 5000);
+    expect(later.requestsPerSecond).toBe(0);
+    expect(later.concurrency).toBe(0);
+  });
 });

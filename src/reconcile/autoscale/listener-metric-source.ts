@@ -1,0 +1,53 @@
+import type { MetricQuery, MetricSample, MetricSource } from '../../autoscaling/metric-source.js';
+import type { MetricType } from '../../spec/autoscaling.js';
+import type { Clock } from '../../util/clock.js';
+import type { TrafficManager } from '../traffic-manager.js';
+
+/**
+ * Concurrency, requests per second and p99 latency of a deployment, measured at its listener
+ * (the built-in router or the nginx data plane: both keep the same per-revision windows).
+ *
+ * Per the MetricSource contract (src/autoscaling/metric-source.ts):
+ * - A listener routes every revision it has endpoints for, and during a rollout the replicas of
+ *   each serve the same stream of requests; so a sample covers **every revision** of the
+ *   deployment (the query's revision names the one being scaled): totals over all revisions,
+ *   divided by the endpoints in rotation over all revisions. With none in rotation (scaled to
+ *   zero) the value is the total: any request is activity.
+ * - No listener running for the deployment (no `service`, or not the leader) is no data:
+ *   `undefined`. A listener with no request in the window is data: 0.
+ * - `sampledAt` is now: the windows are read when asked.
+ */
+export class ListenerMetricSource implements MetricSource {
+  readonly name = 'listener';
+  readonly provides: readonly MetricType[] = ['concurrency', 'requestsPerSecond', 'p99LatencyMs'];
+
+  constructor(
+    private readonly traffic: () => TrafficManager | undefined,
+    private readonly clock: Clock,
+  ) {}
+
+  async sample(query: MetricQuery): Promise<MetricSample | undefined> {
+    const traffic = this.traffic();
+    if (!traffic?.has(query.deployment)) return undefined;
+    const all = traffic.allStats(query.deployment, query.windowMs);
+    const serving = traffic.endpoints(query.deployment).filter((e) => e.inRotation).length;
+    const windowMs = all.reduce((w, s) => Math.max(w, s.windowMs), 0) || query.windowMs;
+    const sampledAt = this.clock.now();
+    switch (query.metric) {
+      case 'concurrency': {
+        // requests held at the listener (scaled to zero, activating) are in flight too
+        const total = all.reduce((a, s) => a + s.concurrency, 0) + traffic.held(query.deployment);
+        return { value: total / Math.max(1, serving), sampledAt, windowMs };
+      }
+      case 'requestsPerSecond': {
+        const total = all.reduce((a, s) => a + s.requestsPerSecond, 0) + traffic.held(query.deployment);
+        return { value: total / Math.max(1, serving), sampledAt, windowMs };
+      }
+      case 'p99LatencyMs':
+        // the largest of the revisions' p99s: a slow canary is not averaged away
+        return { value: all.reduce((a, s) => Math.max(a, s.requests > 0 ? s.p99Ms : 0), 0), sampledAt, windowMs };
+      default:
+        return undefined;
+    }
+  }
+}
