@@ -77,11 +77,3 @@ export { createControllerMetrics, type ControllerMetrics } from './reconcile/met
 export { PostgresStore } from './store/postgres-store.js';
 export type { AutoscalingView } from './operations/autoscaling-status.js';
 export type { AutoscalerStatus } from './reconcile/autoscale/autoscaler-record.js';
-export {
-  decideScale,
-  MemoryMetricSource,
-  type Decision,
-  type MetricSource,
-  type MetricSample,
-  type MetricQuery,
-} from './autoscaling/index.js';
