@@ -54,17 +54,26 @@ export {
   type RevisionStats,
 } from './traffic/index.js';
 export { rolloutStep, type RolloutState, type RolloutDecision } from './rollout/index.js';
+export {
+  decideScale,
+  formatScaleEvent,
+  initialAutoscalerState,
+  MemoryMetricSource,
+  type DecideInput,
+  type Decision,
+  type ScaleEvent,
+  type AutoscalerState,
+  type AutoscalerOptions,
+  type MetricSource,
+  type MetricSample,
+  type MetricSamples,
+  type MetricQuery,
+  type MetricStatus,
+  type HeldMetric,
+} from './autoscaling/index.js';
 export type { RolloutControls, RolloutStatus } from './fleet.js';
 export type { ControllerOptions, PassReport } from './reconcile/controller.js';
 export { createControllerMetrics, type ControllerMetrics } from './reconcile/metrics.js';
 export { PostgresStore } from './store/postgres-store.js';
 export type { AutoscalingView } from './operations/autoscaling-status.js';
 export type { AutoscalerStatus } from './reconcile/autoscale/autoscaler-record.js';
-export {
-  decideScale,
-  MemoryMetricSource,
-  type Decision,
-  type MetricSource,
-  type MetricSample,
-  type MetricQuery,
-} from './autoscaling/index.js';

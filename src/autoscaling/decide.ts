@@ -129,7 +129,8 @@ export function decideScale(input: DecideInput): Decision {
       // no scale-down in panic; up at once, past the scale-up window and policies
       const want = Math.max(target, fast.replicas, current);
       const disabled = spec.behavior.scaleUp.selectPolicy === 'Disabled';
-      moved = disabled ? { replicas: current, limit: 'scaleUp selectPolicy Disabled' } : { replicas: want };
+      moved =
+        disabled && want > current ? { replicas: current, limit: 'scaleUp selectPolicy Disabled' } : { replicas: want };
       if (want > current && !disabled) limits.push('panic: past the scaleUp window and policies');
       if (target < current) limits.push('panic: no scale-down');
     } else moved = rateLimit({ now, current, desired: target, events: prev.scaleEvents, spec });

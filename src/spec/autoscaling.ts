@@ -52,18 +52,24 @@ interface RulesDefaults {
 
 /** One direction of `behavior`, with that direction's Kubernetes HPA defaults. */
 function scalingRules(defaults: RulesDefaults) {
-  return z.strictObject({
-    /** Recommendations of the last N seconds considered (down: their highest, up: their lowest). */
-    stabilizationWindowSeconds: intRange(0, 3600).default(defaults.stabilizationWindowSeconds),
-    policies: z
-      .array(scalingPolicy)
-      .min(1, { error: 'expected at least one policy (selectPolicy: Disabled turns this direction off)' })
-      .default(() => defaults.policies.map((p) => ({ ...p }))),
-    /** Max: the policy allowing the largest change; Min: the smallest; Disabled: never scale this way. */
-    selectPolicy: z
-      .enum(['Max', 'Min', 'Disabled'], { error: 'expected selectPolicy Max, Min or Disabled' })
-      .default('Max'),
-  });
+  return z
+    .strictObject({
+      /** Recommendations of the last N seconds considered (down: their highest, up: their lowest). */
+      stabilizationWindowSeconds: intRange(0, 3600).default(defaults.stabilizationWindowSeconds),
+      policies: z.array(scalingPolicy).default(() => defaults.policies.map((p) => ({ ...p }))),
+      /** Max: the policy allowing the largest change; Min: the smallest; Disabled: never scale this way. */
+      selectPolicy: z
+        .enum(['Max', 'Min', 'Disabled'], { error: 'expected selectPolicy Max, Min or Disabled' })
+        .default('Max'),
+    })
+    .superRefine((r, ctx) => {
+      if (r.policies.length === 0 && r.selectPolicy !== 'Disabled')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies'],
+          message: 'no policy: add at least one, or set selectPolicy: Disabled to turn this direction off',
+        });
+    });
 }
 
 // Kubernetes' defaults (autoscaling/v2 HPAScalingRules): up at once by 100% or 4 pods per 15 s,

@@ -116,8 +116,8 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
     to: (t) => t.startsWith('src/reconcile/') || t.startsWith('src/cli/') || t === COMPOSITION || t === 'src/fleet.ts',
   },
   {
-    name: 'placement, plan and rollout (pure) import neither the store nor a provider',
-    from: (f) => /^src\/(placement|plan|rollout)\//.test(f),
+    name: 'placement, plan, rollout and autoscaling (pure) import neither the store nor a provider',
+    from: (f) => /^src\/(placement|plan|rollout|autoscaling)\//.test(f),
     to: (t) => t.startsWith('src/store/') || t.startsWith('providers/') || t.startsWith('src/reconcile/'),
   },
   {

@@ -244,6 +244,18 @@ describe('decideScale', () => {
       },
     );
     expect(d).toMatchObject({ desired: 4, direction: 'none', panic: true });
+    expect(d.limits).toContain('scaleUp selectPolicy Disabled');
+    // and says nothing of it when no scale-up was wanted
+    const calm = one(
+      { behavior: { scaleUp: { selectPolicy: 'Disabled' } } },
+      {
+        current: 4,
+        samples: samples({ concurrency: 10 }),
+        shortSamples: samples({ concurrency: 10 }, T0, 6000),
+        state: { ...d.state, panic: { ...d.state.panic!, peak: 4 } },
+      },
+    );
+    expect(calm).toMatchObject({ panic: true, limits: [] });
   });
 
   it('resumes a sequence the same after a restart: the state is all it needs, and it is JSON', () => {

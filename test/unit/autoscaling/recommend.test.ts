@@ -32,7 +32,7 @@ describe('recommend: one metric, as HPA (desired = ceil(current x value / target
     ['docs: 200m against a 100m target doubles the replicas', 4, 0.2, 0.1, 8],
     ['docs: 50m against a 100m target halves them', 4, 0.05, 0.1, 2],
     ['rounds up: 3 x 25/20 = 3.75', 3, 25, 20, 4],
-    ['exact ratios are not rounded up by floating point: 3 x 0.7/0.7... 3 x 14/7 = 6', 3, 14, 7, 6],
+    ['an exact ratio: 3 x 14/7 = 6', 3, 14, 7, 6],
     ['zero traffic asks for zero (the bounds come later)', 5, 0, 10, 0],
     ['docs: within the 0.1 tolerance nothing changes (1.1)', 10, 11, 10, 10],
     ['docs: within the 0.1 tolerance nothing changes (0.9)', 10, 9, 10, 10],
@@ -50,6 +50,12 @@ describe('recommend: one metric, as HPA (desired = ceil(current x value / target
     const r = rec(3, samples({ cpu: 140 }), { metrics: [{ type: 'cpu', targetUtilization: 70 }] });
     expect(r.replicas).toBe(6);
     expect(r.metrics[0]).toMatchObject({ type: 'cpu', target: 70, value: 140, replicas: 6, text: 'cpu 140%/70%' });
+  });
+
+  it('multiplies before it divides, with slack: 25 x 56%/50% is 28 (float64 (56/50) x 25 would be 29)', () => {
+    const r = rec(25, samples({ cpu: 56 }), { metrics: [{ type: 'cpu', targetUtilization: 50 }] });
+    expect(r.replicas).toBe(28);
+    expect(Math.ceil((56 / 50) * 25)).toBe(29);
   });
 
   it('treats latency as a ratio too: p99 450 ms against 300 ms at 4 replicas asks for 6', () => {
