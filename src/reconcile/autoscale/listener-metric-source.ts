@@ -43,7 +43,11 @@ export class ListenerMetricSource implements MetricSource {
         // short window (the fast path) the requests in flight now count when they are more
         // than the window's mean (a step up shows at once, not over the window)
         let total = all.reduce((a, s) => a + s.concurrency, 0);
-        if (query.windowMs <= SHORT_WINDOW_MS) total = Math.max(total, eps.reduce((a, e) => a + e.inFlight, 0));
+        if (query.windowMs <= SHORT_WINDOW_MS)
+          total = Math.max(
+            total,
+            eps.reduce((a, e) => a + e.inFlight, 0),
+          );
         total += traffic.held(query.deployment);
         return { value: total / Math.max(1, serving), sampledAt, windowMs };
       }
