@@ -118,6 +118,7 @@ async function rounds(subjects: Subject[]): Promise<void> {
     for (const s of subjects) {
       for (const x of subjects) await settle(docker, x, N);
       s.times.push(await killAndTimeRecovery(docker, s, N, pick));
+      console.log(`round ${round + 1}: ${s.name} ${s.times.at(-1)!.toFixed(2)} s`);
     }
   }
 }

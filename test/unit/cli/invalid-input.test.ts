@@ -124,6 +124,49 @@ describe('exit 2, naming the flag or field, store unchanged', () => {
     30_000,
   );
 
+  it.each<[string, string, RegExp]>([
+    [
+      'min above max',
+      'minReplicas: 5, maxReplicas: 2, metrics: [{ type: cpu, targetUtilization: 70 }]',
+      /spec\.autoscaling\.minReplicas/,
+    ],
+    [
+      'a target of 0',
+      'minReplicas: 1, maxReplicas: 3, metrics: [{ type: cpu, targetUtilization: 0 }]',
+      /spec\.autoscaling\.metrics\[0\]\.targetUtilization/,
+    ],
+    [
+      'an unknown metric type',
+      'minReplicas: 1, maxReplicas: 3, metrics: [{ type: qps, target: 5 }]',
+      /spec\.autoscaling\.metrics\[0\]\.type: .*concurrency, requestsPerSecond, cpu, memory, p99LatencyMs/,
+    ],
+    [
+      'cpu without resources.cpu',
+      'minReplicas: 1, maxReplicas: 3, metrics: [{ type: cpu, targetUtilization: 70 }]',
+      /resources\.cpu/,
+    ],
+    [
+      'scale to zero without a service',
+      'minReplicas: 0, maxReplicas: 3, metrics: [{ type: memory, targetUtilization: 70 }]',
+      /minReplicas 0 scales to zero, which needs spec\.service/,
+    ],
+  ])(
+    'autoscaling: %s',
+    async (_what, autoscaling, message) => {
+      const resources = /cpu without/.test(_what) ? '' : ', resources: { cpu: "0.5", memory: 64Mi }';
+      writeFileSync(
+        join(dir, 'auto.yaml'),
+        `apiVersion: skyfleet.dev/v1\nkind: Deployment\nmetadata: { name: auto }\nspec:\n  replicas: 1\n  template: { containers: [{ name: web, image: "img:1"${resources} }] }\n  autoscaling: { ${autoscaling} }\n`,
+      );
+      const before = await storeState();
+      const r = await sf(['apply', '-f', 'auto.yaml']);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+      expect(await storeState()).toBe(before);
+    },
+    30_000,
+  );
+
   it('an alias bomb names the file and document', async () => {
     const bomb = [
       'a: &a [x,x,x,x,x,x,x,x,x]',
