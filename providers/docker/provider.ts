@@ -162,6 +162,7 @@ export class DockerProvider implements WatchableProvider {
       signal,
       firstProbePassed: (info) => this.startups.passed(info),
     });
+    await this.startups.verdicts(seen);
     this.startups.follow(seen.map((x) => x.info));
     return seen;
   }

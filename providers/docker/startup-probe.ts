@@ -86,6 +86,27 @@ export class StartupProber {
     return this.passedStart.get(containerId) === key;
   }
 
+  /**
+   * Probes one start once, now (an observe that meets a `starting` container with no verdict
+   * yet: another process started it, or this one has just begun): true when it passes, which
+   * counts as the first success (remembered, watchers told, the loop stopped).
+   */
+  async checkNow(target: StartupTarget): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.passed(target.containerId, target.key)) return true;
+    const ac = new AbortController();
+    const ok = await this.o.probe(target, target.timeoutMs, ac.signal).catch(() => false);
+    if (!ok || this.closed || this.passed(target.containerId, target.key)) return ok;
+    const running = this.running.get(target.containerId);
+    if (running?.key === target.key) {
+      running.ac.abort();
+      this.running.delete(target.containerId);
+    }
+    this.remember(target);
+    this.o.onReady(target);
+    return true;
+  }
+
   /** Whether a probe loop is running for this container. */
   probing(containerId: string): boolean {
     return this.running.has(containerId);

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
-import type { ProviderChange } from '../../src/provider/provider.js';
+import type { ObservedReplica, ProviderChange } from '../../src/provider/provider.js';
+import { mapPool } from '../../src/util/pool.js';
+import { toObservedReplica } from './mapping.js';
 import type { Clock } from '../../src/util/clock.js';
 import { runStartupCheck, startKey, startupTargetOf } from './startup-check.js';
 import { StartupProber, type StartupTarget } from './startup-probe.js';
@@ -48,6 +50,24 @@ export class StartupWatch {
       if (target) this.prober.track(target);
       else this.prober.forget(info.Id);
     }
+  }
+
+  /**
+   * A verdict for every container still `starting` without one (another process started it, or
+   * the probes have just begun): one probe each, now, past `initialDelaySeconds` only; a pass
+   * makes its replica ready in `seen`. So two processes observing the same container agree.
+   */
+  async verdicts(seen: Array<{ info: Docker.ContainerInspectInfo; replica: ObservedReplica }>): Promise<void> {
+    const open = seen.filter(
+      (s) => s.info.State.Health?.Status === 'starting' && s.info.State.Running && !this.passed(s.info),
+    );
+    await mapPool(open, 8, async (s) => {
+      const target = startupTargetOf(s.info, this.publishAddress);
+      if (!target) return;
+      const startedAt = Date.parse(s.info.State.StartedAt ?? '');
+      if (Number.isFinite(startedAt) && Date.now() < startedAt + target.initialDelayMs) return;
+      if (await this.prober.checkNow(target)) s.replica = toObservedReplica(s.info, this.publishAddress, true);
+    });
   }
 
   /** After a start (ours, or a `start` event): inspect once and probe at once; errors leave it to Docker's check. */

@@ -99,6 +99,16 @@ describe('DockerProvider probes as HEALTHCHECKs', () => {
         expect(info.State.Health?.Status).toBe('starting'); // Docker's own check has not run yet
         expect(changes).toContain(`${d}: first readiness probe passed`);
       }
+      // another process (a CLI after apply) that has never probed them agrees at once
+      const other = new DockerProvider(dockerTargetSettings.parse({ name: 'probes', kind: 'docker' }), {
+        fleet: FLEET,
+      });
+      try {
+        const seen = await other.observe({ fleet: FLEET, deployment: 'first-http' });
+        expect(seen[0]).toMatchObject({ ready: 1 });
+      } finally {
+        await other.close();
+      }
       // a probe that fails keeps its replica starting (probed since the same moment as the others)
       const bad = (await p.observe({ fleet: FLEET, deployment: 'first-404' }))[0];
       expect(bad?.replicaStatus[0]).toMatchObject({ state: 'starting', ready: false });

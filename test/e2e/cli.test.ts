@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { cleanupRun, ensureWebImage, newTestRun, readyOf, testDocker } from '../helpers/docker/index.js';
 
 // The CLI end to end, as a user runs it: the built bin/skyfleet.js against the real Docker engine.
 // `npm test` builds dist/ first (tsc -p tsconfig.build.json).
@@ -109,7 +109,7 @@ describe('skyfleet CLI', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/deployment\/web converged: revision [0-9a-f]{10}, ready 2\/2/);
     expect(applied.stderr).toMatch(/ready 2\/2/); // progress lines when not a TTY
-    expect((await mine()).filter((c) => c.Status.includes('(healthy)'))).toHaveLength(2);
+    expect(await readyOf(docker, await mine())).toHaveLength(2);
 
     const got = JSON.parse((await sf('get', '-o', 'json')).stdout);
     expect(got).toMatchObject([{ name: 'web', replicas: 2, ready: 2, upToDate: 2 }]);

@@ -10,7 +10,6 @@ import {
   deploymentYaml,
   fleetContainers,
   fleetYaml,
-  isHealthy,
   isLive,
   killAllControllers,
   REPO,
@@ -22,7 +21,7 @@ import {
   webDeployment,
   writeFile,
 } from '../helpers/controller/index.js';
-import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { cleanupRun, ensureWebImage, newTestRun, readyOf, testDocker } from '../helpers/docker/index.js';
 import { eventually } from '../helpers/eventually.js';
 
 // Crash safety: a controller process is SIGKILLed at a random moment of a rolling update
@@ -77,9 +76,11 @@ async function convergedOn(revision: string, timeoutMs = 120_000): Promise<Docke
   return eventually(
     async () => {
       const all = await fleetContainers(docker, FLEET);
+      const ready = await readyOf(docker, all);
       const ok =
         all.length === REPLICAS &&
-        all.every((c) => isHealthy(c) && c.Labels['skyfleet.dev/revision'] === revision) &&
+        ready.length === REPLICAS &&
+        all.every((c) => c.Labels['skyfleet.dev/revision'] === revision) &&
         all.every((c) => c.Labels['skyfleet.dev/deployment'] === 'web');
       return ok ? all : false;
     },
@@ -104,10 +105,11 @@ beforeAll(async () => {
   await controller.waitFor(/leads fleet/, 20_000);
   store = await openStore(storePath);
   sampling = true;
-  sampler = sampleContainers(docker, FLEET, (list) => {
+  sampler = sampleContainers(docker, FLEET, async (list) => {
     if (!sampling) return;
     const live = list.filter(isLive).length;
-    const healthy = list.filter(isHealthy).length;
+    // ready as the probe sees it: Docker healthy, or answering before Docker's first check
+    const healthy = (await readyOf(docker, list)).length;
     if (live > peaks.live) {
       peaks.live = live;
       peaks.liveAt = `${phase}: ${list.map((c) => `${c.Names[0]} ${c.State} ${c.Status}`).join('; ')}`;

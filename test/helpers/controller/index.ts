@@ -125,7 +125,7 @@ export async function removeWithLabels(docker: Docker, ...labels: string[]): Pro
 export function sampleContainers(
   docker: Docker,
   fleet: string,
-  onSample: (list: Docker.ContainerInfo[]) => void,
+  onSample: (list: Docker.ContainerInfo[]) => void | Promise<void>,
   everyMs = 100,
 ): { stop: () => Promise<number> } {
   let running = true;
@@ -133,7 +133,7 @@ export function sampleContainers(
   const loop = (async () => {
     while (running) {
       try {
-        onSample(await fleetContainers(docker, fleet));
+        await onSample(await fleetContainers(docker, fleet));
         n++;
       } catch {
         // a failed listing is not a sample

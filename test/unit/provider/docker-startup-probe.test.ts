@@ -95,6 +95,22 @@ describe('StartupProber', () => {
     expect(h.calls).toEqual([700]);
   });
 
+  it('checkNow gives a verdict at once (another process started the container) and a pass ends the loop', async () => {
+    const h = harness([false, true]);
+    const t = target();
+    h.prober.track(t);
+    await settleMicrotasks();
+    expect(h.calls).toEqual([0]); // the loop's first probe failed
+    expect(await h.prober.checkNow(t)).toBe(true); // the second answer passes
+    expect(h.prober.passed('c1', t.key)).toBe(true);
+    expect(h.ready).toEqual([t.key]);
+    expect(h.prober.probing('c1')).toBe(false);
+    await advance(h.clock, 2000);
+    expect(h.calls).toHaveLength(2); // no probe after the pass
+    expect(await h.prober.checkNow(t)).toBe(true); // remembered: no probe
+    expect(h.calls).toHaveLength(2);
+  });
+
   it('forget stops the probes; close stops them all', async () => {
     const h = harness([]);
     h.prober.track(target());
