@@ -6,6 +6,8 @@
  * 503 with a `Retry-After`. Without activation (the default) such a request gets 503 at once.
  */
 
+import type { RouterTimers } from './timers.js';
+
 /** What the activator needs of a held client connection. */
 export interface Holdable {
   /** Sends the held request upstream; false when there is still no endpoint (it stays held). */
@@ -33,8 +35,12 @@ interface Held {
 export class Activator {
   private queue: Held[] = [];
   private firstHeldAt: number | null = null;
+  private timer: unknown = null;
 
-  constructor(private options: ActivationOptions) {}
+  constructor(
+    private options: ActivationOptions,
+    private readonly timers: RouterTimers,
+  ) {}
 
   /** New settings (the spec changed); what is held stays held. */
   update(options: ActivationOptions): void {
@@ -46,18 +52,31 @@ export class Activator {
   }
 
   /** Holds a request; false when the queue is full (answer 503 at once). */
-  hold(conn: Holdable, now: number): boolean {
+  hold(conn: Holdable): boolean {
     if (this.queue.length >= (this.options.maxHeld ?? 1000)) return false;
+    const now = this.timers.now();
     const first = this.queue.length === 0;
     this.queue.push({ conn, since: now });
     if (this.firstHeldAt === null) this.firstHeldAt = now;
+    this.arm();
     if (first) this.options.onDemand();
     return true;
   }
 
+  /** While something is held: every 100 ms, answer what waited too long. */
+  private arm(): void {
+    if (this.timer !== null) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.expire(this.timers.now());
+      if (this.queue.length > 0) this.arm();
+    }, 100);
+  }
+
   /** Sends on what can be sent, oldest first (an endpoint came into rotation). */
-  flush(now: number): void {
+  flush(): void {
     if (this.queue.length === 0) return;
+    const now = this.timers.now();
     const left: Held[] = [];
     let sent = false;
     for (const h of this.queue) {
@@ -92,8 +111,10 @@ export class Activator {
     if (this.queue.length === 0) this.firstHeldAt = null;
   }
 
-  /** Answers everything held (activation switched off, router closing). */
+  /** Answers everything held and stops (activation switched off, router closing). */
   release(): void {
+    this.timers.clearTimeout(this.timer);
+    this.timer = null;
     const all = this.queue;
     this.queue = [];
     this.firstHeldAt = null;

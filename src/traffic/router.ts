@@ -57,7 +57,6 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   private readonly onRotationChange: (() => void) | null;
   /** Holds requests while there is no endpoint (scaled to zero); null: 503 at once. */
   private activator: Activator | null = null;
-  private activationTimer: unknown = null;
 
   constructor(options: RouterOptions) {
     if (!options.name) throw new TypeError('Router: options.name (the deployment) is required');
@@ -255,45 +254,21 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
 
   // ------------------------------------------------------------------ activation (scale to zero)
 
-  /**
-   * Holds requests that find no endpoint in rotation until one is, instead of answering 503
-   * (activator.ts); null switches it off and answers what is held.
-   */
+  /** Hold requests that find no endpoint until one is in rotation (activator.ts); null: 503 at once. */
   setActivation(options: ActivationOptions | null): void {
     if (options === null) {
-      const a = this.activator;
+      this.activator?.release();
       this.activator = null;
-      this.timers.clearTimeout(this.activationTimer);
-      this.activationTimer = null;
-      a?.release();
-      return;
-    }
-    if (this.activator) this.activator.update(options);
-    else this.activator = new Activator(options);
+    } else if (this.activator) this.activator.update(options);
+    else this.activator = new Activator(options, this.timers);
   }
 
-  /** Requests held now. */
   held(): number {
     return this.activator?.size ?? 0;
   }
 
   hold(conn: ClientConn): boolean {
-    const a = this.activator;
-    if (a === null || this.closed || !a.hold(conn, this.timers.now())) return false;
-    this.armActivationTimer();
-    return true;
-  }
-
-  /** While something is held: every 100 ms, answer what waited too long. */
-  private armActivationTimer(): void {
-    if (this.activationTimer !== null) return;
-    this.activationTimer = this.timers.setTimeout(() => {
-      this.activationTimer = null;
-      const a = this.activator;
-      if (a === null) return;
-      a.expire(this.timers.now());
-      if (a.size > 0) this.armActivationTimer();
-    }, 100);
+    return this.activator !== null && !this.closed && this.activator.hold(conn);
   }
 
   // ------------------------------------------------------------------ ProxyCore (hot path)
@@ -399,7 +374,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
       groups.push(g);
     }
     this.groups = groups;
-    if (groups.length > 0 && this.activator !== null) this.activator.flush(this.timers.now());
+    if (groups.length > 0 && this.activator !== null) this.activator.flush();
     this.onRotationChange?.();
   }
 
