@@ -27,6 +27,7 @@ const caps: Capabilities = {
   probes: ['httpGet', 'tcpSocket', 'exec'],
   nativeTrafficSplit: false,
   scaleToZero: false,
+  nativeAutoscaling: false,
   publicEndpoints: true,
   gpu: false,
 };

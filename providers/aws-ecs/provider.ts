@@ -27,7 +27,6 @@ import type {
   TargetDescription,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
-import { canonicalJson } from '../../src/spec/revision.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { type CallCtx, EcsApi } from './api.js';
 import { type MappedSlice, mapSlice } from './mapping.js';
@@ -134,6 +133,7 @@ export class AwsEcsProvider implements Provider {
           probes: ['httpGet', 'tcpSocket', 'exec'],
           nativeTrafficSplit: false,
           scaleToZero: true,
+          nativeAutoscaling: false,
           publicEndpoints: s.assignPublicIp,
           gpu: false,
         },

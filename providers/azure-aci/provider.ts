@@ -87,6 +87,7 @@ export class AzureAciProvider implements Provider {
           probes: s.tcpSocketProbes === 'omit' ? ['httpGet', 'exec', 'tcpSocket'] : ['httpGet', 'exec'],
           nativeTrafficSplit: false,
           scaleToZero: true,
+          nativeAutoscaling: false,
           publicEndpoints: s.ipAddressType === 'Public',
           gpu: false,
         },

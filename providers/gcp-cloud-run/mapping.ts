@@ -6,6 +6,7 @@
  * enum names, which the SDK's request encoder accepts.
  */
 import { ValidationError, type ValidationIssue } from '../../src/errors/index.js';
+import type { SliceAutoscaling } from '../../src/provider/provider.js';
 import type { Container, PodTemplate, Probe } from '../../src/spec/deployment.js';
 import { MiB, parseCpu, parseMemory } from '../../src/spec/quantity.js';
 import { GCP_LABELS, gcpLabel, revisionName } from './names.js';
@@ -44,6 +45,7 @@ export interface RunRevisionTemplate {
   containers: RunContainer[];
   serviceAccount?: string;
   vpcAccess?: { connector: string; egress: 'PRIVATE_RANGES_ONLY' | 'ALL_TRAFFIC' };
+  maxInstanceRequestConcurrency?: number;
 }
 
 export interface RunTrafficTarget {
@@ -101,6 +103,8 @@ interface MapContext {
   fleet: string;
   deployment: string;
   settings: GcpCloudRunTargetSettings;
+  /** Cloud Run scales the service: the deployment's concurrency target per instance, if any. */
+  concurrency?: number;
 }
 
 /** Every reason this template cannot run on Cloud Run, found before any API call. */
@@ -347,7 +351,19 @@ export function revisionTemplate(template: PodTemplate, ctx: MapContext): RunRev
           },
         }
       : {}),
+    ...(ctx.concurrency !== undefined ? { maxInstanceRequestConcurrency: maxConcurrencyFor(ctx.concurrency) } : {}),
   };
+}
+
+/**
+ * Cloud Run's autoscaler keeps each instance at 60% of its maximum concurrent requests (docs:
+ * "About instance autoscaling in Cloud Run services": "maintain instance concurrency at 60% of
+ * the maximum concurrency over a one minute window"; revision_template.proto
+ * `max_instance_request_concurrency`, at most 1000). So a skyfleet target of T in-flight requests
+ * per replica is a maximum of ceil(T / 0.6): Cloud Run then aims at T.
+ */
+export function maxConcurrencyFor(target: number): number {
+  return Math.min(1000, Math.max(1, Math.ceil(target / 0.6 - 1e-9)));
 }
 
 export const INGRESS = {
@@ -418,6 +434,32 @@ export function parseReplicas(text: string | undefined): Record<string, number> 
   } catch {
     return {};
   }
+}
+
+/** The autoscaling annotation, read leniently: anything but a well-formed one is none. */
+export function parseAutoscaling(text: string | undefined): SliceAutoscaling | undefined {
+  if (!text) return undefined;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    if (!v || !int(v.minReplicas) || !int(v.maxReplicas) || !int(v.deploymentReplicas)) return undefined;
+    if (v.concurrency !== undefined && !(typeof v.concurrency === 'number' && v.concurrency > 0)) return undefined;
+    return formatAutoscaling(v as unknown as SliceAutoscaling) === text
+      ? (v as unknown as SliceAutoscaling)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stable text for the autoscaling annotation (fixed key order). */
+export function formatAutoscaling(a: SliceAutoscaling): string {
+  return JSON.stringify({
+    minReplicas: a.minReplicas,
+    maxReplicas: a.maxReplicas,
+    deploymentReplicas: a.deploymentReplicas,
+    ...(a.concurrency !== undefined ? { concurrency: a.concurrency } : {}),
+  });
 }
 
 /** Stable text for the annotation: keys sorted, so an unchanged table compares equal. */

@@ -21,6 +21,8 @@ export const GCP_LABELS = {
 /** Annotations (which may hold "/" and JSON) carry the slice table: revision -> replicas. */
 export const ANNOTATIONS = {
   replicas: 'skyfleet.dev/replicas',
+  /** The deployment's autoscaling as mapped onto this service (JSON), when Cloud Run scales it. */
+  autoscaling: 'skyfleet.dev/autoscaling',
 } as const;
 
 function trimPart(s: string, max: number): string {

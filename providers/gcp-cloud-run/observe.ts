@@ -60,6 +60,7 @@ export function observedSlices(v: ServiceView, target: string): ObservedSlice[] 
       ready: ready ? n : 0,
       replicaStatus,
       revision: rev,
+      ...(v.autoscaling ? { autoscaling: v.autoscaling } : {}),
     };
   });
 }

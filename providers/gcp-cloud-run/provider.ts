@@ -19,6 +19,7 @@
  * bounded retry of retry.ts, writes awaited by operations.ts, the SDK loaded by sdk.ts), observe's
  * mapping is observe.ts, the call log calllog.ts, error classification errors.ts.
  */
+import { boundsShare } from '../../src/autoscaling/native-autoscaling.js';
 import type { CallLog } from '../../src/calllog/index.js';
 import { ProviderError, ValidationError } from '../../src/errors/index.js';
 import { CallRecorder } from '../../src/provider/kit/call-recorder.js';
@@ -31,6 +32,7 @@ import type {
   CallOptions,
   DesiredSlice,
   ObservedSlice,
+  SliceAutoscaling,
   SliceKey,
   SliceSelector,
   TargetDescription,
@@ -39,6 +41,7 @@ import type {
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import {
+  formatAutoscaling,
   formatReplicas,
   INGRESS,
   LIMITS,
@@ -127,6 +130,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           probes: ['httpGet', 'tcpSocket'],
           nativeTrafficSplit: true,
           scaleToZero: true,
+          nativeAutoscaling: true,
           publicEndpoints: s.ingress === 'all',
           gpu: false,
         },
@@ -163,6 +167,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       fleet: key.fleet,
       deployment: key.deployment,
       settings: this.settings,
+      ...(slice.autoscaling?.concurrency !== undefined ? { concurrency: slice.autoscaling.concurrency } : {}),
     });
     const labels = serviceLabels(key.fleet, this.target, key.deployment, this.settings.region, slice.labels);
     const secrets = Object.values(slice.secrets ?? {});
@@ -185,7 +190,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           const gone = await this.api.delete(view, options.signal);
           return gone ? { changed: true, writes: 1 } : { changed: false, writes: 0 };
         }
-        const fields = this.tableFields(view, replicas, view.templateRevision);
+        const fields = this.tableFields(view, replicas, view.templateRevision, view.autoscaling);
         await this.api.update(view, fields, options.signal);
         return { changed: true, writes: 1 };
       }),
@@ -261,11 +266,14 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       const replicas = { [key.revision]: slice.replicas };
       const service = {
         labels,
-        annotations: { [ANNOTATIONS.replicas]: formatReplicas(replicas) },
+        annotations: {
+          [ANNOTATIONS.replicas]: formatReplicas(replicas),
+          ...(slice.autoscaling ? { [ANNOTATIONS.autoscaling]: formatAutoscaling(slice.autoscaling) } : {}),
+        },
         ingress: INGRESS[this.settings.ingress],
         template,
         traffic: proportionalTraffic(replicas, id, key.revision),
-        scaling: this.scaling(totalReplicas(replicas)),
+        scaling: this.scaling(totalReplicas(replicas), slice.autoscaling),
       };
       const created = await this.api.create(id, service, signal);
       if (created) return { changed: true, writes: 1 };
@@ -298,7 +306,10 @@ export class CloudRunProvider implements TrafficSplittingProvider {
     // a revision new to the service becomes its template; one already there keeps its place
     if (!present && view.templateRevision !== full) fields.template = template;
     const replicas = { ...view.replicas, [key.revision]: slice.replicas };
-    Object.assign(fields, this.tableFields(view, replicas, fields.template ? full : view.templateRevision));
+    Object.assign(
+      fields,
+      this.tableFields(view, replicas, fields.template ? full : view.templateRevision, slice.autoscaling),
+    );
     if (!sameMap(view.labels, labels)) fields.labels = labels;
     if (view.ingress !== INGRESS[this.settings.ingress]) fields.ingress = INGRESS[this.settings.ingress];
     if (Object.keys(fields).length === 0) return { changed: createWrites > 0, writes: createWrites };
@@ -306,18 +317,25 @@ export class CloudRunProvider implements TrafficSplittingProvider {
     return { changed: true, writes: createWrites + 1 };
   }
 
-  /** Annotation, traffic and scaling for a new slice table; only the fields that differ from `view`. */
+  /**
+   * Annotations, traffic and scaling for a new slice table and autoscaling; only the fields that
+   * differ from `view`.
+   */
   private tableFields(
     view: ServiceView,
     replicas: Record<string, number>,
     templateRevision: string,
+    autoscaling: SliceAutoscaling | undefined,
   ): Record<string, unknown> {
     const fields: Record<string, unknown> = {};
     const tableChanged = formatReplicas(replicas) !== formatReplicas(view.replicas);
-    if (tableChanged) {
+    const autoscalingText = autoscaling ? formatAutoscaling(autoscaling) : undefined;
+    if (tableChanged || autoscalingText !== view.annotations[ANNOTATIONS.autoscaling]) {
       const annotations: Record<string, string> = {};
-      for (const [k, v] of Object.entries(view.annotations)) if (!RESERVED_ANNOTATION.test(k)) annotations[k] = v;
+      for (const [k, v] of Object.entries(view.annotations))
+        if (!RESERVED_ANNOTATION.test(k) && k !== ANNOTATIONS.autoscaling) annotations[k] = v;
       annotations[ANNOTATIONS.replicas] = formatReplicas(replicas);
+      if (autoscalingText) annotations[ANNOTATIONS.autoscaling] = autoscalingText;
       fields.annotations = annotations;
     }
     const preferred = templateRevision.startsWith(`${view.id}-`) ? templateRevision.slice(view.id.length + 1) : '';
@@ -329,15 +347,29 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       const traffic = proportionalTraffic(replicas, view.id, preferred);
       if (!sameTraffic(view, traffic)) fields.traffic = traffic;
     }
-    const scaling = this.scaling(totalReplicas(replicas));
+    const scaling = this.scaling(totalReplicas(replicas), autoscaling);
     if (view.minInstanceCount !== scaling.minInstanceCount || view.maxInstanceCount !== (scaling.maxInstanceCount ?? 0))
       fields.scaling = scaling;
     return fields;
   }
 
-  private scaling(total: number): { minInstanceCount: number; maxInstanceCount?: number } {
-    const max = this.settings.maxInstanceCount;
-    return { minInstanceCount: total, ...(max !== undefined ? { maxInstanceCount: Math.max(max, total) } : {}) };
+  /**
+   * The service's instance bounds. Without autoscaling, replicas are warm instances: the table's
+   * total is the minimum (the target's `maxInstanceCount` the maximum, when set). With it, Cloud Run
+   * scales the service within this target's share of the deployment's bounds (`boundsShare`: the
+   * bounds themselves when it holds every replica), capped by the target's `maxInstanceCount`.
+   */
+  private scaling(
+    total: number,
+    autoscaling: SliceAutoscaling | undefined,
+  ): { minInstanceCount: number; maxInstanceCount?: number } {
+    const cap = this.settings.maxInstanceCount;
+    if (autoscaling) {
+      const { min, max } = boundsShare(autoscaling, total);
+      const upper = cap !== undefined ? Math.min(cap, max) : max;
+      return { minInstanceCount: Math.min(min, upper), maxInstanceCount: upper };
+    }
+    return { minInstanceCount: total, ...(cap !== undefined ? { maxInstanceCount: Math.max(cap, total) } : {}) };
   }
 
   // ---- plumbing ----

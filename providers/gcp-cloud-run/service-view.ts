@@ -4,8 +4,9 @@
  * - an operation's result (`op.result`): a protobufjs message, enums as numbers, int64 as Long.
  * Both go through `Service.fromObject` / `toObject` with names and strings, then into ServiceView.
  */
+import type { SliceAutoscaling } from '../../src/provider/provider.js';
 import { ANNOTATIONS, revisionOfName } from './names.js';
-import { parseReplicas } from './mapping.js';
+import { parseAutoscaling, parseReplicas } from './mapping.js';
 
 export interface ConditionView {
   type: string;
@@ -50,6 +51,8 @@ export interface ServiceView {
   latestCreatedRevision: string;
   /** The skyfleet slice table (revision hash -> replicas) from the annotation. */
   replicas: Record<string, number>;
+  /** The autoscaling skyfleet mapped onto the service (from its annotation), when Cloud Run scales it. */
+  autoscaling: SliceAutoscaling | undefined;
 }
 
 /** What normalise needs from the SDK's protos: the Service message type. */
@@ -126,6 +129,7 @@ export function normaliseService(raw: unknown, Service: ServiceType): ServiceVie
     latestReadyRevision: shortName(o.latestReadyRevision),
     latestCreatedRevision: shortName(o.latestCreatedRevision),
     replicas: parseReplicas(annotations[ANNOTATIONS.replicas]),
+    autoscaling: parseAutoscaling(annotations[ANNOTATIONS.autoscaling]),
   };
 }
 

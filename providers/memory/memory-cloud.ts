@@ -1,5 +1,5 @@
 import { ProviderError } from '../../src/errors/index.js';
-import type { Endpoint, SliceKey } from '../../src/provider/provider.js';
+import type { Endpoint, SliceAutoscaling, SliceKey } from '../../src/provider/provider.js';
 import type { PodTemplate } from '../../src/spec/deployment.js';
 
 export interface MemoryReplica {
@@ -17,6 +17,8 @@ export interface MemorySlice {
   template: PodTemplate;
   labels: Record<string, string>;
   replicas: MemoryReplica[];
+  /** The bounds a native autoscaler was given (a target declaring `nativeAutoscaling`). */
+  autoscaling?: SliceAutoscaling;
 }
 
 export interface FaultPlan {

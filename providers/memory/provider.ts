@@ -56,7 +56,8 @@ export class MemoryProvider implements Provider {
         maxContainers: 16,
         probes: ['httpGet', 'tcpSocket', 'exec'],
         nativeTrafficSplit: false,
-        scaleToZero: true,
+        scaleToZero: s.scaleToZero,
+        nativeAutoscaling: s.nativeAutoscaling,
         publicEndpoints: false,
         gpu: false,
       },
@@ -105,6 +106,7 @@ export class MemoryProvider implements Provider {
         ready: replicaStatus.filter((r) => r.ready).length,
         replicaStatus,
         revision: s.key.revision,
+        ...(s.autoscaling ? { autoscaling: { ...s.autoscaling } } : {}),
       });
     }
     return out.sort((a, b) => sliceOrder(a.key).localeCompare(sliceOrder(b.key)));
@@ -144,6 +146,11 @@ export class MemoryProvider implements Provider {
       writes++;
     }
     const s = this.cloud.slices.get(id)!;
+    if (canonicalJson(s.autoscaling ?? null) !== canonicalJson(slice.autoscaling ?? null)) {
+      if (slice.autoscaling) s.autoscaling = { ...slice.autoscaling };
+      else delete s.autoscaling;
+      if (existing) writes++;
+    }
     // replace crashed replicas, then grow or shrink to the desired count
     const before = s.replicas.length;
     const crashed = s.replicas.filter((r) => r.crashed).length;

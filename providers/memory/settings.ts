@@ -14,5 +14,8 @@ export const memoryTargetSettings = z.strictObject({
   maxMemoryMiB: intRange(1, 1_048_576).default(8192),
   /** Seconds a new replica takes to become ready (0 = at once). */
   readyAfterSeconds: z.number().nonnegative().default(0),
+  /** Capabilities it declares, to stand in for a cloud that has them (Cloud Run: both true). */
+  scaleToZero: z.boolean().default(true),
+  nativeAutoscaling: z.boolean().default(false),
 });
 export type MemoryTargetSettings = z.output<typeof memoryTargetSettings>;

@@ -17,6 +17,10 @@ export function autoscalingLines(v: AutoscalingView, now: number): string[] {
     lines.push(
       '  Decision:    <none: the autoscaler runs in the controller (`skyfleet controller`), none has decided yet>',
     );
+  } else if (st.delegatedTo) {
+    lines.push(
+      `  Scaled by:   the platform's own autoscaler on ${st.delegatedTo.join(', ')}, within its share of the bounds (skyfleet decides no count)`,
+    );
   } else {
     lines.push(
       `  Decision:    ${st.current} -> ${st.desired} ${seconds(now - st.at)} ago: ${st.reason}${st.panic ? ' [fast path]' : ''}`,

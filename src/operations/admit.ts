@@ -39,6 +39,7 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
     replicas: spec.replicas,
     policy: spec.placement,
     template: spec.template,
+    scaleToZero: spec.autoscaling?.minReplicas === 0,
     domains: domainsOf(ctx.providers),
     now: ctx.clock.now(),
   });

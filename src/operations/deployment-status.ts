@@ -32,6 +32,7 @@ export async function deploymentStatus(ctx: ReconcileContext, rec: DeploymentRec
       replicas: d.spec.replicas,
       policy: d.spec.placement,
       template: d.spec.template,
+      scaleToZero: d.spec.autoscaling?.minReplicas === 0,
       domains: domainsOf(ctx.providers),
       now: ctx.clock.now(),
     }).assignments;

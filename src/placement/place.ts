@@ -47,7 +47,14 @@ export function place(req: PlacementRequest): PlacementResult {
   };
   const current = req.current ?? new Map<string, number>();
   const options = req.options ?? {};
-  const ctx: FilterContext = { policy, demand: templateDemand(req.template), current, now: req.now, options };
+  const ctx: FilterContext = {
+    policy,
+    demand: templateDemand(req.template),
+    current,
+    now: req.now,
+    options,
+    scaleToZero: req.scaleToZero === true,
+  };
 
   const sorted = [...req.domains].sort((a, b) => compareKey(a, b) || compareDomains(a, b));
   const explain = new Map<string, DomainExplanation>();

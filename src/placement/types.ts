@@ -48,6 +48,11 @@ export interface PlacementRequest {
   policy: PlacementPolicy;
   /** The template to place (capability filters: cpu, memory, ports, probes). */
   template: PodTemplate;
+  /**
+   * The deployment may go down to no replica (`autoscaling.minReplicas: 0`): only targets that can
+   * hold none and start one on demand (capability `scaleToZero`) take it.
+   */
+  scaleToZero?: boolean;
   domains: readonly Domain[];
   /** The current assignment, for stability: moves as few replicas as the policy needs. */
   current?: ReadonlyMap<DomainKey, number>;

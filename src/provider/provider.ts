@@ -1,3 +1,6 @@
+import type { SliceAutoscaling } from '../autoscaling/native-autoscaling.js';
+
+export type { SliceAutoscaling };
 import type { CallLog } from '../calllog/call-log.js';
 import type { PodTemplate } from '../spec/deployment.js';
 import type { Clock } from '../util/clock.js';
@@ -141,7 +144,19 @@ export interface Capabilities {
   probes: ReadonlyArray<'httpGet' | 'tcpSocket' | 'exec'>;
   /** The target splits traffic between revisions itself (Cloud Run). */
   nativeTrafficSplit: boolean;
+  /**
+   * The target may hold none of a deployment's replicas and start one on demand: through
+   * skyfleet's listener (activation), or its own (Cloud Run). A deployment with
+   * `autoscaling.minReplicas: 0` is placed only on targets that can.
+   */
   scaleToZero: boolean;
+  /**
+   * The target scales a slice itself between bounds it is given (Cloud Run's min/max instance
+   * count and per-instance concurrency). A deployment whose every target can is scaled by them,
+   * with its `spec.autoscaling` mapped onto each slice (`DesiredSlice.autoscaling`), not by
+   * skyfleet's autoscaler.
+   */
+  nativeAutoscaling: boolean;
   publicEndpoints: boolean;
   gpu: boolean;
 }
@@ -190,6 +205,11 @@ export interface DesiredSlice {
    * of the load balancer and let their requests drain before asking.
    */
   remove?: readonly string[];
+  /**
+   * Only for targets with `nativeAutoscaling`, when the deployment's every target has it: the
+   * bounds the target's own autoscaler keeps this deployment within.
+   */
+  autoscaling?: SliceAutoscaling;
 }
 
 export type ReplicaState = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'failed' | 'stopped';
@@ -232,6 +252,8 @@ export interface ObservedSlice {
   replicaStatus: ObservedReplica[];
   /** Revision hash of the template it runs, as recorded on the resource. */
   revision: string;
+  /** The bounds its target's own autoscaler holds (targets with `nativeAutoscaling`). */
+  autoscaling?: SliceAutoscaling;
 }
 
 export interface ApplyResult {

@@ -2,6 +2,7 @@ import { SkyfleetError } from '../errors/index.js';
 import type { Action } from '../plan/types.js';
 import type { Deployment } from '../spec/deployment.js';
 import { mapPool } from '../util/pool.js';
+import { nativeBoundsOf } from './autoscale/native-bounds-of.js';
 import { type ReconcileContext, recordEvent } from './context.js';
 import type { RevisionTemplates } from './templates.js';
 
@@ -36,6 +37,7 @@ export async function act(
   const name = deployment.metadata.name;
   let writes = 0;
   const failures: ActFailure[] = [];
+  const nativeBounds = nativeBoundsOf(ctx.providers, deployment);
   const one = async (a: Action) => {
     try {
       const provider = ctx.providers.get(a.target);
@@ -58,6 +60,7 @@ export async function act(
             secrets,
             labels: deployment.metadata.labels ?? {},
             ...(a.replace ? { replace: a.replace } : {}),
+            ...(nativeBounds(a.target) ? { autoscaling: nativeBounds(a.target) } : {}),
           },
           { signal, reason },
         );

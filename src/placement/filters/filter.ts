@@ -9,6 +9,8 @@ export interface FilterContext {
   current: ReadonlyMap<DomainKey, number>;
   now: number | undefined;
   options: PlacementOptions;
+  /** PlacementRequest.scaleToZero */
+  scaleToZero: boolean;
 }
 
 /** `pass`, or the reason the domain cannot take replicas. `hold` keeps the domain out for now without counting it as failed. */

@@ -14,6 +14,8 @@ export interface AutoscalerStatus {
   panic: boolean;
   /** The last cold starts from zero (ms, newest last), at most COLD_STARTS_KEPT. */
   coldStartsMs: number[];
+  /** The targets whose own autoscalers scale the deployment (skyfleet decides no count). */
+  delegatedTo?: string[];
 }
 
 /** What the store keeps per autoscaled deployment: the decision state and the last status. */

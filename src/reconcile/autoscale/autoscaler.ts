@@ -1,6 +1,8 @@
 import type { AutoscalerOptions } from '../../autoscaling/autoscaler-options.js';
+import { initialAutoscalerState } from '../../autoscaling/autoscaler-state.js';
 import { type Decision, decideScale } from '../../autoscaling/decide.js';
 import type { MetricSample, MetricSamples, MetricSource } from '../../autoscaling/metric-source.js';
+import { nativeAutoscalers } from '../../autoscaling/native-autoscaling.js';
 import { SkyfleetError } from '../../errors/index.js';
 import type { MetricType } from '../../spec/autoscaling.js';
 import type { DeploymentRecord } from '../../store/store.js';
@@ -107,11 +109,19 @@ export class AutoscalerDriver {
     return out;
   }
 
-  private async decide(rec: DeploymentRecord, signal?: AbortSignal): Promise<Decision> {
+  private async decide(rec: DeploymentRecord, signal?: AbortSignal): Promise<Decision | undefined> {
     const spec = rec.spec.spec.autoscaling!;
     const name = rec.name;
     const now = this.ctx.clock.now();
     const saved = parseAutoscalerRecord(await this.ctx.store.getAutoscalerState(name));
+    const native = nativeAutoscalers(
+      rec.spec,
+      [...this.ctx.providers.values()].map((p) => p.describe()),
+    );
+    if (native) {
+      await this.delegated(rec, native, saved, now);
+      return undefined;
+    }
     const d = decideScale({
       now,
       current: rec.spec.spec.replicas,
@@ -161,6 +171,37 @@ export class AutoscalerDriver {
     this.noteHeld(name, d);
     this.o.onDecision?.(name, d);
     return d;
+  }
+
+  /**
+   * A deployment whose every target scales it (Cloud Run): no decision here, the bounds travel
+   * with its slices. The status says so, once (and an event), for describe.
+   */
+  private async delegated(
+    rec: DeploymentRecord,
+    targets: readonly string[],
+    saved: AutoscalerRecord | undefined,
+    now: number,
+  ): Promise<void> {
+    const a = rec.spec.spec.autoscaling!;
+    const reason = `scaled by the platform's own autoscaler on ${targets.join(', ')} within ${a.minReplicas}-${a.maxReplicas} replicas (its share on each target); skyfleet decides no count`;
+    if (saved?.status.reason === reason) return;
+    const replicas = rec.spec.spec.replicas;
+    await this.ctx.store.putAutoscalerState(rec.name, {
+      state: saved?.state ?? initialAutoscalerState(now),
+      status: {
+        at: now,
+        desired: replicas,
+        current: replicas,
+        reason,
+        metrics: [],
+        held: [],
+        panic: false,
+        coldStartsMs: saved?.status.coldStartsMs ?? [],
+        delegatedTo: [...targets],
+      },
+    } satisfies AutoscalerRecord);
+    await recordEvent(this.ctx, rec.name, 'Normal', 'AutoscalingDelegated', reason);
   }
 
   /** Held metrics are said once when they start holding (a Warning event), not every second. */

@@ -32,6 +32,7 @@ export function placePhase(
     replicas: spec.replicas,
     policy: spec.placement,
     template: spec.template,
+    scaleToZero: spec.autoscaling?.minReplicas === 0,
     domains,
     current: prev ? current : currentAssignment(observed),
     now,

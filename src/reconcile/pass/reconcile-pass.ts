@@ -1,9 +1,18 @@
 import { isRetryable, PlacementError, SkyfleetError } from '../../errors/index.js';
 import type { Domain, PlacementResult } from '../../placement/types.js';
-import { type Action, mergeRepairs, type PlanInput, type PlanStep, planStep, repairActions } from '../../plan/index.js';
+import {
+  type Action,
+  mergeRepairs,
+  nativeBoundsActions,
+  type PlanInput,
+  type PlanStep,
+  planStep,
+  repairActions,
+} from '../../plan/index.js';
 import { type ObservedSlice, splitsTraffic } from '../../provider/provider.js';
 import type { Deployment } from '../../spec/deployment.js';
 import { act } from '../act.js';
+import { nativeBoundsOf } from '../autoscale/native-bounds-of.js';
 import { type ReconcileContext, recordEvent } from '../context.js';
 import type { DomainHealth } from '../domain-health.js';
 import { domainsOf } from '../domains.js';
@@ -150,7 +159,8 @@ export async function reconcilePass(ctx: ReconcileContext, driver: PassDriver, r
       unhealthySince: memory.unhealthySince,
       ...(driver.replaceUnhealthy ? { unhealthyGraceMs: unhealthyGraceOf(spec.template) } : {}),
     });
-    const actions = mergeRepairs(step.actions, repairs).filter((a) => !failed.has(a.target));
+    const bounds = nativeBoundsActions({ revision, observed, want: nativeBoundsOf(ctx.providers, deployment) });
+    const actions = mergeRepairs(mergeRepairs(step.actions, repairs), bounds).filter((a) => !failed.has(a.target));
     result.actions = actions;
     const done = step.done && actions.length === 0 && (!result.rollout || result.rollout.finished);
     result.progress = progressOf(

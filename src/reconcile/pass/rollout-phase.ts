@@ -73,6 +73,7 @@ export async function rolloutPhase(
             replicas: n,
             policy: spec.placement,
             template: (await templates.get(rev)) ?? spec.template,
+            scaleToZero: spec.autoscaling?.minReplicas === 0,
             domains,
             current: new Map(
               observed.filter((o) => o.key.revision === rev).map((o) => [`${o.target}/${o.key.zone}`, o.replicas]),

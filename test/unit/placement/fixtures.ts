@@ -10,6 +10,7 @@ export const caps: Capabilities = {
   probes: ['httpGet', 'tcpSocket', 'exec'],
   nativeTrafficSplit: false,
   scaleToZero: false,
+  nativeAutoscaling: false,
   publicEndpoints: true,
   gpu: false,
 };

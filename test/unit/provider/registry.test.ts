@@ -62,6 +62,7 @@ class TinyProvider implements Provider {
         probes: ['httpGet', 'tcpSocket', 'exec'],
         nativeTrafficSplit: false,
         scaleToZero: true,
+        nativeAutoscaling: false,
         publicEndpoints: false,
         gpu: false,
       },
