@@ -119,13 +119,13 @@ afterAll(async () => {
 });
 
 describe('autoscaling on Docker', { timeout: 240_000 }, () => {
-  it('a load step adds replicas up to the bound with no failed request; when it stops they go back to the minimum', async () => {
+  it('a step from 1 to 16 clients adds replicas until each holds its target, with no failed request; when it stops they go back to the minimum', async () => {
     const port = await freePort();
     await fleet.apply(
       app('step', port, {
         minReplicas: 1,
-        maxReplicas: 3,
-        metrics: [{ type: 'requestsPerSecond', target: 5 }],
+        maxReplicas: 6,
+        metrics: [{ type: 'concurrency', target: 6 }],
         behavior: {
           scaleDown: { stabilizationWindowSeconds: 2, policies: [{ type: 'Percent', value: 100, periodSeconds: 1 }] },
         },
@@ -133,22 +133,35 @@ describe('autoscaling on Docker', { timeout: 240_000 }, () => {
       { timeoutMs: 60_000 },
     );
     await eventually(async () => (await getOnce(port)).status === 200, { ...DOCKER_POLL, message: 'serving' });
-    const load = startLoad(port, { path: '/cgi-bin/version', concurrency: 4, expectBodies: ['v1'], maxMs: 180_000 });
+    const load = startLoad(port, { path: '/cgi-bin/version', concurrency: 16, expectBodies: ['v1'], maxMs: 180_000 });
     try {
-      await eventually(async () => (await replicasOf('step')) === 3 && (await running('step')) === 3, {
-        ...DOCKER_POLL,
-        timeoutMs: 120_000,
-        message: '3 replicas under load',
-      });
-      // the new replicas serve: their share of the requests grows
-      await eventually(async () => (await fleet.status('step')).ready === 3, { ...DOCKER_POLL, message: '3 ready' });
+      // 16 in flight at a target of 6 per replica: at least 3 replicas, all ready, and the
+      // autoscaler's own measure of the concurrency per replica within its target (10% tolerance)
+      const view = await eventually(
+        async () => {
+          const n = await replicasOf('step');
+          const v = await fleet.autoscaling('step');
+          const c = v?.status?.metrics.find((m) => m.type === 'concurrency');
+          return n >= 3 &&
+            (await fleet.status('step')).ready === n &&
+            v?.status?.current === n &&
+            c?.value !== undefined &&
+            c.value <= 6 * 1.1
+            ? v
+            : false;
+        },
+        { ...DOCKER_POLL, timeoutMs: 120_000, message: 'replicas ready, each within its concurrency target' },
+      );
+      expect(view.status!.desired).toBeLessThanOrEqual(6);
     } finally {
       const result = await load.stop();
       expect(result.failed, result.failures.join('; ')).toBe(0);
       expect(result.requests).toBeGreaterThan(0);
     }
     const events = await fleet.events({ deployment: 'step', limit: 100 });
-    expect(events.find((e) => e.reason === 'ScaledUp')?.message).toMatch(/requestsPerSecond [\d.]+\/5 per replica/);
+    expect(events.find((e) => e.reason === 'ScaledUp')?.message).toMatch(
+      /^1 -> \d: (panic: )?concurrency [\d.]+\/6 per replica/,
+    );
     await eventually(async () => (await replicasOf('step')) === 1 && (await running('step')) === 1, {
       ...DOCKER_POLL,
       timeoutMs: 120_000,
@@ -157,7 +170,7 @@ describe('autoscaling on Docker', { timeout: 240_000 }, () => {
     const view = await fleet.autoscaling('step');
     expect(view?.lastScale?.to).toBe(1);
     await expect(fleet.scale('step', 5)).rejects.toThrow(
-      /autoscaled between 1 and 3 replicas: change spec.autoscaling/,
+      /autoscaled between 1 and 6 replicas: change spec.autoscaling/,
     );
   });
 
