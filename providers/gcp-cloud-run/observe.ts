@@ -11,7 +11,11 @@ import { type ServiceView, sliceRevisions } from './service-view.js';
  * its revision is serving (in `trafficStatuses` with traffic) and, for the template revision, the
  * Ready condition has not failed; failed with the condition's reason when the rollout failed.
  */
-export function observedSlices(v: ServiceView, target: string): ObservedSlice[] {
+export function observedSlices(
+  v: ServiceView,
+  target: string,
+  connect?: { host: string; port: number },
+): ObservedSlice[] {
   const fleet = v.labels[GCP_LABELS.fleet] ?? '';
   const deployment = v.labels[GCP_LABELS.deployment] ?? '';
   const zone = v.labels[GCP_LABELS.domain] ?? '';
@@ -19,10 +23,20 @@ export function observedSlices(v: ServiceView, target: string): ObservedSlice[] 
   const readyCond = v.terminalCondition ?? v.conditions.find((c) => c.type === 'Ready');
   let host = '';
   try {
-    host = v.uri ? new URL(v.uri).host : '';
+    host = v.uri ? new URL(v.uri).hostname : '';
   } catch {
     host = '';
   }
+  // over TLS as the service's name, at its own address or the target's dataPlaneAddress
+  const endpoint = host
+    ? {
+        host: connect?.host ?? host,
+        port: connect?.port ?? 443,
+        containerPort: v.containerPort,
+        url: v.uri,
+        serverName: host,
+      }
+    : undefined;
   return sliceRevisions(v).map((rev) => {
     const full = revisionName(v.id, rev);
     const n = v.replicas[rev] ?? 0;
@@ -51,7 +65,7 @@ export function observedSlices(v: ServiceView, target: string): ObservedSlice[] 
       state,
       ready,
       ...(message ? { message } : {}),
-      endpoints: host ? [{ host, port: 443, containerPort: v.containerPort, url: v.uri }] : [],
+      endpoints: endpoint ? [{ ...endpoint }] : [],
     }));
     return {
       key: { fleet, deployment, revision: rev, zone },

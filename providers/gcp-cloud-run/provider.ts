@@ -113,7 +113,15 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       retry: { ...DEFAULT_RETRY, ...options.retry },
       load: () => loadSdk(settings, { authClient: options.authClient, recordCalls: callLog !== undefined }),
     });
+    const addr = settings.dataPlaneAddress;
+    if (addr) {
+      const colon = addr.lastIndexOf(':');
+      this.connect = { host: addr.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(addr.slice(colon + 1)) };
+    }
   }
+
+  /** Where replica traffic connects (settings.dataPlaneAddress), when not the service's own host. */
+  private readonly connect: { host: string; port: number } | undefined;
 
   describe(): TargetDescription {
     const s = this.settings;
@@ -151,7 +159,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       }
       return views
         .filter((v) => this.owns(v, selector.fleet, selector.deployment))
-        .flatMap((v) => observedSlices(v, this.target))
+        .flatMap((v) => observedSlices(v, this.target, this.connect))
         .sort((a, b) => `${a.key.deployment}|${a.key.revision}`.localeCompare(`${b.key.deployment}|${b.key.revision}`));
     });
   }

@@ -33,6 +33,15 @@ export const gcpCloudRunTargetSettings = z.strictObject({
   /** Endpoint override (host name), for tests or private endpoints; `run.googleapis.com` when absent. */
   apiEndpoint: z.string().min(1).optional(),
   port: intRange(1, 65535).optional(),
+  /**
+   * Where the replicas' traffic connects, as `host:port`, instead of the service's own
+   * `*.run.app` host on 443: a Private Service Connect endpoint, an egress proxy, or a local
+   * stand-in. TLS still names the service (SNI, certificate, Host).
+   */
+  dataPlaneAddress: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 10.0.0.5:443' })
+    .optional(),
   /** Interval between polls of a long-running operation. */
   pollIntervalMs: intRange(0, 60_000).default(1000),
   /** Longest an apply/remove waits for its operation before it reports a retryable timeout. */

@@ -223,6 +223,11 @@ export interface Endpoint {
   portName?: string;
   /** A URL when the provider gives one (Cloud Run's service URI). */
   url?: string;
+  /**
+   * Reached over TLS as this name (Cloud Run: the service's `*.run.app` host): SNI, the
+   * certificate's name and the Host header the platform routes on. Plain TCP when absent.
+   */
+  serverName?: string;
 }
 
 export interface ObservedReplica {

@@ -100,6 +100,7 @@ export class TrafficManager {
             target: s.target,
             zone: s.key.zone,
             ...(health && health.port !== e.port ? { healthPort: health.port } : {}),
+            ...(e.serverName ? { serverName: e.serverName } : {}),
           });
       }
     }

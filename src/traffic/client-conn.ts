@@ -15,7 +15,7 @@ import {
   simpleResponse,
 } from './http1.js';
 import type { ProxyCore } from './proxy-core.js';
-import { parseRequestHead, type RequestFields } from './request-head.js';
+import { parseRequestHead, type RequestFields, withHost } from './request-head.js';
 import { parseResponseHead, type ResponseFields } from './response-head.js';
 import type { Holdable } from './activator.js';
 import type { Timed } from './timeout-sweeper.js';
@@ -304,13 +304,14 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     this.sent = false;
     this.heldHead = null;
     const copy = this.bodyCopy;
+    const head = ep.serverName === null ? this.head : withHost(this.head, ep.serverName);
     if (copy !== null && copy.length > 0) {
       up.sock.cork();
-      up.sock.write(this.head, 'latin1');
+      up.sock.write(head, 'latin1');
       for (const b of copy) up.sock.write(b);
       up.sock.uncork();
     } else {
-      up.sock.write(this.head, 'latin1');
+      up.sock.write(head, 'latin1');
     }
     return true;
   }

@@ -15,6 +15,8 @@ export class Ep implements Pickable, EndpointCounters {
   readonly host: string;
   readonly port: number;
   readonly healthPort: number;
+  /** RouteEndpoint.serverName: TLS as this name, and this Host header; null for plain TCP. */
+  readonly serverName: string | null;
   readonly revision: string;
   readonly target: string;
   readonly zone: string;
@@ -67,6 +69,7 @@ export class Ep implements Pickable, EndpointCounters {
     this.host = spec.host;
     this.port = spec.port;
     this.healthPort = spec.healthPort ?? spec.port;
+    this.serverName = spec.serverName ?? null;
     this.revision = spec.revision;
     this.target = spec.target;
     this.zone = spec.zone;
@@ -82,6 +85,7 @@ export class Ep implements Pickable, EndpointCounters {
       this.host === spec.host &&
       this.port === spec.port &&
       this.healthPort === (spec.healthPort ?? spec.port) &&
+      this.serverName === (spec.serverName ?? null) &&
       this.revision === spec.revision &&
       this.target === spec.target &&
       this.zone === spec.zone

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { RouterTimers } from './timers.js';
 
 /** Active health check settings (HealthCheckOptions with their defaults). */
@@ -11,10 +12,17 @@ export interface HealthCheck {
   unhealthyThreshold: number;
 }
 
+/** An endpoint reached over TLS: its name (SNI, certificate, Host) and the CAs to trust. */
+export interface HealthTls {
+  serverName: string;
+  ca: string | Buffer | Array<string | Buffer> | undefined;
+}
+
 /**
- * One active health check: GET `hc.path` from host:port on a fresh connection. `done(ok)` is
- * called once: true for a 2xx or 3xx answer, false for another answer, an error or no answer
- * within `hc.timeoutMs`.
+ * One active health check: GET `hc.path` from host:port on a fresh connection (over TLS as
+ * `secure.serverName`, with that Host, when given). `done(ok)` is called once: true for a 2xx or
+ * 3xx answer, false for another answer, an error (a certificate that does not verify included)
+ * or no answer within `hc.timeoutMs`.
  */
 export function checkHealth(
   host: string,
@@ -22,17 +30,29 @@ export function checkHealth(
   hc: HealthCheck,
   timers: RouterTimers,
   done: (ok: boolean) => void,
+  secure?: HealthTls,
 ): void {
   let finished = false;
   let timer: unknown = null;
-  const req = http.request({
+  const options = {
     host,
     port,
     path: hc.path,
     method: 'GET',
-    headers: { 'user-agent': 'skyfleet-router-health', ...hc.headers },
-    agent: false,
-  });
+    headers: {
+      'user-agent': 'skyfleet-router-health',
+      ...hc.headers,
+      ...(secure ? { host: secure.serverName } : {}),
+    },
+    agent: false as const,
+  };
+  const req = secure
+    ? https.request({
+        ...options,
+        servername: secure.serverName,
+        ...(secure.ca !== undefined ? { ca: secure.ca } : {}),
+      })
+    : http.request(options);
   const finish = (ok: boolean) => {
     if (finished) return;
     finished = true;

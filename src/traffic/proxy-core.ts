@@ -12,6 +12,8 @@ export interface ProxySettings {
   retryAttempts: number;
   /** Spare connections kept per endpoint whose upstream closes after every response. */
   preconnect: number;
+  /** CAs trusted for TLS upstreams (RouterOptions.upstreamTls.ca); the system's when undefined. */
+  upstreamCa: string | Buffer | Array<string | Buffer> | undefined;
 }
 
 /** What the proxy needs from the router. */

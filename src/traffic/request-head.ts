@@ -170,6 +170,17 @@ export function parseRequestHead(req: RequestFields, buf: Buffer, end: number, c
   return null;
 }
 
+/**
+ * The head with its Host header set to `name` (added when an HTTP/1.0 request had none): what a
+ * platform that routes on Host (Cloud Run) must see; the client's stays in X-Forwarded-Host.
+ */
+export function withHost(head: string, name: string): string {
+  const m = /\r\nhost:[^\r]*/i.exec(head);
+  if (m) return `${head.slice(0, m.index)}\r\nHost: ${name}${head.slice(m.index + m[0].length)}`;
+  const eol = head.indexOf('\r\n');
+  return `${head.slice(0, eol)}\r\nHost: ${name}${head.slice(eol)}`;
+}
+
 /** Removes header lines whose (lower-case) names are listed, from a head string. */
 function dropHeaders(head: string, names: string[]): string {
   const lines = head.split('\r\n');

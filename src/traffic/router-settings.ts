@@ -41,6 +41,7 @@ export function routerSettings(options: RouterOptions): RouterSettings {
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
     retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
     preconnect: Math.max(0, options.preconnect ?? 2),
+    upstreamCa: options.upstreamTls?.ca,
   };
   const timeouts = [
     proxy.connectTimeoutMs,

@@ -447,12 +447,20 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     const hc = this.cfg.health;
     if (!hc || ep.removed || ep.checking || this.closed) return;
     ep.checking = true;
-    checkHealth(ep.host, ep.healthPort, hc, this.timers, (ok) => {
-      ep.checking = false;
-      if (ep.removed || this.closed) return;
-      this.checked(ep, ok);
-      ep.hcTimer = this.timers.setTimeout(() => this.check(ep), hc.intervalMs);
-    });
+    const secure = ep.serverName === null ? undefined : { serverName: ep.serverName, ca: this.cfg.proxy.upstreamCa };
+    checkHealth(
+      ep.host,
+      ep.healthPort,
+      hc,
+      this.timers,
+      (ok) => {
+        ep.checking = false;
+        if (ep.removed || this.closed) return;
+        this.checked(ep, ok);
+        ep.hcTimer = this.timers.setTimeout(() => this.check(ep), hc.intervalMs);
+      },
+      secure,
+    );
   }
 
   private checked(ep: Ep, ok: boolean): void {

@@ -20,6 +20,13 @@ export interface RouteEndpoint {
   weight?: number;
   /** Port the active health check probes, when it differs from `port`. */
   healthPort?: number;
+  /**
+   * Reach it over TLS, as this name (a cloud's HTTPS endpoint, e.g. Cloud Run's
+   * `<service>.run.app`): the name is sent as SNI, the certificate must be valid for it (against
+   * the system's roots, or `RouterOptions.upstreamTls.ca`), and it replaces the client's Host
+   * header, since the platform routes on Host. Plain TCP when absent.
+   */
+  serverName?: string;
 }
 
 /** Active health checking (from a readiness probe). */
@@ -65,6 +72,11 @@ export interface RouterOptions {
   /** Passive ejection; defaults apply when absent. `{ consecutiveFailures: 0 }` disables it. */
   ejection?: EjectionOptions;
   retry?: RetryOptions;
+  /**
+   * TLS to endpoints with a `serverName`: the certificate authorities to trust instead of the
+   * system's (PEM), e.g. a test CA. Certificates are always verified.
+   */
+  upstreamTls?: { ca?: string | Buffer | Array<string | Buffer> };
   /**
    * Upstream connect timeout. Default 5 000 ms. This and the other socket timeouts below are
    * checked by one interval timer per router: they fire late by at most a quarter of the

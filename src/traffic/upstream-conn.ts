@@ -2,6 +2,7 @@
 // shared functions (no closures per connection or request) that hand what happens to the client
 // connection owning the socket for the current exchange, if any.
 import net from 'node:net';
+import tls from 'node:tls';
 import { AttemptFailure } from './attempt-failure.js';
 import type { ClientConn } from './client-conn.js';
 import type { Ep } from './endpoint.js';
@@ -42,16 +43,34 @@ export class UpstreamConn implements Timed {
     readonly ep: Ep,
     streamed = false,
   ) {
+    const secure = ep.serverName !== null;
     const sock = (
-      streamed
-        ? net.connect({ host: ep.host, port: ep.port, noDelay: true })
-        : net.connect({ host: ep.host, port: ep.port, noDelay: true, onread: { buffer: READ_BUF, callback: upOnRead } })
+      secure
+        ? // TLS to a cloud endpoint: SNI and certificate check for its name; reads through 'data'
+          tls.connect({
+            host: ep.host,
+            port: ep.port,
+            servername: ep.serverName!,
+            ALPNProtocols: ['http/1.1'],
+            ...(core.settings.upstreamCa !== undefined ? { ca: core.settings.upstreamCa } : {}),
+          })
+        : streamed
+          ? net.connect({ host: ep.host, port: ep.port, noDelay: true })
+          : net.connect({
+              host: ep.host,
+              port: ep.port,
+              noDelay: true,
+              onread: { buffer: READ_BUF, callback: upOnRead },
+            })
     ) as UpSocket;
+    if (secure) sock.setNoDelay(true);
     sock[UP] = this;
     this.sock = sock;
     core.sweeper.set(this, core.settings.connectTimeoutMs);
-    sock.on('connect', upOnConnect);
-    if (streamed) sock.on('data', upOnData);
+    // a TLS upstream is connected once its handshake (and certificate check) has passed: a bad
+    // certificate is a connect failure, retried on another endpoint
+    sock.on(secure ? 'secureConnect' : 'connect', upOnConnect);
+    if (streamed || secure) sock.on('data', upOnData);
     sock.on('end', upOnEnd);
     sock.on('error', upOnError);
     sock.on('close', upOnClose);

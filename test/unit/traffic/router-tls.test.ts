@@ -1,0 +1,100 @@
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { describe, expect, it } from 'vitest';
+import { Router, type RouterOptions } from '../../../src/traffic/index.js';
+import { eventually } from '../../helpers/eventually.js';
+import { otherCa, runAppCert, testCa } from '../../helpers/tls/index.js';
+import { ep, request, testCleanups } from './helpers.js';
+
+// Endpoints reached over TLS as a name (Cloud Run's `<service>.run.app`): SNI, certificate
+// verification and the Host header are the name's, as the platform routes on them.
+
+const { cleanups } = testCleanups();
+const NAME = 'web-abc123-uc.a.run.app';
+
+interface Seen {
+  host: string | undefined;
+  sni: string | false | null | undefined;
+  forwardedHost: string | undefined;
+}
+
+/** An HTTPS upstream with the test CA's `*.run.app` certificate: 404 unless Host is NAME (as Cloud Run). */
+async function runApp(): Promise<{ port: number; seen: Seen[]; checks: () => number }> {
+  const seen: Seen[] = [];
+  let checks = 0;
+  const server = https.createServer(runAppCert, (req, res) => {
+    if (req.url === '/healthz') checks++;
+    seen.push({
+      host: req.headers.host,
+      sni: (req.socket as TLSSocket).servername,
+      forwardedHost: req.headers['x-forwarded-host'] as string | undefined,
+    });
+    if (req.headers.host !== NAME) {
+      res.writeHead(404).end('no such service\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('hello over tls');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  cleanups.push(() => server.closeAllConnections());
+  return { port: (server.address() as { port: number }).port, seen, checks: () => checks };
+}
+
+async function router(options: Partial<RouterOptions> = {}): Promise<{ r: Router; port: number }> {
+  const r = new Router({ name: 'web', ejection: { consecutiveFailures: 0 }, ...options });
+  cleanups.push(() => r.close());
+  const { port } = await r.start();
+  return { r, port };
+}
+
+describe('Router to TLS endpoints', () => {
+  it('speaks TLS with the endpoint name as SNI and Host, keeping the client Host in X-Forwarded-Host', async () => {
+    const app = await runApp();
+    const { r, port } = await router({ upstreamTls: { ca: testCa } });
+    r.setEndpoints([ep('run', app.port, 'r1', { serverName: NAME })]);
+    const a = await request(port, { path: '/' });
+    expect(a).toMatchObject({ status: 200, body: 'hello over tls' });
+    const b = await request(port, { path: '/' });
+    expect(b.status).toBe(200);
+    expect(app.seen[0]).toEqual({ host: NAME, sni: NAME, forwardedHost: `127.0.0.1:${port}` });
+    // the second request went over the kept-alive TLS connection
+    expect(app.seen).toHaveLength(2);
+  });
+
+  it('refuses a certificate it cannot verify: 502, never the upstream answer', async () => {
+    const app = await runApp();
+    // trusting another CA, or none given for a test CA's certificate (the system roots)
+    for (const options of [{ upstreamTls: { ca: otherCa } }, {}]) {
+      const { r, port } = await router(options);
+      r.setEndpoints([ep('run', app.port, 'r1', { serverName: NAME })]);
+      const res = await request(port, { path: '/' });
+      expect(res.status).toBe(502);
+    }
+    expect(app.seen).toEqual([]);
+  });
+
+  it('refuses a certificate for another name', async () => {
+    const app = await runApp();
+    const { r, port } = await router({ upstreamTls: { ca: testCa } });
+    r.setEndpoints([ep('run', app.port, 'r1', { serverName: 'web.example.com' })]);
+    expect((await request(port, { path: '/' })).status).toBe(502);
+    expect(app.seen).toEqual([]);
+  });
+
+  it('active health checks go over TLS with the name too, and a wrong CA keeps the endpoint out', async () => {
+    const app = await runApp();
+    const hc = { path: '/healthz', intervalMs: 50, timeoutMs: 1000 };
+    const good = await router({ upstreamTls: { ca: testCa }, healthCheck: hc });
+    good.r.setEndpoints([ep('run', app.port, 'r1', { serverName: NAME })]);
+    await eventually(() => good.r.endpoints()[0]?.health === 'ready', { message: 'ready over TLS' });
+    expect(app.seen.find((s) => s.host === NAME)?.sni).toBe(NAME);
+    const checksBefore = app.checks();
+    const bad = await router({ upstreamTls: { ca: otherCa }, healthCheck: hc });
+    bad.r.setEndpoints([ep('run', app.port, 'r1', { serverName: NAME })]);
+    // the good router keeps checking meanwhile: wait for a few of its checks, then look
+    await eventually(() => app.checks() >= checksBefore + 3, { message: 'more checks of the good router' });
+    expect(bad.r.endpoints()[0]?.health).toBe('pending');
+    expect((await request(bad.port, { path: '/' })).status).toBe(503);
+  });
+});
