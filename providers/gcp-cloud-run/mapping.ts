@@ -208,6 +208,13 @@ function containerIssues(c: Container, i: number): ValidationIssue[] {
     if (!p) continue;
     if (p.exec)
       issues.push({ path: at(`.${kind}.exec`), message: 'Cloud Run runs httpGet and tcpSocket probes only, not exec' });
+    // "HTTP, TCP, and gRPC startup probes, along with HTTP and gRPC liveness probes"
+    // (https://cloud.google.com/run/docs/configuring/healthchecks)
+    if (kind === 'livenessProbe' && p.tcpSocket)
+      issues.push({
+        path: at(`.${kind}.tcpSocket`),
+        message: 'Cloud Run liveness probes are httpGet (or gRPC) only; use httpGet, or tcpSocket as a startup/readiness probe',
+      });
     if (p.httpGet?.scheme === 'HTTPS')
       issues.push({ path: at(`.${kind}.httpGet.scheme`), message: 'Cloud Run probes over HTTP only' });
     if (p.successThreshold !== 1)
@@ -215,10 +222,11 @@ function containerIssues(c: Container, i: number): ValidationIssue[] {
         path: at(`.${kind}.successThreshold`),
         message: 'Cloud Run probes have no success threshold; use 1',
       });
-    if (p.timeoutSeconds > p.periodSeconds) {
+    // Probe.timeout_seconds: "Must be smaller than period_seconds" (k8s.min.proto of Cloud Run v2)
+    if (p.timeoutSeconds >= p.periodSeconds) {
       issues.push({
         path: at(`.${kind}.timeoutSeconds`),
-        message: `must not exceed periodSeconds (${p.periodSeconds}), got ${p.timeoutSeconds}`,
+        message: `on Cloud Run it must be smaller than periodSeconds (${p.periodSeconds}), got ${p.timeoutSeconds}; lower it or raise periodSeconds`,
       });
     }
     if (kind !== 'livenessProbe') {

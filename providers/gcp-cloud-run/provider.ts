@@ -139,7 +139,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           nativeTrafficSplit: true,
           scaleToZero: true,
           nativeAutoscaling: true,
-          publicEndpoints: s.ingress === 'all',
+          publicEndpoints: s.ingress === 'all' && s.allowUnauthenticated,
           gpu: false,
         },
       },
@@ -279,6 +279,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           ...(slice.autoscaling ? { [ANNOTATIONS.autoscaling]: formatAutoscaling(slice.autoscaling) } : {}),
         },
         ingress: INGRESS[this.settings.ingress],
+        invokerIamDisabled: this.settings.allowUnauthenticated,
         template,
         traffic: proportionalTraffic(replicas, id, key.revision),
         scaling: this.scaling(totalReplicas(replicas), slice.autoscaling),
@@ -320,6 +321,8 @@ export class CloudRunProvider implements TrafficSplittingProvider {
     );
     if (!sameMap(view.labels, labels)) fields.labels = labels;
     if (view.ingress !== INGRESS[this.settings.ingress]) fields.ingress = INGRESS[this.settings.ingress];
+    if (view.invokerIamDisabled !== this.settings.allowUnauthenticated)
+      fields.invokerIamDisabled = this.settings.allowUnauthenticated;
     if (Object.keys(fields).length === 0) return { changed: createWrites > 0, writes: createWrites };
     await this.api.update(view, fields, signal);
     return { changed: true, writes: createWrites + 1 };

@@ -37,6 +37,8 @@ export interface ServiceView {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   ingress: string;
+  /** The invoker IAM check is off: anyone who reaches the service may call it. */
+  invokerIamDisabled: boolean;
   /** Short name of the template's revision. */
   templateRevision: string;
   /** The container port of the ingress container (8080 when none is declared). */
@@ -118,6 +120,7 @@ export function normaliseService(raw: unknown, Service: ServiceType): ServiceVie
     labels: { ...((o.labels ?? {}) as Record<string, string>) },
     annotations,
     ingress: str(o.ingress),
+    invokerIamDisabled: o.invokerIamDisabled === true,
     templateRevision: shortName(template.revision),
     containerPort: port || 8080,
     traffic: traffic(o.traffic),

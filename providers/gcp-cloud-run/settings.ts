@@ -18,6 +18,14 @@ export const gcpCloudRunTargetSettings = z.strictObject({
   region: z.string().regex(/^[a-z]+(-[a-z]+)+\d+$/, { error: 'expected a region such as "us-central1"' }),
   /** Who may reach the services: `all` (public), `internal`, `internal-and-cloud-load-balancing`, `none`. */
   ingress: z.enum(['all', 'internal', 'internal-and-cloud-load-balancing', 'none']).default('all'),
+  /**
+   * Anyone who can reach a service may invoke it: the service's invoker IAM check is turned off
+   * (`invokerIamDisabled`, https://cloud.google.com/run/docs/securing/managing-access#invoker_check).
+   * skyfleet's own load balancers call the services without an identity token, so they can serve
+   * only services that allow it; `false` keeps the check (callers need `roles/run.invoker`) and the
+   * target then reports no public endpoints.
+   */
+  allowUnauthenticated: z.boolean().default(true),
   /** Service account email the revisions run as (their identity); the project default when absent. */
   serviceAccount: z
     .string()

@@ -8,6 +8,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revisionName, serviceId } from '../../../providers/gcp-cloud-run/index.js';
+import { templateIssues } from '../../../providers/gcp-cloud-run/mapping.js';
 import { ProviderError, ValidationError } from '../../../src/errors/index.js';
 import type { DesiredSlice } from '../../../src/provider/provider.js';
 import type { PodTemplate } from '../../../src/spec/deployment.js';
@@ -54,7 +55,7 @@ const template = (image: string, extra: Partial<PodTemplate['containers'][number
         successThreshold: 1,
       },
       livenessProbe: {
-        tcpSocket: { port: 8080 },
+        httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
         initialDelaySeconds: 10,
         periodSeconds: 20,
         timeoutSeconds: 2,
@@ -86,6 +87,9 @@ describe('mapping onto the wire', () => {
     // biome-ignore lint/suspicious/noExplicitAny: wire JSON under test
     const body = create.body as Record<string, any>;
     expect(body.template.revision).toBe(revisionName(id, s.key.revision));
+    // public (ingress all) and invocable without an identity token: skyfleet's router can call it
+    expect(body.invokerIamDisabled).toBe(true);
+    expect(p.describe().capabilities.publicEndpoints).toBe(true);
     expect(body.template.serviceAccount).toBe('runner@skyfleet-test.iam.gserviceaccount.com');
     expect(body.template.vpcAccess).toEqual({
       connector: 'projects/skyfleet-test/locations/us-central1/connectors/conn-1',
@@ -105,7 +109,11 @@ describe('mapping onto the wire', () => {
       timeoutSeconds: 1,
       failureThreshold: 3,
     });
-    expect(c.livenessProbe).toMatchObject({ tcpSocket: { port: 8080 }, initialDelaySeconds: 10, periodSeconds: 20 });
+    expect(c.livenessProbe).toMatchObject({
+      httpGet: { path: '/healthz', port: 8080 },
+      initialDelaySeconds: 10,
+      periodSeconds: 20,
+    });
     expect(body.scaling).toEqual({ minInstanceCount: 3, maxInstanceCount: 20 });
     expect(body.traffic).toEqual([{ type: 2, revision: revisionName(id, s.key.revision), percent: 100 }]);
     expect(body.labels).toMatchObject({
@@ -164,6 +172,26 @@ describe('mapping onto the wire', () => {
       .apply(slice('bad', template('x:1', { resources: { cpu: '1', memory: '6Gi' } }), 1))
       .catch((e: unknown) => e);
     expect((e3 as ValidationError).issues[0]?.message).toMatch(/at least 2 cpu for 6144Mi/);
+    // liveness probes are HTTP or gRPC only (https://cloud.google.com/run/docs/configuring/healthchecks);
+    // a TCP probe is fine for startup (readiness maps onto it)
+    const tcpLive = template('x:1');
+    const c0 = tcpLive.containers[0]!;
+    c0.livenessProbe = { ...c0.livenessProbe!, httpGet: undefined, tcpSocket: { port: 8080 } };
+    const e4 = await p.apply(slice('bad', tcpLive, 1)).catch((e: unknown) => e);
+    expect((e4 as ValidationError).issues.map((i) => i.path)).toEqual([
+      'spec.template.containers[0].livenessProbe.tcpSocket',
+    ]);
+    const tcpReady = template('x:1');
+    const c1 = tcpReady.containers[0]!;
+    c1.readinessProbe = { ...c1.readinessProbe!, httpGet: undefined, tcpSocket: { port: 8080 } };
+    expect(templateIssues(tcpReady)).toEqual([]);
+    // a probe's timeout must be smaller than its period (Probe.timeout_seconds in k8s.min.proto)
+    const even = template('x:1');
+    const c2 = even.containers[0]!;
+    c2.livenessProbe = { ...c2.livenessProbe!, timeoutSeconds: 20, periodSeconds: 20 };
+    expect(templateIssues(even).map((i) => i.path)).toEqual([
+      'spec.template.containers[0].livenessProbe.timeoutSeconds',
+    ]);
     expect(h.emulator.log.since(mark)).toEqual([]);
     expect(p.describe().capabilities).toMatchObject({
       maxPorts: 1,

@@ -152,3 +152,32 @@ it('a request the protos reject is a 400 INVALID_ARGUMENT and a recorded violati
   expect(em.violations.problems.join('\n')).toMatch(/containerPort: expected an int32/);
   em.violations.clear();
 });
+
+it('refuses what Cloud Run refuses in probes: a TCP liveness probe, a timeout not below the period', async () => {
+  const probe = (p: Record<string, unknown>) => ({
+    template: { containers: [{ image: 'a', ports: [{ containerPort: 8080 }], ...p }] },
+  });
+  const tcpLive = await run
+    .createService({
+      parent: PARENT,
+      serviceId: 'probe-tcp',
+      service: probe({ livenessProbe: { tcpSocket: { port: 8080 } } }),
+    })
+    .catch((e: unknown) => e);
+  expect(String((tcpLive as Error).message)).toMatch(/liveness_probe: tcp_socket is not supported/);
+  const slow = await run
+    .createService({
+      parent: PARENT,
+      serviceId: 'probe-slow',
+      service: probe({ startupProbe: { tcpSocket: { port: 8080 }, timeoutSeconds: 10, periodSeconds: 10 } }),
+    })
+    .catch((e: unknown) => e);
+  expect(String((slow as Error).message)).toMatch(/timeout_seconds: must be smaller than period_seconds/);
+  // a TCP startup probe with a timeout below its period is fine
+  const [op] = await run.createService({
+    parent: PARENT,
+    serviceId: 'probe-ok',
+    service: probe({ startupProbe: { tcpSocket: { port: 8080 }, timeoutSeconds: 1, periodSeconds: 10 } }),
+  });
+  expect(op.name).toBeTruthy();
+});

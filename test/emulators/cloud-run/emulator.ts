@@ -19,6 +19,7 @@
  * Every request body and response body is checked against the protos (ProtoModel) into `violations`.
  * Faults come from the shared FaultKnobs (429/5xx share and forced, latency, region outage).
  */
+import { CloudRunDataPlane, type DataPlaneAddress } from './data-plane.js';
 import { createHash } from 'node:crypto';
 import {
   type Clock,
@@ -215,6 +216,22 @@ export class CloudRunEmulator {
    */
   loseWriteResponses(share: number, seed = 11): void {
     this.lost = share > 0 ? { share, rng: seededRandom(seed) } : undefined;
+  }
+
+  /** The services as they are at the clock's now (rollouts moved forward): for the data plane. */
+  servicesNow(): Iterable<ServiceState> {
+    this.settle(this.clock.now());
+    return this.services.values();
+  }
+
+  /**
+   * Starts the data plane (HTTPS on 127.0.0.1, see data-plane.ts) and returns it with its address:
+   * a target's `dataPlaneAddress` points replica traffic there. Stop it with `dataPlane.stop()`.
+   */
+  async serveDataPlane(): Promise<{ dataPlane: CloudRunDataPlane; address: DataPlaneAddress }> {
+    const dataPlane = new CloudRunDataPlane(this);
+    const address = await dataPlane.start();
+    return { dataPlane, address };
   }
 
   /** Makes revisions of `image` never ready (their container "fails to start"). */
@@ -525,6 +542,23 @@ export class CloudRunEmulator {
       );
     }
     for (const c of containers) {
+      // "HTTP, TCP, and gRPC startup probes, along with HTTP and gRPC liveness probes"
+      // (https://cloud.google.com/run/docs/configuring/healthchecks); timeout_seconds "Must be smaller
+      // than period_seconds" (Probe in k8s.min.proto)
+      const liveness = c.livenessProbe as Json | undefined;
+      if (liveness?.tcpSocket)
+        throw new ApiError('INVALID_ARGUMENT', 'template.containers.liveness_probe: tcp_socket is not supported');
+      for (const k of ['livenessProbe', 'startupProbe'] as const) {
+        const probe = c[k] as Json | undefined;
+        if (!probe) continue;
+        const period = Number(probe.periodSeconds ?? 10);
+        const timeout = Number(probe.timeoutSeconds ?? 1);
+        if (timeout >= period)
+          throw new ApiError(
+            'INVALID_ARGUMENT',
+            `template.containers.${k === 'livenessProbe' ? 'liveness_probe' : 'startup_probe'}.timeout_seconds: must be smaller than period_seconds`,
+          );
+      }
       const limits = ((c.resources as Json | undefined)?.limits ?? {}) as Record<string, string>;
       if (limits.cpu !== undefined && !/^(\d+(\.\d+)?|\d+m)$/.test(limits.cpu))
         throw new ApiError('INVALID_ARGUMENT', `invalid cpu limit "${limits.cpu}"`);

@@ -8,3 +8,4 @@ export {
 export { ProtoModel, loadRoot, PROTO_DIR } from './proto-model.js';
 export { steppingClock } from './clock.js';
 export { runHarness, type RunHarness } from './harness.js';
+export { CloudRunDataPlane, type DataPlaneAddress } from './data-plane.js';

@@ -1,0 +1,107 @@
+/**
+ * The emulator's data plane: what `https://<service>.a.run.app` does, on 127.0.0.1. One HTTPS
+ * listener for every service (as Google's front end is one), with a certificate for `*.a.run.app`
+ * signed by the test CA (test/helpers/tls), so a client must trust that CA and name the service
+ * (SNI and Host) to be served:
+ * - a Host that names no service: 404, as Google's front end answers an unknown `run.app` host;
+ * - a service whose ingress is not `all`: 404 from outside (the ingress setting,
+ *   https://cloud.google.com/run/docs/securing/ingress);
+ * - a service with the invoker IAM check on (`invokerIamDisabled` false) and a caller without an
+ *   identity token: 403 (https://cloud.google.com/run/docs/securing/managing-access#invoker_check);
+ *   a token is accepted as present, not verified (this is a stand-in);
+ * - otherwise the request goes to one of the service's revisions by its current traffic split
+ *   (`trafficStatuses`), and the answer names that revision. A tag URL
+ *   (`https://TAG---<service host>`) reaches the tagged revision.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { runAppCert } from '../../helpers/tls/index.js';
+import type { ServiceState } from './emulator.js';
+
+export interface DataPlaneAddress {
+  host: string;
+  port: number;
+}
+
+/** What the data plane needs from the emulator: the services, settled to the clock's now. */
+export interface DataPlaneServices {
+  servicesNow(): Iterable<ServiceState>;
+}
+
+export class CloudRunDataPlane {
+  /** Requests answered with 200, by revision (short name). */
+  readonly served = new Map<string, number>();
+  /** Requests refused, by status. */
+  readonly refused = new Map<number, number>();
+  private server: Server | undefined;
+  private turn = 0;
+
+  constructor(private readonly services: DataPlaneServices) {}
+
+  async start(): Promise<DataPlaneAddress> {
+    const server = createServer({ ...runAppCert }, (req, res) => {
+      const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+        if (status !== 200) this.refused.set(status, (this.refused.get(status) ?? 0) + 1);
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+        res.end(body);
+      };
+      // drain the body; the answer does not depend on it
+      req.resume();
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      const found = this.find(host);
+      if (!found) return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
+      const { service, tag } = found;
+      const ingress = service.spec.ingress;
+      if (ingress !== undefined && ingress !== 'INGRESS_TRAFFIC_ALL' && ingress !== 1)
+        return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
+      if (service.spec.invokerIamDisabled !== true && !/^Bearer \S+/.test(req.headers.authorization ?? ''))
+        return answer(
+          403,
+          `Error: Forbidden. Your client does not have permission to get URL ${req.url} from this server.\n`,
+        );
+      const revision = tag ? service.routing.find((r) => r.tag === tag)?.revision : this.pick(service);
+      if (!revision) return answer(503, 'Service Unavailable: no revision is serving\n');
+      this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
+      answer(200, `${revision}\n`, { 'x-served-by': revision });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    return { host: '127.0.0.1', port };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The service (and tag) a host names: `<id>-<hash>.a.run.app` or `TAG---<id>-<hash>.a.run.app`. */
+  private find(host: string): { service: ServiceState; tag?: string } | undefined {
+    const sep = host.indexOf('---');
+    const tag = sep > 0 ? host.slice(0, sep) : undefined;
+    const base = sep > 0 ? host.slice(sep + 3) : host;
+    for (const s of this.services.servicesNow()) {
+      if (new URL(s.uri).hostname === base) return { service: s, ...(tag ? { tag } : {}) };
+    }
+    return undefined;
+  }
+
+  /** A revision by the traffic split: smooth weighted round robin over the serving percents. */
+  private pick(s: ServiceState): string | undefined {
+    const serving = s.routing.filter((r) => r.percent > 0);
+    if (serving.length === 0) return undefined;
+    const slot = this.turn++ % 100;
+    let acc = 0;
+    for (const r of serving) {
+      acc += r.percent;
+      if (slot < acc) return r.revision;
+    }
+    return serving[serving.length - 1]?.revision;
+  }
+}
