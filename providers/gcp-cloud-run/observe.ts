@@ -7,7 +7,8 @@ import { type ServiceView, sliceRevisions } from './service-view.js';
 
 /**
  * The slices one service holds, one per skyfleet revision in its table (or still in its traffic).
- * Cloud Run shows no instances, so a slice's replicas are synthesised from its count: all ready when
+ * Cloud Run shows no instances (no per-instance API), so a slice is `observedAs: 'aggregate'`: its
+ * replica entries are derived from its count, never observed one by one: all ready when
  * its revision is serving (in `trafficStatuses` with traffic) and, for the template revision, the
  * Ready condition has not failed; failed with the condition's reason when the rollout failed.
  */
@@ -75,6 +76,10 @@ export function observedSlices(
       replicaStatus,
       revision: rev,
       ...(v.autoscaling ? { autoscaling: v.autoscaling } : {}),
+      observedAs: 'aggregate' as const,
+      detail: v.autoscaling
+        ? `Cloud Run scales revision ${full} itself (instances are not listed by its API); state from the service's conditions and traffic`
+        : `Cloud Run keeps ${n} instance${n === 1 ? '' : 's'} of revision ${full} (its minimum instance count; instances are not listed by its API); state from the service's conditions and traffic`,
     };
   });
 }

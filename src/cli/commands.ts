@@ -10,6 +10,7 @@ import { parseDuration } from './duration.js';
 import { leaseTtl } from './flag-checks.js';
 import { emit, outputFormat } from './output.js';
 import { progressPrinter } from './progress-printer.js';
+import { replicaRows } from './replica-rows.js';
 import { UsageError } from './usage-error.js';
 import { age, table } from './table.js';
 
@@ -256,19 +257,7 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
           : '  <none>',
         '',
         'Replicas:',
-        table(
-          ['NAME', 'TARGET/ZONE', 'REVISION', 'STATE', 'ENDPOINTS', 'MESSAGE'],
-          status.slices.flatMap((s) =>
-            s.replicaStatus.map((r) => [
-              r.name,
-              `${s.target}/${s.key.zone}`,
-              s.key.revision,
-              r.state,
-              r.endpoints.map((e) => `${e.host}:${e.port}`).join(',') || '-',
-              (r.message ?? '').slice(0, 60),
-            ]),
-          ),
-        ),
+        table(['NAME', 'TARGET/ZONE', 'REVISION', 'STATE', 'ENDPOINTS', 'MESSAGE'], replicaRows(status.slices)),
         '',
         'History:',
         table(

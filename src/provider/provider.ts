@@ -259,6 +259,16 @@ export interface ObservedSlice {
   revision: string;
   /** The bounds its target's own autoscaler holds (targets with `nativeAutoscaling`). */
   autoscaling?: SliceAutoscaling;
+  /**
+   * `aggregate`: the platform shows no replica one by one (Cloud Run's instances are not an API
+   * resource). `replicaStatus` then holds one entry per replica the slice asks for, each carrying
+   * the slice's state as the platform reports it for the whole revision, and `detail` says where
+   * that state came from; nothing in it was observed of one replica. `replica` (the default): each
+   * entry is a replica the platform reported.
+   */
+  observedAs?: 'replica' | 'aggregate';
+  /** For `aggregate` slices: what the counts and state are read from, for people. */
+  detail?: string;
 }
 
 export interface ApplyResult {

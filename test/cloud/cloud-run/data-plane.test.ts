@@ -15,6 +15,7 @@ import {
   type GcpCloudRunTargetSettingsInput,
   gcpCloudRunTargetSettings,
 } from '../../../providers/gcp-cloud-run/settings.js';
+import { replicaRows } from '../../../src/cli/replica-rows.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { Controller } from '../../../src/reconcile/controller.js';
 import { TrafficManager } from '../../../src/reconcile/traffic-manager.js';
@@ -153,6 +154,20 @@ it('serves a service by its host over TLS; 404 for a host that names none; an un
     serverName: host,
     url: `https://${host}`,
   });
+  // Cloud Run lists no instances: the slice says its replicas are counted, not observed, and
+  // describe shows one row for it, not two made-up replicas
+  expect(slice).toMatchObject({ observedAs: 'aggregate', replicas: 2, ready: 2 });
+  expect(slice?.detail).toMatch(/keeps 2 instances of revision .* instances are not listed by its API/);
+  expect(replicaRows([slice!])).toEqual([
+    [
+      '(2/2 ready, counted by the platform)',
+      'gcr/us-central1',
+      slice!.key.revision,
+      'ready',
+      `${host}:443`,
+      slice!.detail!.slice(0, 80),
+    ],
+  ]);
   // through dataPlaneAddress: the same name, another address
   const [via] = await providerWith({ dataPlaneAddress: `127.0.0.1:${address.port}` }).observe({
     fleet: FLEET,
