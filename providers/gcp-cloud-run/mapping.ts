@@ -213,7 +213,8 @@ function containerIssues(c: Container, i: number): ValidationIssue[] {
     if (kind === 'livenessProbe' && p.tcpSocket)
       issues.push({
         path: at(`.${kind}.tcpSocket`),
-        message: 'Cloud Run liveness probes are httpGet (or gRPC) only; use httpGet, or tcpSocket as a startup/readiness probe',
+        message:
+          'Cloud Run liveness probes are httpGet (or gRPC) only; use httpGet, or tcpSocket as a startup/readiness probe',
       });
     if (p.httpGet?.scheme === 'HTTPS')
       issues.push({ path: at(`.${kind}.httpGet.scheme`), message: 'Cloud Run probes over HTTP only' });

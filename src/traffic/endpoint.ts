@@ -113,6 +113,7 @@ export class Ep implements Pickable, EndpointCounters {
       checks: this.checksOk + this.checksFailed,
     };
     if (this.ejectedUntil > 0) s.ejectedUntil = this.ejectedUntil;
+    if (this.serverName !== null) s.serverName = this.serverName;
     return s;
   }
 }

@@ -123,6 +123,8 @@ export interface EndpointState {
   target: string;
   zone: string;
   weight: number;
+  /** The TLS server name it is reached as (RouteEndpoint.serverName); absent for plain HTTP. */
+  serverName?: string;
   /** Active health: pending until the first passing check (ready at once without checks). */
   health: EndpointHealth;
   /** Epoch ms until which passive ejection keeps it out of rotation; absent when not ejected. */
