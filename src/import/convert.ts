@@ -86,7 +86,8 @@ export function convertText(text: string, options: ConvertOptions = {}): Convert
   const format = kinds.size === 0 || foreign.length === 0 ? 'skyfleet' : kinds.size > 1 ? 'mixed' : foreign[0]!;
   if (format !== 'skyfleet') {
     const imported = documents.filter((d) => d.apiVersion === API_VERSION && d.kind === 'Deployment');
-    if (imported.some((d) => !isPlain((d.spec as Plain | undefined)?.placement)))
+    const placementOf = (d: Plain) => (isPlain(d.spec) && isPlain(d.spec.placement) ? d.spec.placement : {});
+    if (imported.some((d) => placementOf(d).targets === undefined))
       report.notes.push(
         "placement: the input names no targets, so each deployment runs on the fleet's targets (all of them, spread evenly over their zones: the placement defaults); set spec.placement.targets to choose",
       );

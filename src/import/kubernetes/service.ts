@@ -78,6 +78,8 @@ export function convertService(scope: Scope, raw: Plain, deployments: readonly C
   }
   const targetPort = (first.targetPort ?? first.port) as number | string;
   const containers = target.doc.spec.template.containers;
+  const undeclared =
+    typeof targetPort === 'number' && !containers.some((c) => c.ports?.some((p) => p.containerPort === targetPort));
   if (!declarePort(containers, targetPort)) {
     ps.warn(
       `no container of deployment ${depName} declares a port named ${show(targetPort)}: the Service is not converted; name the container port`,
@@ -85,7 +87,7 @@ export function convertService(scope: Scope, raw: Plain, deployments: readonly C
     );
     return;
   }
-  if (typeof targetPort === 'number' && !containers.some((c) => c.ports?.some((p) => p.containerPort === targetPort)))
+  if (undeclared)
     scope.note(
       `deployment ${depName}: port ${targetPort} (targetPort of Service ${svcName}) is declared on container ${containers[0]!.name}, as skyfleet publishes declared ports only`,
     );
