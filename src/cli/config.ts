@@ -4,12 +4,16 @@ import { SkyfleetError, ValidationError } from '../errors/index.js';
 import type { Deployment } from '../spec/deployment.js';
 import type { FleetSpec } from '../spec/fleet.js';
 import { loadDocuments } from '../spec/load.js';
+import { formatWarning } from '../import/import-warning.js';
+import { loadInput } from '../import/load-input.js';
 
 export interface GlobalOptions {
   config?: string;
   store?: string;
   output?: 'table' | 'json' | 'yaml';
   callLog?: string;
+  /** The command's --strict: a Kubernetes or Compose file converts with no warning, or not at all. */
+  strict?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -20,6 +24,39 @@ export interface ResolvedConfig {
   /** Deployments from the -f file, if one was given. */
   deployments: Deployment[];
   callLog: string | undefined;
+  /** What converting a Kubernetes or Compose -f file said (notes and warnings), for stderr. */
+  importMessages: string[];
+}
+
+/**
+ * The documents of a -f file: skyfleet documents as they are, a Kubernetes or Compose file
+ * converted (files it names, such as env_file, are read relative to it), with what the
+ * conversion said.
+ */
+export function loadFileDocuments(
+  file: string,
+  strict = false,
+): { deployments: Deployment[]; fleet: FleetSpec | undefined; messages: string[] } {
+  const base = file === '-' ? process.cwd() : dirname(resolve(file));
+  const loaded = loadInput(readFileText(file), file, {
+    strict,
+    readRelative: (path) => {
+      try {
+        return readFileSync(resolve(base, path), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  const c = loaded.conversion;
+  const messages = c
+    ? [
+        `${file} is a ${c.format === 'compose' ? 'Compose file' : c.format === 'kubernetes' ? 'Kubernetes manifest' : 'mix of Kubernetes, Compose and skyfleet documents'}: converted (see \`skyfleet convert -f ${file}\`)`,
+        ...c.notes.map((n) => `note: ${n}`),
+        ...c.warnings.map((w) => `warning: ${formatWarning(w)}`),
+      ]
+    : [];
+  return { deployments: loaded.deployments, fleet: loaded.fleet, messages };
 }
 
 export function readFileText(path: string): string {
@@ -43,7 +80,9 @@ export function resolveConfig(
   file?: string,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
-  const fromFile = file ? loadDocuments(readFileText(file), file) : { fleet: undefined, deployments: [] };
+  const fromFile = file
+    ? loadFileDocuments(file, opts.strict === true)
+    : { fleet: undefined, deployments: [], messages: [] };
   const configPath = opts.config ?? env.SKYFLEET_CONFIG ?? (existsSync('skyfleet.yaml') ? 'skyfleet.yaml' : undefined);
   let fleet: FleetSpec | undefined;
   let source = '';
@@ -92,5 +131,6 @@ export function resolveConfig(
     storePath,
     deployments: fromFile.deployments,
     callLog: opts.callLog ?? env.SKYFLEET_CALL_LOG,
+    importMessages: fromFile.messages,
   };
 }

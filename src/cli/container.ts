@@ -53,6 +53,7 @@ export async function compose(
       if (!storeExistsAt(path)) fresh.add(path);
     },
   });
+  for (const line of resolved.importMessages) process.stderr.write(`skyfleet: ${line}\n`);
   for (const note of notes) process.stderr.write(`skyfleet: ${note}\n`);
   const container = new Container();
   checkCallLog(resolved.callLog, opts.callLog ? '--call-log' : 'SKYFLEET_CALL_LOG');

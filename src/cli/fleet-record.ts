@@ -170,16 +170,14 @@ async function fromRecord(
       `the fleet recorded at apply (from ${recorded.source}) had credentials, which are never stored (${recorded.withheld.join(', ')}): pass --config FILE or set SKYFLEET_CONFIG`,
     );
   }
-  const [{ fleetSpec }, { loadDocuments }, { readFileText }] = await Promise.all([
-    import('../spec/fleet.js'),
-    import('../spec/load.js'),
-    import('./config.js'),
-  ]);
+  const [{ fleetSpec }, { loadFileDocuments }] = await Promise.all([import('../spec/fleet.js'), import('./config.js')]);
+  const fromFile = file ? loadFileDocuments(file, opts.strict === true) : { deployments: [], messages: [] };
   return {
     fleet: fleetSpec.parse(recorded.spec),
     source: `the fleet recorded in ${storePath.replace(/(\/\/[^/@:\s]*:)[^/@\s]+@/, '$1***@')} (from ${recorded.source})`,
     storePath,
-    deployments: file ? loadDocuments(readFileText(file), file).deployments : [],
+    deployments: fromFile.deployments,
     callLog: opts.callLog ?? env.SKYFLEET_CALL_LOG,
+    importMessages: fromFile.messages,
   };
 }

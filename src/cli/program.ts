@@ -29,17 +29,19 @@ export function buildProgram(): Command {
     .description('create or update the deployments in FILE and wait until they are ready')
     .requiredOption(
       '-f, --filename <file>',
-      'YAML file with Deployment (and optionally Fleet) documents; - for standard input',
+      'YAML file with Deployment (and optionally Fleet) documents, a Kubernetes manifest or a Compose file; - for standard input',
     )
     .option('--timeout <duration>', 'how long to wait for readiness (default: spec.progressDeadlineSeconds)')
     .option('--no-wait', 'return after the first step instead of waiting until ready')
-    .action(async (cmd) => (await cmds()).applyCommand(g(), cmd));
+    .option('--strict', 'a Kubernetes or Compose file: refuse it if converting it warns about anything')
+    .action(async (cmd) => (await cmds()).applyCommand({ ...g(), strict: cmd.strict === true }, cmd));
 
   program
     .command('plan')
     .description('show what apply would change and why, changing nothing')
     .requiredOption('-f, --filename <file>', 'YAML file with Deployment documents; - for standard input')
-    .action(async (cmd) => (await cmds()).planCommand(g(), cmd));
+    .option('--strict', 'a Kubernetes or Compose file: refuse it if converting it warns about anything')
+    .action(async (cmd) => (await cmds()).planCommand({ ...g(), strict: cmd.strict === true }, cmd));
 
   program
     .command('get')
@@ -70,7 +72,20 @@ export function buildProgram(): Command {
     .description('remove deployments and everything they run')
     .argument('[names...]')
     .option('-f, --filename <file>', 'delete the deployments defined in FILE (- for standard input)')
-    .action(async (names, cmd) => (await cmds()).deleteCommand(g(), names, cmd));
+    .option('--strict', 'a Kubernetes or Compose file: refuse it if converting it warns about anything')
+    .action(async (names, cmd) => (await cmds()).deleteCommand({ ...g(), strict: cmd.strict === true }, names, cmd));
+
+  program
+    .command('convert')
+    .description(
+      'print the skyfleet YAML of a Kubernetes manifest or Compose file (what it cannot carry over: warnings)',
+    )
+    .requiredOption(
+      '-f, --filename <file>',
+      'Kubernetes YAML (Deployment, Service, HorizontalPodAutoscaler, List) or Compose file; - for standard input',
+    )
+    .option('--strict', 'any warning is an error (exit 2)')
+    .action(async (cmd) => (await import('./convert-command.js')).convertCommand(g(), cmd));
 
   program
     .command('rollout')

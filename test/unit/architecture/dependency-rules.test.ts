@@ -121,6 +121,17 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
     to: (t) => t.startsWith('src/store/') || t.startsWith('providers/') || t.startsWith('src/reconcile/'),
   },
   {
+    name: 'import (pure conversion of Kubernetes and Compose files) imports neither the store, the reconciler, a provider nor the CLI',
+    from: (f) => f.startsWith('src/import/'),
+    to: (t) =>
+      t.startsWith('src/store/') ||
+      t.startsWith('src/reconcile/') ||
+      t.startsWith('src/cli/') ||
+      t.startsWith('providers/') ||
+      t === COMPOSITION ||
+      t === 'src/fleet.ts',
+  },
+  {
     name: 'the provider contract imports no provider and nothing that drives it',
     from: (f) => f.startsWith('src/provider/'),
     to: (t) =>

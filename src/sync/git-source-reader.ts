@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ValidationError, type ValidationIssue } from '../errors/index.js';
+import { loadInput } from '../import/load-input.js';
+import type { Deployment } from '../spec/deployment.js';
+
+const run = promisify(execFile);
+
+/** Counts the git processes a reader runs, by kind: a head check is cheap, a read is not. */
+export interface GitReads {
+  headChecks: number;
+  fullReads: number;
+}
+
+async function git(args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, {
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+  return stdout;
+}
+
+export interface SpecFile {
+  /** Path in the repository. */
+  file: string;
+  deployments: Deployment[];
+}
+
+/**
+ * Reads a git source through the git CLI: the branch's head commit (one `git ls-remote`), and
+ * every spec under a path at one exact commit (`git ls-tree` and `git show COMMIT:FILE`, never a
+ * working tree that may be half-updated). The repository is a local path.
+ */
+export function gitSourceReader(repo: string) {
+  const reads: GitReads = { headChecks: 0, fullReads: 0 };
+  return {
+    reads,
+    /** The commit the branch points at. */
+    async head(branch: string): Promise<string> {
+      reads.headChecks++;
+      const out = await git(['ls-remote', '--heads', repo, `refs/heads/${branch}`]);
+      const sha = out.split(/\s/)[0];
+      if (!sha) throw new ValidationError([{ path: 'branch', message: `no branch ${branch} in ${repo}` }]);
+      return sha;
+    },
+    /**
+     * Every .yaml/.yml/.json file under `path` at `commit`, each validated (Kubernetes and Compose
+     * files converted): all of them, or a ValidationError naming each bad file and field (nothing
+     * half-read is returned).
+     */
+    async specsAt(commit: string, path: string): Promise<SpecFile[]> {
+      reads.fullReads++;
+      const dir = path.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+      const list = await git(['-C', repo, 'ls-tree', '-r', '--name-only', commit, ...(dir ? ['--', dir] : [])]);
+      const files = list
+        .split('\n')
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort();
+      const issues: ValidationIssue[] = [];
+      const out: SpecFile[] = [];
+      for (const file of files) {
+        const text = await git(['-C', repo, 'show', `${commit}:${file}`]);
+        try {
+          out.push({ file, deployments: loadInput(text, file).deployments });
+        } catch (e) {
+          if (!(e instanceof ValidationError)) throw e;
+          for (const i of e.issues) issues.push({ path: `${file}: ${i.path}`, message: i.message });
+        }
+      }
+      if (issues.length) throw new ValidationError(issues, `commit ${commit.slice(0, 12)}`);
+      return out;
+    },
+  };
+}

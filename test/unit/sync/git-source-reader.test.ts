@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../src/errors/index.js';
+import { gitSourceReader } from '../../../src/sync/git-source-reader.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function repo(): { dir: string; commit: (files: Record<string, string | null>, message: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'skyfleet-git-'));
+  dirs.push(dir);
+  const g = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+  g('init', '-q', '-b', 'main');
+  g('config', 'user.email', 'test@example.com');
+  g('config', 'user.name', 'test');
+  return {
+    dir,
+    commit: (files, message) => {
+      for (const [f, text] of Object.entries(files)) {
+        if (text === null) g('rm', '-q', f);
+        else {
+          mkdirSync(join(dir, f, '..'), { recursive: true });
+          writeFileSync(join(dir, f), text);
+          g('add', f);
+        }
+      }
+      g('commit', '-q', '-m', message);
+      return g('rev-parse', 'HEAD');
+    },
+  };
+}
+
+const spec = (name: string, image: string) =>
+  `apiVersion: skyfleet.dev/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec: { template: { containers: [{ name: ${name}, image: ${image} }] } }\n`;
+
+describe('reading a git source', () => {
+  it('the head of the branch, and the specs under the path at an exact commit', async () => {
+    const r = repo();
+    const first = r.commit({ 'deploy/web.yaml': spec('web', 'nginx:1'), 'README.md': 'not a spec' }, 'web');
+    const reader = gitSourceReader(r.dir);
+    expect(await reader.head('main')).toBe(first);
+    const second = r.commit(
+      { 'deploy/web.yaml': spec('web', 'nginx:2'), 'other/api.yaml': spec('api', 'x:1') },
+      'bump',
+    );
+    expect(await reader.head('main')).toBe(second);
+    // the first commit reads as it was, though the branch moved on
+    const old = await reader.specsAt(first, 'deploy/');
+    expect(old.map((f) => [f.file, f.deployments[0]!.spec.template.containers[0]!.image])).toEqual([
+      ['deploy/web.yaml', 'nginx:1'],
+    ]);
+    const now = await reader.specsAt(second, 'deploy/');
+    expect(now.map((f) => f.deployments[0]!.spec.template.containers[0]!.image)).toEqual(['nginx:2']);
+    expect(reader.reads).toEqual({ headChecks: 2, fullReads: 2 });
+  });
+
+  it('a commit with an invalid spec: nothing returned, the error names the file and the field', async () => {
+    const r = repo();
+    const c = r.commit(
+      {
+        'deploy/a.yaml': spec('a', 'nginx:1'),
+        'deploy/b.yaml': spec('b', 'nginx:1').replace('spec: {', 'spec: { replicas: -1,'),
+      },
+      'broken',
+    );
+    const err = await gitSourceReader(r.dir)
+      .specsAt(c, 'deploy')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues).toEqual([
+      { path: 'deploy/b.yaml: spec.replicas', message: expect.stringContaining('expected an integer 0-100000') },
+    ]);
+  });
+
+  it('Kubernetes manifests in the repository are converted like apply -f', async () => {
+    const r = repo();
+    const c = r.commit(
+      {
+        'deploy/k8s.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  replicas: 2\n  template:\n    metadata: { labels: { app: web } }\n    spec: { containers: [{ name: web, image: nginx:1.27 }] }\n',
+      },
+      'k8s',
+    );
+    const files = await gitSourceReader(r.dir).specsAt(c, 'deploy');
+    expect(files[0]!.deployments[0]!.spec.replicas).toBe(2);
+  });
+});
