@@ -194,3 +194,5 @@ export const tokenRequest = z.strictObject({
 
 /** The documents apply, plan and validate take (YAML or JSON; several YAML documents, or a JSON array). */
 export const deploymentDocuments = z.union([deployment, z.array(deployment)]);
+
+export const fleetInfo = z.strictObject({ name: z.string() });

@@ -65,6 +65,7 @@ describe('the OpenAPI document', () => {
   it('describes the answer of every endpoint', async () => {
     const D = '/api/v1/deployments';
     await call('GET', '/healthz', '/healthz', { token: null, status: 200 });
+    await call('GET', '/api/v1/fleet', '/api/v1/fleet', { status: 200 });
     await call('POST', '/api/v1/validate', '/api/v1/validate', { body: web(), status: 200 });
     await call('POST', '/api/v1/plan', '/api/v1/plan', {
       body: stringify(web()),

@@ -39,6 +39,7 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/deployments/:name/rollout/resume': WRITE,
   'POST /api/v1/deployments/:name/rollout/abort': WRITE,
   'POST /api/v1/deployments/:name/rollout/undo': WRITE,
+  'GET /api/v1/fleet': READ,
   'POST /api/v1/plan': READ,
   'POST /api/v1/validate': READ,
   'GET /api/v1/events': READ,

@@ -12,6 +12,17 @@ export function metaRoutes(define: Define, deps: ApiDeps): void {
   const { fleet, store, hub } = deps;
   define(
     {
+      method: 'get',
+      path: '/api/v1/fleet',
+      permission: 'read',
+      mutating: false,
+      summary: "the fleet's name",
+      response: S.fleetInfo,
+    },
+    async (c) => respond(c, { name: fleet.name }),
+  );
+  define(
+    {
       method: 'post',
       path: '/api/v1/plan',
       permission: 'read',
