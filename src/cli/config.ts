@@ -10,6 +10,11 @@ export interface GlobalOptions {
   store?: string;
   output?: 'table' | 'json' | 'yaml';
   callLog?: string;
+  /** A skyfleet server to act through (also $SKYFLEET_SERVER), with --token / $SKYFLEET_TOKEN. */
+  server?: string;
+  token?: string;
+  /** PEM file of the CA or self-signed certificate of an https server (also $SKYFLEET_CA). */
+  ca?: string;
 }
 
 export interface ResolvedConfig {
