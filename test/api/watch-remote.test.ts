@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SkyfleetError } from '../../src/errors/index.js';
+import { createFleet } from '../../src/fleet.js';
 import { connectFleet, type RemoteFleet, type WatchEvent } from '../../src/remote/index.js';
 import { listen, type Listening } from '../../src/server/index.js';
 import { eventually } from '../helpers/eventually.js';
@@ -35,6 +36,12 @@ describe('the remote fleet', () => {
     expect((e as Error).message).toBe((local as Error).message);
     expect((await remote.delete('web')).deployment).toBe('web');
     expect(await remote.list()).toEqual([]);
+  });
+
+  it('createFleet({ server, token }) is the same remote fleet', async () => {
+    const f = createFleet({ server: server.url, token: h.tokens.viewer });
+    expect(await f.list()).toEqual([]);
+    await f.close();
   });
 
   it('a viewer token may read but not write', async () => {
