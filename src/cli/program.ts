@@ -50,6 +50,7 @@ export function buildProgram(): Command {
     .argument('[what]', 'deployments | events')
     .option('--deployment <name>', 'events of one deployment')
     .option('--limit <n>', 'most events to show', '50')
+    .option('-w, --watch', 'then follow changes as they happen (through --server)')
     .action(async (what, cmd) => (await cmds()).getCommand(g(), what, cmd));
 
   program

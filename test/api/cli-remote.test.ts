@@ -6,7 +6,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { skyfleet, startSkyfleet } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, skyfleet, startSkyfleet } from '../helpers/cli.js';
+
+function startSkyfleetOut(cwd: string, ...args: string[]) {
+  const child = spawn('node', [BIN, ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+  });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+  });
+  return { child, stdout: () => out, stderr: () => err };
+}
 import { eventually } from '../helpers/eventually.js';
 
 const fleetDoc =
@@ -96,6 +110,30 @@ describe('the remote CLI', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(l.code);
       expect(r.code).not.toBe(0);
       expect(r.stderr.split('\n')[0]).toBe(l.stderr.split('\n').find((x) => x.startsWith('error:')));
+    }
+  });
+
+  it('get -w prints each change as it happens', async () => {
+    const watcher = startSkyfleetOut(dir, '--server', url, '--token', admin, 'get', '-w');
+    try {
+      await eventually(() => watcher.stderr().includes('watching deployments'), { timeoutMs: 20_000, intervalMs: 50 });
+      const applied = await remote('apply', '-f', 'web.yaml', '--no-wait');
+      expect(applied.code, applied.stderr).toBe(0);
+      await remote('scale', 'web', '--replicas', '4', '--no-wait');
+      await eventually(
+        () =>
+          /deployment\/web ADDED: revision \w+, generation 1, replicas 3\n.*deployment\/web MODIFIED: revision \w+, generation 2, replicas 4/s.test(
+            watcher.stdout(),
+          ),
+        {
+          timeoutMs: 20_000,
+          intervalMs: 50,
+          message: `the changes in the watch output`,
+        },
+      );
+    } finally {
+      watcher.child.kill('SIGINT');
+      await remote('delete', 'web');
     }
   });
 
