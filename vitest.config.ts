@@ -44,6 +44,15 @@ export default defineConfig({
       },
       {
         test: {
+          // the API server in process (app.request) and on 127.0.0.1
+          name: 'api',
+          include: ['test/api/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           pool: 'forks',

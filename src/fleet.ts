@@ -26,6 +26,7 @@ import { labelSource, parseDeployment, sourceOf } from './spec/load.js';
 import { type TargetSpec, type TargetSpecInput, targetSpec } from './spec/target.js';
 import { validate } from './spec/validate.js';
 import { openStore } from './store/open-store.js';
+import { createRemoteFleet, type RemoteFleet } from './remote/remote-fleet.js';
 import type { DeploymentRecord, EventRecord, RevisionRecord, Store } from './store/store.js';
 import { type Clock, systemClock } from './util/clock.js';
 
@@ -115,8 +116,30 @@ function isProvider(t: TargetSpecInput | Provider): t is Provider {
   return typeof (t as Provider).observe === 'function' && typeof (t as Provider).apply === 'function';
 }
 
-/** The library's entry point: a fleet of targets with a store, on which deployments are applied. */
-export function createFleet(options: FleetOptions): Fleet {
+/** A fleet served by a skyfleet server (`skyfleet server`), reached with a bearer token. */
+export interface RemoteFleetOptions {
+  server: string;
+  token: string;
+  /** PEM of the CA or self-signed certificate to trust for an https server. */
+  ca?: string | Buffer;
+}
+
+function isRemote(o: FleetOptions | RemoteFleetOptions): o is RemoteFleetOptions {
+  return !!o && typeof o === 'object' && typeof (o as RemoteFleetOptions).server === 'string';
+}
+
+/**
+ * The library's entry point: a fleet of targets with a store, on which deployments are applied;
+ * or, with `{ server, token }`, the same `Fleet` served by a skyfleet server over its API.
+ */
+export function createFleet(options: RemoteFleetOptions): RemoteFleet;
+export function createFleet(options: FleetOptions): Fleet;
+export function createFleet(options: FleetOptions | RemoteFleetOptions): Fleet {
+  if (isRemote(options)) return createRemoteFleet(options);
+  return createLocalFleet(options);
+}
+
+function createLocalFleet(options: FleetOptions): Fleet {
   // the same rules as a Fleet document for name and targets (Provider instances allowed too)
   if (!options || typeof options !== 'object') {
     throw new ValidationError([{ path: '', message: 'expected options { name, targets, store? }' }], 'createFleet');

@@ -2,10 +2,12 @@ export {
   createFleet,
   type Fleet,
   type FleetOptions,
+  type RemoteFleetOptions,
   type PlanResult,
   type DeploymentStatus,
   type DeleteResult,
 } from './fleet.js';
+export type { RemoteFleet, WatchEvent } from './remote/index.js';
 export * from './errors/index.js';
 export * from './spec/index.js';
 export type * from './provider/provider.js';

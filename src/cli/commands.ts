@@ -136,10 +136,11 @@ export async function planCommand(opts: GlobalOptions, cmd: { filename: string }
 export async function getCommand(
   opts: GlobalOptions,
   what: string | undefined,
-  cmd: { deployment?: string; limit?: string },
+  cmd: { deployment?: string; limit?: string; watch?: boolean },
 ): Promise<void> {
   const format = outputFormat(opts);
   const kind = what ?? 'deployments';
+  if (cmd.watch) return watchCommand(opts, kind, cmd);
   await withFleet(opts, undefined, async (fleet) => {
     if (['events', 'event', 'ev'].includes(kind)) {
       const events = await fleet.events({
@@ -489,5 +490,46 @@ export async function exportCommand(opts: GlobalOptions, what: string, name: str
   if (what !== 'nginx') throw new UsageError(`export: expected "nginx", got ${JSON.stringify(what)}`);
   await withFleet(opts, undefined, async (fleet) => {
     process.stdout.write(await fleet.exportNginx(name));
+  });
+}
+
+/** `get -w`: every change from the server's feed, from the version the list was read at, until interrupted. */
+async function watchCommand(opts: GlobalOptions, kind: string, cmd: { deployment?: string }): Promise<void> {
+  const format = outputFormat(opts);
+  const events = ['events', 'event', 'ev'].includes(kind);
+  await withFleet(opts, undefined, async (fleet) => {
+    const remote = fleet as Partial<import('../remote/index.js').RemoteFleet>;
+    if (!remote.watch || !remote.listWithVersion) {
+      throw new UsageError('get -w follows the change feed of a skyfleet server: pass --server and --token');
+    }
+    const { resourceVersion } = await remote.listWithVersion();
+    const ac = interruptible();
+    await remote.watch(events ? 'events' : 'deployments', {
+      from: resourceVersion,
+      signal: ac.signal,
+      ...(cmd.deployment ? { name: cmd.deployment } : {}),
+      onOpen: () =>
+        process.stderr.write(`watching ${events ? 'events' : 'deployments'} from version ${resourceVersion}\n`),
+      onEvent: (e) => {
+        if (format !== 'table') {
+          process.stdout.write(`${JSON.stringify(e)}\n`);
+          return;
+        }
+        if (e.kind === 'event') {
+          const ev = e.object as { type: string; deployment: string | null; reason: string; message: string };
+          process.stdout.write(`${ev.type}\t${ev.deployment ?? ''}\t${ev.reason}\t${ev.message}\n`);
+        } else {
+          const d = e.object as {
+            name: string;
+            revision?: string;
+            generation?: number;
+            spec?: { spec?: { replicas?: number } };
+          };
+          process.stdout.write(
+            `deployment/${d.name} ${e.type}${d.revision ? `: revision ${d.revision}, generation ${d.generation}, replicas ${d.spec?.spec?.replicas}` : ''}\n`,
+          );
+        }
+      },
+    });
   });
 }

@@ -14,6 +14,11 @@ export interface GlobalOptions {
   callLog?: string;
   /** The command's --strict: a Kubernetes or Compose file converts with no warning, or not at all. */
   strict?: boolean;
+  /** A skyfleet server to act through (also $SKYFLEET_SERVER), with --token / $SKYFLEET_TOKEN. */
+  server?: string;
+  token?: string;
+  /** PEM file of the CA or self-signed certificate of an https server (also $SKYFLEET_CA). */
+  ca?: string;
 }
 
 export interface ResolvedConfig {

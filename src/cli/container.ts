@@ -16,7 +16,7 @@ export const TYPES = {
 } as const;
 
 export interface Composed {
-  config: ResolvedConfig;
+  config: Pick<ResolvedConfig, 'deployments'> & Partial<ResolvedConfig>;
   fleet: Fleet;
   logger: Logger;
   /** `apply`: records the fleet in the store; called once every document passed admission. */
@@ -33,6 +33,8 @@ export async function compose(
   file?: string,
   options: { recordFleet?: boolean } = {},
 ): Promise<Composed> {
+  const remote = remoteOf(opts);
+  if (remote) return composeRemote(remote, file);
   const [{ Container }, { resolveFleet }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
     import('inversify'),
     import('./fleet-record.js'),
@@ -102,4 +104,36 @@ function announceNewStore(path: string, createdHere: boolean): void {
   process.once('exit', () => {
     if (existsSync(path)) writeSync(2, `skyfleet: created a new state store at ${resolve(path)}\n`);
   });
+}
+
+/** The server and token to act through: --server/--token, else $SKYFLEET_SERVER/$SKYFLEET_TOKEN. */
+export function remoteOf(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): { server: string; token: string; ca?: string } | undefined {
+  const server = opts.server ?? env.SKYFLEET_SERVER;
+  if (!server) return undefined;
+  const token = opts.token ?? env.SKYFLEET_TOKEN;
+  if (!token) throw new UsageError(`--server ${server}: a token is needed too (--token or $SKYFLEET_TOKEN)`);
+  const ca = opts.ca ?? env.SKYFLEET_CA;
+  return { server, token, ...(ca ? { ca } : {}) };
+}
+
+/** A fleet served by a skyfleet server: the same commands, through its API. */
+async function composeRemote(remote: { server: string; token: string; ca?: string }, file?: string): Promise<Composed> {
+  const [{ connectFleet }, { loadDocuments }, { readFileText }, { createPinoLogger }, { readFileSync }] =
+    await Promise.all([
+      import('../remote/index.js'),
+      import('../spec/load.js'),
+      import('./config.js'),
+      import('../log/logger.js'),
+      import('node:fs'),
+    ]);
+  const deployments = file ? loadDocuments(readFileText(file), file).deployments : [];
+  const fleet = await connectFleet({
+    server: remote.server,
+    token: remote.token,
+    ...(remote.ca ? { ca: readFileSync(remote.ca) } : {}),
+  });
+  return { config: { deployments }, fleet, logger: await createPinoLogger() };
 }

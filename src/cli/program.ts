@@ -13,6 +13,9 @@ export function buildProgram(): Command {
     .option('--config <file>', 'fleet config (default: $SKYFLEET_CONFIG, ./skyfleet.yaml, or a Fleet document in -f)')
     .option('--store <path>', 'state store (default: $SKYFLEET_STORE, the fleet store.path, .skyfleet/state.db)')
     .option('--call-log <file>', 'append every cloud API request to FILE as JSON lines (also $SKYFLEET_CALL_LOG)')
+    .option('--server <url>', 'act through a skyfleet server (also $SKYFLEET_SERVER), e.g. https://127.0.0.1:7443')
+    .option('--token <token>', 'bearer token for --server (also $SKYFLEET_TOKEN)')
+    .option('--ca <file>', 'PEM certificate to trust for an https --server (also $SKYFLEET_CA)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
     .exitOverride()
@@ -49,6 +52,7 @@ export function buildProgram(): Command {
     .argument('[what]', 'deployments | events')
     .option('--deployment <name>', 'events of one deployment')
     .option('--limit <n>', 'most events to show', '50')
+    .option('-w, --watch', 'then follow changes as they happen (through --server)')
     .action(async (what, cmd) => (await cmds()).getCommand(g(), what, cmd));
 
   program
@@ -133,6 +137,49 @@ export function buildProgram(): Command {
     .description('print the JSON Schema of Fleet and Deployment documents')
     .argument('[kind]', 'Fleet | Deployment')
     .action(async (kind) => (await cmds()).schemaCommand(g(), kind));
+
+  const srv = () => import('./server-commands.js');
+  const server = program
+    .command('server')
+    .description('the controller and the HTTP API in one process')
+    .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:7443')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', 'and this private key (PEM)')
+    .option('--rate-limit <n>', 'requests per second per token', '100')
+    .option('--metrics-address <host:port>', 'serve Prometheus metrics at /metrics ("off" to disable)', 'off')
+    .option('--lease-ttl <duration>', 'lease time to live', '15s')
+    .option('--resync <duration>', 'full resync interval', '30s')
+    .action(async (cmd) => (await srv()).serverCommand(g(), cmd));
+  server
+    .command('cert')
+    .description('make a self-signed certificate and key for local use (openssl)')
+    .option('--out <dir>', 'directory to write tls.crt and tls.key to', '.skyfleet/tls')
+    .option('--host <name>', 'host name or IP the certificate is for', '127.0.0.1')
+    .option('--days <n>', 'validity in days', '365')
+    .action(async (cmd) => (await srv()).serverCertCommand(cmd));
+
+  const token = program.command('token').description('API bearer tokens: create | list | revoke');
+  token
+    .command('create')
+    .description('create a token (printed once, alone on the last line)')
+    .requiredOption('--role <role>', 'viewer | deployer | admin')
+    .option('--ttl <duration>', 'lifetime, e.g. 24h (default: no expiry)')
+    .option('--name <name>', 'a name for lists and the audit')
+    .action(async (cmd) => (await srv()).tokenCreateCommand(g(), cmd));
+  token
+    .command('list')
+    .description('list tokens (never their values)')
+    .action(async () => (await srv()).tokenListCommand(g()));
+  token
+    .command('revoke')
+    .description('revoke a token by id or name')
+    .argument('<id>')
+    .action(async (id) => (await srv()).tokenRevokeCommand(g(), id));
+  program
+    .command('audit')
+    .description('mutating API requests: who, what, when, from where, result (admin)')
+    .option('--limit <n>', 'most records', '100')
+    .action(async (cmd) => (await srv()).auditCommand(g(), cmd));
 
   const calls = program.command('calls').description('the cloud API call log (--call-log, $SKYFLEET_CALL_LOG)');
   calls

@@ -32,6 +32,13 @@ export type ErrorCode =
   // the SDK's own lifecycle: a call's signal aborted it, or the fleet was closed
   | 'aborted'
   | 'fleet_closed'
+  // the API server and its remote clients
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'gone'
+  | 'server_unreachable'
+  | 'server_error'
   // the state store
   | 'store_invalid'
   | 'store_unavailable'

@@ -16,8 +16,9 @@ export async function inLeaseTurn<T>(
   fn: (fenced: ReconcileContext | undefined) => Promise<T>,
 ): Promise<T> {
   for (;;) {
-    const mine = await withFleetLease(ctx, holder, async (fenced) =>
-      fenced ? { value: await fn(fenced) } : undefined,
+    // calls of one fleet (one holder) share its lease: they take their turns in this process too
+    const mine = await oneAtATime(holder, () =>
+      withFleetLease(ctx, holder, async (fenced) => (fenced ? { value: await fn(fenced) } : undefined)),
     );
     if (mine) return mine.value;
     const lease = await ctx.store.getLease(leaseNameOf(ctx.fleet));
@@ -38,5 +39,23 @@ export async function inLeaseTurn<T>(
     }
     // another apply or delete holds the lease (or it just lapsed): wait for it
     await ctx.clock.sleep(200, wait.signal);
+  }
+}
+
+/** The turns of each holder in this process: a lease renewed by the same holder does not keep its calls apart. */
+const turns = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(holder: string, fn: () => Promise<T>): Promise<T> {
+  const before = turns.get(holder) ?? Promise.resolve();
+  const run = before.then(fn, fn);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  turns.set(holder, settled);
+  try {
+    return await run;
+  } finally {
+    if (turns.get(holder) === settled) turns.delete(holder);
   }
 }

@@ -32,6 +32,12 @@ export interface ConvergeOptions {
    * and converges it.
    */
   observeOnly?: boolean;
+  /**
+   * A compare-and-set on the deployment's `resourceVersion` as the writer read it (0: it must not
+   * exist yet): when another writer changed it since, nothing is written and a `conflict` error
+   * says what is stored now. Without it, apply is a plain upsert.
+   */
+  expectResourceVersion?: number;
 }
 
 export interface ConvergeResult {
@@ -101,7 +107,7 @@ export async function converge(
       );
     }
   }
-  const { record, created } = await recordDesired(ctx, deployment);
+  const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion);
   const revision = record.revision;
   if (options.observeOnly && progressive) return watchRollout(ctx, record, deadline, pollMs, options);
 

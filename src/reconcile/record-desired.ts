@@ -1,4 +1,5 @@
 import { SkyfleetError } from '../errors/index.js';
+import { deploymentConflict } from '../store/deployment-conflict.js';
 import type { Deployment } from '../spec/deployment.js';
 import { startingReplicas } from '../autoscaling/starting-replicas.js';
 import { revisionOf } from '../spec/revision.js';
@@ -13,12 +14,16 @@ import { type ReconcileContext, recordEvent } from './context.js';
 export async function recordDesired(
   ctx: ReconcileContext,
   deployment: Deployment,
+  expectResourceVersion?: number,
 ): Promise<{ record: DeploymentRecord; created: boolean }> {
   const name = deployment.metadata.name;
   const revision = revisionOf(deployment.spec.template);
   for (let attempt = 1; ; attempt++) {
     const now = ctx.clock.now();
     const prior = await ctx.store.getDeployment(name);
+    if (expectResourceVersion !== undefined && (prior?.resourceVersion ?? 0) !== expectResourceVersion) {
+      throw deploymentConflict(name, expectResourceVersion, prior, 'resourceVersion');
+    }
     // an autoscaled deployment keeps the count its autoscaler decided (within the new bounds)
     const replicas = startingReplicas(deployment.spec, prior?.spec.spec);
     const spec =
@@ -31,7 +36,9 @@ export async function recordDesired(
         { expectGeneration: prior?.generation ?? null },
       );
     } catch (e) {
-      if (e instanceof SkyfleetError && e.code === 'conflict' && attempt < 3) continue;
+      // a writer that named the version it read loses; a plain upsert reads again and retries
+      if (e instanceof SkyfleetError && e.code === 'conflict' && attempt < 3 && expectResourceVersion === undefined)
+        continue;
       throw e;
     }
     if (!prior || prior.revision !== revision) {

@@ -7,11 +7,16 @@ import { SkyfleetError } from '../errors/index.js';
 export function deploymentConflict(
   name: string,
   expected: number | null,
-  stored: { revision: string; generation: number } | undefined,
+  stored: { revision: string; generation: number; resourceVersion?: number } | undefined,
+  field: 'generation' | 'resourceVersion' = 'generation',
 ): SkyfleetError {
-  const now = stored ? `revision ${stored.revision} (generation ${stored.generation})` : 'deleted';
+  const now = stored
+    ? `revision ${stored.revision} (generation ${stored.generation}${stored.resourceVersion !== undefined ? `, resourceVersion ${stored.resourceVersion}` : ''})`
+    : 'deleted';
+  const want =
+    expected === null || (field === 'resourceVersion' && expected === 0) ? 'no record' : `${field} ${expected}`;
   return new SkyfleetError(
     'conflict',
-    `deployment ${name} was changed by another writer: expected ${expected === null ? 'no record' : `generation ${expected}`}, it is now ${now}`,
+    `deployment ${name} was changed by another writer: expected ${want}, it is now ${now}; read it again and retry`,
   );
 }

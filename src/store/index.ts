@@ -1,4 +1,5 @@
 export * from './store.js';
+export * from './api-store.js';
 export { SqliteStore } from './sqlite-store.js';
 export { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';

@@ -89,6 +89,39 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'change feed, API tokens, audit',
+    sql: `
+      ALTER TABLE deployments ADD COLUMN resource_version BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE changes (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        time BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT,
+        type TEXT NOT NULL,
+        object JSONB NOT NULL
+      );
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        revoked_at BIGINT
+      );
+      CREATE TABLE audit (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        time BIGINT NOT NULL,
+        who TEXT NOT NULL,
+        what TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        revision TEXT
+      );
+    `,
+  },
 ];
 
 /**

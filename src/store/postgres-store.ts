@@ -5,7 +5,8 @@ import { deploymentConflict } from './deployment-conflict.js';
 import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lockInTransaction, quoteIdent } from './postgres-sql.js';
-import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord, Store } from './store.js';
+import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
+import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 // Also exported from the store's module, which has always exported them.
 export { PG_MIGRATIONS } from './postgres-migrations.js';
@@ -28,7 +29,7 @@ export interface PostgresStoreOptions {
  * Leases are taken with one atomic upsert, so exactly one contender wins under real concurrency.
  * `pg` is loaded only when a PostgresStore is opened.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements ApiStore {
   private closed = false;
   private readonly t: {
     deployments: string;
@@ -39,6 +40,9 @@ export class PostgresStore implements Store {
     rollouts: string;
     autoscalers: string;
     fleet: string;
+    changes: string;
+    tokens: string;
+    audit: string;
   };
 
   private constructor(
@@ -58,6 +62,9 @@ export class PostgresStore implements Store {
       rollouts: `${q}.rollouts`,
       autoscalers: `${q}.autoscalers`,
       fleet: `${q}.fleet`,
+      changes: `${q}.changes`,
+      tokens: `${q}.tokens`,
+      audit: `${q}.audit`,
     };
   }
 
@@ -108,53 +115,71 @@ export class PostgresStore implements Store {
     record: Omit<DeploymentRecord, 'generation'>,
     options: { expectGeneration?: number | null } = {},
   ): Promise<DeploymentRecord> {
-    const params = [record.name, JSON.stringify(record.spec), record.revision, record.updatedAt];
-    const bump = 'generation + CASE WHEN spec = $2::jsonb THEN 0 ELSE 1 END';
-    let rows: Array<{ generation: string }>;
-    if (options.expectGeneration === undefined) {
-      // One statement: the generation grows only when the stored spec differs (JSONB equality).
-      rows = await this.query<{ generation: string }>(
-        `INSERT INTO ${this.t.deployments} AS d (name, spec, revision, generation, updated_at)
-         VALUES ($1, $2::jsonb, $3, 1, $4)
-         ON CONFLICT (name) DO UPDATE SET
-           spec = excluded.spec,
-           revision = excluded.revision,
-           generation = d.generation + CASE WHEN d.spec = excluded.spec THEN 0 ELSE 1 END,
-           updated_at = excluded.updated_at
-         RETURNING generation`,
-        params,
+    const spec = JSON.stringify(record.spec);
+    // Writers of desired state and the feed take one lock: feed ids commit in order, so a watch
+    // that read up to id N never sees an id below N appear later.
+    return this.transaction(async (c) => {
+      await lockInTransaction(c, `feed:${this.schema}`);
+      const found = await c.query<{ revision: string; generation: string; resource_version: string; same: boolean }>(
+        `SELECT revision, generation, resource_version, spec = $2::jsonb AS same FROM ${this.t.deployments} WHERE name = $1 FOR UPDATE`,
+        [record.name, spec],
       );
-    } else if (options.expectGeneration === null) {
-      rows = await this.query<{ generation: string }>(
-        `INSERT INTO ${this.t.deployments} (name, spec, revision, generation, updated_at)
-         VALUES ($1, $2::jsonb, $3, 1, $4) ON CONFLICT (name) DO NOTHING RETURNING generation`,
-        params,
+      const prev = found.rows[0];
+      const prevGeneration = prev ? Number(prev.generation) : null;
+      if (options.expectGeneration !== undefined && prevGeneration !== options.expectGeneration) {
+        throw deploymentConflict(
+          record.name,
+          options.expectGeneration,
+          prev && { revision: prev.revision, generation: Number(prev.generation) },
+        );
+      }
+      const generation = !prev ? 1 : prev.same ? Number(prev.generation) : Number(prev.generation) + 1;
+      const out: DeploymentRecord = {
+        ...record,
+        generation,
+        resourceVersion: prev ? Number(prev.resource_version) : 0,
+      };
+      if (!prev || !prev.same || prev.revision !== record.revision) {
+        const ins = await c.query<{ id: string }>(
+          `INSERT INTO ${this.t.changes} (time, kind, name, type, object) VALUES ($1, 'deployment', $2, $3, '{}'::jsonb) RETURNING id`,
+          [record.updatedAt, record.name, prev ? 'MODIFIED' : 'ADDED'],
+        );
+        out.resourceVersion = Number(ins.rows[0]?.id);
+        await c.query(`UPDATE ${this.t.changes} SET object = $2::jsonb WHERE id = $1`, [
+          out.resourceVersion,
+          JSON.stringify(out),
+        ]);
+      }
+      await c.query(
+        `INSERT INTO ${this.t.deployments} (name, spec, revision, generation, updated_at, resource_version)
+         VALUES ($1, $2::jsonb, $3, $4, $5, $6)
+         ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, revision = excluded.revision,
+           generation = excluded.generation, updated_at = excluded.updated_at, resource_version = excluded.resource_version`,
+        [record.name, spec, record.revision, generation, record.updatedAt, out.resourceVersion],
       );
-    } else {
-      // compare-and-set: only the generation that was read may be replaced
-      rows = await this.query<{ generation: string }>(
-        `UPDATE ${this.t.deployments} SET spec = $2::jsonb, revision = $3, generation = ${bump}, updated_at = $4
-         WHERE name = $1 AND generation = $5 RETURNING generation`,
-        [...params, options.expectGeneration],
-      );
-    }
-    if (!rows.length) {
-      const now = await this.getDeployment(record.name);
-      throw deploymentConflict(record.name, options.expectGeneration ?? null, now);
-    }
-    return { ...record, generation: Number(rows[0]?.generation) };
+      return out;
+    });
   }
 
   async deleteDeployment(name: string): Promise<void> {
-    // One statement (data-modifying CTEs): all three go, or none.
-    await this.query(
-      `WITH c AS (DELETE FROM ${this.t.conditions} WHERE deployment = $1),
-            r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1),
-            o AS (DELETE FROM ${this.t.rollouts} WHERE deployment = $1),
-            a AS (DELETE FROM ${this.t.autoscalers} WHERE deployment = $1)
-       DELETE FROM ${this.t.deployments} WHERE name = $1`,
-      [name],
-    );
+    await this.transaction(async (c) => {
+      await lockInTransaction(c, `feed:${this.schema}`);
+      // One statement (data-modifying CTEs): all of them go, or none.
+      const gone = await c.query(
+        `WITH c AS (DELETE FROM ${this.t.conditions} WHERE deployment = $1),
+              r AS (DELETE FROM ${this.t.revisions} WHERE deployment = $1),
+              o AS (DELETE FROM ${this.t.rollouts} WHERE deployment = $1),
+              a AS (DELETE FROM ${this.t.autoscalers} WHERE deployment = $1)
+         DELETE FROM ${this.t.deployments} WHERE name = $1`,
+        [name],
+      );
+      if (gone.rowCount) {
+        await c.query(
+          `INSERT INTO ${this.t.changes} (time, kind, name, type, object) VALUES ($1, 'deployment', $2, 'DELETED', $3::jsonb)`,
+          [Date.now(), name, JSON.stringify({ name })],
+        );
+      }
+    });
   }
 
   async putRevision(
@@ -213,10 +238,90 @@ export class PostgresStore implements Store {
   }
 
   async addEvent(event: EventRecord): Promise<void> {
-    await this.query(
-      `INSERT INTO ${this.t.events} (time, deployment, type, reason, message) VALUES ($1, $2, $3, $4, $5)`,
-      [event.time, event.deployment, event.type, event.reason, event.message],
+    await this.transaction(async (c) => {
+      await lockInTransaction(c, `feed:${this.schema}`);
+      const ins = await c.query<{ id: string }>(
+        `INSERT INTO ${this.t.events} (time, deployment, type, reason, message) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [event.time, event.deployment, event.type, event.reason, event.message],
+      );
+      await c.query(
+        `INSERT INTO ${this.t.changes} (time, kind, name, type, object) VALUES ($1, 'event', $2, 'ADDED', $3::jsonb)`,
+        [event.time, event.deployment, JSON.stringify({ ...event, id: Number(ins.rows[0]?.id) })],
+      );
+    });
+  }
+
+  async listChanges(after: number, limit = 1000): Promise<ChangeRecord[]> {
+    const rows = await this.query<Omit<ChangeRecord, 'id' | 'time'> & { id: string; time: string }>(
+      `SELECT * FROM ${this.t.changes} WHERE id > $1 ORDER BY id LIMIT $2`,
+      [after, limit],
     );
+    return rows.map((r) => ({ ...r, id: Number(r.id), time: Number(r.time) }));
+  }
+
+  async feedBounds(): Promise<{ oldest: number; newest: number }> {
+    const rows = await this.query<{ oldest: string | null; newest: string | null }>(
+      `SELECT MIN(id) AS oldest, MAX(id) AS newest FROM ${this.t.changes}`,
+    );
+    return { oldest: Number(rows[0]?.oldest ?? 0), newest: Number(rows[0]?.newest ?? 0) };
+  }
+
+  async pruneChanges(keep: number): Promise<void> {
+    await this.query(`DELETE FROM ${this.t.changes} WHERE id <= (SELECT MAX(id) FROM ${this.t.changes}) - $1`, [
+      Math.max(1, Math.floor(keep)),
+    ]);
+  }
+
+  async putToken(t: TokenRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.tokens} (id, name, role, hash, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [t.id, t.name, t.role, t.hash, t.createdAt, t.expiresAt, t.revokedAt],
+    );
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const rows = await this.query<TokenRow>(`SELECT * FROM ${this.t.tokens} WHERE hash = $1`, [hash]);
+    return rows[0] && toToken(rows[0]);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await this.query<TokenRow>(`SELECT * FROM ${this.t.tokens} ORDER BY created_at, id`)).map(toToken);
+  }
+
+  async revokeToken(idOrName: string, at: number): Promise<boolean> {
+    const rows = await this.query(
+      `UPDATE ${this.t.tokens} SET revoked_at = $1 WHERE (id = $2 OR name = $2) AND revoked_at IS NULL RETURNING id`,
+      [at, idOrName],
+    );
+    return rows.length > 0;
+  }
+
+  async addAudit(a: AuditRecord): Promise<void> {
+    await this.query(
+      `INSERT INTO ${this.t.audit} (time, who, what, source, status, revision) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [a.time, a.who, a.what, a.from, a.status, a.revision],
+    );
+  }
+
+  async listAudit(filter: { limit?: number } = {}): Promise<AuditRecord[]> {
+    const rows = await this.query<{
+      id: string;
+      time: string;
+      who: string;
+      what: string;
+      source: string;
+      status: number;
+      revision: string | null;
+    }>(`SELECT * FROM ${this.t.audit} ORDER BY id DESC LIMIT $1`, [filter.limit ?? 100]);
+    return rows.reverse().map((r) => ({
+      id: Number(r.id),
+      time: Number(r.time),
+      who: r.who,
+      what: r.what,
+      from: r.source,
+      status: Number(r.status),
+      revision: r.revision,
+    }));
   }
 
   async listEvents(filter: { deployment?: string; limit?: number } = {}): Promise<EventRecord[]> {
@@ -387,7 +492,26 @@ interface DeploymentRow {
   revision: string;
   generation: string;
   updated_at: string;
+  resource_version: string;
 }
+interface TokenRow {
+  id: string;
+  name: string;
+  role: TokenRecord['role'];
+  hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+const toToken = (r: TokenRow): TokenRecord => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  hash: r.hash,
+  createdAt: Number(r.created_at),
+  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+});
 interface RevisionRow {
   deployment: string;
   revision: string;
@@ -416,6 +540,7 @@ const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
   spec: r.spec,
   revision: r.revision,
   generation: Number(r.generation),
+  resourceVersion: Number(r.resource_version),
   updatedAt: Number(r.updated_at),
 });
 const toRevision = (r: RevisionRow): RevisionRecord => ({

@@ -88,6 +88,39 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'change feed, API tokens, audit',
+    sql: `
+      ALTER TABLE deployments ADD COLUMN resource_version INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT,
+        type TEXT NOT NULL,
+        object TEXT NOT NULL
+      );
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        who TEXT NOT NULL,
+        what TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        revision TEXT
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */

@@ -5,12 +5,13 @@ import { SkyfleetError } from '../errors/index.js';
 import { deploymentConflict } from './deployment-conflict.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
-import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord, Store } from './store.js';
+import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
+import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 type Db = BetterSqlite3.Database;
 
 /** The default store: SQLite through better-sqlite3, one file (`.skyfleet/state.db`), WAL mode. */
-export class SqliteStore implements Store {
+export class SqliteStore implements ApiStore {
   private constructor(
     private readonly db: Db,
     readonly path: string,
@@ -76,27 +77,52 @@ export class SqliteStore implements Store {
     options: { expectGeneration?: number | null } = {},
   ): Promise<DeploymentRecord> {
     const spec = JSON.stringify(record.spec);
-    const tx = this.db.transaction(() => {
+    const tx = this.db.transaction((): DeploymentRecord => {
       const prev = this.db
-        .prepare('SELECT spec, revision, generation FROM deployments WHERE name = ?')
-        .get(record.name) as { spec: string; revision: string; generation: number } | undefined;
+        .prepare('SELECT spec, revision, generation, resource_version FROM deployments WHERE name = ?')
+        .get(record.name) as
+        | { spec: string; revision: string; generation: number; resource_version: number }
+        | undefined;
       if (options.expectGeneration !== undefined && (prev?.generation ?? null) !== options.expectGeneration)
         throw deploymentConflict(record.name, options.expectGeneration, prev);
+      const changed = !prev || prev.spec !== spec || prev.revision !== record.revision;
       const generation = !prev ? 1 : prev.spec === spec ? prev.generation : prev.generation + 1;
+      let resourceVersion = prev?.resource_version ?? 0;
+      const out = { ...record, generation, resourceVersion };
+      if (changed) {
+        // the feed's id is the record's new resourceVersion (the change carries it too)
+        const id = this.db
+          .prepare("INSERT INTO changes (time, kind, name, type, object) VALUES (?, 'deployment', ?, ?, '{}')")
+          .run(record.updatedAt, record.name, prev ? 'MODIFIED' : 'ADDED').lastInsertRowid;
+        resourceVersion = Number(id);
+        out.resourceVersion = resourceVersion;
+        this.db.prepare('UPDATE changes SET object = ? WHERE id = ?').run(JSON.stringify(out), resourceVersion);
+      }
       this.db
         .prepare(
-          `INSERT INTO deployments (name, spec, revision, generation, updated_at) VALUES (@name, @spec, @revision, @generation, @updatedAt)
-           ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, revision = excluded.revision, generation = excluded.generation, updated_at = excluded.updated_at`,
+          `INSERT INTO deployments (name, spec, revision, generation, updated_at, resource_version) VALUES (@name, @spec, @revision, @generation, @updatedAt, @rv)
+           ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, revision = excluded.revision, generation = excluded.generation, updated_at = excluded.updated_at, resource_version = excluded.resource_version`,
         )
-        .run({ name: record.name, spec, revision: record.revision, generation, updatedAt: record.updatedAt });
-      return generation;
+        .run({
+          name: record.name,
+          spec,
+          revision: record.revision,
+          generation,
+          updatedAt: record.updatedAt,
+          rv: resourceVersion,
+        });
+      return out;
     });
-    return { ...record, generation: tx.immediate() };
+    return tx.immediate();
   }
 
   async deleteDeployment(name: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name);
+      const gone = this.db.prepare('DELETE FROM deployments WHERE name = ?').run(name).changes;
+      if (gone)
+        this.db
+          .prepare("INSERT INTO changes (time, kind, name, type, object) VALUES (?, 'deployment', ?, 'DELETED', ?)")
+          .run(Date.now(), name, JSON.stringify({ name }));
       this.db.prepare('DELETE FROM conditions WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM rollouts WHERE deployment = ?').run(name);
       this.db.prepare('DELETE FROM autoscalers WHERE deployment = ?').run(name);
@@ -149,9 +175,72 @@ export class SqliteStore implements Store {
   }
 
   async addEvent(event: EventRecord): Promise<void> {
+    this.db.transaction(() => {
+      const id = this.db
+        .prepare('INSERT INTO events (time, deployment, type, reason, message) VALUES (?, ?, ?, ?, ?)')
+        .run(event.time, event.deployment, event.type, event.reason, event.message).lastInsertRowid;
+      this.db
+        .prepare("INSERT INTO changes (time, kind, name, type, object) VALUES (?, 'event', ?, 'ADDED', ?)")
+        .run(event.time, event.deployment, JSON.stringify({ ...event, id: Number(id) }));
+    })();
+  }
+
+  async listChanges(after: number, limit = 1000): Promise<ChangeRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM changes WHERE id > ? ORDER BY id LIMIT ?').all(after, limit) as Array<
+      Omit<ChangeRecord, 'object'> & { object: string }
+    >;
+    return rows.map((r) => ({ ...r, object: JSON.parse(r.object) }));
+  }
+
+  async feedBounds(): Promise<{ oldest: number; newest: number }> {
+    const r = this.db.prepare('SELECT MIN(id) AS oldest, MAX(id) AS newest FROM changes').get() as {
+      oldest: number | null;
+      newest: number | null;
+    };
+    return { oldest: r.oldest ?? 0, newest: r.newest ?? 0 };
+  }
+
+  async pruneChanges(keep: number): Promise<void> {
     this.db
-      .prepare('INSERT INTO events (time, deployment, type, reason, message) VALUES (?, ?, ?, ?, ?)')
-      .run(event.time, event.deployment, event.type, event.reason, event.message);
+      .prepare('DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?')
+      .run(Math.max(1, Math.floor(keep)));
+  }
+
+  async putToken(t: TokenRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO tokens (id, name, role, hash, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(t.id, t.name, t.role, t.hash, t.createdAt, t.expiresAt, t.revokedAt);
+  }
+
+  async getTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (this.db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(toToken);
+  }
+
+  async revokeToken(idOrName: string, at: number): Promise<boolean> {
+    const r = this.db
+      .prepare('UPDATE tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
+      .run(at, idOrName, idOrName);
+    return r.changes > 0;
+  }
+
+  async addAudit(a: AuditRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (time, who, what, source, status, revision) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(a.time, a.who, a.what, a.from, a.status, a.revision);
+  }
+
+  async listAudit(filter: { limit?: number } = {}): Promise<AuditRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(filter.limit ?? 100) as Array<
+      Omit<AuditRecord, 'from'> & { source: string }
+    >;
+    return rows.reverse().map(({ source, ...r }) => ({ ...r, from: source }));
   }
 
   async listEvents(filter: { deployment?: string; limit?: number } = {}): Promise<EventRecord[]> {
@@ -278,7 +367,26 @@ interface DeploymentRow {
   revision: string;
   generation: number;
   updated_at: number;
+  resource_version: number;
 }
+interface TokenRow {
+  id: string;
+  name: string;
+  role: TokenRecord['role'];
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+const toToken = (r: TokenRow): TokenRecord => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  hash: r.hash,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
 interface LeaseRow {
   name: string;
   holder: string;
@@ -298,6 +406,7 @@ const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
   spec: JSON.parse(r.spec),
   revision: r.revision,
   generation: r.generation,
+  resourceVersion: r.resource_version,
   updatedAt: r.updated_at,
 });
 const toRevision = (r: RevisionRow): RevisionRecord => ({

@@ -9,6 +9,11 @@ export interface DeploymentRecord {
   revision: string;
   /** Bumped on every change of spec. */
   generation: number;
+  /**
+   * The change feed's sequence number of the last change of this record (stores with a feed,
+   * schema 6); grows on every change, across deployments.
+   */
+  resourceVersion?: number;
   updatedAt: number;
 }
 

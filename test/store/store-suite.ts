@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeploymentInput } from '../../src/spec/deployment.js';
 import { parseDeployment, parseFleet } from '../../src/spec/load.js';
 import { revisionOf } from '../../src/spec/revision.js';
+import { isApiStore } from '../../src/store/api-store.js';
 import type { Store } from '../../src/store/store.js';
 
 const dep = (image: string, name = 'web') =>
@@ -271,6 +272,100 @@ export function describeStoreSuite(
       } finally {
         await again.close();
       }
+    });
+
+    it('feeds every change of desired state and every event, in order, with resourceVersions', async () => {
+      if (!isApiStore(store)) throw new Error('expected a store with a change feed');
+      const start = (await store.feedBounds()).newest;
+      const d1 = dep('feed:1', 'feed');
+      const a = await store.putDeployment({
+        name: 'feed',
+        spec: d1,
+        revision: revisionOf(d1.spec.template),
+        updatedAt: 10,
+      });
+      // the same spec again: no change, the same resourceVersion
+      const same = await store.putDeployment({
+        name: 'feed',
+        spec: d1,
+        revision: revisionOf(d1.spec.template),
+        updatedAt: 11,
+      });
+      const d2 = dep('feed:2', 'feed');
+      const b = await store.putDeployment({
+        name: 'feed',
+        spec: d2,
+        revision: revisionOf(d2.spec.template),
+        updatedAt: 12,
+      });
+      await store.addEvent({ time: 13, deployment: 'feed', type: 'Normal', reason: 'Fed', message: 'm' });
+      await store.deleteDeployment('feed');
+      expect(same.resourceVersion).toBe(a.resourceVersion);
+      expect(b.resourceVersion).toBeGreaterThan(a.resourceVersion ?? Number.POSITIVE_INFINITY);
+      const changes = (await store.listChanges(start)).filter((c) => c.name === 'feed');
+      expect(changes.map((c) => [c.kind, c.type])).toEqual([
+        ['deployment', 'ADDED'],
+        ['deployment', 'MODIFIED'],
+        ['event', 'ADDED'],
+        ['deployment', 'DELETED'],
+      ]);
+      expect(changes[0]!.id).toBe(a.resourceVersion);
+      expect(changes[1]).toMatchObject({
+        id: b.resourceVersion,
+        object: { generation: 2, resourceVersion: b.resourceVersion },
+      });
+      expect(changes[2]!.object).toMatchObject({ reason: 'Fed', deployment: 'feed' });
+      const ids = changes.map((c) => c.id);
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      // resuming from the second change gives the ones after it only
+      expect((await store.listChanges(ids[1]!)).filter((c) => c.name === 'feed').map((c) => c.id)).toEqual(
+        ids.slice(2),
+      );
+      await store.pruneChanges(2);
+      const bounds = await store.feedBounds();
+      expect(bounds.newest).toBe(ids[3]);
+      expect(bounds.oldest).toBe(ids[3]! - 1);
+    });
+
+    it('keeps API tokens by hash, lists and revokes them, and keeps the audit', async () => {
+      if (!isApiStore(store)) throw new Error('expected a store with tokens');
+      const t = {
+        id: 'tok1',
+        name: 'ci',
+        role: 'deployer' as const,
+        hash: 'ab'.repeat(32),
+        createdAt: 5,
+        expiresAt: 99,
+        revokedAt: null,
+      };
+      await store.putToken(t);
+      expect(await store.getTokenByHash(t.hash)).toEqual(t);
+      expect(await store.getTokenByHash('cd'.repeat(32))).toBeUndefined();
+      expect((await store.listTokens()).map((x) => x.id)).toContain('tok1');
+      expect(await store.revokeToken('ci', 7)).toBe(true);
+      expect(await store.revokeToken('ci', 8)).toBe(false);
+      expect((await store.getTokenByHash(t.hash))?.revokedAt).toBe(7);
+      await store.addAudit({
+        time: 1,
+        who: 'ci/tok1',
+        what: 'POST /api/v1/deployments',
+        from: '127.0.0.1',
+        status: 200,
+        revision: 'r1',
+      });
+      await store.addAudit({
+        time: 2,
+        who: 'ci/tok1',
+        what: 'DELETE /api/v1/deployments/web',
+        from: '127.0.0.1',
+        status: 404,
+        revision: null,
+      });
+      const audit = await store.listAudit({ limit: 2 });
+      expect(audit.map((a) => [a.what, a.status, a.revision, a.from])).toEqual([
+        ['POST /api/v1/deployments', 200, 'r1', '127.0.0.1'],
+        ['DELETE /api/v1/deployments/web', 404, null, '127.0.0.1'],
+      ]);
     });
   });
 }

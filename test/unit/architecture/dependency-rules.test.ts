@@ -137,6 +137,27 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
     to: (t) =>
       t.startsWith('providers/') || t.startsWith('src/reconcile/') || t.startsWith('src/cli/') || t === COMPOSITION,
   },
+  {
+    name: 'the API server is a composition root: only the CLI imports it',
+    from: (f) => f.startsWith('src/') && !f.startsWith('src/server/') && !f.startsWith('src/cli/'),
+    to: (t) => t.startsWith('src/server/'),
+  },
+  {
+    name: 'the API server imports neither the CLI nor a provider',
+    from: (f) => f.startsWith('src/server/'),
+    to: (t) => t.startsWith('src/cli/') || t.startsWith('providers/') || t === COMPOSITION,
+  },
+  {
+    name: 'the remote client speaks HTTP only: no server, store (but its record types), reconciler, provider or CLI',
+    from: (f) => f.startsWith('src/remote/'),
+    to: (t) =>
+      t.startsWith('src/server/') ||
+      (t.startsWith('src/store/') && t !== 'src/store/store.ts') ||
+      t.startsWith('src/cli/') ||
+      t.startsWith('providers/') ||
+      t === COMPOSITION ||
+      (t.startsWith('src/reconcile/') && !t.endsWith('/converge.ts') && !t.endsWith('/progress.ts')),
+  },
 ];
 
 function violations(g: ReadonlyMap<string, readonly string[]>): string[] {
@@ -186,9 +207,10 @@ describe('dependency rules', () => {
       ...(g.get('providers/docker/provider.ts') ?? []),
       'providers/memory/provider.ts',
     ]);
-    bad.set('src/fleet.ts', [...(g.get('src/fleet.ts') ?? []), 'providers/docker/provider.ts']);
+    bad.set('src/fleet.ts', [...(g.get('src/fleet.ts') ?? []), 'providers/docker/provider.ts', 'src/server/index.ts']);
+    bad.set('src/remote/x.ts', ['src/store/sqlite-store.ts']);
     const before = new Set(violations(g));
-    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(3);
+    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(5);
     bad.set('src/util/clock.ts', ['src/util/pool.ts']);
     bad.set('src/util/pool.ts', ['src/util/clock.ts']);
     expect(cycles(bad)).toContainEqual(['src/util/clock.ts', 'src/util/pool.ts']);
