@@ -821,6 +821,16 @@ export class EcsEmulator {
         if (!cmd.length || !['CMD', 'CMD-SHELL', 'NONE'].includes(cmd[0]!))
           throw new EcsError('ClientException', 'healthCheck.command must start with CMD, CMD-SHELL or NONE.');
       }
+      const log = c.logConfiguration as { logDriver?: string; options?: Record<string, string> } | undefined;
+      if (fargate && log?.logDriver === 'awslogs') {
+        if (!req.executionRoleArn)
+          throw new EcsError(
+            'ClientException',
+            'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
+          );
+        for (const k of ['awslogs-group', 'awslogs-region', 'awslogs-stream-prefix'])
+          if (!log.options?.[k]) throw new EcsError('ClientException', `Log driver awslogs requires options: ${k}`);
+      }
       if ((c.secrets as unknown[] | undefined)?.length && !req.executionRoleArn) {
         throw new EcsError(
           'ClientException',
