@@ -42,6 +42,7 @@ import {
   tagMap,
 } from './names.js';
 import { TaskViews } from './observe.js';
+import { type Ec2Module, ec2ClientInstalled, ec2PublicIpResolver, loadEc2Module } from './public-ips.js';
 import { DeploymentRetries, type RetryPolicy } from './recovery.js';
 import type { AwsEcsTargetSettings } from './settings.js';
 
@@ -59,10 +60,13 @@ export interface AwsEcsProviderOptions {
    */
   observeReuseMs?: number;
   /**
-   * Resolves ENI ids to public IPs (EC2 DescribeNetworkInterfaces: ECS does not report public IPs).
-   * Used when `assignPublicIp` is on; without it endpoints carry the private IP.
+   * Resolves ENI ids to public IPs (ECS does not report public IPs). Used when `assignPublicIp` is
+   * on. Default: EC2 DescribeNetworkInterfaces through `@aws-sdk/client-ec2` when it is installed
+   * (loaded on first use); without either, endpoints carry the private IP.
    */
   resolvePublicIps?: (eniIds: string[]) => Promise<Record<string, string>>;
+  /** Loads the EC2 client module (tests); default `import('@aws-sdk/client-ec2')` when installed. */
+  ec2Module?: () => Promise<Ec2Module>;
   /**
    * When to force a new deployment of a service whose deployment the circuit breaker failed:
    * `baseMs` after the failure is seen, doubling per failed retry up to `maxMs`. Default 30 s, 15 min.
@@ -95,6 +99,9 @@ export class AwsEcsProvider implements Provider {
   private readonly retries: DeploymentRetries;
   /** Set once DescribeClusters showed the cluster with the capacity provider the target uses. */
   private clusterChecked = false;
+  /** Whether public IPs can be resolved (assignPublicIp and a resolver or the EC2 client). */
+  private readonly publicIps: boolean;
+  private readonly closeEc2: () => void = () => {};
 
   constructor(
     readonly settings: AwsEcsTargetSettings,
@@ -126,13 +133,41 @@ export class AwsEcsProvider implements Provider {
         clock: this.clock,
       }),
       clock: this.clock,
-      resolvePublicIps: settings.assignPublicIp ? options.resolvePublicIps : undefined,
+      resolvePublicIps: this.publicIpResolver(),
     });
+    this.publicIps = settings.assignPublicIp && (!!options.resolvePublicIps || !!this.ec2Resolver);
+    if (this.ec2Resolver) this.closeEc2 = this.ec2Resolver.close;
+  }
+
+  private ec2Resolver: ReturnType<typeof ec2PublicIpResolver> | undefined;
+
+  private publicIpResolver(): ((eniIds: string[]) => Promise<Record<string, string>>) | undefined {
+    if (!this.settings.assignPublicIp) return undefined;
+    if (this.options.resolvePublicIps) return this.options.resolvePublicIps;
+    const load = this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined);
+    if (!load) return undefined;
+    const s = this.settings;
+    this.ec2Resolver = ec2PublicIpResolver(load, () => ({
+      region: s.region,
+      maxAttempts: s.maxAttempts,
+      // the ECS client's credentials (static, or its provider chain)
+      credentials: s.credentials ?? this.client.config.credentials,
+    }));
+    return this.ec2Resolver.resolve;
   }
 
   describe(): TargetDescription {
     const s = this.settings;
-    return targetDescription(
+    const notes = !s.assignPublicIp
+      ? [
+          `tasks get only private IPs in the VPC of subnets ${Object.values(s.subnets).flat().join(', ')}: the load balancer (skyfleet's router or nginx) must run inside that VPC or reach it (peering, VPN); set assignPublicIp: true for public IPs`,
+        ]
+      : this.publicIps
+        ? []
+        : [
+            `public IPs cannot be resolved: ECS reports only private IPs and the EC2 client (@aws-sdk/client-ec2) is not installed; install it (and allow ec2:DescribeNetworkInterfaces) or run the load balancer inside the VPC`,
+          ];
+    const description = targetDescription(
       {
         target: s.name,
         kind: this.kind,
@@ -146,12 +181,13 @@ export class AwsEcsProvider implements Provider {
           nativeTrafficSplit: false,
           scaleToZero: true,
           nativeAutoscaling: false,
-          publicEndpoints: s.assignPublicIp,
+          publicEndpoints: this.publicIps,
           gpu: false,
         },
       },
       s,
     );
+    return notes.length ? { ...description, notes } : description;
   }
 
   // --- observe ----------------------------------------------------------------------------------
@@ -488,6 +524,7 @@ export class AwsEcsProvider implements Provider {
   }
 
   async close(): Promise<void> {
+    this.closeEc2();
     if (this.ownsClient) this.client.destroy();
   }
 }
