@@ -173,11 +173,35 @@ export type TaskDefinitionInput = Omit<RegisterTaskDefinitionCommandInput, 'tags
   containerDefinitions: ContainerDefinition[];
 };
 
+/**
+ * The `awslogs` log configuration of a slice's containers: group per fleet (`/skyfleet/<fleet>`),
+ * the target's region, streams prefixed with the deployment, the group created by ECS when missing
+ * (`awslogs-create-group`, https://repost.aws/knowledge-center/ecs-tasks-fargate-log-drivers).
+ * None when logs are off, or by default without an execution role (Fargate's awslogs needs one).
+ */
+export function logConfiguration(
+  settings: AwsEcsTargetSettings,
+  key: { fleet: string; deployment: string },
+): ContainerDefinition['logConfiguration'] {
+  if (settings.logs === false || (settings.logs === undefined && !settings.executionRoleArn)) return undefined;
+  const logs = settings.logs ?? { createGroup: true };
+  return {
+    logDriver: 'awslogs',
+    options: {
+      'awslogs-group': logs.group ?? `/skyfleet/${key.fleet}`,
+      'awslogs-region': settings.region,
+      'awslogs-stream-prefix': logs.streamPrefix ?? key.deployment,
+      ...(logs.createGroup ? { 'awslogs-create-group': 'true' } : {}),
+    },
+  };
+}
+
 function containerDefinition(
   c: Container,
   i: number,
   settings: AwsEcsTargetSettings,
   issues: ValidationIssue[],
+  logs?: ContainerDefinition['logConfiguration'],
 ): ContainerDefinition {
   const environment: KeyValuePair[] = [];
   const secrets: Secret[] = [];
@@ -208,6 +232,7 @@ function containerDefinition(
     ...(secrets.length ? { secrets } : {}),
     ...(portMappings.length ? { portMappings } : {}),
     ...(healthCheck ? { healthCheck } : {}),
+    ...(logs ? { logConfiguration: logs } : {}),
   };
 }
 
@@ -256,7 +281,8 @@ export function mapSlice(target: string, settings: AwsEcsTargetSettings, slice: 
     if (e instanceof ValidationError) issues.push(...e.issues);
     else throw e;
   }
-  const containerDefinitions = template.containers.map((c, i) => containerDefinition(c, i, settings, issues));
+  const logs = logConfiguration(settings, key);
+  const containerDefinitions = template.containers.map((c, i) => containerDefinition(c, i, settings, issues, logs));
   if (containerDefinitions.some((c) => c.secrets?.length) && !settings.executionRoleArn) {
     issues.push({
       path: 'spec.template.containers[].env[].valueFrom',

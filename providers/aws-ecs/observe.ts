@@ -7,6 +7,7 @@ import { LABELS } from '../../src/provider/labels.js';
 import type { Endpoint, ObservedReplica, ObservedSlice, ReplicaState, SliceKey } from '../../src/provider/provider.js';
 import { canonicalJson } from '../../src/spec/revision.js';
 import { arnName, ECS_TAGS, tagMap } from './names.js';
+import { deploymentFailure, keepsStopping } from './recovery.js';
 
 /** Container ports recorded on a service (`8080:http 9090`). */
 export function portsFromTag(value: string | undefined): Array<{ containerPort: number; name?: string }> {
@@ -86,6 +87,9 @@ export function replicaFromTask(
  * A service and its tasks as a slice. `replicas` is the service's desiredCount. When fewer tasks
  * are alive than desired, the gap is reported as pending replicas carrying the latest reason ECS
  * gave (a stopped task's stoppedReason or the newest service event), e.g. during a zone outage.
+ * The gap is `failed` instead when the tasks keep stopping for a cause (`failing`) or the circuit
+ * breaker failed the service's deployment (then alive tasks that are not ready are failed too: ECS
+ * launches no more).
  */
 export function sliceFromService(
   target: string,
@@ -93,20 +97,30 @@ export function sliceFromService(
   service: Service,
   replicas: ObservedReplica[],
   missingReasons: readonly string[] = [],
+  failing = false,
 ): ObservedSlice {
   const desired = service.desiredCount ?? 0;
-  const alive = replicas.filter((r) => r.state !== 'stopped' && r.state !== 'failed');
+  const broken = deploymentFailure(service);
+  const event = service.events?.[0]?.message;
+  const failedWhy = (why: string | undefined) => [broken?.reason, why].filter(Boolean).join(' ');
+  // a task still starting while its predecessors keep stopping for a cause will stop the same way
+  const alive = replicas
+    .filter((r) => r.state !== 'stopped' && r.state !== 'failed')
+    .map((r) =>
+      (broken || failing) && !r.ready
+        ? { ...r, state: 'failed' as const, message: failedWhy(missingReasons[0] ?? r.message) }
+        : r,
+    );
   const status = [...alive];
   const gap = desired - alive.length;
-  const event = service.events?.[0]?.message;
   for (let i = 0; i < gap; i++) {
-    const message = missingReasons[i] ?? missingReasons[0] ?? event ?? 'waiting for ECS to start a task';
+    const why = missingReasons[i] ?? missingReasons[0] ?? event ?? 'waiting for ECS to start a task';
     status.push({
       id: `${service.serviceArn ?? service.serviceName}#missing-${i}`,
       name: `missing-${i}`,
-      state: 'pending',
+      state: broken || failing ? 'failed' : 'pending',
       ready: false,
-      message,
+      message: broken || failing ? failedWhy(why) : why,
       endpoints: [],
     });
   }
@@ -146,6 +160,8 @@ interface TaskView {
   signature: string;
   replicas: ObservedReplica[];
   missing: string[];
+  /** Recent tasks keep stopping for a cause (image pull, start error, crash loop). */
+  failing: boolean;
 }
 
 /** What observe read about the tasks of the services it had to look into. */
@@ -188,7 +204,7 @@ export class TaskViews {
         if (settled) this.views.set(name, view);
         else this.views.delete(name);
       }
-      out.push(sliceFromService(target, key, s, view?.replicas ?? [], view?.missing ?? []));
+      out.push(sliceFromService(target, key, s, view?.replicas ?? [], view?.missing ?? [], view?.failing ?? false));
     }
     return out.sort((a, b) => sliceOrder(a.key).localeCompare(sliceOrder(b.key)));
   }
@@ -207,12 +223,15 @@ export class TaskViews {
         return replicaFromTask(t, { healthChecked: hc, ports, ...(host ? { host } : {}) });
       })
       .sort((a, b) => a.id.localeCompare(b.id));
-    const missing = (read.stopped.get(name) ?? [])
+    const stopped = (read.stopped.get(name) ?? [])
       .map((arn) => read.described.get(arn))
       .filter((t): t is Task => t !== undefined)
-      .sort((a, b) => Number(b.stoppedAt ?? 0) - Number(a.stoppedAt ?? 0))
-      .map((t) => `task ${arnName(t.taskArn ?? '')} stopped: ${t.stoppedReason ?? t.stopCode ?? 'unknown reason'}`);
-    return { signature: serviceSignature(s), replicas, missing };
+      .sort((a, b) => Number(b.stoppedAt ?? b.stoppingAt ?? 0) - Number(a.stoppedAt ?? a.stoppingAt ?? 0));
+    const missing = stopped.map(
+      (t) => `task ${arnName(t.taskArn ?? '')} stopped: ${t.stoppedReason ?? t.stopCode ?? 'unknown reason'}`,
+    );
+    const current = stopped.filter((t) => !s.taskDefinition || t.taskDefinitionArn === s.taskDefinition);
+    return { signature: serviceSignature(s), replicas, missing, failing: keepsStopping(current) };
   }
 }
 

@@ -2,6 +2,7 @@ import {
   CreateServiceCommand,
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
+  DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListTaskDefinitionsCommand,
@@ -41,6 +42,8 @@ import {
   tagMap,
 } from './names.js';
 import { TaskViews } from './observe.js';
+import { type Ec2Module, ec2ClientInstalled, ec2PublicIpResolver, loadEc2Module } from './public-ips.js';
+import { DeploymentRetries, type RetryPolicy } from './recovery.js';
 import type { AwsEcsTargetSettings } from './settings.js';
 
 export interface AwsEcsProviderOptions {
@@ -57,10 +60,18 @@ export interface AwsEcsProviderOptions {
    */
   observeReuseMs?: number;
   /**
-   * Resolves ENI ids to public IPs (EC2 DescribeNetworkInterfaces: ECS does not report public IPs).
-   * Used when `assignPublicIp` is on; without it endpoints carry the private IP.
+   * Resolves ENI ids to public IPs (ECS does not report public IPs). Used when `assignPublicIp` is
+   * on. Default: EC2 DescribeNetworkInterfaces through `@aws-sdk/client-ec2` when it is installed
+   * (loaded on first use); without either, endpoints carry the private IP.
    */
   resolvePublicIps?: (eniIds: string[]) => Promise<Record<string, string>>;
+  /** Loads the EC2 client module (tests); default `import('@aws-sdk/client-ec2')` when installed. */
+  ec2Module?: () => Promise<Ec2Module>;
+  /**
+   * When to force a new deployment of a service whose deployment the circuit breaker failed:
+   * `baseMs` after the failure is seen, doubling per failed retry up to `maxMs`. Default 30 s, 15 min.
+   */
+  deploymentRetry?: RetryPolicy;
 }
 
 /**
@@ -84,6 +95,13 @@ export class AwsEcsProvider implements Provider {
   private readonly taskDefs = new Map<string, string>();
   /** Task definition lookups, registrations and cleanups of one family run one at a time. */
   private readonly familyLocks = new KeyedLock();
+  /** Forced new deployments of services whose deployment failed, with their backoff. */
+  private readonly retries: DeploymentRetries;
+  /** Set once DescribeClusters showed the cluster with the capacity provider the target uses. */
+  private clusterChecked = false;
+  /** Whether public IPs can be resolved (assignPublicIp and a resolver or the EC2 client). */
+  private readonly publicIps: boolean;
+  private readonly closeEc2: () => void = () => {};
 
   constructor(
     readonly settings: AwsEcsTargetSettings,
@@ -95,6 +113,7 @@ export class AwsEcsProvider implements Provider {
     if (!options.callLog && ctx.callLog) this.options = { ...options, callLog: ctx.callLog };
     this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.reuseMs = options.observeReuseMs ?? 15_000;
+    this.retries = new DeploymentRetries(options.deploymentRetry);
     this.ownsClient = !options.client;
     this.client =
       options.client ??
@@ -114,13 +133,41 @@ export class AwsEcsProvider implements Provider {
         clock: this.clock,
       }),
       clock: this.clock,
-      resolvePublicIps: settings.assignPublicIp ? options.resolvePublicIps : undefined,
+      resolvePublicIps: this.publicIpResolver(),
     });
+    this.publicIps = settings.assignPublicIp && (!!options.resolvePublicIps || !!this.ec2Resolver);
+    if (this.ec2Resolver) this.closeEc2 = this.ec2Resolver.close;
+  }
+
+  private ec2Resolver: ReturnType<typeof ec2PublicIpResolver> | undefined;
+
+  private publicIpResolver(): ((eniIds: string[]) => Promise<Record<string, string>>) | undefined {
+    if (!this.settings.assignPublicIp) return undefined;
+    if (this.options.resolvePublicIps) return this.options.resolvePublicIps;
+    const load = this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined);
+    if (!load) return undefined;
+    const s = this.settings;
+    this.ec2Resolver = ec2PublicIpResolver(load, () => ({
+      region: s.region,
+      maxAttempts: s.maxAttempts,
+      // the ECS client's credentials (static, or its provider chain)
+      credentials: s.credentials ?? this.client.config.credentials,
+    }));
+    return this.ec2Resolver.resolve;
   }
 
   describe(): TargetDescription {
     const s = this.settings;
-    return targetDescription(
+    const notes = !s.assignPublicIp
+      ? [
+          `tasks get only private IPs in the VPC of subnets ${Object.values(s.subnets).flat().join(', ')}: the load balancer (skyfleet's router or nginx) must run inside that VPC or reach it (peering, VPN); set assignPublicIp: true for public IPs`,
+        ]
+      : this.publicIps
+        ? []
+        : [
+            `public IPs cannot be resolved: ECS reports only private IPs and the EC2 client (@aws-sdk/client-ec2) is not installed; install it (and allow ec2:DescribeNetworkInterfaces) or run the load balancer inside the VPC`,
+          ];
+    const description = targetDescription(
       {
         target: s.name,
         kind: this.kind,
@@ -134,12 +181,13 @@ export class AwsEcsProvider implements Provider {
           nativeTrafficSplit: false,
           scaleToZero: true,
           nativeAutoscaling: false,
-          publicEndpoints: s.assignPublicIp,
+          publicEndpoints: this.publicIps,
           gpu: false,
         },
       },
       s,
     );
+    return notes.length ? { ...description, notes } : description;
   }
 
   // --- observe ----------------------------------------------------------------------------------
@@ -158,7 +206,10 @@ export class AwsEcsProvider implements Provider {
     );
     const now = this.clock.now();
     for (const name of [...this.snapshot.keys()]) if (name.startsWith(prefix)) this.snapshot.delete(name);
-    for (const s of services) this.snapshot.set(s.serviceName!, { service: s, at: now });
+    for (const s of services) {
+      this.snapshot.set(s.serviceName!, { service: s, at: now });
+      this.retries.due(s, now); // starts the backoff of a failure from when it is first seen
+    }
 
     // Tasks are read only for services whose counters or events moved since a fully ready view.
     const running = new Map<string, string[]>();
@@ -166,7 +217,9 @@ export class AwsEcsProvider implements Provider {
     for (const s of this.tasks.stale(services)) {
       const name = s.serviceName!;
       running.set(name, await this.api.listTasks(name, 'RUNNING', ctx));
-      if ((running.get(name)?.length ?? 0) < (s.desiredCount ?? 0)) {
+      // stopped tasks say why some are missing, or why the ones starting are replacements of failed ones
+      const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
+      if ((running.get(name)?.length ?? 0) < (s.desiredCount ?? 0) || (primary?.failedTasks ?? 0) > 0) {
         stopped.set(name, await this.api.listTasks(name, 'STOPPED', ctx, 10));
       }
     }
@@ -191,7 +244,12 @@ export class AwsEcsProvider implements Provider {
       signal: options.signal,
     };
     const seen = this.snapshot.get(mapped.serviceName);
-    if (seen && this.clock.now() - seen.at <= this.reuseMs && this.upToDate(seen.service, mapped, slice.replicas)) {
+    if (
+      seen &&
+      this.clock.now() - seen.at <= this.reuseMs &&
+      this.upToDate(seen.service, mapped, slice.replicas) &&
+      !this.retries.due(seen.service, this.clock.now())
+    ) {
       return { changed: false, writes: 0 };
     }
     const before = this.api.writes;
@@ -210,8 +268,23 @@ export class AwsEcsProvider implements Provider {
       );
     }
     if (current?.status !== 'ACTIVE') {
+      await this.checkCluster(ctx);
       await this.create(mapped, slice, ctx);
-    } else if (!this.upToDate(current, mapped, slice.replicas)) {
+    } else if (this.upToDate(current, mapped, slice.replicas)) {
+      if (this.retries.due(current, this.clock.now())) {
+        // the circuit breaker failed the deployment and launches nothing more: try again
+        await this.api.send(
+          'UpdateService',
+          new UpdateServiceCommand({
+            cluster: this.settings.cluster,
+            service: mapped.serviceName,
+            forceNewDeployment: true,
+          }),
+          ctx,
+        );
+        this.retries.retried(mapped.serviceName);
+      }
+    } else {
       const tags = tagMap(current.tags);
       if (tags[ECS_TAGS.specHash] !== mapped.specHash) {
         const taskDefinition = await this.taskDefinitionFor(mapped, ctx, current);
@@ -253,6 +326,39 @@ export class AwsEcsProvider implements Provider {
     this.tasks.forget(mapped.serviceName);
     const writes = this.api.writes - before;
     return { changed: writes > 0, writes };
+  }
+
+  /**
+   * The cluster exists and has the capacity provider the services use (DescribeClusters): a
+   * cluster made without "AWS Fargate" has none, and every CreateService would fail. Checked once.
+   */
+  private async checkCluster(ctx: CallCtx): Promise<void> {
+    if (this.clusterChecked) return;
+    const { cluster, capacityProvider } = this.settings;
+    const res = await this.api.send<{
+      clusters?: Array<{ status?: string; capacityProviders?: string[]; clusterName?: string }>;
+    }>('DescribeClusters', new DescribeClustersCommand({ clusters: [cluster] }), ctx);
+    const found = res.clusters?.[0];
+    const terminal = (message: string, providerCode: string) =>
+      new ProviderError(message, {
+        provider: this.kind,
+        target: this.target,
+        retryable: false,
+        providerCode,
+        operation: 'DescribeClusters',
+      });
+    if (found?.status !== 'ACTIVE')
+      throw terminal(
+        `cluster ${cluster} does not exist in ${this.settings.region}${found?.status ? ` (status ${found.status})` : ''}; create it (aws ecs create-cluster --cluster-name ${cluster} --capacity-providers FARGATE FARGATE_SPOT) or fix targets[].cluster of target ${this.target}`,
+        'ClusterNotFoundException',
+      );
+    const attached = found.capacityProviders ?? [];
+    if (!attached.includes(capacityProvider))
+      throw terminal(
+        `cluster ${cluster} has no ${capacityProvider} capacity provider (attached: ${attached.join(', ') || 'none'}); attach it: aws ecs put-cluster-capacity-providers --cluster ${cluster} --capacity-providers FARGATE FARGATE_SPOT --default-capacity-provider-strategy capacityProvider=FARGATE,weight=1`,
+        'CapacityProviderNotAttached',
+      );
+    this.clusterChecked = true;
   }
 
   private upToDate(s: Service, mapped: MappedSlice, replicas: number): boolean {
@@ -418,6 +524,7 @@ export class AwsEcsProvider implements Provider {
   }
 
   async close(): Promise<void> {
+    this.closeEc2();
     if (this.ownsClient) this.client.destroy();
   }
 }

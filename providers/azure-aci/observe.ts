@@ -131,6 +131,8 @@ export function replicaOf(g: ContainerGroup, now: number): ObservedReplica {
 /** Endpoints from the group's IP (or FQDN when there is no IP yet) and its ports. */
 export function endpointsOf(g: ContainerGroup): Endpoint[] {
   const ip = g.ipAddress;
+  // ACI assigns the IP only once the group is provisioned: no endpoint before, not even its FQDN
+  if (g.provisioningState !== 'Succeeded') return [];
   const host = ip?.ip ?? ip?.fqdn;
   if (!ip || !host) return [];
   const names = new Map<number, string>();

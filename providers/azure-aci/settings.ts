@@ -92,6 +92,16 @@ export const azureAciTargetSettings = z
         message: 'ACI gives DNS name labels only to Public groups',
       });
     }
+    // Virtual-network-injected container groups don't support availability zones:
+    // https://learn.microsoft.com/azure/reliability/migrate-container-instances ("Considerations")
+    if (s.ipAddressType === 'Private' && s.zones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['zones'],
+        message:
+          'ACI does not support availability zones for a Private (virtual network) container group: set zones: [] or ipAddressType: Public',
+      });
+    }
     if (new Set(s.zones).size !== s.zones.length) {
       ctx.addIssue({ code: 'custom', path: ['zones'], message: 'a zone is listed twice' });
     }

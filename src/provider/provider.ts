@@ -169,6 +169,8 @@ export interface TargetDescription {
   /** Most replicas one zone of this target may hold (capacity, quota). */
   maxReplicasPerZone?: number;
   pricePerReplicaHour?: number;
+  /** What a user must know to reach the replicas (e.g. "the load balancer must run inside the VPC"). */
+  notes?: string[];
 }
 
 /** Identifies one slice: the replicas of one revision of one deployment in one zone of a target. */

@@ -57,6 +57,7 @@ it('records each HTTP attempt from inside the SDK pipeline, in order, with deplo
   const lines = log.entries.map((e) => `${e.reason} ${e.headers['x-amz-target']?.split('.')[1]} ${e.status}`);
   expect(lines).toEqual([
     'create DescribeServices 200',
+    'create DescribeClusters 200', // the cluster's capacity providers, checked once before the first create
     'create ListTaskDefinitions 200',
     'create RegisterTaskDefinition 200',
     'create CreateService 200',

@@ -26,6 +26,7 @@ describe('aws-ecs provider against the ECS emulator', () => {
     expect(await p.apply(s)).toEqual({ changed: true, writes: 2 });
     expect(bed.emulator.log.operations()).toEqual([
       'DescribeServices',
+      'DescribeClusters',
       'ListTaskDefinitions',
       'RegisterTaskDefinition',
       'CreateService',

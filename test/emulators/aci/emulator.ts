@@ -552,7 +552,10 @@ export class AciEmulator {
     }
     for (const r of props.imageRegistryCredentials ?? []) delete r.password;
     if (props.ipAddress) {
-      props.ipAddress.ip = g.ip;
+      // the IP address is allocated as the group is provisioned: none while it is Pending/Creating
+      // (https://learn.microsoft.com/azure/container-instances/container-instances-get-started: the IP shows once the group succeeded)
+      if (ps === 'Succeeded' || ps === 'Failed') props.ipAddress.ip = g.ip;
+      else delete props.ipAddress.ip;
       if (props.ipAddress.dnsNameLabel)
         props.ipAddress.fqdn = `${props.ipAddress.dnsNameLabel}.${g.location}.azurecontainer.io`;
     }

@@ -30,8 +30,13 @@ export interface EcsEmulatorOptions {
   accountId?: string;
   /** Subnet id -> availability zone. A service on an unknown subnet is rejected as ECS does. */
   subnets: Record<string, string>;
-  /** Clusters that exist (short names). */
+  /** Clusters that exist (short names), with FARGATE and FARGATE_SPOT attached. */
   clusters?: string[];
+  /**
+   * Capacity providers attached to a cluster, by short name (default for every cluster: FARGATE
+   * and FARGATE_SPOT). A cluster created in the console without "AWS Fargate" has none.
+   */
+  capacityProviders?: Record<string, string[]>;
   /** Lifecycle timings, ms after launch. */
   timings?: Partial<EcsTimings>;
   /** Throw on model violations at the end of each request (default false: collect them). */
@@ -93,6 +98,11 @@ interface EcsDeployment {
   tdArn: string;
   createdAt: number;
   updatedAt: number;
+  /** Tasks of this deployment that stopped before they ran (the circuit breaker counts them). */
+  failed?: number;
+  /** Set once: COMPLETED when it reached its count, FAILED when the circuit breaker tripped. */
+  state?: 'COMPLETED' | 'FAILED';
+  reason?: string;
 }
 
 interface Svc {
@@ -130,6 +140,10 @@ interface EcsTask {
   stoppedReason?: string;
   exitCode?: number;
   healthChecked: boolean;
+  /** Its image cannot be pulled: it stops at the time it would have run. */
+  pullFailure?: string;
+  /** The deployment that launched it. */
+  deploymentId?: string;
 }
 
 export class EcsEmulator {
@@ -141,12 +155,16 @@ export class EcsEmulator {
   readonly accountId: string;
   readonly origin: string;
   readonly clusters: Set<string>;
+  /** Capacity providers attached to each cluster. */
+  readonly capacityProviders: Map<string, string[]>;
   readonly taskDefs = new Map<string, TaskDef[]>();
   readonly services = new Map<string, Svc>();
   readonly tasks = new Map<string, EcsTask>();
   private readonly timings: EcsTimings;
   private seq = 0;
   private ipSeq = 10;
+  /** Images whose pulls fail, with the error the agent reports. */
+  private pullFailures: Array<{ image: RegExp; reason: (image: string) => string }> = [];
   private installed: InstalledEmulator | undefined;
 
   constructor(private readonly options: EcsEmulatorOptions) {
@@ -154,6 +172,9 @@ export class EcsEmulator {
     this.accountId = options.accountId ?? '123456789012';
     this.origin = `https://ecs.${this.region}.amazonaws.com`;
     this.clusters = new Set(options.clusters ?? ['default']);
+    this.capacityProviders = new Map(
+      [...this.clusters].map((c) => [c, options.capacityProviders?.[c] ?? ['FARGATE', 'FARGATE_SPOT']]),
+    );
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
   }
 
@@ -232,6 +253,31 @@ export class EcsEmulator {
     t.stopCode = 'EssentialContainerExited';
     t.stoppedReason = 'Essential container in task exited';
     t.exitCode = 1;
+  }
+
+  /**
+   * Image pulls of matching images fail from now on (null: every pull works again). A task then
+   * goes PROVISIONING -> PENDING and stops with stopCode TaskFailedToStart and the agent's
+   * CannotPullContainerError, as on Fargate in a public subnet without a public IP or NAT
+   * (https://repost.aws/knowledge-center/ecs-fargate-pull-container-error), and the service starts
+   * another one. The default reason is the "no route to the registry" form of the message.
+   */
+  failImagePulls(image: RegExp | null, reason?: (image: string) => string): void {
+    this.pullFailures = image
+      ? [
+          {
+            image,
+            reason:
+              reason ??
+              ((img) => {
+                const [repo, tag = 'latest'] = img.split(/:(?=[^/]+$)/);
+                const host = repo!.includes('.') ? repo!.slice(0, repo!.indexOf('/')) : 'registry-1.docker.io';
+                const path = repo!.includes('.') ? repo!.slice(repo!.indexOf('/') + 1) : repo;
+                return `CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref ${img}: failed to do request: Head "https://${host}/v2/${path}/manifests/${tag}": dial tcp 52.94.${this.ipSeq % 250}.17:443: i/o timeout`;
+              }),
+          },
+        ]
+      : [];
   }
 
   /** The public IP of an ENI (tasks of services with assignPublicIp ENABLED): EC2's answer, for tests. */
@@ -414,10 +460,25 @@ export class EcsEmulator {
           s.steady = false;
         }
       }
+      // a task whose image cannot be pulled stops when it would have run
+      for (const t of this.aliveTasks(s.name, s.cluster)) {
+        if (t.pullFailure && now - t.launchedAt >= this.timings.runningAfterMs) {
+          t.stopAt = t.launchedAt + this.timings.runningAfterMs;
+          t.stopCode = 'TaskFailedToStart';
+          t.stoppedReason = t.pullFailure;
+          const d = s.deployments.find((x) => x.id === t.deploymentId);
+          if (d) d.failed = (d.failed ?? 0) + 1;
+          this.event(s, `has stopped 1 running tasks: (task ${t.id}).`);
+          s.steady = false;
+        }
+      }
+      this.circuitBreaker(s, now);
       const alive = this.aliveTasks(s.name, s.cluster);
       const primary = alive.filter((t) => t.tdArn === s.tdArn);
       const old = alive.filter((t) => t.tdArn !== s.tdArn);
-      if (primary.length < target) {
+      if (primary.length < target && s.deployments[0]?.state === 'FAILED') {
+        // a failed deployment launches no more tasks (circuit breaker without a rollback target)
+      } else if (primary.length < target) {
         const subnets = this.subnetsOf(s);
         const az = this.options.subnets[subnets[0]!]!;
         if (this.faults.downZones.has(az)) {
@@ -459,6 +520,8 @@ export class EcsEmulator {
       ) {
         s.status = 'INACTIVE';
       }
+      const head = s.deployments[0];
+      if (head && head.state === undefined && primaryReady >= target && old.length === 0) head.state = 'COMPLETED';
       if (
         s.status === 'ACTIVE' &&
         !s.steady &&
@@ -468,6 +531,36 @@ export class EcsEmulator {
         s.steady = true;
         this.event(s, 'has reached a steady state.');
       }
+    }
+  }
+
+  /**
+   * The deployment circuit breaker (deploymentConfiguration.deploymentCircuitBreaker): once as many
+   * tasks of the primary deployment failed to start as the threshold, clamp(ceil(0.5 x desired),
+   * 3, 200) (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeploymentCircuitBreaker.html),
+   * the deployment is FAILED and launches no more tasks; with `rollback`, the service goes back to
+   * the last COMPLETED deployment (API_DeploymentCircuitBreaker.html).
+   */
+  private circuitBreaker(s: Svc, now: number): void {
+    const cfg = ((s.request.deploymentConfiguration as Json | undefined)?.deploymentCircuitBreaker ?? {}) as Json;
+    const d = s.deployments[0];
+    if (cfg.enable !== true || !d || d.state !== undefined || s.status !== 'ACTIVE') return;
+    const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * s.desiredCount)));
+    if ((d.failed ?? 0) < threshold) return;
+    d.state = 'FAILED';
+    d.reason = 'ECS deployment circuit breaker: tasks failed to start.';
+    d.updatedAt = now;
+    this.event(s, `(deployment ${d.id}) deployment failed: tasks failed to start.`);
+    const back = cfg.rollback === true ? s.deployments.slice(1).find((x) => x.state === 'COMPLETED') : undefined;
+    if (back) {
+      this.event(s, `rolling back to deployment ${back.id}.`);
+      s.tdArn = back.tdArn;
+      s.deployments.unshift({
+        id: `ecs-svc/${this.hex(19).replace(/[a-f]/g, '5')}`,
+        tdArn: back.tdArn,
+        createdAt: now,
+        updatedAt: now,
+      });
     }
   }
 
@@ -496,7 +589,15 @@ export class EcsEmulator {
       ...(assignPublic ? { publicIp: `54.0.${Math.floor(this.ipSeq / 250)}.${(this.ipSeq % 250) + 2}` } : {}),
       launchedAt: now,
       healthChecked: containers.some((c) => c.healthCheck !== undefined),
+      ...(s.deployments[0] ? { deploymentId: s.deployments[0].id } : {}),
     };
+    for (const c of containers) {
+      const failure = this.pullFailures.find((f) => f.image.test(String(c.image)));
+      if (failure) {
+        task.pullFailure = failure.reason(String(c.image));
+        break;
+      }
+    }
     this.tasks.set(task.arn, task);
     return task;
   }
@@ -542,16 +643,28 @@ export class EcsEmulator {
         taskDefinition: d.tdArn,
         desiredCount: desired,
         ...counts(mine),
-        failedTasks: all.filter((t) => t.tdArn === d.tdArn && t.stopCode === 'TaskFailedToStart').length,
+        failedTasks: Math.max(
+          d.failed ?? 0,
+          all.filter((t) => t.tdArn === d.tdArn && t.stopCode === 'TaskFailedToStart' && !t.pullFailure).length,
+        ),
         createdAt: this.t(d.createdAt),
         updatedAt: this.t(d.updatedAt),
         capacityProviderStrategy: r.capacityProviderStrategy,
         platformVersion: '1.4.0',
         platformFamily: 'Linux',
         networkConfiguration: r.networkConfiguration,
-        rolloutState: i === 0 && ready >= desired && alive.length === mine.length ? 'COMPLETED' : 'IN_PROGRESS',
+        rolloutState:
+          d.state === 'FAILED'
+            ? 'FAILED'
+            : d.state === 'COMPLETED' || (i === 0 && ready >= desired && alive.length === mine.length)
+              ? 'COMPLETED'
+              : 'IN_PROGRESS',
         rolloutStateReason:
-          i === 0 && ready >= desired ? 'ECS deployment ecs-svc completed.' : 'ECS deployment ecs-svc in progress.',
+          d.state === 'FAILED'
+            ? d.reason
+            : d.state === 'COMPLETED' || (i === 0 && ready >= desired)
+              ? `ECS deployment ${d.id} completed.`
+              : `ECS deployment ${d.id} in progress.`,
       };
     });
     return {
@@ -708,6 +821,16 @@ export class EcsEmulator {
         if (!cmd.length || !['CMD', 'CMD-SHELL', 'NONE'].includes(cmd[0]!))
           throw new EcsError('ClientException', 'healthCheck.command must start with CMD, CMD-SHELL or NONE.');
       }
+      const log = c.logConfiguration as { logDriver?: string; options?: Record<string, string> } | undefined;
+      if (fargate && log?.logDriver === 'awslogs') {
+        if (!req.executionRoleArn)
+          throw new EcsError(
+            'ClientException',
+            'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
+          );
+        for (const k of ['awslogs-group', 'awslogs-region', 'awslogs-stream-prefix'])
+          if (!log.options?.[k]) throw new EcsError('ClientException', `Log driver awslogs requires options: ${k}`);
+      }
       if ((c.secrets as unknown[] | undefined)?.length && !req.executionRoleArn) {
         throw new EcsError(
           'ClientException',
@@ -802,8 +925,15 @@ export class EcsEmulator {
         'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
       );
     }
+    const attached = this.capacityProviders.get(cluster) ?? [];
+    if (req.capacityProviderStrategy === undefined && req.launchType === undefined && !attached.length) {
+      throw new EcsError(
+        'InvalidParameterException',
+        'No launch type or capacity provider strategy was specified, and the cluster has no default capacity provider strategy.',
+      );
+    }
     for (const item of (req.capacityProviderStrategy as Json[] | undefined) ?? []) {
-      if (!['FARGATE', 'FARGATE_SPOT'].includes(item.capacityProvider as string)) {
+      if (!attached.includes(item.capacityProvider as string)) {
         throw new EcsError(
           'InvalidParameterException',
           `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
@@ -985,6 +1115,38 @@ export class EcsEmulator {
       else failures.push({ arn: ref, reason: 'MISSING' });
     }
     return { tasks, failures };
+  }
+
+  opDescribeClusters(req: Json): Json {
+    const refs = (req.clusters as string[] | undefined) ?? ['default'];
+    const clusters: Json[] = [];
+    const failures: Json[] = [];
+    for (const ref of refs) {
+      const name = ref.slice(ref.lastIndexOf('/') + 1);
+      if (!this.clusters.has(name)) {
+        failures.push({ arn: ref.startsWith('arn:') ? ref : this.arn(`cluster/${name}`), reason: 'MISSING' });
+        continue;
+      }
+      const services = [...this.services.values()].filter((s) => s.cluster === name && s.status === 'ACTIVE');
+      const tasks = [...this.tasks.values()].filter((t) => t.cluster === name && t.stopAt === undefined);
+      const attached = this.capacityProviders.get(name) ?? [];
+      clusters.push({
+        clusterArn: this.arn(`cluster/${name}`),
+        clusterName: name,
+        status: 'ACTIVE',
+        registeredContainerInstancesCount: 0,
+        runningTasksCount: tasks.filter((t) => this.lastStatus(t, this.clock.now()) === 'RUNNING').length,
+        pendingTasksCount: tasks.filter((t) => this.lastStatus(t, this.clock.now()) !== 'RUNNING').length,
+        activeServicesCount: services.length,
+        statistics: [],
+        tags: [],
+        capacityProviders: attached,
+        defaultCapacityProviderStrategy: attached.includes('FARGATE')
+          ? [{ capacityProvider: 'FARGATE', weight: 1, base: 0 }]
+          : [],
+      });
+    }
+    return { clusters, failures };
   }
 
   opTagResource(req: Json): Json {

@@ -1,0 +1,41 @@
+/**
+ * ACI platform rules checked at apply, with the field path: virtual-network-injected (Private)
+ * container groups don't support availability zones
+ * (https://learn.microsoft.com/azure/reliability/migrate-container-instances, "Considerations").
+ */
+import { describe, expect, it } from 'vitest';
+import { azureAciProvider } from '../../../providers/azure-aci/index.js';
+import { ProviderRegistry } from '../../../src/provider/registry.js';
+
+const base = {
+  name: 'azure-east',
+  kind: 'azure-aci',
+  subscriptionId: '00000000-0000-0000-0000-000000000001',
+  resourceGroup: 'rg1',
+  location: 'eastus',
+};
+const subnet =
+  '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet/subnets/aci';
+
+describe('azure-aci settings rules', () => {
+  it('zones with a Private (VNet) group: a validation error at targets[].zones naming the fix, before the provider is made', async () => {
+    const registry = new ProviderRegistry().register(azureAciProvider);
+    const err = await registry
+      .create({ ...base, ipAddressType: 'Private', subnetIds: [subnet], zones: ['1', '2'] }, { fleet: 'f' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      issues: [
+        expect.objectContaining({
+          path: expect.stringMatching(/zones$/),
+          message: expect.stringMatching(/availability zones .* Private \(virtual network\).*zones: \[\]/),
+        }),
+      ],
+    });
+  });
+
+  it('zones with a Public group, or a Private group without zones, are valid', () => {
+    const schema = azureAciProvider.settings;
+    expect(schema.safeParse({ ...base, zones: ['1', '2'] }).success).toBe(true);
+    expect(schema.safeParse({ ...base, ipAddressType: 'Private', subnetIds: [subnet] }).success).toBe(true);
+  });
+});
