@@ -34,7 +34,7 @@ export async function compose(
   options: { recordFleet?: boolean } = {},
 ): Promise<Composed> {
   const remote = remoteOf(opts);
-  if (remote) return composeRemote(remote, file);
+  if (remote) return composeRemote(remote, file, opts.strict === true);
   const [{ Container }, { resolveFleet }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
     import('inversify'),
     import('./fleet-record.js'),
@@ -120,16 +120,21 @@ export function remoteOf(
 }
 
 /** A fleet served by a skyfleet server: the same commands, through its API. */
-async function composeRemote(remote: { server: string; token: string; ca?: string }, file?: string): Promise<Composed> {
-  const [{ connectFleet }, { loadDocuments }, { readFileText }, { createPinoLogger }, { readFileSync }] =
-    await Promise.all([
-      import('../remote/index.js'),
-      import('../spec/load.js'),
-      import('./config.js'),
-      import('../log/logger.js'),
-      import('node:fs'),
-    ]);
-  const deployments = file ? loadDocuments(readFileText(file), file).deployments : [];
+async function composeRemote(
+  remote: { server: string; token: string; ca?: string },
+  file: string | undefined,
+  strict: boolean,
+): Promise<Composed> {
+  const [{ connectFleet }, { loadFileDocuments }, { createPinoLogger }, { readFileSync }] = await Promise.all([
+    import('../remote/index.js'),
+    import('./config.js'),
+    import('../log/logger.js'),
+    import('node:fs'),
+  ]);
+  // a Kubernetes or Compose file is converted here, as for a local store; the server gets Deployments
+  const loaded = file ? loadFileDocuments(file, strict) : { deployments: [], messages: [] };
+  for (const line of loaded.messages) process.stderr.write(`skyfleet: ${line}\n`);
+  const deployments = loaded.deployments;
   const fleet = await connectFleet({
     server: remote.server,
     token: remote.token,

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, skyfleet, skyfleetJson } from '../helpers/cli.js';
 
-const CORPUS = resolve(ROOT, '../shared/corpus');
+const CORPUS = process.env.SKYFLEET_CORPUS ?? '/work/shared/corpus';
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -1,40 +1,12 @@
 // Real-world files (../shared/corpus: kubernetes/examples manifests and docker/awesome-compose
 // files, unchanged): each converts without a crash, each warning names a path that exists in its
 // input, and what converts is a valid skyfleet spec.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { convertText, formatWarning, loadInput } from '../../../src/import/index.js';
-import type { ImportWarning } from '../../../src/import/import-warning.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CORPUS = resolve(ROOT, '../shared/corpus');
-
-/** Every corpus file, as [folder/name, absolute path]; fails (never skips) when the corpus is missing. */
-export function corpusFiles(): Array<[string, string]> {
-  if (!existsSync(CORPUS)) throw new Error(`the corpus is missing: expected ${CORPUS} (../shared/corpus)`);
-  return ['kubernetes-examples', 'awesome-compose'].flatMap((sub) =>
-    readdirSync(join(CORPUS, sub))
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort()
-      .map((f): [string, string] => [`${sub}/${f}`, join(CORPUS, sub, f)]),
-  );
-}
-
-/** Whether a warning's document and path lead to a value of the parsed input. */
-export function resolves(text: string, w: ImportWarning): boolean {
-  const docs = parseAllDocuments(text);
-  const list = Array.isArray(docs) ? docs : [docs];
-  if (w.document === undefined && list.length > 1) return false;
-  let v: unknown = list[(w.document ?? 1) - 1]?.toJS();
-  for (const p of w.path) {
-    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, p)) return false;
-    v = (v as Record<string | number, unknown>)[p];
-  }
-  return v !== undefined;
-}
+import { CORPUS, corpusFiles, resolves } from './corpus-files.js';
 
 const files = corpusFiles();
 
@@ -81,7 +53,7 @@ describe('the corpus', () => {
 });
 
 describe('golden outputs', () => {
-  const GOLDEN = join(ROOT, 'test/unit/import/golden');
+  const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
   const cases = [
     'kubernetes-examples/web_guestbook_all-in-one_guestbook-all-in-one.yaml',
     'kubernetes-examples/AI_vllm-deployment_vllm-deployment.yaml',
