@@ -6,7 +6,10 @@ export {
   nginxUpstreamName,
   nginxServerWeights,
   nginxDataPlaneConfig,
+  nginxServerAddress,
+  NGINX_EXPORT_TLS,
   type NginxConfigOptions,
+  type NginxTlsOptions,
 } from './nginx.js';
 export { healthCheckFromProbe } from './probe.js';
 export { type RouterTimers, systemTimers, ManualTimers } from './timers.js';

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { LogTail } from './log-tail.js';
-import { type NginxDataPlaneConfigOptions, nginxDataPlaneConfig } from './nginx.js';
+import { type NginxDataPlaneConfigOptions, nginxDataPlaneConfig, nginxServerAddress } from './nginx.js';
 import { Router } from './router.js';
 import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
 
@@ -133,6 +133,7 @@ export class NginxDataPlane implements DataPlane {
       maxFails: e.consecutiveFailures === 0 ? 0 : (e.consecutiveFailures ?? 5),
       failTimeoutSeconds: Math.max(1, Math.round((e.baseEjectionMs ?? 10_000) / 1000)),
       retry: (this.options.retry?.attempts ?? 1) > 0,
+      tls: { socketDir: dir, trustedCertificate: this.trustedCertificate(dir) },
     };
     this.render();
     this.bin = bin;
@@ -264,6 +265,19 @@ export class NginxDataPlane implements DataPlane {
     });
   }
 
+  /**
+   * The CA file nginx trusts for TLS endpoints: `upstreamTls.ca` written into the data plane's
+   * directory (as the router trusts it), else the system bundle (Debian's path).
+   */
+  private trustedCertificate(dir: string): string {
+    const ca = this.options.upstreamTls?.ca;
+    if (ca === undefined) return '/etc/ssl/certs/ca-certificates.crt';
+    const pems = (Array.isArray(ca) ? ca : [ca]).map((c) => c.toString().trim());
+    const path = join(dir, 'upstream-ca.pem');
+    writeFileSync(path, `${pems.join('\n')}\n`);
+    return path;
+  }
+
   /** Renders nginx.conf from the endpoints in rotation; true when it changed. */
   private render(): boolean {
     const inRotation = this.control.endpoints().filter((e) => e.inRotation && !e.draining);
@@ -275,12 +289,14 @@ export class NginxDataPlane implements DataPlane {
       target: e.target,
       zone: e.zone,
       weight: e.weight,
+      ...(e.serverName ? { serverName: e.serverName } : {}),
     }));
     const text = nginxDataPlaneConfig(this.config!, eps, this.control.revisionWeights() ?? undefined);
     if (text === this.rendered) return false;
     writeFileSync(join(this.dir!, 'nginx.conf'), text);
     this.rendered = text;
-    for (const e of eps) this.byAddr.set(`${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`, e.id);
+    // $upstream_addr is what the main upstream lists: host:port, or a TLS endpoint's unix socket
+    for (const e of eps) this.byAddr.set(nginxServerAddress(e, this.config!.tls), e.id);
     this.current = { ids: new Set(eps.map((e) => e.id)), pids: this.current.pids };
     return true;
   }

@@ -1,4 +1,25 @@
+import { createHash } from 'node:crypto';
 import type { RouteEndpoint } from './types.js';
+
+/**
+ * How nginx reaches endpoints that are reached over TLS (`RouteEndpoint.serverName`, e.g. a Cloud
+ * Run service): one nginx upstream block speaks one protocol and one `proxy_ssl_name`, so each
+ * such endpoint is a unix socket in the main upstream (same weight, same passive ejection),
+ * served by an internal server that proxies over TLS with SNI, verification and the Host header
+ * set to the server name.
+ */
+export interface NginxTlsOptions {
+  /** Directory of the internal servers' unix sockets. */
+  socketDir: string;
+  /** PEM file of the CAs trusted for TLS endpoints (`proxy_ssl_trusted_certificate`). */
+  trustedCertificate: string;
+}
+
+/** The defaults of `export nginx`: a socket directory to create, and Debian's CA bundle. */
+export const NGINX_EXPORT_TLS: NginxTlsOptions = {
+  socketDir: '/run/skyfleet-nginx',
+  trustedCertificate: '/etc/ssl/certs/ca-certificates.crt',
+};
 
 export interface NginxConfigOptions {
   /** `listen` of the server block. Default '127.0.0.1:8080'. */
@@ -12,6 +33,33 @@ export interface NginxConfigOptions {
   retry?: boolean;
   /** More directives for the `server` block (timeouts, logs), one per entry. */
   serverDirectives?: string[];
+  /** Where TLS endpoints' internal servers listen and which CAs they trust. Default NGINX_EXPORT_TLS. */
+  tls?: NginxTlsOptions;
+}
+
+/**
+ * The address nginx's main upstream lists for an endpoint (and `$upstream_addr` logs):
+ * `host:port`, or for a TLS endpoint the unix socket of its internal server.
+ */
+export function nginxServerAddress(e: RouteEndpoint, tls: NginxTlsOptions = NGINX_EXPORT_TLS): string {
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  if (!e.serverName) return `${host}:${e.port}`;
+  return `unix:${tls.socketDir}/tls-${tlsKey(e)}.sock`;
+}
+
+/** One socket per endpoint (several, e.g. a Cloud Run service's replicas, may share one address). */
+function tlsKey(e: RouteEndpoint): string {
+  return createHash('sha256').update(`${e.id}|${e.host}|${e.port}|${e.serverName}`).digest('hex').slice(0, 16);
+}
+
+/** A server name as nginx may quote it: DNS names only (letters, digits, '-', '.'). */
+function checkedServerName(e: RouteEndpoint): string {
+  const name = e.serverName!;
+  if (!/^[A-Za-z0-9.-]{1,253}$/.test(name))
+    throw new Error(
+      `endpoint ${e.id}: serverName ${JSON.stringify(name)} is not a DNS name (letters, digits, '-' and '.'); nginx cannot be configured with it`,
+    );
+  return name;
 }
 
 /** An nginx upstream name from a deployment name (letters, digits, '_'). */
@@ -89,14 +137,19 @@ export function nginxUpstreamConfig(
   lines.push(`upstream ${upstream} {`);
   const servers = nginxServerWeights(endpoints, weights);
   let active = 0;
+  const tls = options.tls ?? NGINX_EXPORT_TLS;
+  const viaTls: RouteEndpoint[] = [];
   for (const { endpoint: e, weight } of servers) {
-    const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-    lines.push(`    # ${e.id} revision=${e.revision} target=${e.target} zone=${e.zone}`);
+    const address = nginxServerAddress(e, tls);
+    lines.push(
+      `    # ${e.id} revision=${e.revision} target=${e.target} zone=${e.zone}${e.serverName ? ` tls=${checkedServerName(e)}` : ''}`,
+    );
     if (weight > 0) {
       active++;
-      lines.push(`    server ${host}:${e.port} weight=${weight} max_fails=${maxFails} fail_timeout=${failTimeout}s;`);
+      if (e.serverName) viaTls.push(e);
+      lines.push(`    server ${address} weight=${weight} max_fails=${maxFails} fail_timeout=${failTimeout}s;`);
     } else {
-      lines.push(`    server ${host}:${e.port} down;`);
+      lines.push(`    server ${address} down;`);
     }
   }
   if (active === 0) lines.push('    # no endpoint has a share of the traffic: every request gets 503');
@@ -134,7 +187,43 @@ export function nginxUpstreamConfig(
   lines.push('    }');
   lines.push('}');
   lines.push('');
+  for (const e of viaTls) lines.push(...tlsServer(upstream, e, tls, options.keepalive ?? 32));
   return lines.join('\n');
+}
+
+/** The internal upstream and server that carry one TLS endpoint's requests from its unix socket. */
+function tlsServer(upstream: string, e: RouteEndpoint, tls: NginxTlsOptions, keepalive: number): string[] {
+  const name = checkedServerName(e);
+  const inner = `${upstream}_tls_${tlsKey(e)}`;
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return [
+    `# ${e.id}: over TLS to ${name}`,
+    `upstream ${inner} {`,
+    `    server ${host}:${e.port};`,
+    `    keepalive ${keepalive};`,
+    '}',
+    '',
+    'server {',
+    `    listen ${nginxServerAddress(e, tls)};`,
+    '    access_log off;',
+    '    location / {',
+    `        proxy_pass https://${inner};`,
+    '        proxy_http_version 1.1;',
+    `        proxy_set_header Connection $${upstream}_connection;`,
+    '        proxy_set_header Upgrade $http_upgrade;',
+    `        proxy_set_header Host ${name};`,
+    '        proxy_ssl_server_name on;',
+    `        proxy_ssl_name ${name};`,
+    '        proxy_ssl_protocols TLSv1.2 TLSv1.3;',
+    '        proxy_ssl_verify on;',
+    '        proxy_ssl_verify_depth 4;',
+    `        proxy_ssl_trusted_certificate ${tls.trustedCertificate};`,
+    '        proxy_ssl_session_reuse on;',
+    '        proxy_next_upstream off;',
+    '    }',
+    '}',
+    '',
+  ];
 }
 
 export interface NginxDataPlaneConfigOptions {
@@ -156,6 +245,8 @@ export interface NginxDataPlaneConfigOptions {
   maxFails: number;
   failTimeoutSeconds: number;
   retry: boolean;
+  /** TLS endpoints' unix sockets (in `dir`) and the CA file written there. */
+  tls: NginxTlsOptions;
 }
 
 /** The access log line format the nginx data plane parses: `upstream_addr|upstream_status|status|request_time`. */
@@ -179,10 +270,8 @@ export function nginxDataPlaneConfig(
     maxFails: c.maxFails,
     failTimeoutSeconds: c.failTimeoutSeconds,
     retry: c.retry,
+    tls: c.tls,
     serverDirectives: [
-      `proxy_connect_timeout ${seconds(c.connectTimeoutMs)};`,
-      `proxy_read_timeout ${seconds(c.upstreamTimeoutMs)};`,
-      `proxy_send_timeout ${seconds(c.upstreamTimeoutMs)};`,
       `keepalive_timeout ${seconds(c.clientIdleTimeoutMs)};`,
       `access_log ${c.logPath} skyfleet buffer=64k flush=250ms;`,
     ],
@@ -201,6 +290,10 @@ export function nginxDataPlaneConfig(
     `  client_body_temp_path ${c.dir}/body; proxy_temp_path ${c.dir}/proxy; fastcgi_temp_path ${c.dir}/fcgi;`,
     `  uwsgi_temp_path ${c.dir}/uwsgi; scgi_temp_path ${c.dir}/scgi;`,
     `  log_format skyfleet '${NGINX_LOG_FORMAT}';`,
+    // the router's timeouts, for the server and for TLS endpoints' internal servers alike
+    `  proxy_connect_timeout ${seconds(c.connectTimeoutMs)};`,
+    `  proxy_read_timeout ${seconds(c.upstreamTimeoutMs)};`,
+    `  proxy_send_timeout ${seconds(c.upstreamTimeoutMs)};`,
     ...site
       .trimEnd()
       .split('\n')

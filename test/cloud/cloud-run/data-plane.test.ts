@@ -56,7 +56,13 @@ afterEach(() => {
   expect(h.emulator.violations.problems).toEqual([]);
 });
 
-const deployment = (name: string, image: string, replicas: number, port?: number): DeploymentInput => ({
+const deployment = (
+  name: string,
+  image: string,
+  replicas: number,
+  port?: number,
+  dataPlane: 'builtin' | 'nginx' = 'builtin',
+): DeploymentInput => ({
   apiVersion: 'skyfleet.dev/v1',
   kind: 'Deployment',
   metadata: { name },
@@ -74,7 +80,7 @@ const deployment = (name: string, image: string, replicas: number, port?: number
       ],
     },
     strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-    ...(port ? { service: { port, targetPort: 'http' } } : {}),
+    ...(port ? { service: { port, targetPort: 'http', dataPlane } } : {}),
   },
 });
 
@@ -205,87 +211,94 @@ it('a public service is invocable by anyone; with allowUnauthenticated false it 
   expect((await get(host)).status).toBe(200);
 });
 
-it("skyfleet's router serves a Cloud Run deployment over TLS, and a rolling update through it fails no request", {
-  timeout: 120_000,
-}, async () => {
-  const port = await freePort();
-  const v1 = parseDeployment(deployment('web', 'gcr.io/p/web:1', 3, port));
-  const v2 = parseDeployment(deployment('web', 'gcr.io/p/web:2', 3, port));
-  const id = serviceId(FLEET, 'gcr', 'web');
-  const [rev1, rev2] = [v1, v2].map((d) => `${id}-${revisionOf(d.spec.template)}`) as [string, string];
-  const store = await storeWith(v1);
-  const provider = providerWith({ dataPlaneAddress: `127.0.0.1:${address.port}` });
-  const controller = new Controller(
-    {
-      fleet: FLEET,
-      providers: new Map([[provider.target, provider]]),
-      store,
-      clock: systemClock,
-      logger: silentLogger,
-      secrets: () => undefined,
-    },
-    {
-      leaseTtlMs: 3_000,
-      resyncMs: 300,
-      progressRequeueMs: 30,
-      minObserveIntervalMs: 0,
-      // the router trusts the CA that signed the stand-in's *.a.run.app certificate
-      traffic: new TrafficManager(undefined, { upstreamTls: { ca: testCa } }),
-    },
-  );
-  // emulated Cloud Run time runs 25x faster than the test's
-  const ticker = setInterval(() => h.clock.advance(500), 20);
-  const ac = new AbortController();
-  const running = controller.run(ac.signal);
-  const poll = { timeoutMs: 60_000, intervalMs: 25 };
-  try {
-    // the client says Host 127.0.0.1:port; Cloud Run serves only its own name (404 otherwise)
-    const first = startLoad(port, { path: '/', concurrency: 1, maxRequests: 1 });
-    await eventually(
-      async () => {
-        const one = startLoad(port, { path: '/', concurrency: 1, maxRequests: 1 });
-        const r = await one.stop();
-        return r.bodies.get(rev1) === 1;
+it.each([
+  ['builtin', "skyfleet's router"],
+  ['nginx', 'the nginx data plane'],
+] as const)(
+  '%s: %s serves a Cloud Run deployment over TLS, and a rolling update through it fails no request',
+  {
+    timeout: 120_000,
+  },
+  async (dataPlane, _what) => {
+    const port = await freePort();
+    const v1 = parseDeployment(deployment('web', 'gcr.io/p/web:1', 3, port, dataPlane));
+    const v2 = parseDeployment(deployment('web', 'gcr.io/p/web:2', 3, port, dataPlane));
+    const id = serviceId(FLEET, 'gcr', 'web');
+    const [rev1, rev2] = [v1, v2].map((d) => `${id}-${revisionOf(d.spec.template)}`) as [string, string];
+    const store = await storeWith(v1);
+    const provider = providerWith({ dataPlaneAddress: `127.0.0.1:${address.port}` });
+    const controller = new Controller(
+      {
+        fleet: FLEET,
+        providers: new Map([[provider.target, provider]]),
+        store,
+        clock: systemClock,
+        logger: silentLogger,
+        secrets: () => undefined,
       },
-      { ...poll, message: `the router answers with ${rev1}` },
-    );
-    await first.stop();
-    const load = startLoad(port, { path: '/', concurrency: 4, expectBodies: [rev1, rev2] });
-    await eventually(() => load.result.requests > 50, { ...poll, message: '50 requests before the update' });
-    await recordSpec(store, v2);
-    const svc = () =>
-      h.emulator.services.get(`projects/${h.settings.project}/locations/${h.settings.region}/services/${id}`);
-    await eventually(
-      async () => {
-        const routing = svc()?.routing ?? [];
-        const slices = await provider.observe({ fleet: FLEET, deployment: 'web' });
-        return (
-          routing.length === 1 &&
-          routing[0]?.revision === rev2 &&
-          routing[0]?.percent === 100 &&
-          slices.length === 1 &&
-          slices[0]?.ready === 3
-        );
+      {
+        leaseTtlMs: 3_000,
+        resyncMs: 300,
+        progressRequeueMs: 30,
+        minObserveIntervalMs: 0,
+        // the router trusts the CA that signed the stand-in's *.a.run.app certificate
+        traffic: new TrafficManager(undefined, { upstreamTls: { ca: testCa } }),
       },
-      { ...poll, message: `all traffic on ${rev2}` },
     );
-    load.mark();
-    await eventually(() => (load.sinceMark().bodies.get(rev2) ?? 0) > 50, {
-      ...poll,
-      message: `50 answers from ${rev2} after the rollout`,
-    });
-    const after = load.sinceMark();
-    const result = await load.stop();
-    expect(result.failures).toEqual([]);
-    expect(result.failed).toBe(0);
-    expect(result.bodies.get(rev1)).toBeGreaterThan(50);
-    expect(result.bodies.get(rev2)).toBeGreaterThan(50);
-    // once the rollout is over, only the new revision answers
-    expect(after.bodies.get(rev1) ?? 0).toBe(0);
-  } finally {
-    clearInterval(ticker);
-    ac.abort();
-    await running;
-    await store.close();
-  }
-});
+    // emulated Cloud Run time runs 25x faster than the test's
+    const ticker = setInterval(() => h.clock.advance(500), 20);
+    const ac = new AbortController();
+    const running = controller.run(ac.signal);
+    const poll = { timeoutMs: 60_000, intervalMs: 25 };
+    try {
+      // the client says Host 127.0.0.1:port; Cloud Run serves only its own name (404 otherwise)
+      const first = startLoad(port, { path: '/', concurrency: 1, maxRequests: 1 });
+      await eventually(
+        async () => {
+          const one = startLoad(port, { path: '/', concurrency: 1, maxRequests: 1 });
+          const r = await one.stop();
+          return r.bodies.get(rev1) === 1;
+        },
+        { ...poll, message: `the router answers with ${rev1}` },
+      );
+      await first.stop();
+      const load = startLoad(port, { path: '/', concurrency: 4, expectBodies: [rev1, rev2] });
+      await eventually(() => load.result.requests > 50, { ...poll, message: '50 requests before the update' });
+      await recordSpec(store, v2);
+      const svc = () =>
+        h.emulator.services.get(`projects/${h.settings.project}/locations/${h.settings.region}/services/${id}`);
+      await eventually(
+        async () => {
+          const routing = svc()?.routing ?? [];
+          const slices = await provider.observe({ fleet: FLEET, deployment: 'web' });
+          return (
+            routing.length === 1 &&
+            routing[0]?.revision === rev2 &&
+            routing[0]?.percent === 100 &&
+            slices.length === 1 &&
+            slices[0]?.ready === 3
+          );
+        },
+        { ...poll, message: `all traffic on ${rev2}` },
+      );
+      load.mark();
+      await eventually(() => (load.sinceMark().bodies.get(rev2) ?? 0) > 50, {
+        ...poll,
+        message: `50 answers from ${rev2} after the rollout`,
+      });
+      const after = load.sinceMark();
+      const result = await load.stop();
+      expect(result.failures).toEqual([]);
+      expect(result.failed).toBe(0);
+      expect(result.bodies.get(rev1)).toBeGreaterThan(50);
+      expect(result.bodies.get(rev2)).toBeGreaterThan(50);
+      // once the rollout is over, only the new revision answers
+      expect(after.bodies.get(rev1) ?? 0).toBe(0);
+    } finally {
+      clearInterval(ticker);
+      ac.abort();
+      await running;
+      await store.close();
+    }
+  },
+);

@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findNginx, nginxServerWeights, nginxUpstreamConfig, type RouteEndpoint } from '../../../src/traffic/index.js';
+import {
+  findNginx,
+  nginxServerAddress,
+  nginxServerWeights,
+  nginxUpstreamConfig,
+  type RouteEndpoint,
+} from '../../../src/traffic/index.js';
 import { requires } from '../../helpers/requires.js';
 
 const endpoints: RouteEndpoint[] = [
@@ -41,6 +47,45 @@ describe('nginxUpstreamConfig', () => {
     expect(nginxServerWeights(endpoints.slice(0, 3), { '5d8f': 1, '9c1e': 3 }).map((x) => x.weight)).toEqual([1, 2, 9]);
   });
 
+  it('reaches TLS endpoints through one internal server each: SNI, verification, Host rewritten', () => {
+    const tls = { socketDir: '/run/sf', trustedCertificate: '/etc/sf/ca.pem' };
+    // two replicas of one Cloud Run service share an address and a name; each has its own socket
+    const run = (id: string, revision: string): RouteEndpoint => ({
+      id,
+      host: '127.0.0.1',
+      port: 8443,
+      revision,
+      target: 'gcr',
+      zone: 'europe-west1',
+      serverName: 'web-abc.a.run.app',
+    });
+    const eps = [endpoints[0]!, run('run-1', '5d8f'), run('run-2', '5d8f')];
+    const text = nginxUpstreamConfig('web', eps, undefined, { tls });
+    const sockets = eps.slice(1).map((e) => nginxServerAddress(e, tls));
+    expect(new Set(sockets).size).toBe(2);
+    for (const s of sockets) expect(s).toMatch(/^unix:\/run\/sf\/tls-[0-9a-f]{16}\.sock$/);
+    const main = text.slice(
+      text.indexOf('upstream skyfleet_web {'),
+      text.indexOf('}', text.indexOf('upstream skyfleet_web {')),
+    );
+    expect(main).toContain('server 127.0.0.1:32768 weight=1');
+    expect(main).toContain(`server ${sockets[0]} weight=1`);
+    expect(main).toContain(`server ${sockets[1]} weight=1`);
+    expect(main).not.toContain('8443');
+    // the internal servers: one per TLS endpoint, listening on its socket, proxying over TLS
+    expect(text.match(/proxy_pass https:\/\/skyfleet_web_tls_[0-9a-f]{16};/g)).toHaveLength(2);
+    for (const s of sockets) expect(text).toContain(`listen ${s};`);
+    expect(text.match(/proxy_ssl_name web-abc\.a\.run\.app;/g)).toHaveLength(2);
+    expect(text.match(/proxy_set_header Host web-abc\.a\.run\.app;/g)).toHaveLength(2);
+    expect(text.match(/proxy_ssl_verify on;/g)).toHaveLength(2);
+    expect(text).toContain('proxy_ssl_trusted_certificate /etc/sf/ca.pem;');
+    expect(text).toContain('server 127.0.0.1:8443;');
+    // a name nginx cannot quote safely is refused, naming the endpoint
+    expect(() => nginxUpstreamConfig('web', [{ ...run('bad', '5d8f'), serverName: 'x; evil' }])).toThrow(
+      /endpoint bad: serverName "x; evil" is not a DNS name/,
+    );
+  });
+
   const nginx = findTestNginx();
   const haveNginx = requires(
     'nginx',
@@ -52,7 +97,18 @@ describe('nginxUpstreamConfig', () => {
     try {
       writeFileSync(
         join(dir, 'web.conf'),
-        nginxUpstreamConfig('web', endpoints, weights, { listen: '127.0.0.1:18080' }),
+        nginxUpstreamConfig(
+          'web',
+          [
+            ...endpoints,
+            { ...endpoints[0]!, id: 'web-run', revision: '9c1e', port: 443, serverName: 'web-abc.a.run.app' },
+          ],
+          weights,
+          {
+            listen: '127.0.0.1:18080',
+            tls: { socketDir: dir, trustedCertificate: '/etc/ssl/certs/ca-certificates.crt' },
+          },
+        ),
       );
       writeFileSync(
         join(dir, 'nginx.conf'),
