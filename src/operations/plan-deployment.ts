@@ -5,7 +5,7 @@ import { DeploymentObserver } from '../reconcile/pass/deployment-observer.js';
 import { newPassMemory } from '../reconcile/pass/pass-memory.js';
 import { reconcilePass } from '../reconcile/pass/reconcile-pass.js';
 import type { Deployment } from '../spec/deployment.js';
-import { revisionOf } from '../spec/revision.js';
+import { desiredRevision } from '../reconcile/desired-revision.js';
 
 export interface PlanResult {
   deployment: string;
@@ -23,7 +23,7 @@ export interface PlanResult {
  * then the steps replayed as if each became ready (`simulatePlan`). Changes nothing.
  */
 export async function planDeployment(ctx: ReconcileContext, d: Deployment): Promise<PlanResult> {
-  const revision = revisionOf(d.spec.template);
+  const revision = await desiredRevision(ctx, d.spec.template);
   const prior = await ctx.store.getDeployment(d.metadata.name);
   const r = await reconcilePass(
     ctx,

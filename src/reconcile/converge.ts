@@ -3,7 +3,7 @@ import type { PlacementResult } from '../placement/types.js';
 import type { Action } from '../plan/index.js';
 import { isWatchable, type ObservedSlice } from '../provider/provider.js';
 import type { Deployment } from '../spec/deployment.js';
-import { revisionOf } from '../spec/revision.js';
+import { desiredRevision } from './desired-revision.js';
 import { backoff } from './backoff.js';
 import { type ReconcileContext, recordEvent } from './context.js';
 import { DeploymentObserver } from './pass/deployment-observer.js';
@@ -100,14 +100,14 @@ export async function converge(
   const progressive = spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary';
   if (progressive && !options.observeOnly) {
     const prior = await ctx.store.getDeployment(name);
-    if (prior && prior.revision !== revisionOf(spec.template)) {
+    if (prior && prior.revision !== (await desiredRevision(ctx, spec.template, secrets))) {
       throw new SkyfleetError(
         'controller_required',
         `deployment ${name}: a ${spec.strategy.type} rollout runs in the controller, which serves the traffic it shifts and waits for promotion: start \`skyfleet controller\` for fleet ${ctx.fleet} and apply again (nothing was changed)`,
       );
     }
   }
-  const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion);
+  const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion, secrets);
   const revision = record.revision;
   if (options.observeOnly && progressive) return watchRollout(ctx, record, deadline, pollMs, options);
 

@@ -2,9 +2,9 @@ import { SkyfleetError } from '../errors/index.js';
 import { deploymentConflict } from '../store/deployment-conflict.js';
 import type { Deployment } from '../spec/deployment.js';
 import { startingReplicas } from '../autoscaling/starting-replicas.js';
-import { revisionOf } from '../spec/revision.js';
 import type { DeploymentRecord } from '../store/store.js';
 import { type ReconcileContext, recordEvent } from './context.js';
+import { desiredRevision } from './desired-revision.js';
 
 /**
  * Records the desired state (spec and revision) before anything changes, as a compare-and-set
@@ -15,9 +15,10 @@ export async function recordDesired(
   ctx: ReconcileContext,
   deployment: Deployment,
   expectResourceVersion?: number,
+  secrets?: Readonly<Record<string, string>>,
 ): Promise<{ record: DeploymentRecord; created: boolean }> {
   const name = deployment.metadata.name;
-  const revision = revisionOf(deployment.spec.template);
+  const revision = await desiredRevision(ctx, deployment.spec.template, secrets);
   for (let attempt = 1; ; attempt++) {
     const now = ctx.clock.now();
     const prior = await ctx.store.getDeployment(name);

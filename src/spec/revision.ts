@@ -21,8 +21,18 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * The revision of a template: the first 10 hex digits of the SHA-256 of its canonical JSON
- * (like Kubernetes' pod-template-hash). Secret references are hashed, never secret values.
+ * (like Kubernetes' pod-template-hash). Secret references are hashed, never secret values; a
+ * template with references is given `secretsDigest` (a keyed hash of the values they resolve to,
+ * `secretsDigest()` in src/reconcile), so a rotated value is a new revision that reaches every
+ * platform. Without references the revision is the template's alone.
  */
-export function revisionOf(template: PodTemplate): string {
-  return createHash('sha256').update(canonicalJson(template)).digest('hex').slice(0, 10);
+export function revisionOf(template: PodTemplate, secretsDigest?: string): string {
+  const h = createHash('sha256').update(canonicalJson(template));
+  if (secretsDigest !== undefined) h.update(`\nsecrets:${secretsDigest}`);
+  return h.digest('hex').slice(0, 10);
+}
+
+/** Whether any container of the template reads an environment variable from a secret. */
+export function hasSecretRefs(template: PodTemplate): boolean {
+  return template.containers.some((c) => c.env.some((e) => e.valueFrom?.secretKeyRef !== undefined));
 }

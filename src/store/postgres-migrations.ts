@@ -122,6 +122,18 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // (7 is the git sources' migration)
+    version: 8,
+    name: 'secret key',
+    sql: `
+      CREATE TABLE secret_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { SkyfleetError } from '../errors/index.js';
 import type { RolloutState } from '../rollout/types.js';
@@ -40,6 +41,7 @@ export class PostgresStore implements ApiStore {
     rollouts: string;
     autoscalers: string;
     fleet: string;
+    secretKey: string;
     changes: string;
     tokens: string;
     audit: string;
@@ -62,6 +64,7 @@ export class PostgresStore implements ApiStore {
       rollouts: `${q}.rollouts`,
       autoscalers: `${q}.autoscalers`,
       fleet: `${q}.fleet`,
+      secretKey: `${q}.secret_key`,
       changes: `${q}.changes`,
       tokens: `${q}.tokens`,
       audit: `${q}.audit`,
@@ -395,6 +398,15 @@ export class PostgresStore implements ApiStore {
          source = excluded.source, recorded_at = excluded.recorded_at`,
       [record.name, JSON.stringify(record.spec), JSON.stringify(record.withheld), record.source, record.recordedAt],
     );
+  }
+
+  async secretKey(): Promise<Buffer> {
+    await this.query(
+      `INSERT INTO ${this.t.secretKey} (id, key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
+      [randomBytes(32), Date.now()],
+    );
+    const rows = await this.query<{ key: Buffer }>(`SELECT key FROM ${this.t.secretKey} WHERE id = 1`);
+    return rows[0]!.key;
   }
 
   async getConditions(deployment: string): Promise<Condition[]> {

@@ -121,6 +121,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // (7 is the git sources' migration)
+    version: 8,
+    name: 'secret key',
+    sql: `
+      CREATE TABLE secret_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key BLOB NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -354,6 +355,13 @@ export class SqliteStore implements ApiStore {
            source = excluded.source, recorded_at = excluded.recorded_at`,
       )
       .run(record.name, JSON.stringify(record.spec), JSON.stringify(record.withheld), record.source, record.recordedAt);
+  }
+
+  async secretKey(): Promise<Buffer> {
+    this.db
+      .prepare('INSERT INTO secret_key (id, key, created_at) VALUES (1, ?, ?) ON CONFLICT(id) DO NOTHING')
+      .run(randomBytes(32), Date.now());
+    return (this.db.prepare('SELECT key FROM secret_key WHERE id = 1').get() as { key: Buffer }).key;
   }
 
   async close(): Promise<void> {

@@ -122,6 +122,12 @@ export interface Store {
   listEvents(filter?: { deployment?: string; limit?: number }): Promise<EventRecord[]>;
   /** The fleet recorded at apply, if any. */
   getFleet(): Promise<FleetRecord | undefined>;
+  /**
+   * The store's key for hashing secret values into revision ids (HMAC-SHA256): 32 random bytes
+   * made on first use, the same for every process sharing the store (concurrent first uses agree).
+   * Never leaves the store but as a hash input.
+   */
+  secretKey(): Promise<Buffer>;
   /** Records the fleet (replacing the one recorded before). */
   putFleet(record: FleetRecord): Promise<void>;
   close(): Promise<void>;

@@ -274,6 +274,20 @@ export function describeStoreSuite(
       }
     });
 
+    it('makes one secret key on first use, the same for every handle and for racing first uses', async () => {
+      const again = await openAgain();
+      try {
+        // both handles ask at once before any key exists: one key wins, both see it
+        const [a, b] = await Promise.all([store.secretKey(), again.secretKey()]);
+        expect(a).toHaveLength(32);
+        expect(b.equals(a)).toBe(true);
+        expect((await store.secretKey()).equals(a)).toBe(true);
+        expect(a.equals(Buffer.alloc(32))).toBe(false);
+      } finally {
+        await again.close();
+      }
+    });
+
     it('feeds every change of desired state and every event, in order, with resourceVersions', async () => {
       if (!isApiStore(store)) throw new Error('expected a store with a change feed');
       const start = (await store.feedBounds()).newest;
