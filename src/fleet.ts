@@ -177,7 +177,14 @@ function createLocalFleet(options: FleetOptions): Fleet {
   const providers = () =>
     (providersP ??= Promise.all(
       specs.map((t) =>
-        isProvider(t) ? t : createProvider(t, { fleet: options.name, clock, ...(callLog ? { callLog } : {}) }),
+        isProvider(t)
+          ? t
+          : createProvider(t, {
+              fleet: options.name,
+              clock,
+              secrets: options.secrets ?? envSecretResolver,
+              ...(callLog ? { callLog } : {}),
+            }),
       ),
     ).then((list) => new Map(list.map((p) => [p.target, p]))));
   const store = () =>

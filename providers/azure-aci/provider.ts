@@ -17,6 +17,7 @@ import type {
   TargetDescription,
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
+import { secretEnvName } from '../../src/spec/secret-env-name.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
 import { installCallLog } from './calllog.js';
@@ -271,7 +272,16 @@ export class AzureAciProvider implements Provider {
       const v = await this.resolve(r.passwordFrom);
       if (v === undefined) {
         throw new ValidationError(
-          [{ path: `registryCredentials[${i}].passwordFrom`, message: `no password for registry ${r.server}` }],
+          [
+            {
+              path: `registryCredentials[${i}].passwordFrom`,
+              message: `no password for registry ${r.server}: ${
+                'env' in r.passwordFrom
+                  ? `set the environment variable ${r.passwordFrom.env}`
+                  : `set the environment variable ${secretEnvName(r.passwordFrom.secretKeyRef)} (or pass a secrets resolver to createFleet)`
+              }`,
+            },
+          ],
           `target ${this.target}`,
         );
       }
@@ -282,7 +292,9 @@ export class AzureAciProvider implements Provider {
 
   private async resolve(src: SecretSource): Promise<string | undefined> {
     if ('env' in src) return process.env[src.env] || undefined;
-    return this.options.resolveSecret ? await this.options.resolveSecret(src.secretKeyRef) : undefined;
+    // the SDK option first, else the fleet's resolver (YAML and the CLI: SKYFLEET_SECRET_<NAME>_<KEY>)
+    const resolve = this.options.resolveSecret ?? this.ctx.secrets;
+    return resolve ? (await resolve(src.secretKeyRef)) || undefined : undefined;
   }
 
   private errorContext(operation: string) {

@@ -16,6 +16,11 @@ export interface ProviderContext {
   callLog?: CallLog;
   /** Time for readiness windows, operation polls and backoff; the system clock when absent. */
   clock?: Clock;
+  /**
+   * The fleet's secret resolver (createFleet's `secrets`, else `SKYFLEET_SECRET_<NAME>_<KEY>`), for
+   * `secretKeyRef`s in target settings such as registry passwords. Values never leave the provider.
+   */
+  secrets?: (ref: { name: string; key: string }) => string | undefined | Promise<string | undefined>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/index.js';
 import type { PodTemplate } from '../spec/deployment.js';
+import { secretEnvName } from '../spec/secret-env-name.js';
 
 export interface SecretRef {
   name: string;
@@ -9,11 +10,7 @@ export interface SecretRef {
 /** Resolves a `valueFrom.secretKeyRef` to its value; undefined when unknown. */
 export type SecretResolver = (ref: SecretRef) => string | undefined | Promise<string | undefined>;
 
-/** The environment variable a secret is read from by default: SKYFLEET_SECRET_<NAME>_<KEY>. */
-export function secretEnvName(ref: SecretRef): string {
-  const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return `SKYFLEET_SECRET_${norm(ref.name)}_${norm(ref.key)}`;
-}
+export { secretEnvName };
 
 export const envSecretResolver: SecretResolver = (ref) => process.env[secretEnvName(ref)];
 

@@ -260,7 +260,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
     }
   });
 
-  it('azure-aci: DefaultAzureCredential from AZURE_* variables; secureValue and registry password redacted', async () => {
+  it('azure-aci: DefaultAzureCredential from AZURE_* variables; secureValue and registry passwords (env and secretKeyRef) redacted', async () => {
     let tokens = 0;
     const aad = nock('https://login.microsoftonline.com')
       .persist()
@@ -319,6 +319,11 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
                 username: 'puller',
                 passwordFrom: { env: 'SKYFLEET_TEST_ACR_PASSWORD' },
               },
+              {
+                server: 'mirror.azurecr.io',
+                username: 'puller',
+                passwordFrom: { secretKeyRef: { name: 'acr', key: 'puller' } },
+              },
             ],
           },
         ],
@@ -329,8 +334,21 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       expect(puts.length).toBeGreaterThan(0);
       const text = JSON.stringify(puts);
       expect(text).toContain('"secureValue":"<redacted>"');
-      expect(text).toContain('"password":"<redacted>"');
+      expect(text.match(/"password":"<redacted>"/g)?.length).toBeGreaterThanOrEqual(2);
       expect(tokens).toBeGreaterThan(0); // the credential really came from AZURE_* through AAD
+      // what ACI was sent: both passwords, the secretKeyRef one through the fleet's resolver (the
+      // CLI's is SKYFLEET_SECRET_<NAME>_<KEY>), as for the containers' secrets
+      const sent = em.log.entries
+        .filter((e) => e.method === 'PUT')
+        .flatMap(
+          (e) =>
+            (e.body as { properties?: { imageRegistryCredentials?: Array<{ server: string; password?: string }> } })
+              ?.properties?.imageRegistryCredentials ?? [],
+        );
+      expect(sent.length).toBeGreaterThan(0);
+      expect(new Set(sent.map((r) => `${r.server}=${r.password}`))).toEqual(
+        new Set([`skyfleet.azurecr.io=${SECRETS.acrPassword}`, `mirror.azurecr.io=${SECRETS.env}`]),
+      );
     } finally {
       copyToRunLog(file);
       em.uninstall();
