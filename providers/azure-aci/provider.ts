@@ -75,7 +75,7 @@ export class AzureAciProvider implements Provider {
 
   describe(): TargetDescription {
     const s = this.settings;
-    return targetDescription(
+    const description = targetDescription(
       {
         target: s.name,
         kind: KIND,
@@ -95,6 +95,14 @@ export class AzureAciProvider implements Provider {
       },
       s,
     );
+    if (s.ipAddressType !== 'Private') return description;
+    return {
+      ...description,
+      notes: [
+        `replicas get private IPs in subnets ${(s.subnetIds ?? []).join(', ')}: the load balancer (skyfleet's router or nginx) must run inside that virtual network or reach it`,
+        'ACI has no availability zones for virtual-network container groups: this target is one regional domain (zones must stay empty)',
+      ],
+    };
   }
 
   async observe(selector: SliceSelector, options: CallOptions = {}): Promise<ObservedSlice[]> {

@@ -136,6 +136,10 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           maxPorts: 1,
           maxContainers: LIMITS.maxContainers,
           probes: ['httpGet', 'tcpSocket'],
+          // https://cloud.google.com/run/docs/configuring/healthchecks: liveness is HTTP or gRPC
+          // only, and a probe's timeout must be below its period (mapping.ts checks both too)
+          livenessProbes: ['httpGet'],
+          probeTimeoutBelowPeriod: true,
           nativeTrafficSplit: true,
           scaleToZero: true,
           nativeAutoscaling: true,

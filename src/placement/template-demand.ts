@@ -10,6 +10,9 @@ export interface TemplateDemand {
   ports: number;
   containers: number;
   probes: ReadonlySet<ProbeKind>;
+  livenessProbes: ReadonlySet<ProbeKind>;
+  /** Some probe's timeoutSeconds equals its periodSeconds (allowed unless the target needs it below). */
+  probeTimeoutAtPeriod: boolean;
 }
 
 export function templateDemand(template: PodTemplate): TemplateDemand {
@@ -17,6 +20,8 @@ export function templateDemand(template: PodTemplate): TemplateDemand {
   let memoryBytes = 0;
   let ports = 0;
   const probes = new Set<ProbeKind>();
+  const livenessProbes = new Set<ProbeKind>();
+  let probeTimeoutAtPeriod = false;
   for (const c of template.containers) {
     if (c.resources?.cpu !== undefined) cpuMillis += parseCpu(c.resources.cpu) ?? 0;
     if (c.resources?.memory !== undefined) memoryBytes += parseMemory(c.resources.memory) ?? 0;
@@ -26,7 +31,20 @@ export function templateDemand(template: PodTemplate): TemplateDemand {
       if (p.httpGet) probes.add('httpGet');
       if (p.tcpSocket) probes.add('tcpSocket');
       if (p.exec) probes.add('exec');
+      if (p.timeoutSeconds >= p.periodSeconds) probeTimeoutAtPeriod = true;
     }
+    const l = c.livenessProbe;
+    if (l?.httpGet) livenessProbes.add('httpGet');
+    if (l?.tcpSocket) livenessProbes.add('tcpSocket');
+    if (l?.exec) livenessProbes.add('exec');
   }
-  return { cpuMillis, memoryMiB: memoryBytes / MiB, ports, containers: template.containers.length, probes };
+  return {
+    cpuMillis,
+    memoryMiB: memoryBytes / MiB,
+    ports,
+    containers: template.containers.length,
+    probes,
+    livenessProbes,
+    probeTimeoutAtPeriod,
+  };
 }

@@ -147,6 +147,10 @@ export interface Capabilities {
   maxContainers: number;
   /** Probe kinds the target runs natively. */
   probes: ReadonlyArray<'httpGet' | 'tcpSocket' | 'exec'>;
+  /** Probe kinds it runs as liveness probes, when fewer than `probes` (Cloud Run: httpGet only). */
+  livenessProbes?: ReadonlyArray<'httpGet' | 'tcpSocket' | 'exec'>;
+  /** A probe's timeoutSeconds must be below its periodSeconds (Cloud Run), not only at most. */
+  probeTimeoutBelowPeriod?: boolean;
   /** The target splits traffic between revisions itself (Cloud Run). */
   nativeTrafficSplit: boolean;
   /**

@@ -1,6 +1,9 @@
 import { type DomainFilter, PASS, reject } from './filter.js';
 
-/** One replica must fit the domain's per-replica limits, and the domain must run every probe kind the template uses. */
+/**
+ * One replica must fit the domain's per-replica limits, and the domain must run every probe the
+ * template has: its kind, as a liveness probe where the target narrows those, and its timing.
+ */
 export const capabilityMatch: DomainFilter = {
   name: 'capability-match',
   filter(d, { demand }) {
@@ -13,6 +16,11 @@ export const capabilityMatch: DomainFilter = {
     if (demand.ports > c.maxPorts) return reject(`${demand.ports} ports > max ${c.maxPorts}`);
     if (demand.containers > c.maxContainers) return reject(`${demand.containers} containers > max ${c.maxContainers}`);
     for (const p of demand.probes) if (!c.probes.includes(p)) return reject(`${p} probes not supported`);
+    const liveness = c.livenessProbes ?? c.probes;
+    for (const p of demand.livenessProbes)
+      if (!liveness.includes(p)) return reject(`${p} liveness probes not supported (liveness: ${liveness.join(', ')})`);
+    if (c.probeTimeoutBelowPeriod && demand.probeTimeoutAtPeriod)
+      return reject('a probe timeoutSeconds equal to its periodSeconds (must be below it here)');
     return PASS;
   },
 };

@@ -38,4 +38,20 @@ describe('azure-aci settings rules', () => {
     expect(schema.safeParse({ ...base, zones: ['1', '2'] }).success).toBe(true);
     expect(schema.safeParse({ ...base, ipAddressType: 'Private', subnetIds: [subnet] }).success).toBe(true);
   });
+
+  it('describe() says the same: a Private target is one regional domain, its notes say why and where the load balancer must run', async () => {
+    const registry = new ProviderRegistry().register(azureAciProvider);
+    const priv = (
+      await registry.create({ ...base, ipAddressType: 'Private', subnetIds: [subnet] }, { fleet: 'f' })
+    ).describe();
+    expect(priv.topology.zones).toEqual(['eastus']);
+    expect(priv.capabilities.publicEndpoints).toBe(false);
+    expect(priv.notes).toEqual([
+      expect.stringContaining(`private IPs in subnets ${subnet}`),
+      expect.stringMatching(/no availability zones for virtual-network container groups/),
+    ]);
+    const pub = (await registry.create({ ...base, zones: ['1', '2'] }, { fleet: 'f' })).describe();
+    expect(pub.topology.zones).toEqual(['eastus-1', 'eastus-2']);
+    expect(pub.notes).toBeUndefined();
+  });
 });

@@ -68,6 +68,43 @@ describe('filters and explain', () => {
     expect(r.assignments.map((a) => `${a.target}/${a.zone}`)).toEqual(['aws-east/a']);
   });
 
+  it('a target that narrows liveness probes or needs timeouts below periods (Cloud Run) is filtered with the reason', () => {
+    const probe = (kind: 'httpGet' | 'tcpSocket', timeoutSeconds: number, periodSeconds: number) => ({
+      ...(kind === 'httpGet' ? { httpGet: { path: '/', port: 8080 } } : { tcpSocket: { port: 8080 } }),
+      initialDelaySeconds: 0,
+      periodSeconds,
+      timeoutSeconds,
+      failureThreshold: 3,
+      successThreshold: 1,
+    });
+    const run = {
+      ...caps,
+      probes: ['httpGet', 'tcpSocket'] as const,
+      livenessProbes: ['httpGet'] as const,
+      probeTimeoutBelowPeriod: true,
+    };
+    const ds = [domain('gcp-run', 'us-central1', { capabilities: run }), domain('aws-east', 'a')];
+    const placed = (p: Record<string, unknown>) => {
+      const r = place({
+        ...request(ds, 2),
+        template: { containers: [{ ...template.containers[0]!, ...p }] },
+      } as Parameters<typeof place>[0]);
+      return Object.fromEntries(r.explain.map((e) => [e.target, e]));
+    };
+    // tcpSocket as readiness is fine there; as liveness it is not
+    expect(placed({ readinessProbe: probe('tcpSocket', 1, 2) })['gcp-run']).toMatchObject({ considered: true });
+    expect(placed({ livenessProbe: probe('tcpSocket', 1, 2) })['gcp-run']).toMatchObject({
+      filter: 'capability-match',
+      reason: 'tcpSocket liveness probes not supported (liveness: httpGet)',
+    });
+    expect(placed({ livenessProbe: probe('httpGet', 2, 2) })['gcp-run']).toMatchObject({
+      filter: 'capability-match',
+      reason: 'a probe timeoutSeconds equal to its periodSeconds (must be below it here)',
+    });
+    // elsewhere both are fine
+    expect(placed({ livenessProbe: probe('tcpSocket', 2, 2) })['aws-east']).toMatchObject({ considered: true });
+  });
+
   it('cpu is summed over containers', () => {
     const two = {
       containers: [

@@ -183,20 +183,22 @@ describe('a provider registered from outside', () => {
     expect((await fleet.status('web')).ready).toBe(4);
   });
 
-  it('is declared in createFleet({ targets }), made with the fleet, clock and call log as context', async () => {
+  it('is declared in createFleet({ targets }), made with the fleet, clock, call log and secret resolver as context', async () => {
     const clock = new ManualClock();
     const callLog = new MemoryCallLog();
+    const secrets = () => 'value';
     fleet = createFleet({
       name: 'tiny',
       targets: [{ name: 'lab', kind: 'my-kind', capacity: 1 }],
       store: ':memory:',
       clock,
       callLog,
+      secrets,
     });
     const providers = await fleet.providers();
     expect(providers.get('lab')).toBe(made[0]);
     expect(made[0]!.settings).toEqual({ name: 'lab', kind: 'my-kind', zones: ['z1'], capacity: 1 });
-    expect(made[0]!.ctx).toEqual({ fleet: 'tiny', clock, callLog });
+    expect(made[0]!.ctx).toEqual({ fleet: 'tiny', clock, callLog, secrets });
     // capacity 1 in its only zone: placement reads the provider's description
     const res = await fleet.apply(web(1), { pollIntervalMs: 1 });
     expect(res.progress.ready).toBe(1);
