@@ -346,7 +346,7 @@ export async function controllerCommand(
   opts: GlobalOptions,
   cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
 ): Promise<void> {
-  const { fleet, logger } = await compose(opts);
+  const { fleet, logger } = await compose(opts, undefined, { ignoreContexts: true });
   const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
   const metrics = await createControllerMetrics();

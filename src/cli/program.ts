@@ -16,6 +16,10 @@ export function buildProgram(): Command {
     .option('--server <url>', 'act through a skyfleet server (also $SKYFLEET_SERVER), e.g. https://127.0.0.1:7443')
     .option('--token <token>', 'bearer token for --server (also $SKYFLEET_TOKEN)')
     .option('--ca <file>', 'PEM certificate to trust for an https --server (also $SKYFLEET_CA)')
+    .option(
+      '--context <name>',
+      'act through a server context of the contexts file (also $SKYFLEET_CONTEXT; default: its current one)',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
     .exitOverride()
@@ -180,6 +184,37 @@ export function buildProgram(): Command {
     .description('mutating API requests: who, what, when, from where, result (admin)')
     .option('--limit <n>', 'most records', '100')
     .action(async (cmd) => (await srv()).auditCommand(g(), cmd));
+
+  const ctx = () => import('./context-commands.js');
+  const context = program
+    .command('context')
+    .description(
+      'named servers to act through, like kubeconfig contexts: add | use | list | current | delete (file: $SKYFLEET_CONTEXTS or ~/.skyfleet/contexts.yaml)',
+    );
+  context
+    .command('add')
+    .description('add a context: skyfleet context add NAME --server URL [--token T | --token-file FILE] [--ca FILE]')
+    .argument('<name>')
+    .option('--token-file <file>', 'a file holding the token, read each time (instead of --token)')
+    .action(async (name, cmd) => (await ctx()).contextAddCommand(g(), name, cmd));
+  context
+    .command('use')
+    .description('make a context the current one: commands go to its server')
+    .argument('<name>')
+    .action(async (name) => (await ctx()).contextUseCommand(name));
+  context
+    .command('list')
+    .description('list contexts, the current one marked (tokens are never shown)')
+    .action(async () => (await ctx()).contextListCommand(g()));
+  context
+    .command('current')
+    .description('print the current context')
+    .action(async () => (await ctx()).contextCurrentCommand());
+  context
+    .command('delete')
+    .description('delete a context')
+    .argument('<name>')
+    .action(async (name) => (await ctx()).contextDeleteCommand(name));
 
   const calls = program.command('calls').description('the cloud API call log (--call-log, $SKYFLEET_CALL_LOG)');
   calls
