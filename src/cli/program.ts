@@ -97,12 +97,18 @@ export function buildProgram(): Command {
 
   program
     .command('rollout')
-    .description('progressive rollouts: status | promote | pause | resume | abort | undo [--to-revision N] | history')
+    .description(
+      'progressive rollouts: status [-w] | promote | pause | resume | abort | undo [--to-revision N] | history',
+    )
     .argument('<action>', 'status, promote, pause, resume, abort, undo or history')
     .argument('<name>', 'deployment')
     .option('--to-revision <n>', 'undo: the revision number to go back to (default: the previous one)')
-    .option('--timeout <duration>', 'undo: how long to wait for readiness')
+    .option('--timeout <duration>', 'undo: how long to wait for readiness; status -w: how long to follow')
     .option('--no-wait', 'undo: return after the first step')
+    .option(
+      '-w, --watch',
+      'status: follow each change until the rollout completes (exit 0) or is aborted (exit 1); through --server on its watch feed',
+    )
     .action(async (action, name, cmd) => (await cmds()).rolloutCommand(g(), action, name, cmd));
 
   program

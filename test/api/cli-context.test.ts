@@ -36,7 +36,7 @@ beforeAll(async () => {
   token = made.stdout.trim().split('\n').pop()!;
   writeFileSync(join(elsewhere, 'token'), `${token}\n`);
   served = await startServer(dir, ['--resync', '1s']);
-});
+}, 60_000);
 afterAll(async () => {
   await served?.stop();
   rmSync(dir, { recursive: true, force: true });
