@@ -97,6 +97,23 @@ describe('rollout status -w', () => {
     }
   });
 
+  it('a RollingUpdate deployment is followed until every replica is ready and current: exit 0', async () => {
+    writeFileSync(
+      join(dir, 'plain.yaml'),
+      canary('img:1')
+        .replace('name: web', 'name: plain')
+        .replace(/ {2}strategy:[\s\S]*$/, '  strategy: { type: RollingUpdate }\n'),
+    );
+    const applied = await remote('apply', '-f', 'plain.yaml', '--no-wait');
+    expect(applied.code, applied.stderr).toBe(0);
+    const w = spawnSkyfleet({}, dir, '--server', served.url, '--token', admin, 'rollout', 'status', 'plain', '-w');
+    running.push(w);
+    expect(await w.exited).toBe(0);
+    expect(w.stdout().trim().split('\n').at(-1)).toMatch(
+      /^deployment\/plain: RollingUpdate revision \w+: ready 4\/4, up-to-date 4$/,
+    );
+  });
+
   it('a deployment that does not exist fails as `rollout status` does; -w with another action is a usage error', async () => {
     const w = await remote('rollout', 'status', 'nope', '-w');
     const once = await remote('rollout', 'status', 'nope');
