@@ -44,7 +44,15 @@ export function resolveRemote(
   const path = contextsPath(env);
   const file = loadContexts(path);
   const name = asked || file.current;
-  if (!name) return undefined;
+  if (!name) {
+    // a token on the command line is meant for a server: acting on the local store instead would hide the mistake
+    const flag = opts.token !== undefined ? '--token' : opts.ca !== undefined ? '--ca' : undefined;
+    if (flag)
+      throw new UsageError(
+        `${flag}: no server to use it with: pass --server URL, or --context NAME (\`skyfleet context list\`), or drop ${flag} to act on the local store`,
+      );
+    return undefined;
+  }
   if (!asked && !file.contexts.some((c) => c.name === name)) {
     throw new UsageError(
       `the current context ${JSON.stringify(name)} in ${path} is not defined there: pick another with \`skyfleet context use NAME\` (known: ${file.contexts.map((c) => c.name).join(', ') || 'none'})`,

@@ -93,6 +93,15 @@ it('the local store when no server and no context: no file, or a file with no cu
   expect(resolve({})).toBeUndefined();
 });
 
+it('--token or --ca with no server and no context is an error, not a silent local command', () => {
+  saveContexts(path, { current: null, contexts: [] });
+  expect(() => resolve({ token: 'sft_x' })).toThrow(
+    '--token: no server to use it with: pass --server URL, or --context NAME (`skyfleet context list`), or drop --token to act on the local store',
+  );
+  expect(() => resolve({ ca: '/ca.pem' })).toThrow(/^--ca: no server to use it with/);
+  expect(resolve({}, { SKYFLEET_TOKEN: 'sft_env' })).toBeUndefined(); // a token in the environment is no such mistake
+});
+
 it('server and controller ignore contexts (contexts: false), but not --server', () => {
   expect(resolveRemote({}, { SKYFLEET_CONTEXTS: path }, { contexts: false })).toBeUndefined();
   expect(resolveRemote({ server: 'http://x:1', token: 't' }, { SKYFLEET_CONTEXTS: path }, { contexts: false })).toEqual(
