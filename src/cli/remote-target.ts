@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { GlobalOptions } from './config.js';
 import { contextsPath, findContext, loadContexts, type ServerContext } from './contexts-file.js';
 import { UsageError } from './usage-error.js';
@@ -59,6 +59,13 @@ export function resolveRemote(
     );
   }
   const context = findContext(file, name, path);
+  if (context.token) {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077)
+      note(
+        `contexts file ${path} holds a token and others may read it (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 ${path}`,
+      );
+  }
   const token = opts.token ?? env.SKYFLEET_TOKEN ?? contextToken(context);
   if (!token)
     throw new UsageError(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -85,6 +85,14 @@ it('says when a server setting overrides a context that was asked for, and only 
   notes.length = 0;
   resolve({ server: 'http://flag:1', token: 't' });
   expect(notes).toEqual([]);
+});
+
+it('warns when the file holds a token others may read, and not when it is 0600', () => {
+  resolve({});
+  expect(notes).toEqual([]);
+  chmodSync(path, 0o644);
+  expect(resolve({})).toMatchObject({ token: 'sft_prod' });
+  expect(notes).toEqual([`contexts file ${path} holds a token and others may read it (mode 0644): chmod 600 ${path}`]);
 });
 
 it('the local store when no server and no context: no file, or a file with no current context', () => {
