@@ -346,7 +346,7 @@ export async function controllerCommand(
   opts: GlobalOptions,
   cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
 ): Promise<void> {
-  const { fleet, logger } = await compose(opts);
+  const { fleet, logger } = await compose(opts, undefined, { ignoreContexts: true });
   const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
   const metrics = await createControllerMetrics();
@@ -379,13 +379,16 @@ export async function rolloutCommand(
   opts: GlobalOptions,
   action: string,
   name: string,
-  cmd: { toRevision?: string; timeout?: string; wait: boolean },
+  cmd: { toRevision?: string; timeout?: string; wait: boolean; watch?: boolean },
 ): Promise<void> {
   const format = outputFormat(opts);
   const actions = ['status', 'promote', 'pause', 'resume', 'abort', 'undo', 'history'];
   if (!actions.includes(action)) {
     throw new UsageError(`rollout: expected one of ${actions.join(', ')}, got ${JSON.stringify(action)}`);
   }
+  if (cmd.watch && action !== 'status')
+    throw new UsageError(`rollout ${action}: -w/--watch goes with \`rollout status\` only; drop it`);
+  if (cmd.watch) return rolloutWatchCommand(opts, name, cmd.timeout);
   if (cmd.toRevision !== undefined && !/^\d+$/.test(cmd.toRevision)) {
     throw new UsageError(
       `--to-revision: expected a revision number (see \`skyfleet rollout history ${name}\`), got ${JSON.stringify(cmd.toRevision)}`,
@@ -490,6 +493,37 @@ export async function exportCommand(opts: GlobalOptions, what: string, name: str
   if (what !== 'nginx') throw new UsageError(`export: expected "nginx", got ${JSON.stringify(what)}`);
   await withFleet(opts, undefined, async (fleet) => {
     process.stdout.write(await fleet.exportNginx(name));
+  });
+}
+
+/**
+ * `rollout status NAME -w`: each change of the rollout until it completes (exit 0) or is aborted
+ * (exit 1); through a server on its feed of the deployment's events (and a read every second),
+ * locally by reading the store's status every 250 ms.
+ */
+async function rolloutWatchCommand(opts: GlobalOptions, name: string, timeout: string | undefined): Promise<void> {
+  const format = outputFormat(opts);
+  const timeoutMs = timeout ? parseDuration(timeout, '--timeout') : undefined;
+  const { followRollout } = await import('./rollout-follow.js');
+  await withFleet(opts, undefined, async (fleet) => {
+    const remote = fleet as Partial<import('../remote/index.js').RemoteFleet>;
+    const watch = remote.watch;
+    await fleet.rollout.status(name); // a deployment that does not exist fails as `rollout status` does
+    await followRollout({
+      name,
+      read: () => fleet.rollout.status(name),
+      ...(watch
+        ? {
+            feed: (wake: () => void, signal: AbortSignal) =>
+              watch.call(fleet, 'events', { name, signal, onEvent: () => wake() }),
+          }
+        : {}),
+      pollMs: watch ? 1000 : 250,
+      signal: interruptible().signal,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      onChange: (line, status) =>
+        process.stdout.write(format === 'table' ? `${line}\n` : `${JSON.stringify(status)}\n`),
+    });
   });
 }
 

@@ -19,6 +19,8 @@ export interface GlobalOptions {
   token?: string;
   /** PEM file of the CA or self-signed certificate of an https server (also $SKYFLEET_CA). */
   ca?: string;
+  /** A named server context from the contexts file (also $SKYFLEET_CONTEXT). */
+  context?: string;
 }
 
 export interface ResolvedConfig {

@@ -5,6 +5,7 @@ import type { Fleet } from '../fleet.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { GlobalOptions, ResolvedConfig } from './config.js';
+import { type RemoteTarget, resolveRemote } from './remote-target.js';
 import { UsageError } from './usage-error.js';
 
 /** Service identifiers of the CLI's composition root. */
@@ -31,9 +32,13 @@ export interface Composed {
 export async function compose(
   opts: GlobalOptions,
   file?: string,
-  options: { recordFleet?: boolean } = {},
+  options: {
+    recordFleet?: boolean;
+    /** `server` and `controller` run on this machine's store whatever context is current. */
+    ignoreContexts?: boolean;
+  } = {},
 ): Promise<Composed> {
-  const remote = remoteOf(opts);
+  const remote = remoteOf(opts, process.env, { contexts: options.ignoreContexts !== true });
   if (remote) return composeRemote(remote, file, opts.strict === true);
   const [{ Container }, { resolveFleet }, { createFleet }, { createPinoLogger }, { systemClock }] = await Promise.all([
     import('inversify'),
@@ -106,25 +111,20 @@ function announceNewStore(path: string, createdHere: boolean): void {
   });
 }
 
-/** The server and token to act through: --server/--token, else $SKYFLEET_SERVER/$SKYFLEET_TOKEN. */
+/**
+ * The server, token and CA to act through (`resolveRemote`: flags, then the environment, then a
+ * context), or undefined for the local store.
+ */
 export function remoteOf(
   opts: GlobalOptions,
   env: NodeJS.ProcessEnv = process.env,
-): { server: string; token: string; ca?: string } | undefined {
-  const server = opts.server ?? env.SKYFLEET_SERVER;
-  if (!server) return undefined;
-  const token = opts.token ?? env.SKYFLEET_TOKEN;
-  if (!token) throw new UsageError(`--server ${server}: a token is needed too (--token or $SKYFLEET_TOKEN)`);
-  const ca = opts.ca ?? env.SKYFLEET_CA;
-  return { server, token, ...(ca ? { ca } : {}) };
+  options: { contexts?: boolean } = {},
+): RemoteTarget | undefined {
+  return resolveRemote(opts, env, options);
 }
 
 /** A fleet served by a skyfleet server: the same commands, through its API. */
-async function composeRemote(
-  remote: { server: string; token: string; ca?: string },
-  file: string | undefined,
-  strict: boolean,
-): Promise<Composed> {
+async function composeRemote(remote: RemoteTarget, file: string | undefined, strict: boolean): Promise<Composed> {
   const [{ connectFleet }, { loadFileDocuments }, { createPinoLogger }, { readFileSync }] = await Promise.all([
     import('../remote/index.js'),
     import('./config.js'),

@@ -16,6 +16,10 @@ export function buildProgram(): Command {
     .option('--server <url>', 'act through a skyfleet server (also $SKYFLEET_SERVER), e.g. https://127.0.0.1:7443')
     .option('--token <token>', 'bearer token for --server (also $SKYFLEET_TOKEN)')
     .option('--ca <file>', 'PEM certificate to trust for an https --server (also $SKYFLEET_CA)')
+    .option(
+      '--context <name>',
+      'act through a server context of the contexts file (also $SKYFLEET_CONTEXT; default: its current one)',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
     .showHelpAfterError()
     .exitOverride()
@@ -93,12 +97,18 @@ export function buildProgram(): Command {
 
   program
     .command('rollout')
-    .description('progressive rollouts: status | promote | pause | resume | abort | undo [--to-revision N] | history')
+    .description(
+      'progressive rollouts: status [-w] | promote | pause | resume | abort | undo [--to-revision N] | history',
+    )
     .argument('<action>', 'status, promote, pause, resume, abort, undo or history')
     .argument('<name>', 'deployment')
     .option('--to-revision <n>', 'undo: the revision number to go back to (default: the previous one)')
-    .option('--timeout <duration>', 'undo: how long to wait for readiness')
+    .option('--timeout <duration>', 'undo: how long to wait for readiness; status -w: how long to follow')
     .option('--no-wait', 'undo: return after the first step')
+    .option(
+      '-w, --watch',
+      'status: follow each change until the rollout completes (exit 0) or is aborted (exit 1); through --server on its watch feed',
+    )
     .action(async (action, name, cmd) => (await cmds()).rolloutCommand(g(), action, name, cmd));
 
   program
@@ -180,6 +190,37 @@ export function buildProgram(): Command {
     .description('mutating API requests: who, what, when, from where, result (admin)')
     .option('--limit <n>', 'most records', '100')
     .action(async (cmd) => (await srv()).auditCommand(g(), cmd));
+
+  const ctx = () => import('./context-commands.js');
+  const context = program
+    .command('context')
+    .description(
+      'named servers to act through, like kubeconfig contexts: add | use | list | current | delete (file: $SKYFLEET_CONTEXTS or ~/.skyfleet/contexts.yaml)',
+    );
+  context
+    .command('add')
+    .description('add a context: skyfleet context add NAME --server URL [--token T | --token-file FILE] [--ca FILE]')
+    .argument('<name>')
+    .option('--token-file <file>', 'a file holding the token, read each time (instead of --token)')
+    .action(async (name, cmd) => (await ctx()).contextAddCommand(g(), name, cmd));
+  context
+    .command('use')
+    .description('make a context the current one: commands go to its server')
+    .argument('<name>')
+    .action(async (name) => (await ctx()).contextUseCommand(name));
+  context
+    .command('list')
+    .description('list contexts, the current one marked (tokens are never shown)')
+    .action(async () => (await ctx()).contextListCommand(g()));
+  context
+    .command('current')
+    .description('print the current context')
+    .action(async () => (await ctx()).contextCurrentCommand());
+  context
+    .command('delete')
+    .description('delete a context')
+    .argument('<name>')
+    .action(async (name) => (await ctx()).contextDeleteCommand(name));
 
   const calls = program.command('calls').description('the cloud API call log (--call-log, $SKYFLEET_CALL_LOG)');
   calls

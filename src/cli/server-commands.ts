@@ -47,7 +47,7 @@ export async function serverCommand(
   if (!Number.isFinite(rate) || rate <= 0)
     throw new UsageError(`--rate-limit: expected a number above 0, got ${cmd.rateLimit}`);
   const address = hostPort(cmd.listen);
-  const { config, fleet: probe, logger } = await compose(opts);
+  const { config, fleet: probe, logger } = await compose(opts, undefined, { ignoreContexts: true });
   await probe.close();
   const [{ openStore }, { isApiStore }, { createFleet }, { createApiServer, listen }] = await Promise.all([
     import('../store/open-store.js'),
