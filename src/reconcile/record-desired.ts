@@ -7,6 +7,12 @@ import type { DeploymentRecord } from '../store/store.js';
 import { type ReconcileContext, recordEvent } from './context.js';
 
 /**
+ * The annotation whose value a new revision records as its cause (a sync: `git SOURCE@COMMIT
+ * FILE`), shown by `describe` and `rollout history`, like kubectl's `kubernetes.io/change-cause`.
+ */
+export const CHANGE_CAUSE = 'skyfleet.dev/change-cause';
+
+/**
  * Records the desired state (spec and revision) before anything changes, as a compare-and-set
  * on the generation read: two writers never lose an update between their read and their write
  * (the later one writes on the new generation; its waiters see the change).
@@ -28,7 +34,13 @@ export async function recordDesired(
     const replicas = startingReplicas(deployment.spec, prior?.spec.spec);
     const spec =
       replicas === deployment.spec.replicas ? deployment : { ...deployment, spec: { ...deployment.spec, replicas } };
-    await ctx.store.putRevision(name, revision, deployment.spec.template, now);
+    await ctx.store.putRevision(
+      name,
+      revision,
+      deployment.spec.template,
+      now,
+      deployment.metadata.annotations?.[CHANGE_CAUSE],
+    );
     let rec: DeploymentRecord;
     try {
       rec = await ctx.store.putDeployment(

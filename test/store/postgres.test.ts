@@ -122,7 +122,7 @@ describe.skipIf(skip)('postgres', () => {
     const err = await PostgresStore.open(URL_, { schema }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SkyfleetError);
     expect(err).toMatchObject({ code: 'store_too_new', retryable: false });
-    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 6\)/);
+    expect((err as Error).message).toMatch(/newer skyfleet \(schema 999, this one knows 7\)/);
   });
 
   it('lets exactly one of several pools win a free lease, and one win a lapsed lease, every time', async () => {
