@@ -1,16 +1,11 @@
 import { SkyfleetError } from '../errors/index.js';
 import { deploymentConflict } from '../store/deployment-conflict.js';
+import { ANNOTATIONS } from '../spec/annotations.js';
 import type { Deployment } from '../spec/deployment.js';
 import { startingReplicas } from '../autoscaling/starting-replicas.js';
 import { revisionOf } from '../spec/revision.js';
 import type { DeploymentRecord } from '../store/store.js';
 import { type ReconcileContext, recordEvent } from './context.js';
-
-/**
- * The annotation whose value a new revision records as its cause (a sync: `git SOURCE@COMMIT
- * FILE`), shown by `describe` and `rollout history`, like kubectl's `kubernetes.io/change-cause`.
- */
-export const CHANGE_CAUSE = 'skyfleet.dev/change-cause';
 
 /**
  * Records the desired state (spec and revision) before anything changes, as a compare-and-set
@@ -39,7 +34,7 @@ export async function recordDesired(
       revision,
       deployment.spec.template,
       now,
-      deployment.metadata.annotations?.[CHANGE_CAUSE],
+      deployment.metadata.annotations?.[ANNOTATIONS.changeCause],
     );
     let rec: DeploymentRecord;
     try {

@@ -1,7 +1,13 @@
+import type { Deployment } from '../spec/deployment.js';
 import type { Store } from './store.js';
 
 /** Why the last sync of a source applied nothing: the commit and each file and field at fault. */
 export interface GitSyncError {
+  /**
+   * `invalid`: the commit's specs are wrong (nothing of it is applied, and it is not read again);
+   * `failed`: git or an apply failed (the next pass tries again).
+   */
+  kind: 'invalid' | 'failed';
   /** The commit that was read (null when the head check itself failed). */
   commit: string | null;
   /** When it happened (epoch ms). */
@@ -33,15 +39,26 @@ export interface GitSourceRecord {
   /** The last commit applied whole. */
   lastSyncedCommit: string | null;
   lastError: GitSyncError | null;
+  /**
+   * The deployments of the last synced commit, as applied (with their files): what drift is
+   * measured against without reading git again.
+   */
+  synced: SyncedDeployment[];
   /** When the head was last checked (epoch ms). */
   lastCheckAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
 
+/** A deployment as a sync applied it, and the file of the repository that declares it. */
+export interface SyncedDeployment {
+  file: string;
+  deployment: Deployment;
+}
+
 /** What a sync pass writes back: only the status fields, never the source's settings. */
 export type GitSyncStatus = Partial<
-  Pick<GitSourceRecord, 'lastSeenCommit' | 'lastSyncedCommit' | 'lastError' | 'lastCheckAt'>
+  Pick<GitSourceRecord, 'lastSeenCommit' | 'lastSyncedCommit' | 'lastError' | 'synced' | 'lastCheckAt'>
 >;
 
 /** The git sources beside desired state (schema 7). Both built-in stores implement it. */

@@ -138,6 +138,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         last_seen_commit TEXT,
         last_synced_commit TEXT,
         last_error JSONB,
+        synced JSONB NOT NULL DEFAULT '[]',
         last_check_at BIGINT,
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL

@@ -6,7 +6,13 @@ import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lockInTransaction, quoteIdent } from './postgres-sql.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
-import type { GitSourceRecord, GitSourceStore, GitSyncError, GitSyncStatus } from './git-source-store.js';
+import type {
+  GitSourceRecord,
+  GitSourceStore,
+  GitSyncError,
+  GitSyncStatus,
+  SyncedDeployment,
+} from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 // Also exported from the store's module, which has always exported them.
@@ -250,8 +256,8 @@ export class PostgresStore implements ApiStore, GitSourceStore {
 
   async putGitSource(g: GitSourceRecord): Promise<GitSourceRecord> {
     const rows = await this.query<GitSourceRow>(
-      `INSERT INTO ${this.t.gitSources} (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, last_check_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
+      `INSERT INTO ${this.t.gitSources} (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, synced, last_check_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14)
        ON CONFLICT (name) DO UPDATE SET repo = EXCLUDED.repo, branch = EXCLUDED.branch, path = EXCLUDED.path,
          interval_ms = EXCLUDED.interval_ms, prune = EXCLUDED.prune, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at
        RETURNING *`,
@@ -266,6 +272,7 @@ export class PostgresStore implements ApiStore, GitSourceStore {
         g.lastSeenCommit,
         g.lastSyncedCommit,
         g.lastError === null ? null : JSON.stringify(g.lastError),
+        JSON.stringify(g.synced),
         g.lastCheckAt,
         g.createdAt,
         g.updatedAt,
@@ -295,6 +302,7 @@ export class PostgresStore implements ApiStore, GitSourceStore {
       lastSeenCommit: 'last_seen_commit',
       lastSyncedCommit: 'last_synced_commit',
       lastError: 'last_error',
+      synced: 'synced',
       lastCheckAt: 'last_check_at',
     } as const;
     const sets: string[] = ['updated_at = $2'];
@@ -302,8 +310,9 @@ export class PostgresStore implements ApiStore, GitSourceStore {
     for (const [key, column] of Object.entries(columns)) {
       const value = status[key as keyof GitSyncStatus];
       if (value === undefined) continue;
-      params.push(key === 'lastError' && value !== null ? JSON.stringify(value) : value);
-      sets.push(`${column} = $${params.length}${key === 'lastError' ? '::jsonb' : ''}`);
+      const json = key === 'lastError' || key === 'synced';
+      params.push(json && value !== null ? JSON.stringify(value) : value);
+      sets.push(`${column} = $${params.length}${json ? '::jsonb' : ''}`);
     }
     const rows = await this.query<GitSourceRow>(
       `UPDATE ${this.t.gitSources} SET ${sets.join(', ')} WHERE name = $1 RETURNING *`,
@@ -606,6 +615,7 @@ interface GitSourceRow {
   last_seen_commit: string | null;
   last_synced_commit: string | null;
   last_error: GitSyncError | null;
+  synced: SyncedDeployment[];
   last_check_at: string | null;
   created_at: string;
   updated_at: string;
@@ -621,6 +631,7 @@ const toGitSource = (r: GitSourceRow): GitSourceRecord => ({
   lastSeenCommit: r.last_seen_commit,
   lastSyncedCommit: r.last_synced_commit,
   lastError: r.last_error,
+  synced: r.synced,
   lastCheckAt: r.last_check_at === null ? null : Number(r.last_check_at),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),

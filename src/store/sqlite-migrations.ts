@@ -137,6 +137,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         last_seen_commit TEXT,
         last_synced_commit TEXT,
         last_error TEXT,
+        synced TEXT NOT NULL DEFAULT '[]',
         last_check_at INTEGER,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL

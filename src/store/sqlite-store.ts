@@ -6,7 +6,13 @@ import { deploymentConflict } from './deployment-conflict.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
-import type { GitSourceRecord, GitSourceStore, GitSyncError, GitSyncStatus } from './git-source-store.js';
+import type {
+  GitSourceRecord,
+  GitSourceStore,
+  GitSyncError,
+  GitSyncStatus,
+  SyncedDeployment,
+} from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 type Db = BetterSqlite3.Database;
@@ -250,8 +256,8 @@ export class SqliteStore implements ApiStore, GitSourceStore {
   async putGitSource(g: GitSourceRecord): Promise<GitSourceRecord> {
     this.db
       .prepare(
-        `INSERT INTO git_sources (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, last_check_at, created_at, updated_at)
-         VALUES (@name, @repo, @branch, @path, @intervalMs, @prune, @webhookSecret, @lastSeenCommit, @lastSyncedCommit, @lastError, @lastCheckAt, @createdAt, @updatedAt)
+        `INSERT INTO git_sources (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, synced, last_check_at, created_at, updated_at)
+         VALUES (@name, @repo, @branch, @path, @intervalMs, @prune, @webhookSecret, @lastSeenCommit, @lastSyncedCommit, @lastError, @synced, @lastCheckAt, @createdAt, @updatedAt)
          ON CONFLICT(name) DO UPDATE SET repo = excluded.repo, branch = excluded.branch, path = excluded.path, interval_ms = excluded.interval_ms,
            prune = excluded.prune, webhook_secret = excluded.webhook_secret, updated_at = excluded.updated_at`,
       )
@@ -259,6 +265,7 @@ export class SqliteStore implements ApiStore, GitSourceStore {
         ...g,
         prune: g.prune ? 1 : 0,
         lastError: g.lastError === null ? null : JSON.stringify(g.lastError),
+        synced: JSON.stringify(g.synced),
       });
     return (await this.getGitSource(g.name))!;
   }
@@ -281,6 +288,7 @@ export class SqliteStore implements ApiStore, GitSourceStore {
       lastSeenCommit: 'last_seen_commit',
       lastSyncedCommit: 'last_synced_commit',
       lastError: 'last_error',
+      synced: 'synced',
       lastCheckAt: 'last_check_at',
     } as const;
     const sets: string[] = ['updated_at = @at'];
@@ -289,7 +297,7 @@ export class SqliteStore implements ApiStore, GitSourceStore {
       const value = status[key as keyof GitSyncStatus];
       if (value === undefined) continue;
       sets.push(`${column} = @${key}`);
-      params[key] = key === 'lastError' && value !== null ? JSON.stringify(value) : value;
+      params[key] = (key === 'lastError' || key === 'synced') && value !== null ? JSON.stringify(value) : value;
     }
     this.db.prepare(`UPDATE git_sources SET ${sets.join(', ')} WHERE name = @name`).run(params);
     return this.getGitSource(name);
@@ -481,6 +489,7 @@ interface GitSourceRow {
   last_seen_commit: string | null;
   last_synced_commit: string | null;
   last_error: string | null;
+  synced: string;
   last_check_at: number | null;
   created_at: number;
   updated_at: number;
@@ -496,6 +505,7 @@ const toGitSource = (r: GitSourceRow): GitSourceRecord => ({
   lastSeenCommit: r.last_seen_commit,
   lastSyncedCommit: r.last_synced_commit,
   lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as GitSyncError),
+  synced: JSON.parse(r.synced) as SyncedDeployment[],
   lastCheckAt: r.last_check_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,

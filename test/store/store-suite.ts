@@ -395,12 +395,14 @@ export function describeStoreSuite(
         lastSeenCommit: null,
         lastSyncedCommit: null,
         lastError: null,
+        synced: [],
         lastCheckAt: null,
         createdAt: 1,
         updatedAt: 1,
       };
       expect(await store.putGitSource(src)).toEqual(src);
       const error = {
+        kind: 'invalid' as const,
         commit: 'c2',
         at: 5,
         message: 'commit c2 has invalid specs',
@@ -421,7 +423,8 @@ export function describeStoreSuite(
       });
       // new settings keep the status; a partial status update keeps the rest
       await store.putGitSource({ ...src, branch: 'release', prune: true, webhookSecret: null, updatedAt: 6 });
-      await store.recordGitSync('deploy', { lastError: null }, 7);
+      const synced = [{ file: 'deploy/web.yaml', deployment: dep('img:1') }];
+      await store.recordGitSync('deploy', { lastError: null, synced }, 7);
       const other = await openAgain();
       try {
         if (!isGitSourceStore(other)) throw new Error('expected a store with git sources');
@@ -433,6 +436,7 @@ export function describeStoreSuite(
           lastSeenCommit: 'c2',
           lastSyncedCommit: 'c1',
           lastError: null,
+          synced,
           lastCheckAt: 5,
           updatedAt: 7,
         });
