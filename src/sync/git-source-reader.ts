@@ -12,7 +12,11 @@ export interface GitReads {
   fullReads: number;
 }
 
-async function git(args: string[]): Promise<string> {
+/** Runs `git` with these arguments and returns its standard output (injected in tests to count reads). */
+export type GitRunner = (args: string[]) => Promise<string>;
+
+/** The git CLI, with no terminal prompt (a URL needing credentials fails instead of waiting). */
+export async function gitCli(args: string[]): Promise<string> {
   const { stdout } = await run('git', args, {
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
@@ -31,7 +35,7 @@ export interface SpecFile {
  * every spec under a path at one exact commit (`git ls-tree` and `git show COMMIT:FILE`, never a
  * working tree that may be half-updated). The repository is a local path.
  */
-export function gitSourceReader(repo: string) {
+export function gitSourceReader(repo: string, git: GitRunner = gitCli) {
   const reads: GitReads = { headChecks: 0, fullReads: 0 };
   return {
     reads,
@@ -40,7 +44,13 @@ export function gitSourceReader(repo: string) {
       reads.headChecks++;
       const out = await git(['ls-remote', '--heads', repo, `refs/heads/${branch}`]);
       const sha = out.split(/\s/)[0];
-      if (!sha) throw new ValidationError([{ path: 'branch', message: `no branch ${branch} in ${repo}` }]);
+      if (!sha)
+        throw new ValidationError([
+          {
+            path: 'branch',
+            message: `no branch ${branch} in ${repo}: push it, or name an existing branch with --branch`,
+          },
+        ]);
       return sha;
     },
     /**
