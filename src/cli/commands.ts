@@ -217,6 +217,7 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         number: h.number,
         revision: h.revision,
         createdAt: new Date(h.createdAt).toISOString(),
+        ...(h.cause ? { cause: h.cause } : {}),
       })),
       events,
       ...(auto ? { autoscaling: auto } : {}),
@@ -262,8 +263,8 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         '',
         'History:',
         table(
-          ['#', 'REVISION', 'CREATED'],
-          history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString()]),
+          ['#', 'REVISION', 'CREATED', 'CHANGE-CAUSE'],
+          history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString(), h.cause ?? '-']),
         ),
         '',
         'Events:',
@@ -416,11 +417,12 @@ export async function rolloutCommand(
       const cur = (await fleet.get(name))?.revision;
       await emit(format, h, () =>
         table(
-          ['#', 'REVISION', 'CREATED', ''],
+          ['#', 'REVISION', 'CREATED', 'CHANGE-CAUSE', ''],
           h.map((x) => [
             x.number,
             x.revision,
             new Date(x.createdAt).toISOString(),
+            x.cause ?? '-',
             x.revision === cur ? '(current)' : '',
           ]),
         ),

@@ -94,6 +94,7 @@ export const revisionRecord = z.strictObject({
   number: int,
   template: open,
   createdAt: int,
+  cause: z.string().optional(),
 });
 
 export const revisionList = z.strictObject({ items: z.array(revisionRecord) });
