@@ -347,7 +347,7 @@ export async function controllerCommand(
   opts: GlobalOptions,
   cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
 ): Promise<void> {
-  const { fleet, logger } = await compose(opts);
+  const { fleet, logger, config } = await compose(opts);
   const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
   const metrics = await createControllerMetrics();
@@ -362,6 +362,13 @@ export async function controllerCommand(
   process.stderr.write(
     `controller for fleet ${fleet.name} started${server ? `; metrics on http://${server.address}/metrics` : ''}\n`,
   );
+  // git sources (skyfleet sync) are passed on their intervals beside the deployments
+  const [{ openStore }, { startSyncLoop }] = await Promise.all([
+    import('../store/open-store.js'),
+    import('./sync-loop-runner.js'),
+  ]);
+  const syncStore = await openStore(config.storePath!);
+  const sync = await startSyncLoop(fleet, syncStore, logger, ac.signal);
   try {
     await fleet.run({
       signal: ac.signal,
@@ -371,6 +378,9 @@ export async function controllerCommand(
       ...(cmd.resync ? { resyncMs: parseDuration(cmd.resync, '--resync') } : {}),
     });
   } finally {
+    ac.abort(new Error('controller stopped'));
+    await sync.done;
+    await syncStore.close();
     await server?.close();
     await fleet.close();
   }
