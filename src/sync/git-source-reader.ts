@@ -4,9 +4,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ValidationError, type ValidationIssue } from '../errors/index.js';
+import { SkyfleetError, ValidationError, type ValidationIssue } from '../errors/index.js';
 import { loadInput } from '../import/load-input.js';
 import type { Deployment } from '../spec/deployment.js';
+import { redactRepo } from './redact-repo.js';
 
 const run = promisify(execFile);
 
@@ -66,7 +67,7 @@ export function gitSourceReader(repo: string, git: GitRunner = gitCli, cacheDir:
     if (!(await has())) {
       await git(['-C', dir, 'fetch', '-q', '--no-tags', repo, '+refs/heads/*:refs/heads/*']);
       if (!(await has()))
-        throw new ValidationError([{ path: 'repo', message: `commit ${commit} is not in ${repo} after a fetch` }]);
+        throw new SkyfleetError('sync_failed', `commit ${commit} is not in ${redactRepo(repo)} after a fetch`);
     }
     return dir;
   };
