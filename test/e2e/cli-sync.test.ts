@@ -5,11 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { skyfleet, skyfleetJson } from '../helpers/cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { skyfleet, skyfleetJson, startSkyfleet } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { specYaml, type TestRepo, testRepo } from '../helpers/git-repo.js';
 
 const cleanups: Array<() => void> = [];
+const children: ChildProcess[] = [];
 afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const c of cleanups) c();
 });
 
@@ -120,5 +124,42 @@ describe('skyfleet sync', () => {
     expect(noRepo.code).toBe(2);
     expect(noRepo.stderr).toContain('--repo');
     expect(await skyfleetJson(dir, 'sync', 'list')).toEqual([]);
+  });
+
+  it('the controller passes a registered source on its interval: a new commit is applied with no command', async () => {
+    const { dir, repo } = setup();
+    repo.commit({ 'deploy/web.yaml': specYaml('web', 'nginx:1') }, 'web');
+    const registered = await skyfleet(
+      dir,
+      'sync',
+      '--repo',
+      repo.dir,
+      '--path',
+      'deploy',
+      '--interval',
+      '1s',
+      '--name',
+      'app',
+    );
+    expect(registered.code, registered.stderr).toBe(0);
+    const controller = startSkyfleet(dir, 'controller', '--metrics-address', 'off');
+    children.push(controller.child);
+    const c2 = repo.commit({ 'deploy/web.yaml': specYaml('web', 'nginx:2') }, 'bump');
+    type Status = { source: { lastSyncedCommit: string | null } };
+    await eventually(
+      async () => (await skyfleetJson<Status>(dir, 'sync', 'status', 'app')).source.lastSyncedCommit === c2,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        message: `the controller to sync ${c2} (controller stderr: ${controller.stderr()})`,
+      },
+    );
+    const history = await skyfleetJson<History>(dir, 'rollout', 'history', 'web');
+    expect(history.map((h) => h.cause)).toEqual([
+      expect.stringContaining('deploy/web.yaml'),
+      `git app@${c2.slice(0, 12)} deploy/web.yaml`,
+    ]);
+    controller.child.kill('SIGTERM');
+    await new Promise((resolve) => controller.child.once('exit', resolve));
   });
 });
