@@ -217,6 +217,7 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         number: h.number,
         revision: h.revision,
         createdAt: new Date(h.createdAt).toISOString(),
+        ...(h.cause ? { cause: h.cause } : {}),
       })),
       events,
       ...(auto ? { autoscaling: auto } : {}),
@@ -262,8 +263,8 @@ export async function describeCommand(opts: GlobalOptions, kind: string, name: s
         '',
         'History:',
         table(
-          ['#', 'REVISION', 'CREATED'],
-          history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString()]),
+          ['#', 'REVISION', 'CREATED', 'CHANGE-CAUSE'],
+          history.map((h) => [h.number, h.revision, new Date(h.createdAt).toISOString(), h.cause ?? '-']),
         ),
         '',
         'Events:',
@@ -346,7 +347,7 @@ export async function controllerCommand(
   opts: GlobalOptions,
   cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
 ): Promise<void> {
-  const { fleet, logger } = await compose(opts, undefined, { ignoreContexts: true });
+  const { fleet, logger, config } = await compose(opts, undefined, { ignoreContexts: true });
   const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
   const metrics = await createControllerMetrics();
@@ -361,6 +362,13 @@ export async function controllerCommand(
   process.stderr.write(
     `controller for fleet ${fleet.name} started${server ? `; metrics on http://${server.address}/metrics` : ''}\n`,
   );
+  // git sources (skyfleet sync) are passed on their intervals beside the deployments
+  const [{ openStore }, { startSyncLoop }] = await Promise.all([
+    import('../store/open-store.js'),
+    import('./sync-loop-runner.js'),
+  ]);
+  const syncStore = await openStore(config.storePath!);
+  const sync = await startSyncLoop(fleet, syncStore, logger, ac.signal);
   try {
     await fleet.run({
       signal: ac.signal,
@@ -370,6 +378,9 @@ export async function controllerCommand(
       ...(cmd.resync ? { resyncMs: parseDuration(cmd.resync, '--resync') } : {}),
     });
   } finally {
+    ac.abort(new Error('controller stopped'));
+    await sync.done;
+    await syncStore.close();
     await server?.close();
     await fleet.close();
   }
@@ -419,11 +430,12 @@ export async function rolloutCommand(
       const cur = (await fleet.get(name))?.revision;
       await emit(format, h, () =>
         table(
-          ['#', 'REVISION', 'CREATED', ''],
+          ['#', 'REVISION', 'CREATED', 'CHANGE-CAUSE', ''],
           h.map((x) => [
             x.number,
             x.revision,
             new Date(x.createdAt).toISOString(),
+            x.cause ?? '-',
             x.revision === cur ? '(current)' : '',
           ]),
         ),

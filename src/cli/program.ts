@@ -222,6 +222,38 @@ export function buildProgram(): Command {
     .argument('<name>')
     .action(async (name) => (await ctx()).contextDeleteCommand(name));
 
+  const sync = () => import('./sync-commands.js');
+  const syncCmd = program
+    .command('sync')
+    .description('continuous deployment from git: register a source and sync it now (the controller keeps it synced)')
+    .option('--repo <path-or-url>', 'the git repository: a local path or a URL')
+    .option('--branch <name>', 'the branch to follow', 'main')
+    .option('--path <dir>', 'the folder of the repository whose specs are applied', '.')
+    .option('--interval <duration>', 'how often the controller checks the branch', '30s')
+    .option('--prune', 'delete deployments of this source whose files are gone (default: report them as orphaned)')
+    .option('--name <name>', 'the source name (default: from the repository)')
+    .option('--webhook-secret-file <file>', 'shared secret for the webhook (HMAC), read from FILE or - for stdin')
+    .action(async (cmd) => (await sync()).syncCommand(g(), cmd));
+  syncCmd
+    .command('list')
+    .description('list git sources: last synced commit, last check, last error')
+    .action(async () => (await sync()).syncListCommand(g()));
+  syncCmd
+    .command('status')
+    .description('last commits, last error (file and field), and drift from git: what the next sync reverts')
+    .argument('[name]')
+    .action(async (name) => (await sync()).syncStatusCommand(g(), name));
+  syncCmd
+    .command('now')
+    .description('sync a source now (a head check, and a read of the commit only if it moved)')
+    .argument('<name>')
+    .action(async (name) => (await sync()).syncNowCommand(g(), name));
+  syncCmd
+    .command('delete')
+    .description('stop syncing a source (its deployments keep running)')
+    .argument('<name>')
+    .action(async (name) => (await sync()).syncDeleteCommand(g(), name));
+
   const calls = program.command('calls').description('the cloud API call log (--call-log, $SKYFLEET_CALL_LOG)');
   calls
     .command('summarize')

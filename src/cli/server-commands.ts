@@ -64,7 +64,17 @@ export async function serverCommand(
     logger,
     ...(config.callLog ? { callLog: config.callLog } : {}),
   });
-  const api = createApiServer({ fleet, store, logger, rateLimit: { perSecond: rate, burst: rate * 2 } });
+  const ac = new AbortController();
+  // git sources (skyfleet sync): polled on their intervals, and synced at once by their webhooks
+  const { startSyncLoop } = await import('./sync-loop-runner.js');
+  const sync = await startSyncLoop(fleet, store, logger, ac.signal);
+  const api = createApiServer({
+    fleet,
+    store,
+    logger,
+    rateLimit: { perSecond: rate, burst: rate * 2 },
+    ...(sync.loop ? { sync: sync.loop } : {}),
+  });
   const served = await listen(api, {
     ...address,
     ...(cmd.tlsCert && cmd.tlsKey ? { tls: { cert: cmd.tlsCert, key: cmd.tlsKey } } : {}),
@@ -74,7 +84,6 @@ export async function serverCommand(
   const metrics = await createControllerMetrics();
   const metricsServer =
     cmd.metricsAddress === 'off' ? undefined : await serveMetrics(metrics.registry, cmd.metricsAddress);
-  const ac = new AbortController();
   const stop = (sig: string) => ac.abort(new Error(sig));
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -87,6 +96,8 @@ export async function serverCommand(
       resyncMs: parseDuration(cmd.resync, '--resync'),
     });
   } finally {
+    ac.abort(new Error('server stopped'));
+    await sync.done;
     await served.close();
     await metricsServer?.close();
     await fleet.close();

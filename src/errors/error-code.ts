@@ -44,4 +44,6 @@ export type ErrorCode =
   | 'store_unavailable'
   | 'store_conflict'
   | 'store_too_new'
-  | 'store_error';
+  | 'store_error'
+  // continuous deployment from git: a source's head or commit could not be read or applied (retried)
+  | 'sync_failed';

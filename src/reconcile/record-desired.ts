@@ -1,5 +1,6 @@
 import { SkyfleetError } from '../errors/index.js';
 import { deploymentConflict } from '../store/deployment-conflict.js';
+import { ANNOTATIONS } from '../spec/annotations.js';
 import type { Deployment } from '../spec/deployment.js';
 import { startingReplicas } from '../autoscaling/starting-replicas.js';
 import type { DeploymentRecord } from '../store/store.js';
@@ -29,7 +30,13 @@ export async function recordDesired(
     const replicas = startingReplicas(deployment.spec, prior?.spec.spec);
     const spec =
       replicas === deployment.spec.replicas ? deployment : { ...deployment, spec: { ...deployment.spec, replicas } };
-    await ctx.store.putRevision(name, revision, deployment.spec.template, now);
+    await ctx.store.putRevision(
+      name,
+      revision,
+      deployment.spec.template,
+      now,
+      deployment.metadata.annotations?.[ANNOTATIONS.changeCause],
+    );
     let rec: DeploymentRecord;
     try {
       rec = await ctx.store.putDeployment(

@@ -48,6 +48,7 @@ const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'store_conflict',
   'store_too_new',
   'store_error',
+  'sync_failed',
 ]);
 
 const BY_STATUS: Record<number, ErrorCode> = {

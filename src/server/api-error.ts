@@ -43,6 +43,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   store_unavailable: 503,
   provider_retryable: 502,
   provider_terminal: 502,
+  sync_failed: 502,
 };
 
 /** Maps any error to its HTTP status and body; skyfleet's own codes and messages go through as they are. */

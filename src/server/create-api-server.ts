@@ -13,6 +13,11 @@ import { adminRoutes } from './routes/admin.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { metaRoutes } from './routes/meta.js';
 import { rolloutRoutes } from './routes/rollout.js';
+import { gitSources, sourceRoutes } from './routes/sources.js';
+import { isGitSourceStore } from '../store/git-source-store.js';
+import type { SyncTrigger } from '../sync/sync-loop.js';
+import { syncSource } from '../sync/sync-source.js';
+import { verifyGitWebhook } from '../sync/verify-git-webhook.js';
 import { checkToken } from './tokens.js';
 import { FeedHub } from './watch.js';
 
@@ -30,6 +35,11 @@ export interface ApiServerOptions {
   feedPollMs?: number;
   /** Changes the feed keeps (default 10000), pruned every minute. */
   feedKeep?: number;
+  /**
+   * Syncs a git source at once (a webhook, `POST .../sync`): the server's sync loop. Without it,
+   * a sync is one pass in the request.
+   */
+  sync?: SyncTrigger;
 }
 
 export interface ApiServer {
@@ -48,7 +58,18 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const logger = options.logger ?? silentLogger;
   const { store, fleet } = options;
   const hub = new FeedHub(store, { pollMs: options.feedPollMs ?? 20 });
-  const deps: ApiDeps = { fleet, store, clock, logger, hub, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 };
+  const sync: SyncTrigger = options.sync ?? {
+    trigger: (name) => syncSource({ store: gitSources(deps), fleet, clock, wait: false }, name),
+  };
+  const deps: ApiDeps = {
+    fleet,
+    store,
+    clock,
+    logger,
+    hub,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    sync,
+  };
   const rate = options.rateLimit ?? { perSecond: 100, burst: 200 };
   const buckets = new Map<string, Bucket>();
   const app = new Hono<ApiEnv>();
@@ -71,7 +92,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     try {
       await store.addAudit({
         time: clock.now(),
-        who: token ? `${token.name}/${token.id}` : '-',
+        who: token ? `${token.name}/${token.id}` : (c.get('actor') ?? '-'),
         what: `${method} ${c.req.path}`,
         from: remoteAddress(c),
         status: c.res.status,
@@ -93,6 +114,32 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       },
     }),
   );
+
+  // a git host's webhook: authenticated by the source's HMAC signature only (no token); a bad or
+  // missing signature, or no such source, is 401 and nothing happens; a good one starts a sync
+  app.post('/api/v1/sources/:name/webhook', async (c) => {
+    const name = c.req.param('name');
+    const body = Buffer.from(await c.req.arrayBuffer());
+    const source = isGitSourceStore(store) ? await store.getGitSource(name) : undefined;
+    const verdict = source
+      ? verifyGitWebhook(source.webhookSecret ?? '', c.req.header(), body)
+      : { ok: false as const, reason: 'no such git source' };
+    if (!verdict.ok) {
+      logger.warn({ source: name, from: remoteAddress(c), reason: verdict.reason }, 'webhook refused');
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'the webhook is not signed with the secret of a git source of this name (X-Hub-Signature-256 or X-Gitlab-Token)',
+      );
+    }
+    c.set('actor', `webhook:${name}`);
+    sync
+      .trigger(name)
+      .catch((e: unknown) =>
+        logger.error({ source: name, err: (e as Error).message }, 'the sync a webhook started failed'),
+      );
+    return c.json({ accepted: true, source: name }, 202);
+  });
 
   // every other path needs a valid token, and each token its share of requests
   app.use('*', async (c, next) => {
@@ -140,6 +187,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   rolloutRoutes(define, deps);
   metaRoutes(define, deps);
   adminRoutes(define, deps);
+  sourceRoutes(define, deps);
 
   const openapi = openApiDocument(endpoints, VERSION);
   app.get('/openapi.json', (c) => c.json(openapi));

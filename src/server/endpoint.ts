@@ -3,12 +3,20 @@ import type { z } from 'zod';
 import type { Fleet } from '../fleet.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStore, TokenRecord } from '../store/api-store.js';
+import type { SyncTrigger } from '../sync/sync-loop.js';
 import type { Clock } from '../util/clock.js';
 import type { Permission } from './roles.js';
 import type { FeedHub } from './watch.js';
 
 /** Hono's per-request variables of the API. */
-export type ApiEnv = { Variables: { token: TokenRecord; revision: string | undefined } };
+export type ApiEnv = {
+  Variables: {
+    token: TokenRecord;
+    revision: string | undefined;
+    /** Who made a request authenticated otherwise than by a token (a git source's webhook), for the audit. */
+    actor: string | undefined;
+  };
+};
 export type ApiContext = Context<ApiEnv>;
 
 /** One endpoint: how it is routed and authorised, and what it takes and answers (for the OpenAPI document). */
@@ -37,6 +45,8 @@ export interface ApiDeps {
   logger: Logger;
   hub: FeedHub;
   maxBodyBytes: number;
+  /** Syncs a git source at once (the server's sync loop, else a pass in the request). */
+  sync: SyncTrigger;
 }
 
 export type Define = (endpoint: Endpoint, handler: (c: ApiContext) => Promise<Response>) => void;

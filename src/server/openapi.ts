@@ -55,7 +55,10 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       'x-skyfleet-permission': e.permission,
       parameters: [...params, ...query],
       responses: {
-        [e.method === 'post' && e.path === '/api/v1/tokens' ? '201' : '200']: { description: 'ok', content: ok },
+        [e.method === 'post' && (e.path === '/api/v1/tokens' || e.path === '/api/v1/sources') ? '201' : '200']: {
+          description: 'ok',
+          content: ok,
+        },
         ...Object.fromEntries(
           Object.entries(ERROR_STATUSES).map(([status, description]) => [
             status,
@@ -83,6 +86,27 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       operationId: 'getHealthz',
       security: [],
       responses: { '200': { description: 'ok', content: { 'application/json': { schema: json(S.health) } } } },
+    },
+  };
+  paths['/api/v1/sources/{name}/webhook'] = {
+    post: {
+      summary:
+        "a git host's push webhook: starts a sync of the source at once; authenticated by the source's shared secret only (GitHub X-Hub-Signature-256: sha256=HMAC of the body, or GitLab X-Gitlab-Token), no token",
+      operationId: 'postApiV1SourcesNameWebhook',
+      security: [],
+      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object' } } } },
+      responses: {
+        '202': {
+          description: 'accepted: a sync started',
+          content: { 'application/json': { schema: json(S.webhookAccepted) } },
+        },
+        '401': {
+          description: 'the signature is missing or wrong, or there is no such source: nothing happens',
+          content: { 'application/json': { schema: error } },
+        },
+        '413': { description: 'request body too large', content: { 'application/json': { schema: error } } },
+      },
     },
   };
   paths['/openapi.json'] = {

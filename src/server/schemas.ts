@@ -94,6 +94,7 @@ export const revisionRecord = z.strictObject({
   number: int,
   template: open,
   createdAt: int,
+  cause: z.string().optional(),
 });
 
 export const revisionList = z.strictObject({ items: z.array(revisionRecord) });
@@ -196,3 +197,73 @@ export const tokenRequest = z.strictObject({
 export const deploymentDocuments = z.union([deployment, z.array(deployment)]);
 
 export const fleetInfo = z.strictObject({ name: z.string() });
+
+// git sources (skyfleet sync): never the webhook secret, only whether there is one
+const issue = z.strictObject({ path: z.string(), message: z.string() });
+const syncError = z.strictObject({
+  kind: z.enum(['invalid', 'failed']),
+  commit: z.string().nullable(),
+  at: int,
+  message: z.string(),
+  issues: z.array(issue),
+});
+const fieldDrift = z.strictObject({ path: z.string(), git: z.unknown(), store: z.unknown() });
+
+export const gitSourceView = z.strictObject({
+  name: z.string(),
+  repo: z.string(),
+  branch: z.string(),
+  path: z.string(),
+  intervalMs: int,
+  prune: z.boolean(),
+  hasWebhookSecret: z.boolean(),
+  lastSeenCommit: z.string().nullable(),
+  lastSyncedCommit: z.string().nullable(),
+  lastError: syncError.nullable(),
+  lastCheckAt: int.nullable(),
+  createdAt: int,
+  updatedAt: int,
+  deployments: z.array(z.strictObject({ name: z.string(), file: z.string() })),
+});
+export const gitSourceList = z.strictObject({ items: z.array(gitSourceView) });
+export const gitSourceStatus = z.strictObject({
+  source: gitSourceView,
+  drift: z.array(
+    z.strictObject({
+      name: z.string(),
+      file: z.string(),
+      kind: z.enum(['changed', 'missing']),
+      fields: z.array(fieldDrift),
+    }),
+  ),
+  orphaned: z.array(z.string()),
+});
+export const syncReport = z.strictObject({
+  source: z.string(),
+  commit: z.string().nullable(),
+  outcome: z.enum(['synced', 'unchanged', 'invalid', 'failed']),
+  applied: z.array(
+    z.strictObject({
+      name: z.string(),
+      file: z.string(),
+      revision: z.string(),
+      action: z.enum(['create', 'update', 'revert']),
+      fields: z.array(fieldDrift),
+    }),
+  ),
+  unchanged: z.array(z.string()),
+  pruned: z.array(z.string()),
+  orphaned: z.array(z.string()),
+  error: syncError.nullable(),
+});
+export const gitSourceDeleted = z.strictObject({ deleted: z.string() });
+export const webhookAccepted = z.strictObject({ accepted: z.literal(true), source: z.string() });
+export const gitSourceRequest = z.strictObject({
+  name: z.string(),
+  repo: z.string(),
+  branch: z.string().optional(),
+  path: z.string().optional(),
+  interval: z.union([z.string(), int]).optional(),
+  prune: z.boolean().optional(),
+  webhookSecret: z.string().nullable().optional(),
+});

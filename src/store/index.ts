@@ -1,5 +1,6 @@
 export * from './store.js';
 export * from './api-store.js';
+export * from './git-source-store.js';
 export { SqliteStore } from './sqlite-store.js';
 export { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.js';

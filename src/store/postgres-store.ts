@@ -7,6 +7,13 @@ import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { lockInTransaction, quoteIdent } from './postgres-sql.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
+import type {
+  GitSourceRecord,
+  GitSourceStore,
+  GitSyncError,
+  GitSyncStatus,
+  SyncedDeployment,
+} from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 // Also exported from the store's module, which has always exported them.
@@ -30,7 +37,7 @@ export interface PostgresStoreOptions {
  * Leases are taken with one atomic upsert, so exactly one contender wins under real concurrency.
  * `pg` is loaded only when a PostgresStore is opened.
  */
-export class PostgresStore implements ApiStore {
+export class PostgresStore implements ApiStore, GitSourceStore {
   private closed = false;
   private readonly t: {
     deployments: string;
@@ -45,6 +52,7 @@ export class PostgresStore implements ApiStore {
     changes: string;
     tokens: string;
     audit: string;
+    gitSources: string;
   };
 
   private constructor(
@@ -68,6 +76,7 @@ export class PostgresStore implements ApiStore {
       changes: `${q}.changes`,
       tokens: `${q}.tokens`,
       audit: `${q}.audit`,
+      gitSources: `${q}.git_sources`,
     };
   }
 
@@ -190,6 +199,7 @@ export class PostgresStore implements ApiStore {
     revision: string,
     template: RevisionRecord['template'],
     at: number,
+    cause?: string,
   ): Promise<RevisionRecord> {
     // Numbers are max + 1 per deployment: serialise writers of one deployment with a lock.
     return this.transaction(async (c) => {
@@ -200,15 +210,22 @@ export class PostgresStore implements ApiStore {
       );
       if (found.rows[0]) return toRevision(found.rows[0]);
       const inserted = await c.query<RevisionRow>(
-        `INSERT INTO ${this.t.revisions} (deployment, revision, number, template, created_at)
-         SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3::jsonb, $4 FROM ${this.t.revisions} WHERE deployment = $1
+        `INSERT INTO ${this.t.revisions} (deployment, revision, number, template, created_at, change_cause)
+         SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3::jsonb, $4, $5 FROM ${this.t.revisions} WHERE deployment = $1
          RETURNING *`,
-        [deployment, revision, JSON.stringify(template), at],
+        [deployment, revision, JSON.stringify(template), at, cause ?? null],
       );
       const row = inserted.rows[0];
       if (!row)
         throw new SkyfleetError('store_error', `recording revision ${revision} of ${deployment} returned nothing`);
-      return { deployment, revision, number: Number(row.number), template, createdAt: at };
+      return {
+        deployment,
+        revision,
+        number: Number(row.number),
+        template,
+        createdAt: at,
+        ...(cause ? { cause } : {}),
+      };
     });
   }
 
@@ -238,6 +255,73 @@ export class PostgresStore implements ApiStore {
          )`,
       [deployment, Math.max(0, Math.floor(keep)), [...live]],
     );
+  }
+
+  async putGitSource(g: GitSourceRecord): Promise<GitSourceRecord> {
+    const rows = await this.query<GitSourceRow>(
+      `INSERT INTO ${this.t.gitSources} (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, synced, last_check_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13, $14)
+       ON CONFLICT (name) DO UPDATE SET repo = EXCLUDED.repo, branch = EXCLUDED.branch, path = EXCLUDED.path,
+         interval_ms = EXCLUDED.interval_ms, prune = EXCLUDED.prune, webhook_secret = EXCLUDED.webhook_secret, updated_at = EXCLUDED.updated_at
+       RETURNING *`,
+      [
+        g.name,
+        g.repo,
+        g.branch,
+        g.path,
+        g.intervalMs,
+        g.prune,
+        g.webhookSecret,
+        g.lastSeenCommit,
+        g.lastSyncedCommit,
+        g.lastError === null ? null : JSON.stringify(g.lastError),
+        JSON.stringify(g.synced),
+        g.lastCheckAt,
+        g.createdAt,
+        g.updatedAt,
+      ],
+    );
+    return toGitSource(rows[0]!);
+  }
+
+  async getGitSource(name: string): Promise<GitSourceRecord | undefined> {
+    const rows = await this.query<GitSourceRow>(`SELECT * FROM ${this.t.gitSources} WHERE name = $1`, [name]);
+    return rows[0] && toGitSource(rows[0]);
+  }
+
+  async listGitSources(): Promise<GitSourceRecord[]> {
+    return (await this.query<GitSourceRow>(`SELECT * FROM ${this.t.gitSources} ORDER BY name`)).map(toGitSource);
+  }
+
+  async deleteGitSource(name: string): Promise<boolean> {
+    const rows = await this.query<{ name: string }>(`DELETE FROM ${this.t.gitSources} WHERE name = $1 RETURNING name`, [
+      name,
+    ]);
+    return rows.length > 0;
+  }
+
+  async recordGitSync(name: string, status: GitSyncStatus, at: number): Promise<GitSourceRecord | undefined> {
+    const columns = {
+      lastSeenCommit: 'last_seen_commit',
+      lastSyncedCommit: 'last_synced_commit',
+      lastError: 'last_error',
+      synced: 'synced',
+      lastCheckAt: 'last_check_at',
+    } as const;
+    const sets: string[] = ['updated_at = $2'];
+    const params: unknown[] = [name, at];
+    for (const [key, column] of Object.entries(columns)) {
+      const value = status[key as keyof GitSyncStatus];
+      if (value === undefined) continue;
+      const json = key === 'lastError' || key === 'synced';
+      params.push(json && value !== null ? JSON.stringify(value) : value);
+      sets.push(`${column} = $${params.length}${json ? '::jsonb' : ''}`);
+    }
+    const rows = await this.query<GitSourceRow>(
+      `UPDATE ${this.t.gitSources} SET ${sets.join(', ')} WHERE name = $1 RETURNING *`,
+      params,
+    );
+    return rows[0] && toGitSource(rows[0]);
   }
 
   async addEvent(event: EventRecord): Promise<void> {
@@ -530,7 +614,40 @@ interface RevisionRow {
   number: number;
   template: RevisionRecord['template'];
   created_at: string;
+  change_cause: string | null;
 }
+interface GitSourceRow {
+  name: string;
+  repo: string;
+  branch: string;
+  path: string;
+  interval_ms: string;
+  prune: boolean;
+  webhook_secret: string | null;
+  last_seen_commit: string | null;
+  last_synced_commit: string | null;
+  last_error: GitSyncError | null;
+  synced: SyncedDeployment[];
+  last_check_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+const toGitSource = (r: GitSourceRow): GitSourceRecord => ({
+  name: r.name,
+  repo: r.repo,
+  branch: r.branch,
+  path: r.path,
+  intervalMs: Number(r.interval_ms),
+  prune: r.prune,
+  webhookSecret: r.webhook_secret,
+  lastSeenCommit: r.last_seen_commit,
+  lastSyncedCommit: r.last_synced_commit,
+  lastError: r.last_error,
+  synced: r.synced,
+  lastCheckAt: r.last_check_at === null ? null : Number(r.last_check_at),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
 interface EventRow {
   id: string;
   time: string;
@@ -561,6 +678,7 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
   number: Number(r.number),
   template: r.template,
   createdAt: Number(r.created_at),
+  ...(r.change_cause ? { cause: r.change_cause } : {}),
 });
 const toEvent = (r: EventRow): EventRecord => ({
   id: Number(r.id),

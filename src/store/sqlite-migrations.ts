@@ -122,6 +122,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'git sources, revision change causes',
+    sql: `
+      ALTER TABLE revisions ADD COLUMN change_cause TEXT;
+      CREATE TABLE git_sources (
+        name TEXT PRIMARY KEY,
+        repo TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        path TEXT NOT NULL,
+        interval_ms INTEGER NOT NULL,
+        prune INTEGER NOT NULL,
+        webhook_secret TEXT,
+        last_seen_commit TEXT,
+        last_synced_commit TEXT,
+        last_error TEXT,
+        synced TEXT NOT NULL DEFAULT '[]',
+        last_check_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
     // (7 is the git sources' migration)
     version: 8,
     name: 'secret key',

@@ -7,12 +7,19 @@ import { deploymentConflict } from './deployment-conflict.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import type { RolloutState } from '../rollout/types.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
+import type {
+  GitSourceRecord,
+  GitSourceStore,
+  GitSyncError,
+  GitSyncStatus,
+  SyncedDeployment,
+} from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 type Db = BetterSqlite3.Database;
 
 /** The default store: SQLite through better-sqlite3, one file (`.skyfleet/state.db`), WAL mode. */
-export class SqliteStore implements ApiStore {
+export class SqliteStore implements ApiStore, GitSourceStore {
   private constructor(
     private readonly db: Db,
     readonly path: string,
@@ -136,6 +143,7 @@ export class SqliteStore implements ApiStore {
     revision: string,
     template: RevisionRecord['template'],
     at: number,
+    cause?: string,
   ): Promise<RevisionRecord> {
     return this.db.transaction(() => {
       const row = this.db
@@ -147,9 +155,11 @@ export class SqliteStore implements ApiStore {
       };
       const number = (max.n ?? 0) + 1;
       this.db
-        .prepare('INSERT INTO revisions (deployment, revision, number, template, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(deployment, revision, number, JSON.stringify(template), at);
-      return { deployment, revision, number, template, createdAt: at };
+        .prepare(
+          'INSERT INTO revisions (deployment, revision, number, template, created_at, change_cause) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(deployment, revision, number, JSON.stringify(template), at, cause ?? null);
+      return { deployment, revision, number, template, createdAt: at, ...(cause ? { cause } : {}) };
     })();
   }
 
@@ -242,6 +252,56 @@ export class SqliteStore implements ApiStore {
       Omit<AuditRecord, 'from'> & { source: string }
     >;
     return rows.reverse().map(({ source, ...r }) => ({ ...r, from: source }));
+  }
+
+  async putGitSource(g: GitSourceRecord): Promise<GitSourceRecord> {
+    this.db
+      .prepare(
+        `INSERT INTO git_sources (name, repo, branch, path, interval_ms, prune, webhook_secret, last_seen_commit, last_synced_commit, last_error, synced, last_check_at, created_at, updated_at)
+         VALUES (@name, @repo, @branch, @path, @intervalMs, @prune, @webhookSecret, @lastSeenCommit, @lastSyncedCommit, @lastError, @synced, @lastCheckAt, @createdAt, @updatedAt)
+         ON CONFLICT(name) DO UPDATE SET repo = excluded.repo, branch = excluded.branch, path = excluded.path, interval_ms = excluded.interval_ms,
+           prune = excluded.prune, webhook_secret = excluded.webhook_secret, updated_at = excluded.updated_at`,
+      )
+      .run({
+        ...g,
+        prune: g.prune ? 1 : 0,
+        lastError: g.lastError === null ? null : JSON.stringify(g.lastError),
+        synced: JSON.stringify(g.synced),
+      });
+    return (await this.getGitSource(g.name))!;
+  }
+
+  async getGitSource(name: string): Promise<GitSourceRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM git_sources WHERE name = ?').get(name) as GitSourceRow | undefined;
+    return row && toGitSource(row);
+  }
+
+  async listGitSources(): Promise<GitSourceRecord[]> {
+    return (this.db.prepare('SELECT * FROM git_sources ORDER BY name').all() as GitSourceRow[]).map(toGitSource);
+  }
+
+  async deleteGitSource(name: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM git_sources WHERE name = ?').run(name).changes > 0;
+  }
+
+  async recordGitSync(name: string, status: GitSyncStatus, at: number): Promise<GitSourceRecord | undefined> {
+    const columns = {
+      lastSeenCommit: 'last_seen_commit',
+      lastSyncedCommit: 'last_synced_commit',
+      lastError: 'last_error',
+      synced: 'synced',
+      lastCheckAt: 'last_check_at',
+    } as const;
+    const sets: string[] = ['updated_at = @at'];
+    const params: Record<string, unknown> = { name, at };
+    for (const [key, column] of Object.entries(columns)) {
+      const value = status[key as keyof GitSyncStatus];
+      if (value === undefined) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = (key === 'lastError' || key === 'synced') && value !== null ? JSON.stringify(value) : value;
+    }
+    this.db.prepare(`UPDATE git_sources SET ${sets.join(', ')} WHERE name = @name`).run(params);
+    return this.getGitSource(name);
   }
 
   async listEvents(filter: { deployment?: string; limit?: number } = {}): Promise<EventRecord[]> {
@@ -407,6 +467,7 @@ interface RevisionRow {
   number: number;
   template: string;
   created_at: number;
+  change_cause: string | null;
 }
 
 const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
@@ -423,4 +484,37 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
   number: r.number,
   template: JSON.parse(r.template),
   createdAt: r.created_at,
+  ...(r.change_cause ? { cause: r.change_cause } : {}),
+});
+interface GitSourceRow {
+  name: string;
+  repo: string;
+  branch: string;
+  path: string;
+  interval_ms: number;
+  prune: number;
+  webhook_secret: string | null;
+  last_seen_commit: string | null;
+  last_synced_commit: string | null;
+  last_error: string | null;
+  synced: string;
+  last_check_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+const toGitSource = (r: GitSourceRow): GitSourceRecord => ({
+  name: r.name,
+  repo: r.repo,
+  branch: r.branch,
+  path: r.path,
+  intervalMs: r.interval_ms,
+  prune: r.prune === 1,
+  webhookSecret: r.webhook_secret,
+  lastSeenCommit: r.last_seen_commit,
+  lastSyncedCommit: r.last_synced_commit,
+  lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as GitSyncError),
+  synced: JSON.parse(r.synced) as SyncedDeployment[],
+  lastCheckAt: r.last_check_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });

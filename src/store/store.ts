@@ -24,6 +24,11 @@ export interface RevisionRecord {
   number: number;
   template: PodTemplate;
   createdAt: number;
+  /**
+   * Why the revision was made, from the applied spec's `skyfleet.dev/change-cause` annotation
+   * when it was first recorded (a sync: the source and commit), as kubectl's CHANGE-CAUSE.
+   */
+  cause?: string;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -89,8 +94,14 @@ export interface Store {
     options?: { expectGeneration?: number | null },
   ): Promise<DeploymentRecord>;
   deleteDeployment(name: string): Promise<void>;
-  /** Records a revision (idempotent) and returns it with its number. */
-  putRevision(deployment: string, revision: string, template: PodTemplate, at: number): Promise<RevisionRecord>;
+  /** Records a revision (idempotent: the first record's number and cause are kept) and returns it. */
+  putRevision(
+    deployment: string,
+    revision: string,
+    template: PodTemplate,
+    at: number,
+    cause?: string,
+  ): Promise<RevisionRecord>;
   getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined>;
   listRevisions(deployment: string): Promise<RevisionRecord[]>;
   /** Keeps the newest `keep` revisions and any in `live`; drops the rest. */

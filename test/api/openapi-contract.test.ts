@@ -1,6 +1,8 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHmac } from 'node:crypto';
+import { specYaml, testRepo } from '../helpers/git-repo.js';
 import { type Harness, harness, web } from './harness.js';
 
 // Every endpoint is called, and every response body is checked against the schema the OpenAPI
@@ -107,6 +109,32 @@ describe('the OpenAPI document', () => {
     await call('DELETE', '/api/v1/tokens/:id', `/api/v1/tokens/${created.record.id}`, { status: 200 });
     await call('GET', '/api/v1/audit', '/api/v1/audit', { status: 200 });
     await call('DELETE', `${D}/:name`, `${D}/web`, { status: 200 });
+    const repo = testRepo();
+    try {
+      const S = '/api/v1/sources';
+      const secret = 'contract-webhook-secret-0123456789';
+      repo.commit({ 'deploy/app.yaml': specYaml('gitapp', 'img:1') }, 'app');
+      await call('POST', S, S, {
+        body: { name: 'app', repo: repo.dir, path: 'deploy', webhookSecret: secret },
+        status: 201,
+      });
+      await call('GET', S, S, { status: 200 });
+      await call('GET', `${S}/:name`, `${S}/app`, { status: 200 });
+      await call('GET', `${S}/:name`, `${S}/nope`, { status: 404 });
+      await call('POST', `${S}/:name/sync`, `${S}/app/sync`, { status: 200 });
+      await call('GET', `${S}/:name/status`, `${S}/app/status`, { status: 200 });
+      const signature = `sha256=${createHmac('sha256', secret).update('{}').digest('hex')}`;
+      await call('POST', `${S}/:name/webhook`, `${S}/app/webhook`, {
+        token: null,
+        body: '{}',
+        headers: { 'x-hub-signature-256': signature },
+        status: 202,
+      });
+      await call('POST', `${S}/:name/webhook`, `${S}/app/webhook`, { token: null, body: '{}', status: 401 });
+      await call('DELETE', `${S}/:name`, `${S}/app`, { status: 200 });
+    } finally {
+      repo.remove();
+    }
     const missing = h.api.endpoints.map((e) => `${e.method.toUpperCase()} ${e.path}`).filter((k) => !covered.has(k));
     expect(missing).toEqual([]);
   });

@@ -50,6 +50,12 @@ const MATRIX: Record<string, string> = {
   'POST /api/v1/tokens': ADMIN,
   'DELETE /api/v1/tokens/:id': ADMIN,
   'GET /api/v1/audit': ADMIN,
+  'GET /api/v1/sources': READ,
+  'GET /api/v1/sources/:name': READ,
+  'GET /api/v1/sources/:name/status': READ,
+  'POST /api/v1/sources': ADMIN,
+  'DELETE /api/v1/sources/:name': ADMIN,
+  'POST /api/v1/sources/:name/sync': WRITE,
 };
 const LETTER: Record<string, string> = { viewer: 'V', deployer: 'D', admin: 'A' };
 const key = (e: Endpoint) => `${e.method.toUpperCase()} ${e.path}`;
@@ -95,6 +101,7 @@ describe('role matrix', () => {
 
   it('nothing was changed by any of those requests', async () => {
     expect(await h.store.listDeployments()).toEqual([]);
+    expect(await h.store.listGitSources()).toEqual([]);
     expect((await h.store.listTokens()).every((t) => t.revokedAt === null)).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import type { DeploymentInput } from '../../src/spec/deployment.js';
 import { parseDeployment, parseFleet } from '../../src/spec/load.js';
 import { revisionOf } from '../../src/spec/revision.js';
 import { isApiStore } from '../../src/store/api-store.js';
+import { isGitSourceStore } from '../../src/store/git-source-store.js';
 import type { Store } from '../../src/store/store.js';
 
 const dep = (image: string, name = 'web') =>
@@ -380,6 +381,88 @@ export function describeStoreSuite(
         ['POST /api/v1/deployments', 200, 'r1', '127.0.0.1'],
         ['DELETE /api/v1/deployments/web', 404, null, '127.0.0.1'],
       ]);
+    });
+
+    it('records the cause of a revision once, with its first record', async () => {
+      const t = dep('img:1').spec.template;
+      const r = await store.putRevision('caused', 'a', t, 1, 'git deploy@abc123 web.yaml');
+      await store.putRevision('caused', 'a', t, 2, 'a later cause');
+      await store.putRevision('caused', 'b', t, 3);
+      expect(r.cause).toBe('git deploy@abc123 web.yaml');
+      expect((await store.listRevisions('caused')).map((x) => [x.revision, x.cause])).toEqual([
+        ['a', 'git deploy@abc123 web.yaml'],
+        ['b', undefined],
+      ]);
+      expect((await store.getRevision('caused', 'a'))?.cause).toBe('git deploy@abc123 web.yaml');
+    });
+
+    it('keeps git sources: settings replaced whole, status updated apart, both read by another handle', async () => {
+      if (!isGitSourceStore(store)) throw new Error('expected a store with git sources');
+      const src = {
+        name: 'deploy',
+        repo: '/srv/git/app.git',
+        branch: 'main',
+        path: 'deploy',
+        intervalMs: 30_000,
+        prune: false,
+        webhookSecret: 's3cret',
+        lastSeenCommit: null,
+        lastSyncedCommit: null,
+        lastError: null,
+        synced: [],
+        lastCheckAt: null,
+        createdAt: 1,
+        updatedAt: 1,
+      };
+      expect(await store.putGitSource(src)).toEqual(src);
+      const error = {
+        kind: 'invalid' as const,
+        commit: 'c2',
+        at: 5,
+        message: 'commit c2 has invalid specs',
+        issues: [{ path: 'deploy/b.yaml: spec.replicas', message: 'expected an integer' }],
+      };
+      const after = await store.recordGitSync(
+        'deploy',
+        { lastSeenCommit: 'c2', lastSyncedCommit: 'c1', lastError: error, lastCheckAt: 5 },
+        5,
+      );
+      expect(after).toEqual({
+        ...src,
+        lastSeenCommit: 'c2',
+        lastSyncedCommit: 'c1',
+        lastError: error,
+        lastCheckAt: 5,
+        updatedAt: 5,
+      });
+      // new settings keep the status; a partial status update keeps the rest
+      await store.putGitSource({ ...src, branch: 'release', prune: true, webhookSecret: null, updatedAt: 6 });
+      const synced = [{ file: 'deploy/web.yaml', deployment: dep('img:1') }];
+      await store.recordGitSync('deploy', { lastError: null, synced }, 7);
+      const other = await openAgain();
+      try {
+        if (!isGitSourceStore(other)) throw new Error('expected a store with git sources');
+        expect(await other.getGitSource('deploy')).toEqual({
+          ...src,
+          branch: 'release',
+          prune: true,
+          webhookSecret: null,
+          lastSeenCommit: 'c2',
+          lastSyncedCommit: 'c1',
+          lastError: null,
+          synced,
+          lastCheckAt: 5,
+          updatedAt: 7,
+        });
+      } finally {
+        await other.close();
+      }
+      await store.putGitSource({ ...src, name: 'another' });
+      expect((await store.listGitSources()).map((g) => g.name)).toEqual(['another', 'deploy']);
+      expect(await store.recordGitSync('nothing', { lastCheckAt: 1 }, 1)).toBeUndefined();
+      expect(await store.deleteGitSource('another')).toBe(true);
+      expect(await store.deleteGitSource('another')).toBe(false);
+      expect(await store.getGitSource('another')).toBeUndefined();
     });
   });
 }

@@ -132,6 +132,18 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
       t === 'src/fleet.ts',
   },
   {
+    name: 'sync (continuous deployment) drives a fleet through the calls apply makes: it imports neither the reconciler, a provider, the facade, the CLI nor the server',
+    from: (f) => f.startsWith('src/sync/'),
+    to: (t) =>
+      t.startsWith('src/reconcile/') ||
+      t.startsWith('src/cli/') ||
+      t.startsWith('src/server/') ||
+      t.startsWith('src/operations/') ||
+      t.startsWith('providers/') ||
+      t === COMPOSITION ||
+      t === 'src/fleet.ts',
+  },
+  {
     name: 'the provider contract imports no provider and nothing that drives it',
     from: (f) => f.startsWith('src/provider/'),
     to: (t) =>
@@ -209,8 +221,9 @@ describe('dependency rules', () => {
     ]);
     bad.set('src/fleet.ts', [...(g.get('src/fleet.ts') ?? []), 'providers/docker/provider.ts', 'src/server/index.ts']);
     bad.set('src/remote/x.ts', ['src/store/sqlite-store.ts']);
+    bad.set('src/sync/x.ts', ['src/fleet.ts']);
     const before = new Set(violations(g));
-    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(5);
+    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(6);
     bad.set('src/util/clock.ts', ['src/util/pool.ts']);
     bad.set('src/util/pool.ts', ['src/util/clock.ts']);
     expect(cycles(bad)).toContainEqual(['src/util/clock.ts', 'src/util/pool.ts']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
-import { gitSourceReader } from '../../../src/sync/git-source-reader.js';
+import { gitCli, gitSourceReader, isRepoUrl } from '../../../src/sync/git-source-reader.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -88,5 +88,39 @@ describe('reading a git source', () => {
     );
     const files = await gitSourceReader(r.dir).specsAt(c, 'deploy');
     expect(files[0]!.deployments[0]!.spec.replicas).toBe(2);
+  });
+
+  it('a repository named by URL is fetched into a bare copy when a commit it lacks is read, then read there', async () => {
+    const r = repo();
+    const cache = mkdtempSync(join(tmpdir(), 'skyfleet-git-cache-'));
+    dirs.push(cache);
+    const url = `file://${r.dir}`;
+    expect([isRepoUrl(url), isRepoUrl('git@github.com:o/r.git'), isRepoUrl(r.dir)]).toEqual([true, true, false]);
+    const calls: string[][] = [];
+    const reader = gitSourceReader(
+      url,
+      (args) => {
+        calls.push(args);
+        return gitCli(args);
+      },
+      cache,
+    );
+    const first = r.commit({ 'deploy/web.yaml': spec('web', 'nginx:1') }, 'web');
+    expect(await reader.head('main')).toBe(first);
+    const files = await reader.specsAt(first, 'deploy');
+    expect(files.map((f) => f.deployments[0]!.spec.template.containers[0]!.image)).toEqual(['nginx:1']);
+    const fetches = () => calls.filter((a) => a.includes('fetch')).length;
+    expect(fetches()).toBe(1);
+    // the same commit again: no fetch; a new commit: one more
+    await reader.specsAt(first, 'deploy');
+    expect(fetches()).toBe(1);
+    const second = r.commit({ 'deploy/web.yaml': spec('web', 'nginx:2') }, 'bump');
+    const again = await reader.specsAt(second, '.');
+    expect(fetches()).toBe(2);
+    expect(again.map((f) => [f.file, f.deployments[0]!.spec.template.containers[0]!.image])).toEqual([
+      ['deploy/web.yaml', 'nginx:2'],
+    ]);
+    // every read but the head check is of the local copy, never a working tree
+    expect(calls.filter((a) => a[0] === '-C' && a[1] === r.dir)).toEqual([]);
   });
 });
