@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Fleet } from '../fleet.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { ApiStore } from '../store/api-store.js';
+import type { ApiStore, TokenRecord } from '../store/api-store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { ApiError, errorResponse } from './api-error.js';
 import type { ApiContext, ApiDeps, ApiEnv, Define, Endpoint } from './endpoint.js';
@@ -13,6 +13,8 @@ import { adminRoutes } from './routes/admin.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { metaRoutes } from './routes/meta.js';
 import { rolloutRoutes } from './routes/rollout.js';
+import { type SessionOptions, Sessions, sessionView } from './session.js';
+import { serveDashboard } from './static.js';
 import { checkToken } from './tokens.js';
 import { FeedHub } from './watch.js';
 
@@ -30,6 +32,10 @@ export interface ApiServerOptions {
   feedPollMs?: number;
   /** Changes the feed keeps (default 10000), pruned every minute. */
   feedKeep?: number;
+  /** The dashboard's built files (default: dist/dashboard of the package); false: no dashboard. */
+  dashboardDir?: string | false;
+  /** Dashboard sessions (cookie login). */
+  sessions?: SessionOptions;
 }
 
 export interface ApiServer {
@@ -83,6 +89,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  if (options.dashboardDir !== false) serveDashboard(app, options.dashboardDir);
 
   app.use(
     '*',
@@ -94,28 +101,32 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     }),
   );
 
-  // every other path needs a valid token, and each token its share of requests
+  const sessions = new Sessions(store, clock, options.sessions);
+  sessions.routes(app);
+
+  // every other path needs a valid token (a bearer header, or the dashboard's session cookie), and
+  // each token its share of requests
   app.use('*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const check = await checkToken(store, m?.[1], clock.now());
-    if (!check.ok) {
-      throw new ApiError(401, 'unauthorized', check.reason, [], { 'www-authenticate': 'Bearer realm="skyfleet"' });
+    const header = c.req.header('authorization');
+    let token: TokenRecord;
+    const fromSession = header === undefined ? await sessions.authenticate(c) : undefined;
+    if (fromSession) token = fromSession;
+    else {
+      const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+      const check = await checkToken(store, m?.[1], clock.now());
+      if (!check.ok) {
+        throw new ApiError(401, 'unauthorized', check.reason, [], { 'www-authenticate': 'Bearer realm="skyfleet"' });
+      }
+      token = check.token;
     }
-    c.set('token', check.token);
-    const taken = takeFromBucket(buckets.get(check.token.id), clock.now(), rate.perSecond, rate.burst);
-    buckets.set(check.token.id, taken.bucket);
+    c.set('token', token);
+    const taken = takeFromBucket(buckets.get(token.id), clock.now(), rate.perSecond, rate.burst);
+    buckets.set(token.id, taken.bucket);
     if (!taken.allowed) {
       const secs = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      throw new ApiError(
-        429,
-        'rate_limited',
-        `too many requests for token ${check.token.name}: retry after ${secs}s`,
-        [],
-        {
-          'retry-after': String(secs),
-        },
-      );
+      throw new ApiError(429, 'rate_limited', `too many requests for token ${token.name}: retry after ${secs}s`, [], {
+        'retry-after': String(secs),
+      });
     }
     await next();
   });
@@ -140,6 +151,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   rolloutRoutes(define, deps);
   metaRoutes(define, deps);
   adminRoutes(define, deps);
+
+  // who is logged in (the dashboard after a reload): name, role and the session's CSRF token
+  app.get('/api/v1/session', (c) =>
+    c.json(sessionView(c.get('token'), c.get('csrf'), c.get('sessionExpiresAt')), 200, { 'cache-control': 'no-store' }),
+  );
 
   const openapi = openApiDocument(endpoints, VERSION);
   app.get('/openapi.json', (c) => c.json(openapi));

@@ -8,7 +8,15 @@ import type { Permission } from './roles.js';
 import type { FeedHub } from './watch.js';
 
 /** Hono's per-request variables of the API. */
-export type ApiEnv = { Variables: { token: TokenRecord; revision: string | undefined } };
+export type ApiEnv = {
+  Variables: {
+    token: TokenRecord;
+    revision: string | undefined;
+    /** Set when the request came with a dashboard session cookie. */
+    csrf: string | undefined;
+    sessionExpiresAt: number | undefined;
+  };
+};
 export type ApiContext = Context<ApiEnv>;
 
 /** One endpoint: how it is routed and authorised, and what it takes and answers (for the OpenAPI document). */
