@@ -115,7 +115,8 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
       </section>
       <section aria-labelledby="replicas-h">
         <h2 id="replicas-h">Replicas</h2>
-        <div class="table-wrap">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must take focus to scroll by keyboard (axe: scrollable-region-focusable) */}
+        <section class="table-wrap" tabIndex={0} aria-label="Replicas table (scrolls sideways)">
           <table class="replicas-table">
             <thead>
               <tr>
@@ -149,7 +150,7 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
               )}
             </tbody>
           </table>
-        </div>
+        </section>
         <p>
           By revision:{' '}
           {[...new Set(status.slices.map((s) => s.revision))].map((rev) => (

@@ -56,7 +56,8 @@ export function DeploymentList({ refresh }: { refresh: number }) {
       ) : data.length === 0 ? (
         <p>No deployments yet: apply one with `skyfleet apply -f web.yaml`.</p>
       ) : (
-        <div class="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls must take focus to scroll by keyboard (axe: scrollable-region-focusable)
+        <section class="table-wrap" tabIndex={0} aria-label="Deployments table (scrolls sideways)">
           <table class="deployments">
             <caption class="sr-only">Deployments with readiness, revision, strategy and rollout</caption>
             <thead>
@@ -94,7 +95,7 @@ export function DeploymentList({ refresh }: { refresh: number }) {
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </div>
   );
