@@ -75,8 +75,8 @@ describe('the dashboard', () => {
     await ready(page, 'azure-lab/westeurope-1', 'web', 3).waitFor({ timeout: 5_000 });
     expect(Date.now() - started).toBeLessThan(5_000);
     // grouped by cloud and region, and nowhere else
-    await page.getByRole('heading', { name: 'Cloud: azure' }).waitFor();
-    await page.getByRole('heading', { name: 'Region: westeurope' }).waitFor();
+    await page.getByRole('heading', { name: 'Cloud: azure', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Region: westeurope', exact: true }).waitFor();
     expect(await page.locator('.slice[data-deployment="web"]').count()).toBe(1);
     await page.screenshot({ path: artifact('dashboard-map.png'), fullPage: true });
     await context.close();
