@@ -64,14 +64,17 @@ export async function serverCommand(
     logger,
     ...(config.callLog ? { callLog: config.callLog } : {}),
   });
-  const api = createApiServer({ fleet, store, logger, rateLimit: { perSecond: rate, burst: rate * 2 } });
+  const { createControllerMetrics } = await import('../reconcile/metrics.js');
+  const { TrafficManager } = await import('../reconcile/traffic-manager.js');
+  const metrics = await createControllerMetrics();
+  // one set of listeners: the controller serves through them, the API (and the dashboard's charts) reads their stats
+  const traffic = new TrafficManager(metrics.registry);
+  const api = createApiServer({ fleet, store, logger, traffic, rateLimit: { perSecond: rate, burst: rate * 2 } });
   const served = await listen(api, {
     ...address,
     ...(cmd.tlsCert && cmd.tlsKey ? { tls: { cert: cmd.tlsCert, key: cmd.tlsKey } } : {}),
   });
-  const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
-  const metrics = await createControllerMetrics();
   const metricsServer =
     cmd.metricsAddress === 'off' ? undefined : await serveMetrics(metrics.registry, cmd.metricsAddress);
   const ac = new AbortController();
@@ -83,6 +86,7 @@ export async function serverCommand(
     await fleet.run({
       signal: ac.signal,
       metrics,
+      traffic,
       leaseTtlMs: leaseTtl(cmd.leaseTtl),
       resyncMs: parseDuration(cmd.resync, '--resync'),
     });

@@ -5,7 +5,7 @@ import { type Logger, silentLogger } from '../log/logger.js';
 import type { ApiStore, TokenRecord } from '../store/api-store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { ApiError, errorResponse } from './api-error.js';
-import type { ApiContext, ApiDeps, ApiEnv, Define, Endpoint } from './endpoint.js';
+import type { ApiContext, ApiDeps, ApiEnv, Define, Endpoint, TrafficSource } from './endpoint.js';
 import { openApiDocument } from './openapi.js';
 import { type Bucket, takeFromBucket } from './rate-limit.js';
 import { may } from './roles.js';
@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   dashboardDir?: string | false;
   /** Dashboard sessions (cookie login). */
   sessions?: SessionOptions;
+  /** The controller's listeners, for `GET /deployments/NAME/traffic` (absent: that answers served false). */
+  traffic?: TrafficSource;
 }
 
 export interface ApiServer {
@@ -54,7 +56,15 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const logger = options.logger ?? silentLogger;
   const { store, fleet } = options;
   const hub = new FeedHub(store, { pollMs: options.feedPollMs ?? 20 });
-  const deps: ApiDeps = { fleet, store, clock, logger, hub, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 };
+  const deps: ApiDeps = {
+    fleet,
+    store,
+    clock,
+    logger,
+    hub,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    ...(options.traffic ? { traffic: options.traffic } : {}),
+  };
   const rate = options.rateLimit ?? { perSecond: 100, burst: 200 };
   const buckets = new Map<string, Bucket>();
   const app = new Hono<ApiEnv>();

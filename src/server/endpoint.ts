@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Fleet } from '../fleet.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStore, TokenRecord } from '../store/api-store.js';
+import type { RevisionStats } from '../traffic/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Permission } from './roles.js';
 import type { FeedHub } from './watch.js';
@@ -38,6 +39,12 @@ export interface Endpoint {
   watch?: boolean;
 }
 
+/** Where the API reads a deployment's traffic outcomes: the controller's listeners (its TrafficManager). */
+export interface TrafficSource {
+  allStats(name: string, windowMs: number): RevisionStats[];
+  has(name: string): boolean;
+}
+
 export interface ApiDeps {
   fleet: Fleet;
   store: ApiStore;
@@ -45,6 +52,7 @@ export interface ApiDeps {
   logger: Logger;
   hub: FeedHub;
   maxBodyBytes: number;
+  traffic?: TrafficSource;
 }
 
 export type Define = (endpoint: Endpoint, handler: (c: ApiContext) => Promise<Response>) => void;
