@@ -133,6 +133,23 @@ export interface Describe {
   autoscaling: Record<string, unknown> | null;
 }
 
+export interface RevisionTraffic {
+  revision: string;
+  requests: number;
+  errors: number;
+  successRate: number;
+  p99Ms: number;
+  requestsPerSecond: number;
+}
+
+export interface Traffic {
+  deployment: string;
+  windowMs: number;
+  served: boolean;
+  at: number;
+  items: RevisionTraffic[];
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -187,6 +204,7 @@ export const api = {
   deployments: () => call<{ items: DeploymentRecord[]; resourceVersion: number }>('GET', '/api/v1/deployments'),
   status: (name: string) => call<DeploymentStatus>('GET', `/api/v1/deployments/${enc(name)}/status`),
   describe: (name: string) => call<Describe>('GET', `/api/v1/deployments/${enc(name)}/describe`),
+  traffic: (name: string) => call<Traffic>('GET', `/api/v1/deployments/${enc(name)}/traffic?windowMs=10000`),
   rollout: (name: string) => call<RolloutStatus>('GET', `/api/v1/deployments/${enc(name)}/rollout`),
   events: (deployment?: string, limit = 50) =>
     call<{ items: EventRecord[]; resourceVersion: number }>(

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Actions, mayAct } from './actions';
-import { api, type Describe, type EventRecord, type Role, type RolloutStatus, type Target } from './api';
+import { api, type Describe, type EventRecord, type Role, type RolloutStatus, type Target, type Traffic } from './api';
 import { COLORS, Chart, type Series } from './chart';
 import { replicasOf } from './fleet-map';
 import { usePoll } from './live';
@@ -12,6 +12,7 @@ interface PageData {
   rollout: RolloutStatus | undefined;
   targets: Target[];
   events: EventRecord[];
+  traffic: Traffic | undefined;
 }
 
 interface Sample {
@@ -19,19 +20,24 @@ interface Sample {
   desired: number;
   ready: number;
   byRevision: Record<string, number>;
+  /** Per revision, from the listener: requests/s, error rate (%), p99 (ms). */
+  rps: Record<string, number>;
+  errorPct: Record<string, number>;
+  p99: Record<string, number>;
 }
 
 const KEEP = 300;
 
 export function DeploymentPage({ name, role, refresh }: { name: string; role: Role | undefined; refresh: number }) {
   const { data, error, reload } = usePoll<PageData>(async () => {
-    const [describe, rollout, { items: targets }, { items: events }] = await Promise.all([
+    const [describe, rollout, { items: targets }, { items: events }, traffic] = await Promise.all([
       api.describe(name),
       api.rollout(name).catch(() => undefined),
       api.targets(),
       api.events(name, 30),
+      api.traffic(name).catch(() => undefined),
     ]);
-    return { describe, rollout, targets, events };
+    return { describe, rollout, targets, events, traffic };
   }, [name, refresh]);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [notice, setNotice] = useState<string>();
@@ -41,11 +47,19 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
     if (!st) return;
     const byRevision: Record<string, number> = {};
     for (const s of st.slices) byRevision[s.revision] = (byRevision[s.revision] ?? 0) + s.ready;
-    setSamples((cur) =>
-      [...cur, { t: Date.now() / 1000, desired: st.replicas, ready: st.ready, byRevision }].slice(-KEEP),
-    );
+    const rps: Record<string, number> = {};
+    const errorPct: Record<string, number> = {};
+    const p99: Record<string, number> = {};
+    for (const r of data?.traffic?.items ?? []) {
+      rps[r.revision] = r.requestsPerSecond;
+      errorPct[r.revision] = r.requests ? (r.errors / r.requests) * 100 : 0;
+      p99[r.revision] = r.p99Ms;
+    }
+    const sample = { t: Date.now() / 1000, desired: st.replicas, ready: st.ready, byRevision, rps, errorPct, p99 };
+    setSamples((cur) => [...cur, sample].slice(-KEEP));
   }, [data]);
   const revisions = useMemo(() => [...new Set(samples.flatMap((s) => Object.keys(s.byRevision)))], [samples]);
+  const served = useMemo(() => [...new Set(samples.flatMap((s) => Object.keys(s.rps)))], [samples]);
 
   if (!data) {
     return <p role="status">{error ? `Could not read ${name}: ${error.message}` : `Loading ${name}…`}</p>;
@@ -59,11 +73,15 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
     { label: 'ready', color: COLORS.green },
   ];
   const palette = [COLORS.orange, COLORS.purple, COLORS.vermillion, COLORS.blue];
-  const revisionSeries: Series[] = revisions.map((r, i) => ({
-    label: `rev ${short(r)}`,
-    color: palette[i % palette.length]!,
-    ...(i % 2 ? { dash: [3, 3] } : {}),
-  }));
+  const perRevision = (revs: string[]): Series[] =>
+    revs.map((r, i) => ({
+      label: `rev ${short(r)}`,
+      color: palette[i % palette.length]!,
+      ...(i % 2 ? { dash: [3, 3] } : {}),
+    }));
+  const revisionSeries = perRevision(revisions);
+  const trafficSeries = perRevision(served);
+  const per = (key: 'rps' | 'errorPct' | 'p99') => [t, ...served.map((r) => samples.map((s) => s[key][r] ?? 0))];
   return (
     <div class="deployment" data-deployment={name}>
       <p>
@@ -110,8 +128,20 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
             series={revisionSeries}
             data={[t, ...revisions.map((r) => samples.map((s) => s.byRevision[r] ?? 0))]}
           />
+          {data.traffic?.served && (
+            <>
+              <Chart title="Requests per second" series={trafficSeries} data={per('rps')} unit="/s" />
+              <Chart title="Error rate" series={trafficSeries} data={per('errorPct')} unit="%" />
+              <Chart title="p99 latency" series={trafficSeries} data={per('p99')} unit=" ms" />
+            </>
+          )}
         </div>
-        <p class="hint">Sampled by this page while it is open, from the deployment's status.</p>
+        <p class="hint">
+          Sampled by this page while it is open, from the deployment's status
+          {data.traffic?.served
+            ? ` and its listener's traffic over the last ${data.traffic.windowMs / 1000} s, per revision.`
+            : '. No traffic charts: the deployment has no listener (spec.service) on this server.'}
+        </p>
       </section>
       <section aria-labelledby="replicas-h">
         <h2 id="replicas-h">Replicas</h2>

@@ -154,7 +154,6 @@ function ZoneCell({
           {running.map(({ record, status, slice }) => {
             const replicas = replicasOf(slice);
             const current = slice.revision === status?.revision;
-            const domain = status?.domains.find((d) => d.target === target.target && d.zone === zone);
             return (
               <li
                 key={`${record.name}-${slice.revision}`}
@@ -167,7 +166,6 @@ function ZoneCell({
                 <span class="rev">
                   rev {short(slice.revision)} {current ? '(current)' : '(previous)'}
                 </span>
-                {current && domain ? <span class="desired"> · wants {domain.desired}</span> : null}
                 <div class="replicas" aria-hidden="true">
                   {replicas.map((r) => (
                     <StateIcon key={r.id} state={r.state} label={`${r.name ?? r.id}: ${r.state}`} />

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { artifact, deployment, launch, loggedIn, startWorld, type World } from './harness.js';
+import { artifact, deployment, launch, loggedIn, startWorld, stats, type World } from './harness.js';
 
 // What the functions run in the page see (the tests' tsconfig has no DOM library).
 declare const document: { cookie: string; documentElement: { scrollWidth: number } };
@@ -119,9 +119,26 @@ describe('the dashboard', () => {
     };
     await apply(deployment('canary', 2, 'img:1', ['azure-lab'], { strategy: canary }));
     await apply(deployment('canary', 2, 'img:2', ['azure-lab'], { strategy: canary }), false);
+    const state = await eventually(
+      async () => {
+        const r = await world.call('GET', '/api/v1/deployments/canary/rollout', undefined, 'viewer');
+        return ((await r.json()) as { state?: { phase: string; stable: string; canary: string } }).state;
+      },
+      { until: (s) => s?.phase === 'Paused', timeoutMs: 15_000, intervalMs: 50 },
+    );
+    // the listener's view, per revision: the charts show what the API answers
+    world.traffic.set('canary', [stats(state!.stable, 30, 0, 12), stats(state!.canary, 10, 2, 48)]);
     const { context, page } = await loggedIn(browser, world, 'deployer');
     await page.goto(`${world.url}/#/deployments/canary`);
     await page.getByTestId('rollout-phase').filter({ hasText: 'Paused' }).waitFor({ timeout: 15_000 });
+    const canaryRev = `rev ${state!.canary.slice(0, 8)}`;
+    await page
+      .getByRole('img', { name: `Requests per second: now rev ${state!.stable.slice(0, 8)} 30/s, ${canaryRev} 10/s` })
+      .waitFor();
+    await page.getByRole('img', { name: `${canaryRev} 2%` }).waitFor();
+    await page
+      .getByRole('img', { name: `p99 latency: now rev ${state!.stable.slice(0, 8)} 12 ms, ${canaryRev} 48 ms` })
+      .waitFor();
     const current = page.locator('.step[aria-current="step"]');
     await current.filter({ hasText: 'Step 2: pause until promoted' }).waitFor();
     await page.screenshot({ path: artifact('dashboard-deployment.png'), fullPage: true });

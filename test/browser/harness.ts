@@ -8,6 +8,7 @@ import { createFleet, type Fleet } from '../../src/fleet.js';
 import { type ApiServer, createApiServer, createApiToken, type Listening, listen } from '../../src/server/index.js';
 import type { DeploymentInput } from '../../src/spec/deployment.js';
 import type { TokenRole } from '../../src/store/api-store.js';
+import type { RevisionStats } from '../../src/traffic/types.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +33,11 @@ export interface World {
   server: Listening;
   url: string;
   tokens: Record<TokenRole, string>;
+  /**
+   * What the deployments' listeners measured, per deployment (the API's traffic source: memory
+   * replicas answer no HTTP, so the tests say what a listener would have seen).
+   */
+  traffic: Map<string, RevisionStats[]>;
   /** The API with a bearer token (as `skyfleet apply` and the remote CLI call it). */
   call(method: string, path: string, body?: unknown, role?: TokenRole): Promise<Response>;
   close(): Promise<void>;
@@ -55,12 +61,14 @@ export async function startWorld(): Promise<World> {
   ];
   const store = await SqliteStore.open(':memory:');
   const fleet = createFleet({ name: 'dash', targets: providers, store });
+  const traffic = new Map<string, RevisionStats[]>();
   const api = createApiServer({
     fleet,
     store,
     dashboardDir: DASHBOARD,
     feedPollMs: 10,
     rateLimit: { perSecond: 1e6, burst: 1e6 },
+    traffic: { has: (name) => traffic.has(name), allStats: (name) => traffic.get(name) ?? [] },
   });
   const server = await listen(api, { host: '127.0.0.1', port: 0 });
   const ac = new AbortController();
@@ -84,6 +92,7 @@ export async function startWorld(): Promise<World> {
     server,
     url: server.url,
     tokens,
+    traffic,
     call(method, path, body, role = 'deployer') {
       return fetch(`${server.url}${path}`, {
         method,
@@ -139,6 +148,19 @@ export function artifact(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
 }
+
+export const stats = (revision: string, requestsPerSecond: number, errors: number, p99Ms: number): RevisionStats => ({
+  revision,
+  windowMs: 10_000,
+  requests: requestsPerSecond * 10,
+  errors,
+  retriedAttempts: 0,
+  successRate: 1 - errors / (requestsPerSecond * 10),
+  p50Ms: p99Ms / 4,
+  p99Ms,
+  requestsPerSecond,
+  concurrency: 1,
+});
 
 export const deployment = (
   name: string,
