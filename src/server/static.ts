@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { ApiEnv } from './endpoint.js';
@@ -24,12 +24,14 @@ const HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/** Where `npm run build` puts the dashboard: dist/dashboard, from src/server (tests) or dist/src/server. */
+/**
+ * Where `npm run build` puts the dashboard: dist/dashboard of the package, from dist/src/server (the
+ * built server) or src/server (tests) alike; never the sources in dashboard/. Undefined when not built.
+ */
 export function defaultDashboardDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return [resolve(here, '../../dashboard'), resolve(here, '../../dist/dashboard')].find((d) =>
-    existsSync(join(d, 'index.html')),
-  );
+  const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const dir = basename(pkg) === 'dist' ? join(pkg, 'dashboard') : join(pkg, 'dist', 'dashboard');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 /** The file `rel` names inside `root`, or undefined when it would climb out of it. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inside } from '../../src/server/static.js';
+import { defaultDashboardDir, inside } from '../../src/server/static.js';
 import { type Harness, harness, web } from './harness.js';
 
 // Dashboard sessions: a token POSTed once becomes an HttpOnly SameSite=Strict cookie; the API takes
@@ -183,5 +183,11 @@ describe('the dashboard files', () => {
     expect(inside(dir, 'assets/../../skyfleet-outside.js')).toBeUndefined();
     expect(inside(dir, '../skyfleet-outside.js')).toBeUndefined();
     expect(inside(dir, 'assets/app-1.js')).toBe(join(dir, 'assets', 'app-1.js'));
+  });
+});
+
+describe('the default dashboard folder', () => {
+  it('is the built dist/dashboard (npm run build makes it), never the sources in dashboard/', () => {
+    expect(defaultDashboardDir()).toBe(join(process.cwd(), 'dist', 'dashboard'));
   });
 });
