@@ -131,7 +131,7 @@ export async function launch(): Promise<Browser> {
 /** A new browser context (its own cookies) logged in with a role's token through the login form. */
 export async function loggedIn(
   browser: Browser,
-  world: World,
+  world: Pick<World, 'url' | 'tokens'>,
   role: TokenRole,
   viewport = { width: 1280, height: 900 },
 ): Promise<{ context: BrowserContext; page: Page }> {
