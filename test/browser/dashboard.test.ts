@@ -198,6 +198,18 @@ describe('the dashboard', () => {
     await context.close();
   });
 
+  it('follows the watch streams again by itself after the server drops every connection', async () => {
+    const { context, page } = await loggedIn(browser, world, 'viewer');
+    await page.locator('.link[data-link="live"]').waitFor({ timeout: 10_000 });
+    world.server.dropConnections();
+    await page.locator('.link[data-link="reconnecting"]').waitFor({ timeout: 5_000 });
+    await page.locator('.link[data-link="live"]').waitFor({ timeout: 15_000 });
+    // and the stream carries changes again: a deployment applied now shows without a reload
+    await apply(deployment('after-drop', 1, 'img:1', ['azure-lab']), false);
+    await ready(page, 'azure-lab/westeurope-1', 'after-drop', 1).waitFor({ timeout: 5_000 });
+    await context.close();
+  });
+
   it('has no serious or critical accessibility violations (axe-core) on the main pages, on a laptop and a phone', async () => {
     const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const check = async (page: Page, what: string) => {
