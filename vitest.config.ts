@@ -53,6 +53,17 @@ export default defineConfig({
       },
       {
         test: {
+          // the dashboard in Debian's Chromium (/usr/bin/chromium, playwright-core): needs `npm run build` first
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          pool: 'forks',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'docker',
           include: ['test/docker/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           pool: 'forks',

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what skyfleet's demo and tests need on a Debian machine: Docker's engine,
 # a static busybox (test images are built FROM scratch with it: no registry needed), nginx (the
-# nginx data plane), and Node packages. Safe to run again: it skips what is already there.
+# nginx data plane), Chromium (the dashboard's browser tests), and Node packages. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 [ -x /usr/bin/busybox ] && /usr/bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
 # the nginx data plane (service.dataPlane: nginx) and its tests
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+# the dashboard's browser tests (test/browser: playwright-core drives Debian's Chromium)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   $SUDO apt-get update -qq

@@ -68,10 +68,16 @@ export async function serverCommand(
   // git sources (skyfleet sync): polled on their intervals, and synced at once by their webhooks
   const { startSyncLoop } = await import('./sync-loop-runner.js');
   const sync = await startSyncLoop(fleet, store, logger, ac.signal);
+  const { createControllerMetrics } = await import('../reconcile/metrics.js');
+  const { TrafficManager } = await import('../reconcile/traffic-manager.js');
+  const metrics = await createControllerMetrics();
+  // one set of listeners: the controller serves through them, the API (and the dashboard's charts) reads their stats
+  const traffic = new TrafficManager(metrics.registry);
   const api = createApiServer({
     fleet,
     store,
     logger,
+    traffic,
     rateLimit: { perSecond: rate, burst: rate * 2 },
     ...(sync.loop ? { sync: sync.loop } : {}),
   });
@@ -79,9 +85,7 @@ export async function serverCommand(
     ...address,
     ...(cmd.tlsCert && cmd.tlsKey ? { tls: { cert: cmd.tlsCert, key: cmd.tlsKey } } : {}),
   });
-  const { createControllerMetrics } = await import('../reconcile/metrics.js');
   const { serveMetrics } = await import('./metrics-server.js');
-  const metrics = await createControllerMetrics();
   const metricsServer =
     cmd.metricsAddress === 'off' ? undefined : await serveMetrics(metrics.registry, cmd.metricsAddress);
   const stop = (sig: string) => ac.abort(new Error(sig));
@@ -92,6 +96,7 @@ export async function serverCommand(
     await fleet.run({
       signal: ac.signal,
       metrics,
+      traffic,
       leaseTtlMs: leaseTtl(cmd.leaseTtl),
       resyncMs: parseDuration(cmd.resync, '--resync'),
     });

@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Fleet } from '../fleet.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { ApiStore } from '../store/api-store.js';
+import type { ApiStore, TokenRecord } from '../store/api-store.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { ApiError, errorResponse } from './api-error.js';
-import type { ApiContext, ApiDeps, ApiEnv, Define, Endpoint } from './endpoint.js';
+import type { ApiContext, ApiDeps, ApiEnv, Define, Endpoint, TrafficSource } from './endpoint.js';
 import { openApiDocument } from './openapi.js';
 import { type Bucket, takeFromBucket } from './rate-limit.js';
 import { may } from './roles.js';
@@ -18,6 +18,8 @@ import { isGitSourceStore } from '../store/git-source-store.js';
 import type { SyncTrigger } from '../sync/sync-loop.js';
 import { syncSource } from '../sync/sync-source.js';
 import { verifyGitWebhook } from '../sync/verify-git-webhook.js';
+import { type SessionOptions, Sessions, sessionView } from './session.js';
+import { serveDashboard } from './static.js';
 import { checkToken } from './tokens.js';
 import { FeedHub } from './watch.js';
 
@@ -40,6 +42,12 @@ export interface ApiServerOptions {
    * a sync is one pass in the request.
    */
   sync?: SyncTrigger;
+  /** The dashboard's built files (default: dist/dashboard of the package); false: no dashboard. */
+  dashboardDir?: string | false;
+  /** Dashboard sessions (cookie login). */
+  sessions?: SessionOptions;
+  /** The controller's listeners, for `GET /deployments/NAME/traffic` (absent: that answers served false). */
+  traffic?: TrafficSource;
 }
 
 export interface ApiServer {
@@ -69,6 +77,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     hub,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     sync,
+    ...(options.traffic ? { traffic: options.traffic } : {}),
   };
   const rate = options.rateLimit ?? { perSecond: 100, burst: 200 };
   const buckets = new Map<string, Bucket>();
@@ -104,6 +113,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  if (options.dashboardDir !== false) serveDashboard(app, options.dashboardDir);
 
   app.use(
     '*',
@@ -141,28 +151,32 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     return c.json({ accepted: true, source: name }, 202);
   });
 
-  // every other path needs a valid token, and each token its share of requests
+  const sessions = new Sessions(store, clock, options.sessions);
+  sessions.routes(app);
+
+  // every other path needs a valid token (a bearer header, or the dashboard's session cookie), and
+  // each token its share of requests
   app.use('*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const check = await checkToken(store, m?.[1], clock.now());
-    if (!check.ok) {
-      throw new ApiError(401, 'unauthorized', check.reason, [], { 'www-authenticate': 'Bearer realm="skyfleet"' });
+    const header = c.req.header('authorization');
+    let token: TokenRecord;
+    const fromSession = header === undefined ? await sessions.authenticate(c) : undefined;
+    if (fromSession) token = fromSession;
+    else {
+      const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+      const check = await checkToken(store, m?.[1], clock.now());
+      if (!check.ok) {
+        throw new ApiError(401, 'unauthorized', check.reason, [], { 'www-authenticate': 'Bearer realm="skyfleet"' });
+      }
+      token = check.token;
     }
-    c.set('token', check.token);
-    const taken = takeFromBucket(buckets.get(check.token.id), clock.now(), rate.perSecond, rate.burst);
-    buckets.set(check.token.id, taken.bucket);
+    c.set('token', token);
+    const taken = takeFromBucket(buckets.get(token.id), clock.now(), rate.perSecond, rate.burst);
+    buckets.set(token.id, taken.bucket);
     if (!taken.allowed) {
       const secs = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
-      throw new ApiError(
-        429,
-        'rate_limited',
-        `too many requests for token ${check.token.name}: retry after ${secs}s`,
-        [],
-        {
-          'retry-after': String(secs),
-        },
-      );
+      throw new ApiError(429, 'rate_limited', `too many requests for token ${token.name}: retry after ${secs}s`, [], {
+        'retry-after': String(secs),
+      });
     }
     await next();
   });
@@ -188,6 +202,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   metaRoutes(define, deps);
   adminRoutes(define, deps);
   sourceRoutes(define, deps);
+
+  // who is logged in (the dashboard after a reload): name, role and the session's CSRF token
+  app.get('/api/v1/session', (c) =>
+    c.json(sessionView(c.get('token'), c.get('csrf'), c.get('sessionExpiresAt')), 200, { 'cache-control': 'no-store' }),
+  );
 
   const openapi = openApiDocument(endpoints, VERSION);
   app.get('/openapi.json', (c) => c.json(openapi));

@@ -4,6 +4,7 @@ import type { Fleet } from '../fleet.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiStore, TokenRecord } from '../store/api-store.js';
 import type { SyncTrigger } from '../sync/sync-loop.js';
+import type { RevisionStats } from '../traffic/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Permission } from './roles.js';
 import type { FeedHub } from './watch.js';
@@ -15,6 +16,9 @@ export type ApiEnv = {
     revision: string | undefined;
     /** Who made a request authenticated otherwise than by a token (a git source's webhook), for the audit. */
     actor: string | undefined;
+    /** Set when the request came with a dashboard session cookie. */
+    csrf: string | undefined;
+    sessionExpiresAt: number | undefined;
   };
 };
 export type ApiContext = Context<ApiEnv>;
@@ -38,6 +42,12 @@ export interface Endpoint {
   watch?: boolean;
 }
 
+/** Where the API reads a deployment's traffic outcomes: the controller's listeners (its TrafficManager). */
+export interface TrafficSource {
+  allStats(name: string, windowMs: number): RevisionStats[];
+  has(name: string): boolean;
+}
+
 export interface ApiDeps {
   fleet: Fleet;
   store: ApiStore;
@@ -47,6 +57,7 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** Syncs a git source at once (the server's sync loop, else a pass in the request). */
   sync: SyncTrigger;
+  traffic?: TrafficSource;
 }
 
 export type Define = (endpoint: Endpoint, handler: (c: ApiContext) => Promise<Response>) => void;

@@ -8,6 +8,8 @@ export interface Listening {
   /** `http://host:port` or `https://host:port`. */
   url: string;
   port: number;
+  /** Ends every open connection (watch streams included) and keeps listening: clients reconnect. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function listen(
         resolve({
           url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
           port: info.port,
+          dropConnections: () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
           close: () =>
             new Promise<void>((res) => {
               api.close();

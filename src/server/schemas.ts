@@ -128,6 +128,26 @@ export const rolloutStatus = z.strictObject({
 
 export const autoscalingView = z.strictObject({ autoscaling: open.nullable() });
 
+export const revisionTraffic = z.looseObject({
+  revision: z.string(),
+  windowMs: int,
+  requests: int,
+  errors: int,
+  successRate: z.number(),
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  requestsPerSecond: z.number(),
+});
+
+export const trafficView = z.strictObject({
+  deployment: z.string(),
+  windowMs: int,
+  /** Whether this server's controller runs a listener for the deployment (spec.service). */
+  served: z.boolean(),
+  at: int,
+  items: z.array(revisionTraffic),
+});
+
 export const describeResult = z.strictObject({
   record: deploymentRecord,
   status: deploymentStatus,

@@ -36,7 +36,11 @@ export type TokenCheck = { ok: true; token: TokenRecord } | { ok: false; reason:
 /** Whether a presented token is one the store knows, not expired and not revoked (hashes compared in constant time). */
 export async function checkToken(store: ApiStore, presented: string | undefined, now: number): Promise<TokenCheck> {
   if (!presented) return { ok: false, reason: 'a bearer token is required (Authorization: Bearer TOKEN)' };
-  const hash = hashToken(presented);
+  return checkTokenHash(store, hashToken(presented), now);
+}
+
+/** checkToken with the token's hash (a dashboard session keeps the hash, never the token). */
+export async function checkTokenHash(store: ApiStore, hash: string, now: number): Promise<TokenCheck> {
   const rec = await store.getTokenByHash(hash);
   if (!rec || !timingSafeEqual(Buffer.from(rec.hash, 'hex'), Buffer.from(hash, 'hex'))) {
     return { ok: false, reason: 'the token is not valid' };

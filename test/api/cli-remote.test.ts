@@ -64,6 +64,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('skyfleet server', () => {
+  it('serves the built dashboard at / and the traffic of its own listeners', async () => {
+    const index = await fetch(`${url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const html = await index.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`${url}${script}`)).status).toBe(200);
+    const applied = await remote('apply', '-f', 'web.yaml');
+    expect(applied.code, applied.stderr).toBe(0);
+    const traffic = await fetch(`${url}/api/v1/deployments/web/traffic`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(traffic.status).toBe(200);
+    expect(await traffic.json()).toMatchObject({ deployment: 'web', served: false, items: [] });
+  });
+});
+
 describe('the remote CLI', () => {
   it('applies 3 replicas, rolls them to a new image, scales and deletes', async () => {
     const applied = await remote('apply', '-f', 'web.yaml');

@@ -88,6 +88,7 @@ describe('the OpenAPI document', () => {
     await call('GET', `${D}/:name/history`, `${D}/web/history`, { status: 200 });
     await call('GET', `${D}/:name/autoscaling`, `${D}/web/autoscaling`, { status: 200 });
     await call('GET', `${D}/:name/describe`, `${D}/web/describe`, { status: 200 });
+    await call('GET', `${D}/:name/traffic`, `${D}/web/traffic`, { status: 200 });
     await call('GET', `${D}/:name/nginx`, `${D}/web/nginx`, { status: 200 });
     await call('GET', `${D}/:name/rollout`, `${D}/web/rollout`, { status: 200 });
     await call('GET', `${D}/:name/rollout/history`, `${D}/web/rollout/history`, { status: 200 });

@@ -30,6 +30,7 @@ const MATRIX: Record<string, string> = {
   'GET /api/v1/deployments/:name/history': READ,
   'GET /api/v1/deployments/:name/autoscaling': READ,
   'GET /api/v1/deployments/:name/describe': READ,
+  'GET /api/v1/deployments/:name/traffic': READ,
   'POST /api/v1/deployments/:name/migrate': WRITE,
   'GET /api/v1/deployments/:name/nginx': READ,
   'GET /api/v1/deployments/:name/rollout': READ,

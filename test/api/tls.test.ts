@@ -47,6 +47,30 @@ describe('TLS with a generated certificate', () => {
     await fleet.close();
   });
 
+  it('a dashboard login over https sets a Secure session cookie', async () => {
+    const { request } = await import('node:https');
+    const cookie = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${server.url}/api/v1/session`,
+        {
+          method: 'POST',
+          ca: readFileSync(join(dir, 'tls.crt')),
+          headers: { 'content-type': 'application/json', 'x-skyfleet-csrf': 'login' },
+        },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers['set-cookie'] ?? ''));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ token: h.tokens.viewer }));
+    });
+    expect(cookie).toMatch(/^skyfleet_session=[\w-]{40,};/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+  });
+
   it('a client that does not trust it is refused at the handshake', async () => {
     const e = (await connectFleet({ server: server.url, token: h.tokens.viewer }).catch(
       (x: unknown) => x,

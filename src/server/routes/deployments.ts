@@ -257,6 +257,38 @@ export function deploymentRoutes(define: Define, deps: ApiDeps): void {
   define(
     {
       method: 'get',
+      path: `${base}/:name/traffic`,
+      permission: 'read',
+      mutating: false,
+      summary:
+        "requests per second, error rate and latency per revision at the deployment's listener, over a window (served false without one)",
+      query: { windowMs: 'the window (default 10000, 1000 to 600000)' },
+      response: S.trafficView,
+    },
+    async (c) => {
+      const name = c.req.param('name')!;
+      if (!(await store.getDeployment(name))) throw notFound(name, fleet.name);
+      const raw = c.req.query('windowMs') ?? '10000';
+      if (!/^\d+$/.test(raw) || Number(raw) < 1000 || Number(raw) > 600_000) {
+        throw new ApiError(400, 'invalid_input', `windowMs: expected 1000 to 600000, got ${JSON.stringify(raw)}`, [
+          { path: 'windowMs', message: 'expected an integer from 1000 to 600000' },
+        ]);
+      }
+      const windowMs = Number(raw);
+      const served = deps.traffic?.has(name) ?? false;
+      return respond(c, {
+        deployment: name,
+        windowMs,
+        served,
+        at: deps.clock.now(),
+        items: served ? deps.traffic!.allStats(name, windowMs) : [],
+      });
+    },
+  );
+
+  define(
+    {
+      method: 'get',
       path: `${base}/:name/describe`,
       permission: 'read',
       mutating: false,

@@ -15,7 +15,7 @@ function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
       ? sources(join(dir, e.name))
-      : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+      : (e.name.endsWith('.ts') || e.name.endsWith('.tsx')) && !e.name.endsWith('.d.ts')
         ? [join(dir, e.name)]
         : [],
   );
@@ -51,7 +51,7 @@ function importsOf(file: string, text: string): Import[] {
 
 /** Every import of every source: type-only ones too, for the folder rules. */
 function graph(): Map<string, Import[]> {
-  const files = [...sources('src'), ...sources('providers')];
+  const files = [...sources('src'), ...sources('providers'), ...sources('dashboard/src')];
   return new Map(files.map((f) => [f, importsOf(f, readFileSync(join(ROOT, f), 'utf8'))]));
 }
 
@@ -170,6 +170,11 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
       t === COMPOSITION ||
       (t.startsWith('src/reconcile/') && !t.endsWith('/converge.ts') && !t.endsWith('/progress.ts')),
   },
+  {
+    name: 'the dashboard is a client of the HTTP API: it imports nothing of src/ or providers/',
+    from: (f) => f.startsWith('dashboard/'),
+    to: (t) => t.startsWith('src/') || t.startsWith('providers/'),
+  },
 ];
 
 function violations(g: ReadonlyMap<string, readonly string[]>): string[] {
@@ -222,8 +227,9 @@ describe('dependency rules', () => {
     bad.set('src/fleet.ts', [...(g.get('src/fleet.ts') ?? []), 'providers/docker/provider.ts', 'src/server/index.ts']);
     bad.set('src/remote/x.ts', ['src/store/sqlite-store.ts']);
     bad.set('src/sync/x.ts', ['src/fleet.ts']);
+    bad.set('dashboard/src/x.tsx', ['src/server/roles.ts']);
     const before = new Set(violations(g));
-    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(6);
+    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(7);
     bad.set('src/util/clock.ts', ['src/util/pool.ts']);
     bad.set('src/util/pool.ts', ['src/util/clock.ts']);
     expect(cycles(bad)).toContainEqual(['src/util/clock.ts', 'src/util/pool.ts']);
