@@ -151,6 +151,39 @@ describe('the dashboard', () => {
     await context.close();
   });
 
+  it('BlueGreen shows its active and preview revisions; a deployer scales after a confirmation naming the counts', async () => {
+    const bg = { type: 'BlueGreen' as const, blueGreen: { autoPromote: false, scaleDownDelaySeconds: 30 } };
+    await apply(deployment('bluegreen', 2, 'img:1', ['azure-lab'], { strategy: bg }));
+    await apply(deployment('bluegreen', 2, 'img:2', ['azure-lab'], { strategy: bg }), false);
+    const state = await eventually(
+      async () => {
+        const r = await world.call('GET', '/api/v1/deployments/bluegreen/rollout', undefined, 'viewer');
+        return ((await r.json()) as { state?: { stable: string | null; canary: string; phase: string } }).state;
+      },
+      { until: (s) => !!s?.stable && s.stable !== s.canary, timeoutMs: 15_000, intervalMs: 50 },
+    );
+    const { context, page } = await loggedIn(browser, world, 'deployer');
+    await page.goto(`${world.url}/#/deployments/bluegreen`);
+    const dl = page.locator('dl.bluegreen');
+    await dl.filter({ hasText: `Active (serving)${state!.stable!.slice(0, 8)}` }).waitFor({ timeout: 10_000 });
+    await dl.filter({ hasText: `Preview${state!.canary.slice(0, 8)}` }).waitFor();
+
+    await apply(deployment('scaled', 2, 'img:1', ['azure-lab']));
+    await page.goto(`${world.url}/#/deployments/scaled`);
+    await page.getByTestId('ready-count').filter({ hasText: '2 / 2 ready' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('spinbutton', { name: 'Replicas' }).fill('4');
+    await page.getByRole('button', { name: 'Scale', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.filter({ hasText: 'Scale scaled from 2 to 4 replicas.' }).waitFor();
+    await dialog.getByRole('button', { name: 'Scale' }).click();
+    await page.getByTestId('ready-count').filter({ hasText: '4 / 4 ready' }).waitFor({ timeout: 10_000 });
+    const rec = (await (await world.call('GET', '/api/v1/deployments/scaled', undefined, 'viewer')).json()) as {
+      spec: { spec: { replicas: number } };
+    };
+    expect(rec.spec.spec.replicas).toBe(4);
+    await context.close();
+  });
+
   it('a viewer sees no action, and an action forged with the viewer session is refused with 403', async () => {
     const canary = { type: 'Canary' as const, canary: { steps: [{ setWeight: 25 }, { pause: {} }] } };
     await apply(deployment('held', 1, 'img:1', ['azure-lab'], { strategy: canary }));
