@@ -10,6 +10,26 @@ const MAX_INTERVAL_MS = 24 * 3_600_000;
 /** The shortest webhook secret accepted (GitHub suggests a long random string). */
 export const MIN_WEBHOOK_SECRET = 16;
 
+/**
+ * The name a source gets when none is given: the repository's last path segment without `.git`,
+ * lowercased, other characters as `-`, cut to 40 (`https://host/acme/Deploy.git` -> `deploy`);
+ * undefined when nothing usable is left.
+ */
+export function sourceNameOf(repo: string): string | undefined {
+  const last = repo
+    .replace(/\.git\/?$/, '')
+    .split(/[/:]/)
+    .filter(Boolean)
+    .pop();
+  const name = (last ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return NAME_PATTERN.test(name) ? name : undefined;
+}
+
 /** A source as registered: the settings, before any sync. */
 export interface GitSourceInput {
   name: string;
