@@ -104,7 +104,8 @@ export function gitSourceSettings(
 }
 
 /**
- * Registers a git source, or replaces the settings of one of that name (its sync status kept).
+ * Registers a git source, or replaces the settings of one of that name: its sync status is kept
+ * while the repository, branch and folder stay (else the next pass reads the head afresh).
  * Without a new webhook secret, a source keeps the one it had.
  */
 export async function registerSource(
@@ -113,16 +114,25 @@ export async function registerSource(
   now: number,
 ): Promise<GitSourceRecord> {
   const settings = gitSourceSettings(input);
-  const prior = await store.getGitSource(settings.name);
-  return store.putGitSource({
+  const found = await store.getGitSource(settings.name);
+  // another repository, branch or folder: what was synced says nothing of it (the next pass reads it)
+  const prior =
+    found && found.repo === settings.repo && found.branch === settings.branch && found.path === settings.path
+      ? found
+      : undefined;
+  const saved = await store.putGitSource({
     ...settings,
-    webhookSecret: input.webhookSecret === undefined ? (prior?.webhookSecret ?? null) : settings.webhookSecret,
+    webhookSecret: input.webhookSecret === undefined ? (found?.webhookSecret ?? null) : settings.webhookSecret,
     lastSeenCommit: prior?.lastSeenCommit ?? null,
     lastSyncedCommit: prior?.lastSyncedCommit ?? null,
     lastError: prior?.lastError ?? null,
     synced: prior?.synced ?? [],
     lastCheckAt: prior?.lastCheckAt ?? null,
-    createdAt: prior?.createdAt ?? now,
+    createdAt: found?.createdAt ?? now,
     updatedAt: now,
   });
+  if (!found || prior) return saved;
+  // the store keeps a source's status when its settings change: clear it here
+  const cleared = { lastSeenCommit: null, lastSyncedCommit: null, lastError: null, synced: [], lastCheckAt: null };
+  return (await store.recordGitSync(settings.name, cleared, now)) ?? saved;
 }

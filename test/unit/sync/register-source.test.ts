@@ -89,6 +89,13 @@ describe('registering a git source', () => {
         3,
       );
       expect(again).toMatchObject({ webhookSecret: SECRET, lastSyncedCommit: 'c1', prune: true, createdAt: 1 });
+      // another folder: the status goes (the next pass reads the head afresh), the secret stays
+      const moved = await registerSource(
+        store,
+        { name: 'app', repo: 'https://ci:tok3n@git.example/app.git', path: 'other' },
+        4,
+      );
+      expect(moved).toMatchObject({ webhookSecret: SECRET, lastSyncedCommit: null, synced: [], createdAt: 1 });
       const shown = JSON.stringify(publicSource(again));
       expect(shown).not.toContain(SECRET);
       expect(shown).not.toContain('tok3n');
