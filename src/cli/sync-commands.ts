@@ -115,17 +115,10 @@ export async function syncCommand(
     throw new UsageError('sync: --repo PATH_OR_URL is needed (or a subcommand: list, status, now, delete)');
   const format = outputFormat(opts);
   const repo = repoArg(cmd.repo);
-  const name =
-    cmd.name ??
-    (repo
-      .replace(/\.git\/?$/, '')
-      .split(/[/:]/)
-      .filter(Boolean)
-      .pop()
-      ?.toLowerCase()
-      .replace(/[^a-z0-9-]+/g, '-')
-      .replace(/^[^a-z]+|-+$/g, '') ||
-      'git');
+  const { sourceNameOf } = await import('../sync/register-source.js');
+  const name = cmd.name ?? sourceNameOf(repo);
+  if (name === undefined)
+    throw new UsageError(`--name: no source name can be made from ${JSON.stringify(cmd.repo)}: pass --name NAME`);
   const secret = webhookSecret(cmd.webhookSecretFile);
   const input = {
     name,

@@ -34,3 +34,12 @@ export function redactRecord<T>(value: T): T {
   }
   return out as T;
 }
+
+/** Drifted or changed fields as the API shows them: a secret reference's parts read `(redacted)` too. */
+export function redactFields<T extends { path: string; git: unknown; store: unknown }>(fields: readonly T[]): T[] {
+  return fields.map((f) =>
+    /\.valueFrom\b/.test(f.path)
+      ? { ...f, git: f.git === undefined ? undefined : REDACTED, store: f.store === undefined ? undefined : REDACTED }
+      : f,
+  );
+}

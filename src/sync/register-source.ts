@@ -10,6 +10,26 @@ const MAX_INTERVAL_MS = 24 * 3_600_000;
 /** The shortest webhook secret accepted (GitHub suggests a long random string). */
 export const MIN_WEBHOOK_SECRET = 16;
 
+/**
+ * The name a source gets when none is given: the repository's last path segment without `.git`,
+ * lowercased, other characters as `-`, cut to 40 (`https://host/acme/Deploy.git` -> `deploy`);
+ * undefined when nothing usable is left.
+ */
+export function sourceNameOf(repo: string): string | undefined {
+  const last = repo
+    .replace(/\.git\/?$/, '')
+    .split(/[/:]/)
+    .filter(Boolean)
+    .pop();
+  const name = (last ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return NAME_PATTERN.test(name) ? name : undefined;
+}
+
 /** A source as registered: the settings, before any sync. */
 export interface GitSourceInput {
   name: string;
@@ -84,7 +104,8 @@ export function gitSourceSettings(
 }
 
 /**
- * Registers a git source, or replaces the settings of one of that name (its sync status kept).
+ * Registers a git source, or replaces the settings of one of that name: its sync status is kept
+ * while the repository, branch and folder stay (else the next pass reads the head afresh).
  * Without a new webhook secret, a source keeps the one it had.
  */
 export async function registerSource(
@@ -93,16 +114,25 @@ export async function registerSource(
   now: number,
 ): Promise<GitSourceRecord> {
   const settings = gitSourceSettings(input);
-  const prior = await store.getGitSource(settings.name);
-  return store.putGitSource({
+  const found = await store.getGitSource(settings.name);
+  // another repository, branch or folder: what was synced says nothing of it (the next pass reads it)
+  const prior =
+    found && found.repo === settings.repo && found.branch === settings.branch && found.path === settings.path
+      ? found
+      : undefined;
+  const saved = await store.putGitSource({
     ...settings,
-    webhookSecret: input.webhookSecret === undefined ? (prior?.webhookSecret ?? null) : settings.webhookSecret,
+    webhookSecret: input.webhookSecret === undefined ? (found?.webhookSecret ?? null) : settings.webhookSecret,
     lastSeenCommit: prior?.lastSeenCommit ?? null,
     lastSyncedCommit: prior?.lastSyncedCommit ?? null,
     lastError: prior?.lastError ?? null,
     synced: prior?.synced ?? [],
     lastCheckAt: prior?.lastCheckAt ?? null,
-    createdAt: prior?.createdAt ?? now,
+    createdAt: found?.createdAt ?? now,
     updatedAt: now,
   });
+  if (!found || prior) return saved;
+  // the store keeps a source's status when its settings change: clear it here
+  const cleared = { lastSeenCommit: null, lastSyncedCommit: null, lastError: null, synced: [], lastCheckAt: null };
+  return (await store.recordGitSync(settings.name, cleared, now)) ?? saved;
 }

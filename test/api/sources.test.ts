@@ -124,6 +124,34 @@ describe('git sources over the API', () => {
     expect(await h.fleet.get('web')).toBeDefined();
   });
 
+  it('a changed secret reference reads (redacted) in a sync report, as in returned specs', async () => {
+    const { h, repo } = await setup();
+    process.env.SKYFLEET_SECRET_DB2_PASSWORD = 'another-secret-value';
+    const withRef = (secret: string) =>
+      `apiVersion: skyfleet.dev/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  replicas: 1\n  template: { containers: [{ name: web, image: nginx:1, env: [{ name: DB, valueFrom: { secretKeyRef: { name: ${secret}, key: password } } }] }] }\n`;
+    repo.commit({ 'deploy/web.yaml': withRef('db') }, 'web');
+    expect((await h.request('POST', '/api/v1/sources/app/sync')).status).toBe(200);
+    repo.commit({ 'deploy/web.yaml': withRef('db2') }, 'other secret');
+    const res = await h.request('POST', '/api/v1/sources/app/sync');
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({
+      outcome: 'synced',
+      applied: [
+        {
+          name: 'web',
+          fields: [
+            {
+              path: 'spec.template.containers[0].env[0].valueFrom.secretKeyRef.name',
+              git: '(redacted)',
+              store: '(redacted)',
+            },
+          ],
+        },
+      ],
+    });
+    expect(text).not.toContain('db2');
+  });
+
   it('bad settings are 400 naming the field, and nothing is registered', async () => {
     h = await harness();
     const res = await h.request('POST', '/api/v1/sources', {

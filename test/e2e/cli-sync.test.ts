@@ -120,6 +120,9 @@ describe('skyfleet sync', () => {
     const bad = await skyfleet(dir, 'sync', '--repo', repo.dir, '--interval', 'often', '--name', 'app');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('interval: expected a duration');
+    const noName = await skyfleet(dir, 'sync', '--repo', '/');
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toContain('--name: no source name can be made from "/"');
     const noRepo = await skyfleet(dir, 'sync');
     expect(noRepo.code).toBe(2);
     expect(noRepo.stderr).toContain('--repo');

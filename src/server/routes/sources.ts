@@ -7,6 +7,7 @@ import { publicSource } from '../../sync/sync-source.js';
 import { readJson } from '../body.js';
 import type { ApiDeps, Define } from '../endpoint.js';
 import { respond } from '../negotiate.js';
+import { redactFields } from '../redact.js';
 import * as S from '../schemas.js';
 
 /** The store's git sources, or 501 for a store that keeps none. */
@@ -61,7 +62,10 @@ export function sourceRoutes(define: Define, deps: ApiDeps): void {
       summary: 'a git source and its drift: what differs from the last synced commit (the next sync reverts it)',
       response: S.gitSourceStatus,
     },
-    async (c) => respond(c, sourceStatus(await get(c.req.param('name')!), await deps.fleet.list())),
+    async (c) => {
+      const st = sourceStatus(await get(c.req.param('name')!), await deps.fleet.list());
+      return respond(c, { ...st, drift: st.drift.map((d) => ({ ...d, fields: redactFields(d.fields) })) });
+    },
   );
   define(
     {
@@ -114,7 +118,7 @@ export function sourceRoutes(define: Define, deps: ApiDeps): void {
       const report = await deps.sync.trigger(name);
       const revisions = report.applied.map((a) => a.revision);
       if (revisions.length) c.set('revision', revisions.join(','));
-      return respond(c, report);
+      return respond(c, { ...report, applied: report.applied.map((a) => ({ ...a, fields: redactFields(a.fields) })) });
     },
   );
 }

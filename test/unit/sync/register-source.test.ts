@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
 import { SqliteStore } from '../../../src/store/sqlite-store.js';
-import { gitSourceSettings, registerSource } from '../../../src/sync/register-source.js';
+import { gitSourceSettings, registerSource, sourceNameOf } from '../../../src/sync/register-source.js';
 import { redactRepo } from '../../../src/sync/redact-repo.js';
 import { publicSource } from '../../../src/sync/sync-source.js';
 
@@ -32,6 +32,17 @@ describe('registering a git source', () => {
       path: 'deploy',
       intervalMs: 120_000,
     });
+  });
+
+  it.each([
+    ['https://github.com/acme/Deploy.git', 'deploy'],
+    ['git@github.com:acme/shop_config.git', 'shop-config'],
+    ['/srv/git/123-apps/', 'apps'],
+    [`/tmp/${'x'.repeat(60)}`, 'x'.repeat(40)],
+    ['/', undefined],
+    ['/srv/2024', undefined],
+  ])('names a source from its repository %s: %s', (repo, name) => {
+    expect(sourceNameOf(repo)).toBe(name);
   });
 
   it.each([
@@ -78,6 +89,13 @@ describe('registering a git source', () => {
         3,
       );
       expect(again).toMatchObject({ webhookSecret: SECRET, lastSyncedCommit: 'c1', prune: true, createdAt: 1 });
+      // another folder: the status goes (the next pass reads the head afresh), the secret stays
+      const moved = await registerSource(
+        store,
+        { name: 'app', repo: 'https://ci:tok3n@git.example/app.git', path: 'other' },
+        4,
+      );
+      expect(moved).toMatchObject({ webhookSecret: SECRET, lastSyncedCommit: null, synced: [], createdAt: 1 });
       const shown = JSON.stringify(publicSource(again));
       expect(shown).not.toContain(SECRET);
       expect(shown).not.toContain('tok3n');
