@@ -1,38 +1,22 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/errors/index.js';
 import { gitCli, gitSourceReader, isRepoUrl } from '../../../src/sync/git-source-reader.js';
+import { type TestRepo, testRepo } from '../../helpers/git-repo.js';
 
+const repos: TestRepo[] = [];
 const dirs: string[] = [];
 afterAll(() => {
+  for (const r of repos) r.remove();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function repo(): { dir: string; commit: (files: Record<string, string | null>, message: string) => string } {
-  const dir = mkdtempSync(join(tmpdir(), 'skyfleet-git-'));
-  dirs.push(dir);
-  const g = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
-  g('init', '-q', '-b', 'main');
-  g('config', 'user.email', 'test@example.com');
-  g('config', 'user.name', 'test');
-  return {
-    dir,
-    commit: (files, message) => {
-      for (const [f, text] of Object.entries(files)) {
-        if (text === null) g('rm', '-q', f);
-        else {
-          mkdirSync(join(dir, f, '..'), { recursive: true });
-          writeFileSync(join(dir, f), text);
-          g('add', f);
-        }
-      }
-      g('commit', '-q', '-m', message);
-      return g('rev-parse', 'HEAD');
-    },
-  };
+function repo(): TestRepo {
+  const r = testRepo();
+  repos.push(r);
+  return r;
 }
 
 const spec = (name: string, image: string) =>
