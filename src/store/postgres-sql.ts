@@ -16,3 +16,16 @@ export async function lockInTransaction(client: PoolClient, what: string): Promi
 
 /** `name` as a quoted SQL identifier. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Takes a `schema` query parameter off a connection string (pg would ignore it). */
+export function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
+  if (!/[?&]schema=/.test(connectionString)) return { url: connectionString, schema: undefined };
+  try {
+    const u = new URL(connectionString);
+    const schema = u.searchParams.get('schema') ?? undefined;
+    u.searchParams.delete('schema');
+    return { url: u.toString(), schema };
+  } catch {
+    return { url: connectionString, schema: undefined };
+  }
+}

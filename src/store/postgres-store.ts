@@ -5,15 +5,23 @@ import type { RolloutState } from '../rollout/types.js';
 import { deploymentConflict } from './deployment-conflict.js';
 import { redactor, storeError } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { lockInTransaction, quoteIdent } from './postgres-sql.js';
+import { lockInTransaction, quoteIdent, splitSchema } from './postgres-sql.js';
+import {
+  type DeploymentRow,
+  type EventRow,
+  type GitSourceRow,
+  type LeaseRow,
+  type RevisionRow,
+  type TokenRow,
+  toDeployment,
+  toEvent,
+  toGitSource,
+  toLease,
+  toRevision,
+  toToken,
+} from './postgres-rows.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
-import type {
-  GitSourceRecord,
-  GitSourceStore,
-  GitSyncError,
-  GitSyncStatus,
-  SyncedDeployment,
-} from './git-source-store.js';
+import type { GitSourceRecord, GitSourceStore, GitSyncStatus } from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
 
 // Also exported from the store's module, which has always exported them.
@@ -484,13 +492,18 @@ export class PostgresStore implements ApiStore, GitSourceStore {
     );
   }
 
+  /** The secret key once read: it never changes, so later applies read nothing for it. */
+  private key: Buffer | undefined;
+
   async secretKey(): Promise<Buffer> {
+    if (this.key) return this.key;
     await this.query(
       `INSERT INTO ${this.t.secretKey} (id, key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
       [randomBytes(32), Date.now()],
     );
     const rows = await this.query<{ key: Buffer }>(`SELECT key FROM ${this.t.secretKey} WHERE id = 1`);
-    return rows[0]!.key;
+    this.key = rows[0]!.key;
+    return this.key;
   }
 
   async getConditions(deployment: string): Promise<Condition[]> {
@@ -579,131 +592,5 @@ export class PostgresStore implements ApiStore, GitSourceStore {
   /** A pg error as a SkyfleetError: connection trouble is retryable; no password in the text. */
   private wrap(e: unknown): SkyfleetError {
     return storeError(e, this.url, this.redact);
-  }
-}
-
-interface DeploymentRow {
-  name: string;
-  spec: DeploymentRecord['spec'];
-  revision: string;
-  generation: string;
-  updated_at: string;
-  resource_version: string;
-}
-interface TokenRow {
-  id: string;
-  name: string;
-  role: TokenRecord['role'];
-  hash: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-const toToken = (r: TokenRow): TokenRecord => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  hash: r.hash,
-  createdAt: Number(r.created_at),
-  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-});
-interface RevisionRow {
-  deployment: string;
-  revision: string;
-  number: number;
-  template: RevisionRecord['template'];
-  created_at: string;
-  change_cause: string | null;
-}
-interface GitSourceRow {
-  name: string;
-  repo: string;
-  branch: string;
-  path: string;
-  interval_ms: string;
-  prune: boolean;
-  webhook_secret: string | null;
-  last_seen_commit: string | null;
-  last_synced_commit: string | null;
-  last_error: GitSyncError | null;
-  synced: SyncedDeployment[];
-  last_check_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-const toGitSource = (r: GitSourceRow): GitSourceRecord => ({
-  name: r.name,
-  repo: r.repo,
-  branch: r.branch,
-  path: r.path,
-  intervalMs: Number(r.interval_ms),
-  prune: r.prune,
-  webhookSecret: r.webhook_secret,
-  lastSeenCommit: r.last_seen_commit,
-  lastSyncedCommit: r.last_synced_commit,
-  lastError: r.last_error,
-  synced: r.synced,
-  lastCheckAt: r.last_check_at === null ? null : Number(r.last_check_at),
-  createdAt: Number(r.created_at),
-  updatedAt: Number(r.updated_at),
-});
-interface EventRow {
-  id: string;
-  time: string;
-  deployment: string | null;
-  type: EventRecord['type'];
-  reason: string;
-  message: string;
-}
-interface LeaseRow {
-  name: string;
-  holder: string;
-  token: string;
-  expires_at: string;
-}
-
-// BIGINT comes back from pg as a string (it may not fit a double); epoch ms and counters do.
-const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
-  name: r.name,
-  spec: r.spec,
-  revision: r.revision,
-  generation: Number(r.generation),
-  resourceVersion: Number(r.resource_version),
-  updatedAt: Number(r.updated_at),
-});
-const toRevision = (r: RevisionRow): RevisionRecord => ({
-  deployment: r.deployment,
-  revision: r.revision,
-  number: Number(r.number),
-  template: r.template,
-  createdAt: Number(r.created_at),
-  ...(r.change_cause ? { cause: r.change_cause } : {}),
-});
-const toEvent = (r: EventRow): EventRecord => ({
-  id: Number(r.id),
-  time: Number(r.time),
-  deployment: r.deployment,
-  type: r.type,
-  reason: r.reason,
-  message: r.message,
-});
-const toLease = (r: LeaseRow): Lease => ({
-  name: r.name,
-  holder: r.holder,
-  token: Number(r.token),
-  expiresAt: Number(r.expires_at),
-});
-
-/** Takes a `schema` query parameter off a connection string (pg would ignore it). */
-function splitSchema(connectionString: string): { url: string; schema: string | undefined } {
-  if (!/[?&]schema=/.test(connectionString)) return { url: connectionString, schema: undefined };
-  try {
-    const u = new URL(connectionString);
-    const schema = u.searchParams.get('schema') ?? undefined;
-    u.searchParams.delete('schema');
-    return { url: u.toString(), schema };
-  } catch {
-    return { url: connectionString, schema: undefined };
   }
 }

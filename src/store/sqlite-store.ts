@@ -417,11 +417,16 @@ export class SqliteStore implements ApiStore, GitSourceStore {
       .run(record.name, JSON.stringify(record.spec), JSON.stringify(record.withheld), record.source, record.recordedAt);
   }
 
+  /** The secret key once read: it never changes, so later applies read nothing for it. */
+  private key: Buffer | undefined;
+
   async secretKey(): Promise<Buffer> {
+    if (this.key) return this.key;
     this.db
       .prepare('INSERT INTO secret_key (id, key, created_at) VALUES (1, ?, ?) ON CONFLICT(id) DO NOTHING')
       .run(randomBytes(32), Date.now());
-    return (this.db.prepare('SELECT key FROM secret_key WHERE id = 1').get() as { key: Buffer }).key;
+    this.key = (this.db.prepare('SELECT key FROM secret_key WHERE id = 1').get() as { key: Buffer }).key;
+    return this.key;
   }
 
   async close(): Promise<void> {

@@ -52,9 +52,9 @@ it('examples/sdk: refuses a bad spec by field, deploys 2, scales to 3, rolls out
   const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
   expect(at('apply: 2 replicas of skyfleet-test/web:1')).toBeGreaterThan(0);
   expect(lines[at('revision ')]).toMatch(/^revision \w+: 2\/2 ready$/);
-  expect(
-    lines[at('scale: 3 replicas') + 1 + lines.slice(at('scale: 3 replicas') + 1).findIndex((l) => !l.startsWith('  '))],
-  ).toBe('3/3 ready');
+  // after the scale's progress lines (indented), its result
+  const afterScale = lines.slice(at('scale: 3 replicas') + 1);
+  expect(afterScale.find((l) => !l.startsWith('  '))).toBe('3/3 ready');
   const rollout = at('rollout: skyfleet-test/web:2');
   expect(rollout).toBeGreaterThan(at('scale: 3 replicas'));
   const after = lines.slice(rollout);
