@@ -160,22 +160,25 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */
 export function migrateSqlite(db: BetterSqlite3.Database): void {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
-  );
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
-  refuseNewerSchema(applied, SQLITE_MIGRATIONS);
-  for (const m of SQLITE_MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
+  // One IMMEDIATE transaction takes the write lock before reading what is applied: processes
+  // opening a new store at once wait for each other (busy_timeout) instead of both creating a
+  // table the other has just created.
+  db.transaction(() => {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    refuseNewerSchema(applied, SQLITE_MIGRATIONS);
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
         Date.now(),
       );
-    })();
-  }
+    }
+  }).immediate();
 }
