@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ArmModelChecker } from './arm-checker.js';
+import { ArmModelChecker } from '../../../emulators/azure-aci/arm-checker.js';
 
 // The checker behind every "no model violations" assertion: it must actually catch problems.
 // Definitions: containerInstance.2026-05-01.json ContainerGroup, ContainerGroupPropertiesProperties,

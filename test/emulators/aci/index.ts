@@ -5,8 +5,9 @@ import { azureAciTargetSettings, type AzureAciTargetSettingsInput } from '../../
 import { withEnvCallLog } from '../../../src/calllog/index.js';
 import { type AciEmulator, ARM } from './emulator.js';
 
-export { AciEmulator, ARM, API_VERSION, type AciEmulatorOptions } from './emulator.js';
-export { ArmModelChecker, REFERENCE_DIR } from './arm-checker.js';
+export { AciEmulator } from './emulator.js';
+export { ARM, API_VERSION, type AciEmulatorOptions } from '../../../emulators/azure-aci/aci-emulator.js';
+export { ArmModelChecker, REFERENCE_DIR } from '../../../emulators/azure-aci/arm-checker.js';
 
 /** A credential that never leaves the process (no IMDS, no AAD). */
 export const fakeCredential: TokenCredential = {

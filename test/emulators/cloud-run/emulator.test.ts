@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../framework/index.js';
 import { CloudRunEmulator } from './emulator.js';
 import { fakeAuthClient } from './harness.js';
-import { ProtoModel } from './proto-model.js';
+import { ProtoModel } from '../../../emulators/gcp-cloud-run/proto-model.js';
 
 const PARENT = 'projects/p1/locations/us-central1';
 const clock = new ManualClock();

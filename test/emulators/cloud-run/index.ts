@@ -1,11 +1,11 @@
+export { CloudRunEmulator } from './emulator.js';
 export {
-  CloudRunEmulator,
   RUN_ORIGIN,
   type CloudRunEmulatorOptions,
   type ServiceState,
   type RevisionState,
-} from './emulator.js';
-export { ProtoModel, loadRoot, PROTO_DIR } from './proto-model.js';
+} from '../../../emulators/gcp-cloud-run/cloud-run-emulator.js';
+export { ProtoModel, loadRoot, PROTO_DIR } from '../../../emulators/gcp-cloud-run/proto-model.js';
 export { steppingClock } from './clock.js';
 export { runHarness, type RunHarness } from './harness.js';
-export { CloudRunDataPlane, type DataPlaneAddress } from './data-plane.js';
+export { CloudRunDataPlane, type DataPlaneAddress } from '../../../emulators/gcp-cloud-run/data-plane.js';

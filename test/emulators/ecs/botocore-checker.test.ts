@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { BotocoreChecker, type BotocoreModel } from './botocore-checker.js';
+import { BotocoreChecker, type BotocoreModel } from '../../../emulators/aws-ecs/botocore-checker.js';
 
 // The checker behind every ECS "no model violations" assertion (and the strict setup): it must
 // actually catch problems. Shapes of ecs-2014-11-13.service-2.full.json: CreateServiceRequest,

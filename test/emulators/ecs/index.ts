@@ -1,3 +1,14 @@
-export { EcsEmulator, EcsError, WRITE_OPERATIONS, type EcsEmulatorOptions, type EcsTimings } from './ecs-emulator.js';
-export { BotocoreChecker, loadEcsModel, ECS_MODEL_PATH, ECS_EXAMPLES_PATH } from './botocore-checker.js';
+export { EcsEmulator } from './ecs-emulator.js';
+export {
+  EcsError,
+  WRITE_OPERATIONS,
+  type EcsEmulatorOptions,
+  type EcsTimings,
+} from '../../../emulators/aws-ecs/ecs-emulator.js';
+export {
+  BotocoreChecker,
+  loadEcsModel,
+  ECS_MODEL_PATH,
+  ECS_EXAMPLES_PATH,
+} from '../../../emulators/aws-ecs/botocore-checker.js';
 export { ecsTestbed, SUBNETS, type EcsTestbed, type EcsTestbedOptions } from './testbed.js';

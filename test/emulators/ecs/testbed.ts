@@ -5,7 +5,8 @@ import { type AwsEcsTargetSettingsInput, awsEcsTargetSettings } from '../../../p
 import { teeCallLogs, withEnvCallLog } from '../../../src/calllog/index.js';
 import { currentCallScope, runInCallScope } from '../../../src/provider/kit/call-scope.js';
 import { ManualClock } from '../framework/index.js';
-import { EcsEmulator, type EcsEmulatorOptions } from './ecs-emulator.js';
+import type { EcsEmulatorOptions } from '../../../emulators/aws-ecs/ecs-emulator.js';
+import { EcsEmulator } from './ecs-emulator.js';
 
 export const SUBNETS = {
   'subnet-0aaa1111': 'us-east-1a',

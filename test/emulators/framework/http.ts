@@ -1,50 +1,13 @@
 import nock from 'nock';
+import { type EmulatorHandler, parseBody } from '../../../emulators/framework/index.js';
 
-/** One HTTP request, as the emulator's handler sees it. */
-export interface EmulatedRequest {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  query: URLSearchParams;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
-  /** Parsed JSON when the body is JSON, the raw text otherwise, null when empty. */
-  body: unknown;
-}
-
-export interface EmulatedResponse {
-  status: number;
-  /** Serialised as JSON unless it is a string. */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export type EmulatorHandler = (
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  headers: Record<string, string>,
-  body: unknown,
-) => EmulatedResponse | Promise<EmulatedResponse>;
+export type { EmulatedRequest, EmulatedResponse, EmulatorHandler } from '../../../emulators/framework/index.js';
 
 export interface InstalledEmulator {
   /** The origin intercepted, e.g. `https://ecs.us-east-1.amazonaws.com`. */
   readonly origin: string;
   /** Removes the interceptors (other hosts' interceptors are left alone). */
   uninstall(): void;
-}
-
-/** nock parses only `application/json`; clouds also send `application/x-amz-json-1.1` and kin. */
-function parseBody(body: unknown, contentType: string | undefined): unknown {
-  if (body === undefined || body === null || (typeof body === 'string' && body.length === 0)) return null;
-  if (typeof body === 'string' && /json/i.test(contentType ?? '')) {
-    try {
-      return JSON.parse(body);
-    } catch {
-      return body;
-    }
-  }
-  return body;
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;

@@ -1,5 +1,16 @@
-export { FaultKnobs, seededRandom, type InjectedFault, type OperationFilter } from './faults.js';
-export { RequestLog, type RequestLogEntry } from './request-log.js';
+export {
+  FaultKnobs,
+  seededRandom,
+  type InjectedFault,
+  type OperationFilter,
+  RequestLog,
+  type RequestLogEntry,
+  type ModelChecker,
+  ModelViolations,
+  ManualClock,
+  phaseAt,
+  type Clock,
+} from '../../../emulators/framework/index.js';
 export {
   installEmulator,
   type EmulatedRequest,
@@ -7,5 +18,3 @@ export {
   type EmulatorHandler,
   type InstalledEmulator,
 } from './http.js';
-export { type ModelChecker, ModelViolations } from './model.js';
-export { ManualClock, phaseAt, type Clock } from './clock.js';

@@ -3,7 +3,7 @@
 // Cloud Run: what the real API would never send or accept) fails that test, whether or not the
 // test looks; a test that provokes one on purpose clears it (`em.violations.clear()`).
 import { afterEach } from 'vitest';
-import { takeViolations } from './model.js';
+import { takeViolations } from '../../../emulators/framework/model.js';
 
 afterEach(() => {
   const problems = takeViolations();

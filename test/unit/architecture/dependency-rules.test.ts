@@ -51,7 +51,7 @@ function importsOf(file: string, text: string): Import[] {
 
 /** Every import of every source: type-only ones too, for the folder rules. */
 function graph(): Map<string, Import[]> {
-  const files = [...sources('src'), ...sources('providers'), ...sources('dashboard/src')];
+  const files = [...sources('src'), ...sources('providers'), ...sources('emulators'), ...sources('dashboard/src')];
   return new Map(files.map((f) => [f, importsOf(f, readFileSync(join(ROOT, f), 'utf8'))]));
 }
 
@@ -171,6 +171,16 @@ const RULES: Array<{ name: string; from: (f: string) => boolean; to: (f: string,
       (t.startsWith('src/reconcile/') && !t.endsWith('/converge.ts') && !t.endsWith('/progress.ts')),
   },
   {
+    name: 'the emulators stand in for the clouds: they import nothing of skyfleet but its utilities (the clock)',
+    from: (f) => f.startsWith('emulators/'),
+    to: (t) => !t.startsWith('emulators/') && !t.startsWith('src/util/'),
+  },
+  {
+    name: 'only the CLI (`skyfleet emulate`, a composition root) imports the emulators',
+    from: (f) => f.startsWith('src/') && !f.startsWith('src/cli/'),
+    to: (t) => t.startsWith('emulators/'),
+  },
+  {
     name: 'the dashboard is a client of the HTTP API: it imports nothing of src/ or providers/',
     from: (f) => f.startsWith('dashboard/'),
     to: (t) => t.startsWith('src/') || t.startsWith('providers/'),
@@ -228,8 +238,10 @@ describe('dependency rules', () => {
     bad.set('src/remote/x.ts', ['src/store/sqlite-store.ts']);
     bad.set('src/sync/x.ts', ['src/fleet.ts']);
     bad.set('dashboard/src/x.tsx', ['src/server/roles.ts']);
+    bad.set('emulators/aws-ecs/x.ts', ['providers/aws-ecs/mapping.ts']);
+    bad.set('src/reconcile/x.ts', ['emulators/aws-ecs/ecs-emulator.ts']);
     const before = new Set(violations(g));
-    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(7);
+    expect(violations(bad).filter((v) => !before.has(v))).toHaveLength(9);
     bad.set('src/util/clock.ts', ['src/util/pool.ts']);
     bad.set('src/util/pool.ts', ['src/util/clock.ts']);
     expect(cycles(bad)).toContainEqual(['src/util/clock.ts', 'src/util/pool.ts']);

@@ -1,7 +1,7 @@
-import { ManualClock } from '../../../src/util/clock.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 export { ManualClock };
-export type { Clock } from '../../../src/util/clock.js';
+export type { Clock } from '../../src/util/clock.js';
 
 /**
  * Emulators compute state lazily from the injected clock: a resource created at `since` is in the

@@ -1,5 +1,5 @@
 /**
- * A ModelChecker over the Cloud Run Admin API v2 protos in /work/shared/reference/gcp-cloud-run-v2/proto
+ * A ModelChecker over the Cloud Run Admin API v2 protos in emulators/reference/gcp-cloud-run-v2/proto
  * (service.proto Service, revision_template.proto RevisionTemplate, k8s.min.proto Container...,
  * google_longrunning_operations.proto Operation), parsed with protobufjs. It checks JSON by the proto3
  * JSON mapping: lowerCamel field names (the proto names are accepted too), int64 as a string or
@@ -12,8 +12,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import type { ModelChecker } from '../framework/index.js';
+import { referencePath } from '../reference/reference-path.js';
 
-export const PROTO_DIR = '/work/shared/reference/gcp-cloud-run-v2/proto';
+export const PROTO_DIR = referencePath('gcp-cloud-run-v2', 'proto');
 
 const WELL_KNOWN = [
   'google/protobuf/any.proto',

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ModelChecker } from '../framework/index.js';
+import { referencePath } from '../reference/reference-path.js';
 
 /**
  * Checks JSON values against the ACI OpenAPI model in
- * /work/shared/reference/azure-container-instances/containerInstance.2026-05-01.json (plus the
+ * emulators/reference/azure-container-instances/containerInstance.2026-05-01.json (plus the
  * common-types excerpt it `$ref`s): required properties, types, int32, enums, unknown properties, and secrets (`x-ms-secret`) in responses (where a required
  * secret may be absent: ARM redacts them, see the reference README's "Quirks").
  *
@@ -12,7 +13,7 @@ import type { ModelChecker } from '../framework/index.js';
  * `secretReferences`, `identityAcls`, `containerGroupProfile`, `standbyPoolProfile` and
  * `isCreatedFromStandbyPool`. `version: '2023-05-01'` applies those differences.
  */
-export const REFERENCE_DIR = '/work/shared/reference/azure-container-instances';
+export const REFERENCE_DIR = referencePath('azure-container-instances');
 
 type Schema = {
   $ref?: string;

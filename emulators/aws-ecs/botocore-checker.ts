@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ModelChecker } from '../framework/index.js';
+import { referencePath } from '../reference/reference-path.js';
 
-/** The reference model: /work/shared/reference/aws-ecs/ecs-2014-11-13.service-2.full.json (botocore). */
-export const ECS_MODEL_PATH = '/work/shared/reference/aws-ecs/ecs-2014-11-13.service-2.full.json';
-export const ECS_EXAMPLES_PATH = '/work/shared/reference/aws-ecs/ecs-2014-11-13.examples-1.subset.json';
+/** The reference model: emulators/reference/aws-ecs/ecs-2014-11-13.service-2.full.json (botocore). */
+export const ECS_MODEL_PATH = referencePath('aws-ecs', 'ecs-2014-11-13.service-2.full.json');
+export const ECS_EXAMPLES_PATH = referencePath('aws-ecs', 'ecs-2014-11-13.examples-1.subset.json');
 
 interface Shape {
   type: string;

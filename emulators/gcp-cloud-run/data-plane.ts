@@ -1,7 +1,7 @@
 /**
  * The emulator's data plane: what `https://<service>.a.run.app` does, on 127.0.0.1. One HTTPS
  * listener for every service (as Google's front end is one), with a certificate for `*.a.run.app`
- * signed by the test CA (test/helpers/tls), so a client must trust that CA and name the service
+ * signed by a CA of the caller's (the tests' CA in test/helpers/tls, `skyfleet emulate`'s own), so a client must trust that CA and name the service
  * (SNI and Host) to be served:
  * - a Host that names no service: 404, as Google's front end answers an unknown `run.app` host;
  * - a service whose ingress is not `all`: 404 from outside (the ingress setting,
@@ -15,8 +15,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { runAppCert } from '../../helpers/tls/index.js';
-import type { ServiceState } from './emulator.js';
+import type { ServiceState } from './cloud-run-emulator.js';
 
 export interface DataPlaneAddress {
   host: string;
@@ -36,10 +35,14 @@ export class CloudRunDataPlane {
   private server: Server | undefined;
   private turn = 0;
 
-  constructor(private readonly services: DataPlaneServices) {}
+  constructor(
+    private readonly services: DataPlaneServices,
+    /** The certificate (for `*.a.run.app`) and its key, PEM. */
+    private readonly tls: { key: string; cert: string },
+  ) {}
 
   async start(): Promise<DataPlaneAddress> {
-    const server = createServer({ ...runAppCert }, (req, res) => {
+    const server = createServer({ key: this.tls.key, cert: this.tls.cert }, (req, res) => {
       const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
         if (status !== 200) this.refused.set(status, (this.refused.get(status) ?? 0) + 1);
         res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });

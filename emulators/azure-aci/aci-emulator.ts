@@ -1,0 +1,873 @@
+import { ManualClock } from '../../src/util/clock.js';
+import { type Clock, type EmulatedResponse, FaultKnobs, ModelViolations, RequestLog } from '../framework/index.js';
+import { ArmModelChecker } from './arm-checker.js';
+
+/**
+ * A stateful Azure Resource Manager for Microsoft.ContainerInstance/containerGroups, in the shape
+ * @azure/arm-containerinstance 9.1.0 sends and parses (api-version 2023-05-01), served (nock in tests, `skyfleet emulate` on 127.0.0.1) at
+ * https://management.azure.com. Shapes follow
+ * emulators/reference/azure-container-instances/containerInstance.2026-05-01.json with the
+ * 2023-05-01 differences (see arm-checker.ts); every request and response is checked against it.
+ *
+ * Time is the injected clock; state is computed lazily at each request (no timers):
+ * - PUT (create) answers 201 Pending with an Azure-AsyncOperation header; the operation succeeds
+ *   `provisionMs` later, then containers are Running (restartCount 0).
+ * - PUT (update) answers 200 Updating + Azure-AsyncOperation; in-place only for properties ACI can
+ *   update: OS type, restart policy, network profile (IP type, subnets), CPU/memory/GPU and zones
+ *   answer 409 InvalidContainerGroupUpdate.
+ * - DELETE answers 202 with a Location header (operationResults) until `deleteMs` passes, then
+ *   204; a DELETE of an absent group answers 204.
+ * - Each poll of an operation advances a ManualClock by `pollAdvanceMs`, standing for the time a
+ *   real client waits between polls, so pollers finish without sleeping.
+ * - List answers `pageSize` groups a page with a nextLink (`$skipToken`), without instance views
+ *   (ListResultContainerGroup has none).
+ */
+
+export const ARM = 'https://management.azure.com';
+export const API_VERSION = '2023-05-01';
+
+export interface AciEmulatorOptions {
+  subscriptionId?: string;
+  clock?: Clock;
+  /** Locations and their availability zones ([] = a location without zones). */
+  locations?: Record<string, string[]>;
+  /** Create/update takes this long (emulator clock) to reach Succeeded. */
+  provisionMs?: number;
+  deleteMs?: number;
+  /** How far each operation poll moves a ManualClock. */
+  pollAdvanceMs?: number;
+  pageSize?: number;
+  /** Largest cpu / memory a container group may request (ACI standard Linux: 4 / 16). */
+  maxCpu?: number;
+  maxMemoryGB?: number;
+  /** Answer 400 to requests the model rejects (default true); violations are collected either way. */
+  strict?: boolean;
+  /** Add a Retry-After header to LRO answers (ARM does; the SDK then waits that long in real time). */
+  lroRetryAfterSeconds?: number;
+}
+
+interface Quota {
+  containerGroups?: number;
+  standardCores?: number;
+}
+
+interface Operation {
+  id: string;
+  kind: 'create' | 'update' | 'delete';
+  location: string;
+  group: string;
+  start: number;
+  doneAt: number;
+  failure?: { code: string; message: string };
+}
+
+interface Crash {
+  container: string;
+  at: number;
+  exitCode: number;
+  /** When Always restarts it; undefined = crash loop (stays down). */
+  restartAfterMs: number | undefined;
+}
+
+interface GroupRecord {
+  key: string;
+  rg: string;
+  name: string;
+  location: string;
+  zones: string[] | undefined;
+  tags: Record<string, string>;
+  /** Wire `properties` as last sent (secrets kept here, never answered). */
+  properties: Json;
+  createdAt: number;
+  ip: string;
+  op: Operation | undefined;
+  /** When containers (re)started: the end of the last successful provisioning. */
+  startedAt: number | undefined;
+  crashes: Crash[];
+  failingReadiness: Map<string, { since: number; count: number }>;
+  deleting: Operation | undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: wire JSON the emulator reads and writes freely
+type Json = Record<string, any>;
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const GROUP_NAME = /^(?!.*--)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export class AciEmulator {
+  readonly subscriptionId: string;
+  readonly clock: Clock;
+  readonly faults = new FaultKnobs();
+  readonly log = new RequestLog();
+  readonly violations = new ModelViolations();
+  readonly options: Required<Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds'>> & {
+    lroRetryAfterSeconds?: number;
+  };
+  readonly groups = new Map<string, GroupRecord>();
+  /** Groups served verbatim (official examples), by `rg/name`. */
+  readonly raw = new Map<string, Json>();
+  private readonly operations = new Map<string, Operation>();
+  private readonly requestChecker = new ArmModelChecker('2023-05-01', 'request');
+  private readonly responseChecker = new ArmModelChecker('2023-05-01', 'response');
+  private seq = 0;
+  private ipSeq = 0;
+  quota: Quota = {};
+  /** Writes answered 403 AuthorizationFailed (a role assignment without write permission). */
+  denyWrites = false;
+
+  constructor(options: AciEmulatorOptions = {}) {
+    this.subscriptionId = options.subscriptionId ?? '00000000-0000-0000-0000-000000000001';
+    this.clock = options.clock ?? new ManualClock();
+    this.options = {
+      locations: options.locations ?? { eastus: ['1', '2', '3'], westus: [] },
+      provisionMs: options.provisionMs ?? 3000,
+      deleteMs: options.deleteMs ?? 1000,
+      pollAdvanceMs: options.pollAdvanceMs ?? 1000,
+      pageSize: options.pageSize ?? 100,
+      maxCpu: options.maxCpu ?? 4,
+      maxMemoryGB: options.maxMemoryGB ?? 16,
+      strict: options.strict ?? true,
+      ...(options.lroRetryAfterSeconds !== undefined ? { lroRetryAfterSeconds: options.lroRetryAfterSeconds } : {}),
+    };
+  }
+
+  /** Moves a ManualClock forward (tests' "later"); a no-op for other clocks. */
+  advance(ms: number): void {
+    const c = this.clock as Partial<ManualClock>;
+    if (typeof c.advance === 'function') c.advance(ms);
+  }
+
+  // ---- knobs ----
+
+  /** 429 TooManyRequests with Retry-After for a share of calls (seeded). */
+  throttle(
+    share: number,
+    options: { retryAfterSeconds?: number; seed?: number; operations?: readonly string[] } = {},
+  ): void {
+    this.faults.throttle(
+      share,
+      {
+        status: 429,
+        code: 'TooManyRequests',
+        message: `The request is being throttled as the limit has been reached for operation type - Write. For more information, see https://aka.ms/throttling.`,
+        retryAfterSeconds: options.retryAfterSeconds ?? 0,
+      },
+      {
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.operations ? { operations: options.operations } : {}),
+      },
+    );
+  }
+
+  /** The next n matching calls answer a 5xx. */
+  serverErrors(n: number, status = 503, operations?: readonly string[]): void {
+    const code = status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError';
+    this.faults.failNext(
+      n,
+      { status, code, message: `The service is temporarily unavailable (${status}). Please retry.` },
+      operations,
+    );
+  }
+
+  /** An availability zone of a location goes dark: its groups are repaired, new ones fail. */
+  zoneDown(location: string, zone: string): void {
+    this.faults.zoneDown(`${location}-${zone}`);
+  }
+
+  zoneUp(location: string, zone: string): void {
+    this.faults.zoneUp(`${location}-${zone}`);
+  }
+
+  /** A container of a group exits; with restartAfterMs (default 2 s) restartPolicy Always brings it back. */
+  crash(
+    rg: string,
+    name: string,
+    options: { container?: string; exitCode?: number; restartAfterMs?: number | null } = {},
+  ): void {
+    const g = this.groups.get(`${rg}/${name}`.toLowerCase());
+    if (!g) throw new Error(`no group ${rg}/${name}`);
+    const container = options.container ?? g.properties.containers[0].name;
+    g.crashes.push({
+      container,
+      at: this.clock.now(),
+      exitCode: options.exitCode ?? 1,
+      restartAfterMs: options.restartAfterMs === null ? undefined : (options.restartAfterMs ?? 2000),
+    });
+  }
+
+  /** The container's readiness probe starts (or stops) failing. */
+  failReadiness(rg: string, name: string, container?: string, failing = true): void {
+    const g = this.groups.get(`${rg}/${name}`.toLowerCase());
+    if (!g) throw new Error(`no group ${rg}/${name}`);
+    const c = container ?? g.properties.containers[0].name;
+    if (failing) g.failingReadiness.set(c, { since: this.clock.now(), count: 0 });
+    else g.failingReadiness.delete(c);
+  }
+
+  /** Stores an official example's group verbatim (served by GET and list as given). */
+  seedRaw(rg: string, body: Json): void {
+    this.raw.set(`${rg}/${body.name}`.toLowerCase(), clone(body));
+  }
+
+  /** Live groups (not yet deleted) of a resource group. */
+  names(rg?: string): string[] {
+    this.sweep();
+    return [...this.groups.values()]
+      .filter((g) => !rg || g.rg.toLowerCase() === rg.toLowerCase())
+      .map((g) => g.name)
+      .sort();
+  }
+
+  // ---- HTTP ----
+
+  private requestId(): string {
+    this.seq += 1;
+    return `00000000-0000-4000-8000-${this.seq.toString(16).padStart(12, '0')}`;
+  }
+
+  async handle(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: Record<string, string>,
+    body: unknown,
+    origin: string,
+  ): Promise<EmulatedResponse> {
+    const route = this.route(method, path);
+    const operation = route?.operation ?? `${method} ${path}`;
+    const write = ['containerGroups.createOrUpdate', 'containerGroups.delete', 'containerGroups.update'].includes(
+      operation,
+    );
+    const started = this.clock.now();
+    let res: EmulatedResponse;
+    let fault: 'throttle' | 'forced' | undefined;
+    await this.faults.delay();
+    const injected = this.faults.next(operation);
+    if (injected) {
+      fault = injected.source;
+      res = this.error(
+        injected.status,
+        injected.code,
+        injected.message,
+        injected.retryAfterSeconds !== undefined ? { 'retry-after': String(injected.retryAfterSeconds) } : {},
+      );
+    } else if (!headers.authorization?.startsWith('Bearer ')) {
+      res = this.error(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+    } else if (query.get('api-version') !== API_VERSION) {
+      res = this.error(
+        400,
+        'InvalidApiVersionParameter',
+        `The api-version '${query.get('api-version')}' is invalid. The supported version for this emulator is '${API_VERSION}'.`,
+      );
+    } else if (!route) {
+      res = this.error(404, 'NotFound', `No route for ${method} ${path}`);
+    } else if (route.sub.toLowerCase() !== this.subscriptionId) {
+      res = this.error(404, 'SubscriptionNotFound', `The subscription '${route.sub}' could not be found.`);
+    } else if (write && this.denyWrites) {
+      res = this.error(
+        403,
+        'AuthorizationFailed',
+        `The client 'skyfleet' with object id '11111111-1111-1111-1111-111111111111' does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/${method === 'DELETE' ? 'delete' : 'write'}' over scope '${path}' or the scope is invalid.`,
+      );
+    } else {
+      res = this.dispatch(route, method, query, body, origin);
+    }
+    res.headers = {
+      'x-ms-request-id': this.requestId(),
+      'content-type': 'application/json; charset=utf-8',
+      ...(res.headers ?? {}),
+    };
+    this.checkResponse(operation, res);
+    this.log.add({
+      time: started,
+      operation,
+      method,
+      path: `${path}${query.toString() ? `?${query.toString()}` : ''}`,
+      body: body ?? null,
+      status: res.status,
+      response: res.body ?? null,
+      write,
+      ...(fault ? { fault } : {}),
+    });
+    return res;
+  }
+
+  private route(
+    method: string,
+    path: string,
+  ): { operation: string; sub: string; rg?: string; name?: string; location?: string; id?: string } | undefined {
+    let m =
+      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/containerGroups\/([^/]+)$/i.exec(
+        path,
+      );
+    if (m) {
+      const op = {
+        GET: 'containerGroups.get',
+        PUT: 'containerGroups.createOrUpdate',
+        DELETE: 'containerGroups.delete',
+        PATCH: 'containerGroups.update',
+      }[method];
+      return op ? { operation: op, sub: m[1]!, rg: m[2]!, name: decodeURIComponent(m[3]!) } : undefined;
+    }
+    m =
+      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/containerGroups$/i.exec(
+        path,
+      );
+    if (m && method === 'GET') return { operation: 'containerGroups.listByResourceGroup', sub: m[1]!, rg: m[2]! };
+    m = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/containerGroups$/i.exec(path);
+    if (m && method === 'GET') return { operation: 'containerGroups.list', sub: m[1]! };
+    m =
+      /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerInstance\/locations\/([^/]+)\/(operations|operationResults)\/([^/]+)$/i.exec(
+        path,
+      );
+    if (m && method === 'GET') {
+      return {
+        operation: m[3] === 'operations' ? 'operations.get' : 'operationResults.get',
+        sub: m[1]!,
+        location: m[2]!,
+        id: m[4]!,
+      };
+    }
+    return undefined;
+  }
+
+  private dispatch(
+    route: NonNullable<ReturnType<AciEmulator['route']>>,
+    method: string,
+    query: URLSearchParams,
+    body: unknown,
+    origin: string,
+  ): EmulatedResponse {
+    this.sweep();
+    switch (route.operation) {
+      case 'containerGroups.get':
+        return this.get(route.rg!, route.name!);
+      case 'containerGroups.createOrUpdate':
+        return this.put(route.rg!, route.name!, body as Json, origin);
+      case 'containerGroups.delete':
+        return this.delete(route.rg!, route.name!, origin);
+      case 'containerGroups.update':
+        return this.patch(route.rg!, route.name!, body as Json);
+      case 'containerGroups.listByResourceGroup':
+      case 'containerGroups.list':
+        return this.list(
+          route.rg,
+          query,
+          origin,
+          route.operation === 'containerGroups.list'
+            ? `/subscriptions/${route.sub}/providers/Microsoft.ContainerInstance/containerGroups`
+            : `/subscriptions/${route.sub}/resourceGroups/${route.rg}/providers/Microsoft.ContainerInstance/containerGroups`,
+        );
+      case 'operations.get':
+        return this.pollOperation(route.id!);
+      case 'operationResults.get':
+        return this.pollResult(route.id!);
+    }
+    void method;
+    return this.error(404, 'NotFound', 'no such operation');
+  }
+
+  private error(status: number, code: string, message: string, headers: Record<string, string> = {}): EmulatedResponse {
+    return { status, body: { error: { code, message } }, headers };
+  }
+
+  private groupId(rg: string, name: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+  }
+
+  private opUrl(origin: string, location: string, kind: 'operations' | 'operationResults', id: string): string {
+    return `${origin}/subscriptions/${this.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${location}/${kind}/${id}?api-version=${API_VERSION}`;
+  }
+
+  private lroHeaders(h: Record<string, string>): Record<string, string> {
+    return this.options.lroRetryAfterSeconds !== undefined
+      ? { ...h, 'retry-after': String(this.options.lroRetryAfterSeconds) }
+      : h;
+  }
+
+  private newOp(
+    kind: Operation['kind'],
+    location: string,
+    group: string,
+    ms: number,
+    failure?: Operation['failure'],
+  ): Operation {
+    const now = this.clock.now();
+    const op: Operation = {
+      id: `op-${(this.operations.size + 1).toString(36)}-${kind}`,
+      kind,
+      location,
+      group,
+      start: now,
+      doneAt: now + ms,
+      ...(failure ? { failure } : {}),
+    };
+    this.operations.set(op.id, op);
+    return op;
+  }
+
+  /** Removes groups whose delete finished; records the end of finished provisioning. */
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const [k, g] of this.groups) {
+      if (g.deleting && now >= g.deleting.doneAt) this.groups.delete(k);
+      else if (
+        g.op &&
+        !g.op.failure &&
+        now >= g.op.doneAt &&
+        (g.startedAt === undefined || g.startedAt < g.op.doneAt)
+      ) {
+        if (!this.zoneIsDown(g)) g.startedAt = g.op.doneAt;
+      }
+    }
+  }
+
+  private zoneIsDown(g: { location: string; zones?: string[] | undefined }): boolean {
+    return (g.zones ?? []).some((z) => this.faults.downZones.has(`${g.location}-${z}`));
+  }
+
+  private provisioningState(g: GroupRecord): string {
+    const now = this.clock.now();
+    if (g.deleting) return 'Deleting';
+    if (g.op && now < g.op.doneAt) return g.op.kind === 'create' ? 'Pending' : 'Updating';
+    if (g.op?.failure) return 'Failed';
+    if (this.zoneIsDown(g)) return 'Repairing';
+    return 'Succeeded';
+  }
+
+  /** Container state at `now`, from the start time and the crash knobs. */
+  private containerView(g: GroupRecord, c: Json): Json {
+    const now = this.clock.now();
+    const start = g.startedAt;
+    const events: Json[] = [];
+    if (start === undefined || this.zoneIsDown(g) || (g.op && now < g.op.doneAt && g.op.kind === 'create')) {
+      return {
+        restartCount: 0,
+        currentState: { state: 'Waiting', detailStatus: this.zoneIsDown(g) ? 'ZoneUnavailable' : 'ContainerCreating' },
+        events,
+      };
+    }
+    events.push(
+      {
+        count: 1,
+        firstTimestamp: iso(start),
+        lastTimestamp: iso(start),
+        name: 'Pulling',
+        message: `pulling image "${c.properties.image}"`,
+        type: 'Normal',
+      },
+      {
+        count: 1,
+        firstTimestamp: iso(start),
+        lastTimestamp: iso(start),
+        name: 'Pulled',
+        message: `Successfully pulled image "${c.properties.image}"`,
+        type: 'Normal',
+      },
+      {
+        count: 1,
+        firstTimestamp: iso(start),
+        lastTimestamp: iso(start),
+        name: 'Started',
+        message: 'Started container',
+        type: 'Normal',
+      },
+    );
+    let restartCount = 0;
+    let current: Json = { state: 'Running', startTime: iso(start), detailStatus: '' };
+    let previous: Json | undefined;
+    for (const cr of g.crashes.filter((x) => x.container === c.name && x.at >= start && x.at <= now)) {
+      previous = {
+        state: 'Terminated',
+        startTime: current.startTime,
+        exitCode: cr.exitCode,
+        finishTime: iso(cr.at),
+        detailStatus: 'Error',
+      };
+      events.push({
+        count: 1,
+        firstTimestamp: iso(cr.at),
+        lastTimestamp: iso(cr.at),
+        name: 'Killing',
+        message: `Container ${c.name} exited with code ${cr.exitCode}`,
+        type: 'Warning',
+      });
+      if (cr.restartAfterMs !== undefined && now >= cr.at + cr.restartAfterMs) {
+        restartCount++;
+        current = { state: 'Running', startTime: iso(cr.at + cr.restartAfterMs), detailStatus: '' };
+      } else {
+        current = {
+          state: cr.restartAfterMs === undefined ? 'Waiting' : 'Terminated',
+          startTime: iso(cr.at),
+          exitCode: cr.exitCode,
+          finishTime: iso(cr.at),
+          detailStatus:
+            cr.restartAfterMs === undefined ? 'CrashLoopBackOff: Back-off restarting failed container' : 'Error',
+        };
+        if (cr.restartAfterMs === undefined) restartCount++;
+      }
+    }
+    const fr = g.failingReadiness.get(c.name);
+    if (fr && c.properties.readinessProbe) {
+      fr.count += 1;
+      events.push({
+        count: fr.count,
+        firstTimestamp: iso(fr.since),
+        lastTimestamp: iso(now),
+        name: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        type: 'Warning',
+      });
+    }
+    return { restartCount, currentState: current, ...(previous ? { previousState: previous } : {}), events };
+  }
+
+  /** The group as ARM answers it: secrets stripped, read-only fields computed. */
+  private view(g: GroupRecord, withInstanceView: boolean): Json {
+    const ps = this.provisioningState(g);
+    const props = clone(g.properties);
+    for (const c of props.containers as Json[]) {
+      for (const e of c.properties.environmentVariables ?? []) delete e.secureValue;
+      if (withInstanceView) c.properties.instanceView = this.containerView(g, c);
+    }
+    for (const r of props.imageRegistryCredentials ?? []) delete r.password;
+    if (props.ipAddress) {
+      // the IP address is allocated as the group is provisioned: none while it is Pending/Creating
+      // (https://learn.microsoft.com/azure/container-instances/container-instances-get-started: the IP shows once the group succeeded)
+      if (ps === 'Succeeded' || ps === 'Failed') props.ipAddress.ip = g.ip;
+      else delete props.ipAddress.ip;
+      if (props.ipAddress.dnsNameLabel)
+        props.ipAddress.fqdn = `${props.ipAddress.dnsNameLabel}.${g.location}.azurecontainer.io`;
+    }
+    props.provisioningState = ps;
+    props.restartPolicy ??= 'Always';
+    props.sku ??= 'Standard';
+    if (withInstanceView) {
+      const events: Json[] = [];
+      if (this.zoneIsDown(g)) {
+        const z = (g.zones ?? []).find((x) => this.faults.downZones.has(`${g.location}-${x}`));
+        events.push({
+          count: 1,
+          firstTimestamp: iso(this.clock.now()),
+          lastTimestamp: iso(this.clock.now()),
+          name: 'ZoneUnavailable',
+          message: `Availability zone ${z} of ${g.location} is unavailable; the container group is being repaired`,
+          type: 'Warning',
+        });
+      }
+      if (g.op?.failure) {
+        events.push({
+          count: 1,
+          firstTimestamp: iso(g.op.doneAt),
+          lastTimestamp: iso(g.op.doneAt),
+          name: g.op.failure.code,
+          message: g.op.failure.message,
+          type: 'Warning',
+        });
+      }
+      const running = ps === 'Succeeded' || ps === 'Updating';
+      props.instanceView = {
+        events,
+        state: running && g.startedAt !== undefined ? 'Running' : ps === 'Failed' ? 'Failed' : 'Pending',
+      };
+    }
+    return {
+      id: this.groupId(g.rg, g.name),
+      name: g.name,
+      type: 'Microsoft.ContainerInstance/containerGroups',
+      location: g.location,
+      tags: clone(g.tags),
+      ...(g.zones ? { zones: clone(g.zones) } : {}),
+      properties: props,
+    };
+  }
+
+  private rawView(body: Json, withInstanceView: boolean): Json {
+    const b = clone(body);
+    if (!withInstanceView) {
+      delete b.properties.instanceView;
+      for (const c of b.properties.containers ?? []) delete c.properties.instanceView;
+    }
+    return b;
+  }
+
+  private get(rg: string, name: string): EmulatedResponse {
+    const k = `${rg}/${name}`.toLowerCase();
+    const raw = this.raw.get(k);
+    if (raw) return { status: 200, body: this.rawView(raw, true) };
+    const g = this.groups.get(k);
+    if (!g) return this.notFound(rg, name);
+    return { status: 200, body: this.view(g, true) };
+  }
+
+  private notFound(rg: string, name: string): EmulatedResponse {
+    return this.error(
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.ContainerInstance/containerGroups/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    );
+  }
+
+  private list(rg: string | undefined, query: URLSearchParams, origin: string, path: string): EmulatedResponse {
+    const all = [
+      ...[...this.raw.entries()]
+        .filter(([k]) => !rg || k.startsWith(`${rg.toLowerCase()}/`))
+        .map(([, b]) => this.rawView(b, false)),
+      ...[...this.groups.values()]
+        .filter((g) => !rg || g.rg.toLowerCase() === rg.toLowerCase())
+        .map((g) => this.view(g, false)),
+    ].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    const skip = Number(query.get('$skipToken') ?? 0);
+    const page = all.slice(skip, skip + this.options.pageSize);
+    const next =
+      skip + this.options.pageSize < all.length
+        ? `${origin}${path}?api-version=${API_VERSION}&$skipToken=${skip + this.options.pageSize}`
+        : undefined;
+    return { status: 200, body: { value: page, ...(next ? { nextLink: next } : {}) } };
+  }
+
+  private put(rg: string, name: string, body: Json, origin: string): EmulatedResponse {
+    const problems = this.requestChecker.check('ContainerGroup', body);
+    if (problems.length) {
+      this.violations.add(`PUT ${name}`, problems);
+      if (this.options.strict)
+        return this.error(
+          400,
+          'InvalidRequestContent',
+          `The request content was invalid and could not be deserialized: ${problems.join('; ')}`,
+        );
+    }
+    if (!GROUP_NAME.test(name)) {
+      return this.error(
+        400,
+        'InvalidContainerGroupName',
+        `The container group name '${name}' is invalid. A container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').`,
+      );
+    }
+    const bad = Object.keys(body.tags ?? {}).find((t) => /[<>%&\\?/]/.test(t) || t.length > 512);
+    if (bad !== undefined)
+      return this.error(
+        400,
+        'InvalidTagNameCharacters',
+        `The tag names '${bad}' have reserved characters '<,>,%,&,\\,?,/' or control characters.`,
+      );
+    if (Object.values(body.tags ?? {}).some((v) => String(v).length > 256))
+      return this.error(400, 'InvalidTagValueLength', 'A tag value exceeds 256 characters.');
+    if (Object.keys(body.tags ?? {}).length > 50)
+      return this.error(400, 'InvalidTagCount', 'At most 50 tags per resource.');
+    const location = String(body.location ?? '')
+      .toLowerCase()
+      .replace(/\s+/g, '');
+    const zonesOf = this.options.locations[location];
+    if (!zonesOf)
+      return this.error(
+        400,
+        'LocationNotAvailableForResourceType',
+        `The provided location '${body.location}' is not available for resource type 'Microsoft.ContainerInstance/containerGroups'.`,
+      );
+    const zones: string[] | undefined = body.zones;
+    if (zones?.length && (zones.length > 1 || !zonesOf.includes(zones[0]!))) {
+      return this.error(
+        400,
+        'AvailabilityZoneNotSupported',
+        `The zones '${zones.join(',')}' are not supported in location '${location}'. A container group takes at most one zone.`,
+      );
+    }
+    const props = body.properties as Json;
+    const cpu = (props.containers as Json[]).reduce((n, c) => n + (c.properties?.resources?.requests?.cpu ?? 0), 0);
+    const mem = (props.containers as Json[]).reduce(
+      (n, c) => n + (c.properties?.resources?.requests?.memoryInGB ?? 0),
+      0,
+    );
+    if (cpu > this.options.maxCpu || mem > this.options.maxMemoryGB) {
+      return this.error(
+        400,
+        'InvalidContainerGroupResourceRequest',
+        `The container group requests ${cpu} CPU and ${mem} GB memory; the maximum in location '${location}' is ${this.options.maxCpu} CPU and ${this.options.maxMemoryGB} GB.`,
+      );
+    }
+    const exposed = new Set(
+      (props.containers as Json[]).flatMap((c) => (c.properties.ports ?? []).map((p: Json) => p.port)),
+    );
+    const missing = (props.ipAddress?.ports ?? []).find((p: Json) => !exposed.has(p.port));
+    if (missing)
+      return this.error(
+        400,
+        'InvalidIpAddressPorts',
+        `The IP address port '${missing.port}' is not exposed by any container of the container group '${name}'.`,
+      );
+
+    // read-only fields a client may echo back are ignored, as ARM does
+    delete props.instanceView;
+    delete props.provisioningState;
+    for (const c of props.containers as Json[]) delete c.properties?.instanceView;
+    const k = `${rg}/${name}`.toLowerCase();
+    const existing = this.groups.get(k);
+    if (existing?.deleting)
+      return this.error(
+        409,
+        'Conflict',
+        `The container group '${name}' is being deleted; retry once the deletion has finished.`,
+      );
+    if (existing) {
+      const why = this.notUpdatable(existing, body);
+      if (why) {
+        return this.error(
+          409,
+          'InvalidContainerGroupUpdate',
+          `The updates on container group '${name}' are invalid. If you are going to update the os type, restart policy, network profile, CPU, memory or GPU resources for a container group, you must delete it first and then create a new one. (${why})`,
+        );
+      }
+      existing.properties = clone(props);
+      existing.tags = clone(body.tags ?? {});
+      existing.crashes = [];
+      existing.failingReadiness.clear();
+      existing.op = this.newOp('update', location, k, this.options.provisionMs);
+      return {
+        status: 200,
+        body: this.view(existing, false),
+        headers: this.lroHeaders({
+          'azure-asyncoperation': this.opUrl(origin, location, 'operations', existing.op.id),
+        }),
+      };
+    }
+    const quota = this.quotaProblem(location, cpu);
+    if (quota) return this.error(409, 'ContainerGroupQuotaReached', quota);
+    const down = (zones ?? []).find((z) => this.faults.downZones.has(`${location}-${z}`));
+    const failure = down
+      ? {
+          code: 'ServiceUnavailable',
+          message: `The requested resource is not available in the location '${location}' zone '${down}' at this moment. Please retry with a different resource request or in another location.`,
+        }
+      : undefined;
+    this.ipSeq += 1;
+    const g: GroupRecord = {
+      key: k,
+      rg,
+      name,
+      location,
+      zones: zones?.length ? [...zones] : undefined,
+      tags: clone(body.tags ?? {}),
+      properties: clone(props),
+      createdAt: this.clock.now(),
+      ip:
+        props.ipAddress?.type === 'Private'
+          ? `10.0.${(this.ipSeq >> 8) & 255}.${this.ipSeq & 255}`
+          : `20.0.${(this.ipSeq >> 8) & 255}.${this.ipSeq & 255}`,
+      op: undefined,
+      startedAt: undefined,
+      crashes: [],
+      failingReadiness: new Map(),
+      deleting: undefined,
+    };
+    g.op = this.newOp('create', location, k, this.options.provisionMs, failure);
+    this.groups.set(k, g);
+    return {
+      status: 201,
+      body: this.view(g, false),
+      headers: this.lroHeaders({ 'azure-asyncoperation': this.opUrl(origin, location, 'operations', g.op.id) }),
+    };
+  }
+
+  /** Properties ACI cannot change in place (container-instances-update: "Properties that require container delete"). */
+  private notUpdatable(g: GroupRecord, body: Json): string | undefined {
+    const a = g.properties;
+    const b = body.properties as Json;
+    if ((a.osType ?? '') !== (b.osType ?? '')) return 'osType';
+    if ((a.restartPolicy ?? 'Always') !== (b.restartPolicy ?? 'Always')) return 'restartPolicy';
+    if ((a.ipAddress?.type ?? '') !== (b.ipAddress?.type ?? '')) return 'ipAddress.type';
+    const subnets = (p: Json) =>
+      JSON.stringify((p.subnetIds ?? []).map((s: Json) => String(s.id).toLowerCase()).sort());
+    if (subnets(a) !== subnets(b)) return 'subnetIds';
+    if (JSON.stringify(g.zones ?? []) !== JSON.stringify(body.zones ?? [])) return 'zones';
+    for (const c of b.containers as Json[]) {
+      const old = (a.containers as Json[]).find((x) => x.name === c.name);
+      if (old && JSON.stringify(old.properties.resources) !== JSON.stringify(c.properties.resources))
+        return `resources of container ${c.name}`;
+    }
+    return undefined;
+  }
+
+  private quotaProblem(location: string, cpu: number): string | undefined {
+    const live = [...this.groups.values()].filter((g) => g.location === location && !g.deleting);
+    if (this.quota.containerGroups !== undefined && live.length + 1 > this.quota.containerGroups) {
+      return `Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'ContainerGroups' exceeded in region '${location}'. Limit: '${this.quota.containerGroups}', Usage: '${live.length}' Requested: '1'.`;
+    }
+    const used = live.reduce(
+      (n, g) =>
+        n + (g.properties.containers as Json[]).reduce((m, c) => m + (c.properties.resources?.requests?.cpu ?? 0), 0),
+      0,
+    );
+    if (this.quota.standardCores !== undefined && used + cpu > this.quota.standardCores) {
+      return `Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded in region '${location}'. Limit: '${this.quota.standardCores}', Usage: '${used}' Requested: '${cpu}'.`;
+    }
+    return undefined;
+  }
+
+  private patch(rg: string, name: string, body: Json): EmulatedResponse {
+    const g = this.groups.get(`${rg}/${name}`.toLowerCase());
+    if (!g) return this.notFound(rg, name);
+    if (body?.tags) g.tags = clone(body.tags);
+    return { status: 200, body: this.view(g, true) };
+  }
+
+  private delete(rg: string, name: string, origin: string): EmulatedResponse {
+    const k = `${rg}/${name}`.toLowerCase();
+    if (this.raw.delete(k)) return { status: 200, body: undefined };
+    const g = this.groups.get(k);
+    if (!g) return { status: 204 };
+    g.deleting ??= this.newOp('delete', g.location, k, this.options.deleteMs);
+    return {
+      status: 202,
+      headers: this.lroHeaders({ location: this.opUrl(origin, g.location, 'operationResults', g.deleting.id) }),
+    };
+  }
+
+  private advancePoll(): void {
+    const c = this.clock as Partial<ManualClock>;
+    if (this.options.pollAdvanceMs > 0 && typeof c.advance === 'function') c.advance(this.options.pollAdvanceMs);
+    this.sweep();
+  }
+
+  private pollOperation(id: string): EmulatedResponse {
+    this.advancePoll();
+    const op = this.operations.get(id);
+    if (!op) return this.error(404, 'OperationNotFound', `The operation '${id}' was not found.`);
+    const now = this.clock.now();
+    const done = now >= op.doneAt;
+    const status = !done ? 'InProgress' : op.failure ? 'Failed' : 'Succeeded';
+    return {
+      status: 200,
+      body: {
+        id: `/subscriptions/${this.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${op.location}/operations/${op.id}`,
+        name: op.id,
+        status,
+        startTime: iso(op.start),
+        ...(done ? { endTime: iso(op.doneAt) } : {}),
+        ...(done && op.failure ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
+      },
+    };
+  }
+
+  private pollResult(id: string): EmulatedResponse {
+    this.advancePoll();
+    const op = this.operations.get(id);
+    if (!op) return this.error(404, 'OperationNotFound', `The operation '${id}' was not found.`);
+    return this.clock.now() >= op.doneAt ? { status: 204 } : { status: 202, headers: this.lroHeaders({}) };
+  }
+
+  private checkResponse(operation: string, res: EmulatedResponse): void {
+    if (res.body === undefined || res.body === '') return;
+    const shape =
+      res.status >= 400
+        ? 'CloudError'
+        : operation.startsWith('containerGroups.list')
+          ? 'ContainerGroupListResult'
+          : operation === 'operations.get'
+            ? 'OperationStatusResult'
+            : 'ContainerGroup';
+    const problems = this.responseChecker.check(shape, res.body);
+    if (problems.length) this.violations.add(`${operation} ${res.status} response`, problems);
+  }
+}
