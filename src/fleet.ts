@@ -249,7 +249,9 @@ function createLocalFleet(options: FleetOptions): Fleet {
     async run(opts) {
       const c = await ctx();
       const { Controller } = await import('./reconcile/controller.js');
-      const controller = new Controller(c, opts);
+      const { trustedCas } = await import('./traffic/trusted-cas.js');
+      const ca = trustedCas(specs.filter((t): t is TargetSpec => !isProvider(t)));
+      const controller = new Controller(c, { ...(ca ? { upstreamCa: ca } : {}), ...opts });
       await controller.run(opts.signal);
     },
 

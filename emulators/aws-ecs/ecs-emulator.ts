@@ -17,6 +17,7 @@ import {
   phaseAt,
   RequestLog,
 } from '../framework/index.js';
+import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { BotocoreChecker } from './botocore-checker.js';
 
 type Json = Record<string, unknown>;
@@ -39,6 +40,12 @@ export interface EcsEmulatorOptions {
   timings?: Partial<EcsTimings>;
   /** Throw on model violations at the end of each request (default false: collect them). */
   strict?: boolean;
+  /**
+   * Runs each task's (first) container for real (`skyfleet emulate`): a task is RUNNING only once
+   * its container runs, HEALTHY by the container's health check, and stops when the container
+   * exits; DescribeTasks reports its port as a network binding on 127.0.0.1.
+   */
+  runtime?: ReplicaRuntime;
 }
 
 export interface EcsTimings {
@@ -233,6 +240,7 @@ export class EcsEmulator {
   crashTask(taskArn: string): void {
     const t = this.tasks.get(taskArn);
     if (!t || t.stopAt !== undefined) return;
+    this.options.runtime?.stop(t.id);
     t.stopAt = this.clock.now();
     t.stopCode = 'EssentialContainerExited';
     t.stoppedReason = 'Essential container in task exited';
@@ -403,15 +411,28 @@ export class EcsEmulator {
   private lastStatus(task: EcsTask, now: number): string {
     if (task.stopAt !== undefined)
       return now - task.stopAt >= this.timings.stoppedAfterMs ? 'STOPPED' : 'DEPROVISIONING';
-    return phaseAt(task.launchedAt, now, [
+    const phase = phaseAt(task.launchedAt, now, [
       [0, 'PROVISIONING'],
       [this.timings.pendingAfterMs, 'PENDING'],
       [this.timings.runningAfterMs, 'RUNNING'],
     ] as const);
+    // with a runtime, RUNNING means its container runs
+    const runtime = this.options.runtime;
+    if (phase === 'RUNNING' && runtime && runtime.status(task.id)?.phase !== 'running') return 'PENDING';
+    return phase;
   }
 
-  private health(task: EcsTask, now: number): 'HEALTHY' | 'UNKNOWN' {
+  private health(task: EcsTask, now: number): 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN' {
     if (!task.healthChecked || task.stopAt !== undefined) return 'UNKNOWN';
+    const runtime = this.options.runtime;
+    if (runtime) {
+      const healthy = runtime.status(task.id)?.healthy;
+      return healthy === undefined || this.lastStatus(task, now) !== 'RUNNING'
+        ? 'UNKNOWN'
+        : healthy
+          ? 'HEALTHY'
+          : 'UNHEALTHY';
+    }
     return now - task.launchedAt >= this.timings.runningAfterMs + this.timings.healthyAfterMs ? 'HEALTHY' : 'UNKNOWN';
   }
 
@@ -437,6 +458,7 @@ export class EcsEmulator {
       // a zone outage stops the zone's tasks
       for (const t of this.aliveTasks(s.name, s.cluster)) {
         if (this.faults.downZones.has(t.az)) {
+          this.options.runtime?.stop(t.id);
           t.stopAt = now;
           t.stopCode = 'TaskFailedToStart';
           t.stoppedReason = `Availability Zone ${t.az} is unavailable (emulated outage): task is unreachable`;
@@ -444,6 +466,8 @@ export class EcsEmulator {
           s.steady = false;
         }
       }
+      // with a runtime: a container that exited stops its task; one failing its health check is replaced
+      if (this.options.runtime) this.runtimeStops(s, now);
       // a task whose image cannot be pulled stops when it would have run
       for (const t of this.aliveTasks(s.name, s.cluster)) {
         if (t.pullFailure && now - t.launchedAt >= this.timings.runningAfterMs) {
@@ -518,6 +542,31 @@ export class EcsEmulator {
     }
   }
 
+  /** Tasks whose container exited, or failed its health check, stop as ECS stops them. */
+  private runtimeStops(s: Svc, now: number): void {
+    for (const t of this.aliveTasks(s.name, s.cluster)) {
+      const st = this.options.runtime!.status(t.id);
+      if (st?.phase === 'exited') {
+        const neverRan = st.reason?.startsWith('Cannot') === true;
+        t.stopAt = now;
+        t.stopCode = neverRan ? 'TaskFailedToStart' : 'EssentialContainerExited';
+        t.stoppedReason = neverRan ? st.reason! : 'Essential container in task exited';
+        t.exitCode = st.exitCode ?? 1;
+        if (neverRan) {
+          const d = s.deployments.find((x) => x.id === t.deploymentId);
+          if (d) d.failed = (d.failed ?? 0) + 1;
+        }
+        this.options.runtime!.stop(t.id);
+        this.event(s, `has stopped 1 running tasks: (task ${t.id}).`);
+        s.steady = false;
+      } else if (this.health(t, now) === 'UNHEALTHY') {
+        this.stop(t, now, 'ServiceSchedulerInitiated', 'Task failed container health checks');
+        this.event(s, `has stopped 1 running tasks: (task ${t.id}).`);
+        s.steady = false;
+      }
+    }
+  }
+
   /**
    * The deployment circuit breaker (deploymentConfiguration.deploymentCircuitBreaker): once as many
    * tasks of the primary deployment failed to start as the threshold, clamp(ceil(0.5 x desired),
@@ -583,10 +632,39 @@ export class EcsEmulator {
       }
     }
     this.tasks.set(task.arn, task);
+    const c = containers[0];
+    if (this.options.runtime && c && !task.pullFailure) this.options.runtime.start(this.replicaSpec(task.id, c));
     return task;
   }
 
+  /** The container of a task as the runtime starts it. */
+  private replicaSpec(key: string, c: Json): Parameters<ReplicaRuntime['start']>[0] {
+    const hc = c.healthCheck as Json | undefined;
+    return {
+      key,
+      cloud: 'aws-ecs',
+      image: String(c.image),
+      env: Object.fromEntries(
+        ((c.environment as Json[] | undefined) ?? []).map((e) => [String(e.name), String(e.value ?? '')]),
+      ),
+      ports: ((c.portMappings as Json[] | undefined) ?? []).map((m) => Number(m.containerPort)),
+      ...(Array.isArray(c.command) ? { command: c.command as string[] } : {}),
+      ...(hc
+        ? {
+            healthCheck: {
+              test: hc.command as string[],
+              intervalSeconds: Number(hc.interval ?? 30),
+              timeoutSeconds: Number(hc.timeout ?? 5),
+              retries: Number(hc.retries ?? 3),
+              startPeriodSeconds: Number(hc.startPeriod ?? 0),
+            },
+          }
+        : {}),
+    };
+  }
+
   private stop(t: EcsTask, now: number, code: string, reason: string): void {
+    this.options.runtime?.stop(t.id);
     if (t.stopAt !== undefined) return;
     t.stopAt = now;
     t.stopCode = code;
@@ -594,6 +672,24 @@ export class EcsEmulator {
   }
 
   // --- views ----------------------------------------------------------------------------------
+
+  /**
+   * With a runtime, a running task's ports as ECS reports a bridge-mode task's: network bindings
+   * (here on 127.0.0.1, where the stand-in's containers publish them; every replica shares that
+   * address, so each has its own host port).
+   */
+  private bindingsOf(t: EcsTask, last: string): Json {
+    const ports = last === 'RUNNING' ? this.options.runtime?.status(t.id)?.ports : undefined;
+    if (!ports?.size) return {};
+    return {
+      networkBindings: [...ports].map(([containerPort, hostPort]) => ({
+        bindIP: '127.0.0.1',
+        containerPort,
+        hostPort,
+        protocol: 'tcp',
+      })),
+    };
+  }
 
   private taskDefView(td: TaskDef): Json {
     return {
@@ -697,6 +793,7 @@ export class EcsEmulator {
       ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
       ...(t.stopCode === 'EssentialContainerExited' ? { reason: 'Essential container in task exited' } : {}),
       networkInterfaces: [{ attachmentId: t.attachmentId, privateIpv4Address: t.privateIp }],
+      ...this.bindingsOf(t, last),
       healthStatus: c.healthCheck ? health : 'UNKNOWN',
       cpu: '0',
     }));

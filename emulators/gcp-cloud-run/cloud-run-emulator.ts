@@ -30,6 +30,7 @@ import {
   RequestLog,
   seededRandom,
 } from '../framework/index.js';
+import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { ProtoModel } from './proto-model.js';
 
 export const RUN_ORIGIN = 'https://run.googleapis.com';
@@ -136,6 +137,12 @@ export interface CloudRunEmulatorOptions {
   /** Time after which a never-ready revision's rollout is declared failed. */
   failAfterMs?: number;
   deleteMs?: number;
+  /**
+   * Runs an instance of each serving revision for real (`skyfleet emulate`): a rollout finishes
+   * only once the new revision's container answers HTTP, fails when it exits, and the data plane
+   * forwards requests to it. Revisions left without traffic are stopped (scaled to zero).
+   */
+  runtime?: ReplicaRuntime;
 }
 
 function canonical(v: unknown): string {
@@ -187,6 +194,69 @@ export class CloudRunEmulator {
     this.routeMs = options.routeMs ?? 500;
     this.failAfterMs = options.failAfterMs ?? 10_000;
     this.deleteMs = options.deleteMs ?? 500;
+    this.runtime = options.runtime;
+  }
+
+  private readonly runtime: ReplicaRuntime | undefined;
+  /** Runtime keys of the revisions that have an instance. */
+  private readonly running = new Set<string>();
+
+  /** The runtime's key of a revision: unique over projects, regions and services. */
+  static instanceKey(s: ServiceState, revision: string): string {
+    return `${s.name}/revisions/${revision}`;
+  }
+
+  /** Where a revision's instance listens on 127.0.0.1 (runtime only): for the data plane. */
+  instancePort(s: ServiceState, revision: string): number | undefined {
+    const st = this.runtime?.status(CloudRunEmulator.instanceKey(s, revision));
+    if (st?.phase !== 'running') return undefined;
+    return st.ports.values().next().value;
+  }
+
+  private startInstance(s: ServiceState, r: RevisionState): void {
+    const key = CloudRunEmulator.instanceKey(s, r.name);
+    if (!this.runtime || this.running.has(key)) return;
+    const c = ((r.template.containers ?? []) as Json[])[0];
+    if (!c) return;
+    const port = Number(((c.ports ?? []) as Json[])[0]?.containerPort ?? 8080);
+    this.running.add(key);
+    this.runtime.start({
+      key,
+      cloud: 'gcp-cloud-run',
+      image: String(c.image),
+      // Cloud Run sets PORT (https://cloud.google.com/run/docs/container-contract#port)
+      env: {
+        ...Object.fromEntries(((c.env ?? []) as Json[]).map((e) => [String(e.name), String(e.value ?? '')])),
+        PORT: String(port),
+        K_SERVICE: s.id,
+        K_REVISION: r.name,
+      },
+      ports: [port],
+      ...(Array.isArray(c.command) ? { command: [...(c.command as string[]), ...((c.args as string[]) ?? [])] } : {}),
+      readyWhenHttp: true,
+    });
+  }
+
+  /** Instances for the revisions that serve or are being rolled out; none for the others. */
+  private syncInstances(): void {
+    if (!this.runtime) return;
+    const wanted = new Set<string>();
+    for (const s of this.services.values()) {
+      const names = new Set(s.routing.filter((x) => x.percent > 0 || x.tag).map((x) => x.revision));
+      if (s.rollout?.revision) names.add(s.rollout.revision);
+      for (const r of this.desiredRouting(s)) if (r.percent > 0) names.add(r.revision);
+      for (const n of names) {
+        const r = s.revisions.get(n);
+        if (!r || r.failing) continue;
+        wanted.add(CloudRunEmulator.instanceKey(s, n));
+        this.startInstance(s, r);
+      }
+    }
+    for (const key of [...this.running])
+      if (!wanted.has(key)) {
+        this.running.delete(key);
+        this.runtime.stop(key);
+      }
   }
 
   /**
@@ -215,12 +285,16 @@ export class CloudRunEmulator {
    * Starts the data plane (HTTPS on 127.0.0.1, see data-plane.ts) and returns it with its address:
    * a target's `dataPlaneAddress` points replica traffic there. Stop it with `dataPlane.stop()`.
    */
-  async serveDataPlane(tls: {
-    key: string;
-    cert: string;
-  }): Promise<{ dataPlane: CloudRunDataPlane; address: DataPlaneAddress }> {
-    const dataPlane = new CloudRunDataPlane(this, tls);
-    const address = await dataPlane.start();
+  async serveDataPlane(
+    tls: { key: string; cert: string },
+    listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+  ): Promise<{ dataPlane: CloudRunDataPlane; address: DataPlaneAddress }> {
+    const dataPlane = new CloudRunDataPlane(
+      this,
+      tls,
+      this.runtime ? (s, revision) => this.instancePort(s, revision) : undefined,
+    );
+    const address = await dataPlane.start(listen);
     return { dataPlane, address };
   }
 
@@ -638,11 +712,28 @@ export class CloudRunEmulator {
 
   /** Moves every rollout forward to `now` (state is computed lazily from the clock, never by timers). */
   private settle(now: number): void {
+    this.syncInstances();
     for (const s of this.services.values()) {
       const r = s.rollout;
       if (!r) continue;
       const wait = r.fails ? this.failAfterMs : r.revision ? this.revisionReadyMs : this.routeMs;
       if (now - r.since < wait) continue;
+      if (this.runtime && r.revision && !r.fails) {
+        // with a runtime, the new revision is ready when its instance answers, failed when it exits
+        const st = this.runtime.status(CloudRunEmulator.instanceKey(s, r.revision));
+        if (st?.phase === 'exited') {
+          s.rollout = undefined;
+          s.observedGeneration = r.generation;
+          const bad = s.revisions.get(r.revision);
+          if (bad) bad.failing = true;
+          s.lastFailure = {
+            message: `Revision '${r.revision}' is not ready and cannot serve traffic. ${st.reason ?? 'The user-provided container exited.'}`,
+            at: now,
+          };
+          continue;
+        }
+        if (st?.phase !== 'running') continue;
+      }
       s.rollout = undefined;
       s.observedGeneration = r.generation;
       if (r.fails) {
@@ -665,6 +756,7 @@ export class CloudRunEmulator {
       s.routing = this.desiredRouting(s).map((x) => ({ ...x }));
       s.lastFailure = undefined;
     }
+    this.syncInstances();
   }
 
   private etag(s: ServiceState): string {

@@ -13,6 +13,7 @@
  *   (`trafficStatuses`), and the answer names that revision. A tag URL
  *   (`https://TAG---<service host>`) reaches the tagged revision.
  */
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ServiceState } from './cloud-run-emulator.js';
@@ -39,17 +40,20 @@ export class CloudRunDataPlane {
     private readonly services: DataPlaneServices,
     /** The certificate (for `*.a.run.app`) and its key, PEM. */
     private readonly tls: { key: string; cert: string },
+    /**
+     * Where a revision's instance listens on 127.0.0.1 (`skyfleet emulate`): requests are then
+     * forwarded to it; without it the data plane answers with the revision's name itself.
+     */
+    private readonly instancePort?: (service: ServiceState, revision: string) => number | undefined,
   ) {}
 
-  async start(): Promise<DataPlaneAddress> {
-    const server = createServer({ key: this.tls.key, cert: this.tls.cert }, (req, res) => {
+  async start(listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<DataPlaneAddress> {
+    const server = createServer({ key: this.tls.key, cert: this.tls.cert, keepAlive: true }, (req, res) => {
       const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
         if (status !== 200) this.refused.set(status, (this.refused.get(status) ?? 0) + 1);
         res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
         res.end(body);
       };
-      // drain the body; the answer does not depend on it
-      req.resume();
       const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
       const found = this.find(host);
       if (!found) return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
@@ -63,17 +67,43 @@ export class CloudRunDataPlane {
           `Error: Forbidden. Your client does not have permission to get URL ${req.url} from this server.\n`,
         );
       const revision = tag ? service.routing.find((r) => r.tag === tag)?.revision : this.pick(service);
-      if (!revision) return answer(503, 'Service Unavailable: no revision is serving\n');
+      if (!revision) {
+        req.resume();
+        return answer(503, 'Service Unavailable: no revision is serving\n');
+      }
+      if (this.instancePort) {
+        const port = this.instancePort(service, revision);
+        if (port === undefined) {
+          req.resume();
+          return answer(503, 'Service Unavailable: the revision has no instance yet\n');
+        }
+        const up = httpRequest(
+          { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
+          (upRes) => {
+            this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
+            res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'x-served-by': revision });
+            upRes.pipe(res);
+          },
+        );
+        up.on('error', () => {
+          if (!res.headersSent) answer(503, 'Service Unavailable: the instance did not answer\n');
+          else res.destroy();
+        });
+        req.pipe(up);
+        return;
+      }
+      // drain the body; the answer does not depend on it
+      req.resume();
       this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
       answer(200, `${revision}\n`, { 'x-served-by': revision });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(listen.port, listen.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    return { host: '127.0.0.1', port };
+    return { host: listen.host, port };
   }
 
   async stop(): Promise<void> {

@@ -65,14 +65,21 @@ export function replicaFromTask(
   } else state = last === 'ACTIVATING' ? 'starting' : 'pending';
   const taskId = task.taskArn ? task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1) : 'unknown';
   const host = ctx.host ?? taskNetwork(task).privateIp;
+  // a bridge-mode task (and `skyfleet emulate`'s tasks) reports each port as a network binding on
+  // the host's address; an awsvpc task has none and is reached on its own IP at the container port
+  const bindings = (task.containers ?? []).flatMap((c) => c.networkBindings ?? []);
   const endpoints: Endpoint[] =
     host && last === 'RUNNING'
-      ? ctx.ports.map((p) => ({
-          host,
-          port: p.containerPort,
-          containerPort: p.containerPort,
-          ...(p.name ? { portName: p.name } : {}),
-        }))
+      ? ctx.ports.map((p) => {
+          const b = bindings.find((x) => x.containerPort === p.containerPort && x.hostPort);
+          const bound = b?.bindIP && b.bindIP !== '0.0.0.0' && b.bindIP !== '::' ? b.bindIP : host;
+          return {
+            host: b ? bound : host,
+            port: b?.hostPort ?? p.containerPort,
+            containerPort: p.containerPort,
+            ...(p.name ? { portName: p.name } : {}),
+          };
+        })
       : [];
   const reason = task.stoppedReason ?? task.containers?.find((c) => c.reason)?.reason;
   const message =

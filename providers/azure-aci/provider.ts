@@ -340,16 +340,29 @@ export class AzureAciProvider implements Provider {
     let client = this.options.client;
     if (!client) {
       const { ContainerInstanceManagementClient } = await import('@azure/arm-containerinstance');
-      const credential = this.options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+      const token = this.settings.accessToken;
+      const credential =
+        this.options.credential ??
+        (token
+          ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) }
+          : new (await import('@azure/identity')).DefaultAzureCredential());
       const endpoint = this.settings.endpoint?.replace(/\/+$/, '');
+      const ca = this.settings.caFile ? await trustedWith(this.settings.caFile) : undefined;
       client = new ContainerInstanceManagementClient(credential, this.settings.subscriptionId, {
         ...(endpoint ? { endpoint, $host: endpoint, credentialScopes: ['https://management.azure.com/.default'] } : {}),
+        ...(ca ? { tlsOptions: { ca } } : {}),
         ...(this.options.retry ? { retryOptions: this.options.retry } : {}),
       });
     }
     installCallLog(client);
     return client;
   }
+}
+
+/** The system's CAs and those of `file` (PEM). */
+async function trustedWith(file: string): Promise<string[]> {
+  const [{ readFile }, { rootCertificates }] = await Promise.all([import('node:fs/promises'), import('node:tls')]);
+  return [...rootCertificates, await readFile(file, 'utf8')];
 }
 
 function sameKey(a: SliceKey, b: SliceKey): boolean {

@@ -69,8 +69,14 @@ export const azureAciTargetSettings = z
     /** Per-replica (container group) limits of the location; ACI's standard Linux default is 4 vCPU / 16 GB. */
     maxCpu: z.number().positive().max(64).default(4),
     maxMemoryGB: z.number().positive().max(1024).default(16),
-    /** Custom ARM endpoint (tests, sovereign clouds). */
+    /** Custom ARM endpoint (tests, sovereign clouds, `skyfleet emulate`). */
     endpoint: z.url().optional(),
+    /**
+     * A bearer token sent as is instead of Azure's default credential chain: for `skyfleet
+     * emulate` (whose stand-in takes only its own token) or a token fetched for one short job. It
+     * is a credential: never logged, printed or recorded in the store.
+     */
+    accessToken: z.string().min(1).optional(),
     /** Long-running operation polling interval; ARM suggests 2 s, tests use 0. */
     updateIntervalInMs: intRange(0, 600_000).default(2000),
     /** Container groups created, updated or deleted at once. */

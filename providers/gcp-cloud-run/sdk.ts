@@ -24,6 +24,12 @@ export interface SdkOptions {
 export async function loadSdk(settings: GcpCloudRunTargetSettings, options: SdkOptions): Promise<Sdk> {
   const run = await import('@google-cloud/run');
   let auth = options.authClient;
+  if (!auth && settings.accessToken) {
+    const { OAuth2Client } = await import('google-auth-library');
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: settings.accessToken, expiry_date: Date.now() + 10 * 365 * 86_400_000 });
+    auth = client;
+  }
   if (!auth) {
     const { GoogleAuth } = await import('google-auth-library');
     auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
@@ -34,8 +40,22 @@ export async function loadSdk(settings: GcpCloudRunTargetSettings, options: SdkO
     fallback: rest,
     authClient: auth as never,
     projectId: settings.project,
-    ...(settings.apiEndpoint ? { apiEndpoint: settings.apiEndpoint } : {}),
-    ...(settings.port ? { port: settings.port } : {}),
+    ...endpointOptions(settings),
   });
   return { client, Service: run.protos.google.cloud.run.v2.Service as unknown as ServiceType };
+}
+
+/** `apiEndpoint` as the client takes it: a host (and `port`), or a URL's protocol, host and port. */
+export function endpointOptions(settings: GcpCloudRunTargetSettings): {
+  apiEndpoint?: string;
+  port?: number;
+  protocol?: string;
+} {
+  const e = settings.apiEndpoint;
+  if (e && /^https?:\/\//.test(e)) {
+    const url = new URL(e);
+    const port = url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443;
+    return { apiEndpoint: url.hostname, port, protocol: url.protocol.slice(0, -1) };
+  }
+  return { ...(e ? { apiEndpoint: e } : {}), ...(settings.port ? { port: settings.port } : {}) };
 }

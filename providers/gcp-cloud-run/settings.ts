@@ -38,8 +38,22 @@ export const gcpCloudRunTargetSettings = z.strictObject({
   maxInstanceCount: intRange(1, 1000).optional(),
   /** `rest` (HTTP/1.1 JSON, `fallback: true`, the default) or `grpc` (HTTP/2). */
   transport: z.enum(['rest', 'grpc']).default('rest'),
-  /** Endpoint override (host name), for tests or private endpoints; `run.googleapis.com` when absent. */
-  apiEndpoint: z.string().min(1).optional(),
+  /**
+   * Endpoint override, for tests, private endpoints or `skyfleet emulate`: a host name
+   * (`run.googleapis.com` when absent; HTTPS on `port`), or a URL `http(s)://host:port`.
+   */
+  apiEndpoint: z
+    .string()
+    .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, {
+      error: 'expected a host name such as "run.googleapis.com" or a URL such as "http://127.0.0.1:4566"',
+    })
+    .optional(),
+  /**
+   * A bearer token sent as is instead of Application Default Credentials: for `skyfleet emulate`
+   * (whose stand-in takes only its own token) or a token fetched for one short job. It is a
+   * credential: never logged, printed or recorded in the store.
+   */
+  accessToken: z.string().min(1).optional(),
   port: intRange(1, 65535).optional(),
   /**
    * Where the replicas' traffic connects, as `host:port`, instead of the service's own

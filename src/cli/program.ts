@@ -168,6 +168,29 @@ export function buildProgram(): Command {
     .option('--days <n>', 'validity in days', '365')
     .action(async (cmd) => (await srv()).serverCertCommand(cmd));
 
+  const emulate = program
+    .command('emulate')
+    .description(
+      'local stand-ins of AWS ECS, Azure Container Instances and Google Cloud Run on 127.0.0.1 (not the clouds), replicas as local containers',
+    )
+    .option('--aws', 'serve ECS (default: all three)')
+    .option('--azure', 'serve ARM/ACI')
+    .option('--gcp', 'serve Cloud Run and its data plane')
+    .option('--listen <host:port>', 'where the APIs listen (HTTP and TLS on one port)', '127.0.0.1:4566')
+    .option('--data-plane-port <port>', "the Cloud Run data plane's port (TLS, *.a.run.app)", '4567')
+    .option('--state-dir <dir>', "where the stand-in's certificate and targets.yaml go", '.skyfleet/emulate')
+    .option('--replicas <how>', 'docker (containers on the local engine) or none (state only)', 'docker')
+    .action(async (cmd) => (await import('./emulate-command.js')).emulateCommand(cmd));
+  emulate
+    .command('outage')
+    .description(
+      'a zone (ECS us-east-1a, ACI eastus-1) or Cloud Run region of a running stand-in goes down (--up: back)',
+    )
+    .argument('<zone>')
+    .option('--up', 'end the outage')
+    .option('--listen <host:port>', "the stand-in's address", '127.0.0.1:4566')
+    .action(async (zone, cmd) => (await import('./emulate-command.js')).emulateOutageCommand(zone, cmd));
+
   const token = program.command('token').description('API bearer tokens: create | list | revoke');
   token
     .command('create')

@@ -72,7 +72,9 @@ export async function serverCommand(
   const { TrafficManager } = await import('../reconcile/traffic-manager.js');
   const metrics = await createControllerMetrics();
   // one set of listeners: the controller serves through them, the API (and the dashboard's charts) reads their stats
-  const traffic = new TrafficManager(metrics.registry);
+  const { trustedCas } = await import('../traffic/trusted-cas.js');
+  const ca = trustedCas(config.fleet!.targets);
+  const traffic = new TrafficManager(metrics.registry, ca ? { upstreamTls: { ca } } : {});
   const api = createApiServer({
     fleet,
     store,

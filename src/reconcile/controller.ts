@@ -42,6 +42,8 @@ export interface ControllerOptions {
    * registry when absent; `false` serves no traffic.
    */
   traffic?: TrafficManager | false;
+  /** CAs the routers trust for TLS endpoints (PEM; the system's when absent): see trustedCas. */
+  upstreamCa?: string[];
   /** How long removed replicas may finish in-flight requests before they are stopped. */
   drainTimeoutMs?: number;
   /** The autoscaler's pace, extra metric sources and tunables (defaults: a decision a second). */
@@ -174,7 +176,12 @@ export class Controller {
       }),
     );
     if (this.options.traffic !== false)
-      this.traffic = this.options.traffic ?? new TrafficManager(this.options.metrics?.registry);
+      this.traffic =
+        this.options.traffic ??
+        new TrafficManager(
+          this.options.metrics?.registry,
+          this.options.upstreamCa ? { upstreamTls: { ca: this.options.upstreamCa } } : {},
+        );
     const resync = this.resyncLoop(signal);
     const autoscaler = runAutoscaler(
       this.ctx,

@@ -14,6 +14,12 @@ export const targetBase = {
   /** Most replicas this target may hold in one zone (capacity or quota). */
   maxReplicasPerZone: intRange(0, 1_000_000).optional(),
   labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * A PEM file of CA certificates trusted beside the system's for this target's TLS: its API where
+   * it speaks TLS through a private CA (a TLS-inspecting proxy, `skyfleet emulate`), and its
+   * replicas' TLS endpoints for skyfleet's load balancers. Read when the fleet is created.
+   */
+  caFile: z.string().min(1).optional(),
 };
 
 export { zoneName };

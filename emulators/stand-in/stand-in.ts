@@ -1,0 +1,247 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { systemClock } from '../../src/util/clock.js';
+import { EcsEmulator } from '../aws-ecs/ecs-emulator.js';
+import { AciEmulator } from '../azure-aci/aci-emulator.js';
+import { type EmulatedResponse, parseBody } from '../framework/index.js';
+import { CloudRunEmulator } from '../gcp-cloud-run/cloud-run-emulator.js';
+import type { CloudRunDataPlane } from '../gcp-cloud-run/data-plane.js';
+import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
+import { refusedCredential } from './stand-in-credentials.js';
+import { STAND_IN_IDS } from './stand-in-ids.js';
+import type { TlsMaterial } from './tls-material.js';
+
+export interface StandInOptions {
+  /** Where the APIs listen (plain HTTP and TLS on one port); port 0 picks one. */
+  listen: { host: string; port: number };
+  /** Where the Cloud Run data plane listens (TLS, `*.a.run.app`); port 0 picks one. */
+  dataPlanePort: number;
+  clouds: { aws: boolean; azure: boolean; gcp: boolean };
+  tls: TlsMaterial;
+  /** Runs the replicas (local containers); without one, replicas are state only. */
+  runtime?: ReplicaRuntime;
+}
+
+export interface StandIn {
+  /** `http://HOST:PORT` (AWS, Google) and `https://HOST:PORT` (Azure: its SDK sends tokens only over TLS). */
+  readonly url: { http: string; https: string };
+  /** `127.0.0.1:PORT` of the Cloud Run data plane (a target's `dataPlaneAddress`), when GCP is served. */
+  readonly dataPlaneAddress: string | undefined;
+  readonly ecs: EcsEmulator | undefined;
+  readonly aci: AciEmulator | undefined;
+  readonly cloudRun: CloudRunEmulator | undefined;
+  /** A zone (ECS `us-east-1a`, ACI `eastus-1`) or Cloud Run region (`us-central1`) goes down or up. */
+  outage(zone: string, down: boolean): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Local stand-ins of ECS, ARM/ACI and Cloud Run as real HTTP on 127.0.0.1: one listener for the
+ * three APIs, told apart by the request as the real endpoints are (`X-Amz-Target` for ECS,
+ * `/subscriptions/...` for ARM, `/v2/...` for Cloud Run), plain HTTP and TLS on the same port, with
+ * their state, official-model validation and failure switches (the emulators of ../aws-ecs,
+ * ../azure-aci, ../gcp-cloud-run), and control routes under `/_emulate/`.
+ */
+export async function startStandIn(options: StandInOptions): Promise<StandIn> {
+  const clock = systemClock;
+  const runtime = options.runtime;
+  const ecs = options.clouds.aws
+    ? new EcsEmulator({
+        clock,
+        region: STAND_IN_IDS.aws.region,
+        accountId: STAND_IN_IDS.aws.accountId,
+        subnets: Object.fromEntries(
+          Object.entries(STAND_IN_IDS.aws.subnets).flatMap(([zone, ids]) => ids.map((id) => [id, zone])),
+        ),
+        clusters: [STAND_IN_IDS.aws.cluster],
+        timings: {
+          pendingAfterMs: 200,
+          runningAfterMs: 500,
+          healthyAfterMs: 0,
+          stoppedAfterMs: 300,
+          relaunchAfterMs: 5000,
+        },
+        ...(runtime ? { runtime } : {}),
+      })
+    : undefined;
+  const aci = options.clouds.azure
+    ? new AciEmulator({
+        clock,
+        subscriptionId: STAND_IN_IDS.azure.subscriptionId,
+        locations: { [STAND_IN_IDS.azure.location]: ['1', '2', '3'] },
+        provisionMs: 1500,
+        deleteMs: 500,
+      })
+    : undefined;
+  const cloudRun = options.clouds.gcp
+    ? new CloudRunEmulator({
+        clock,
+        revisionReadyMs: 300,
+        routeMs: 200,
+        deleteMs: 300,
+        ...(runtime ? { runtime } : {}),
+      })
+    : undefined;
+
+  let httpsOrigin = '';
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    const body = parseBody(raw, headers['content-type']);
+    const method = req.method ?? 'GET';
+    let answer: EmulatedResponse;
+    try {
+      answer = await route(method, url, headers, body);
+    } catch (e) {
+      answer = { status: 500, body: { message: `stand-in error: ${(e as Error).message}` } };
+    }
+    const payload =
+      answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      ...(payload && typeof answer.body !== 'string' ? { 'content-type': 'application/json' } : {}),
+      ...answer.headers,
+    });
+    res.end(payload);
+  };
+
+  const route = async (
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: unknown,
+  ): Promise<EmulatedResponse> => {
+    const path = url.pathname;
+    if (path === '/_emulate' || path.startsWith('/_emulate/')) return control(method, path);
+    if (headers['x-amz-target']) {
+      if (!ecs) return notServed('AWS ECS', '--aws');
+      const refused = refusedCredential('aws', headers);
+      if (refused) return { status: 400, body: { __type: 'UnrecognizedClientException', message: refused } };
+      return ecs.handle(method, path, headers, body);
+    }
+    if (path.startsWith('/subscriptions/')) {
+      if (!aci) return notServed('Azure Container Instances', '--azure');
+      const refused = refusedCredential('azure', headers);
+      if (refused) return { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: refused } } };
+      return aci.handle(method, path, url.searchParams, headers, body, httpsOrigin);
+    }
+    if (path.startsWith('/v2/')) {
+      if (!cloudRun) return notServed('Google Cloud Run', '--gcp');
+      const refused = refusedCredential('gcp', headers);
+      if (refused) return { status: 401, body: { error: { code: 401, message: refused, status: 'UNAUTHENTICATED' } } };
+      return cloudRun.handle(method, path, url.searchParams, headers, body);
+    }
+    return {
+      status: 404,
+      body: {
+        message: `skyfleet emulate (a local stand-in, not the cloud) serves ECS (X-Amz-Target), ARM (/subscriptions/...) and Cloud Run (/v2/...); nothing at ${path}`,
+      },
+    };
+  };
+
+  const outage = (zone: string, down: boolean) => {
+    if (down) {
+      ecs?.zoneDown(zone);
+      aci?.faults.zoneDown(zone);
+      cloudRun?.faults.regionDown(zone);
+    } else {
+      ecs?.zoneUp(zone);
+      aci?.faults.zoneUp(zone);
+      cloudRun?.faults.regionUp(zone);
+    }
+  };
+
+  const control = (method: string, path: string): EmulatedResponse => {
+    const m = /^\/_emulate\/outages\/([A-Za-z0-9-]+)$/.exec(path);
+    if (m && (method === 'PUT' || method === 'DELETE')) {
+      outage(m[1]!, method === 'PUT');
+      return { status: 200, body: { zone: m[1], down: method === 'PUT' } };
+    }
+    if (path === '/_emulate' && method === 'GET') {
+      const down = new Set([
+        ...(ecs?.faults.downZones ?? []),
+        ...(aci?.faults.downZones ?? []),
+        ...(cloudRun?.faults.downRegions ?? []),
+      ]);
+      return {
+        status: 200,
+        body: {
+          standIn: 'skyfleet emulate: a local stand-in of the clouds, not the clouds',
+          clouds: { aws: !!ecs, azure: !!aci, gcp: !!cloudRun },
+          outages: [...down],
+          dataPlaneAddress: dataPlaneAddress ?? null,
+        },
+      };
+    }
+    return {
+      status: 404,
+      body: { message: 'control routes: GET /_emulate, PUT|DELETE /_emulate/outages/ZONE' },
+    };
+  };
+
+  const notServed = (cloud: string, flag: string): EmulatedResponse => ({
+    status: 404,
+    body: { message: `this stand-in does not serve ${cloud}: start skyfleet emulate with ${flag}` },
+  });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => res.destroy());
+  };
+  const plain = createHttpServer({ keepAlive: true }, onRequest);
+  const secure = createHttpsServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, onRequest);
+  // one port for both: a TLS connection starts with a handshake record (0x16)
+  const listener: Server = createNetServer((socket) => {
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === 0x16 ? secure : plain).emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(options.listen.port, options.listen.host, () => resolve());
+  });
+  const { port } = listener.address() as AddressInfo;
+  const hostPort = `${options.listen.host}:${port}`;
+  httpsOrigin = `https://${hostPort}`;
+
+  let dataPlane: CloudRunDataPlane | undefined;
+  let dataPlaneAddress: string | undefined;
+  if (cloudRun) {
+    const served = await cloudRun.serveDataPlane(
+      { key: options.tls.key, cert: options.tls.cert },
+      { host: options.listen.host, port: options.dataPlanePort },
+    );
+    dataPlane = served.dataPlane;
+    dataPlaneAddress = `${served.address.host}:${served.address.port}`;
+  }
+  // the emulators move on their clock at each request; between requests, a tick moves them too
+  const tick = setInterval(() => {
+    ecs?.tick();
+    cloudRun?.servicesNow();
+  }, 250);
+  tick.unref();
+
+  return {
+    url: { http: `http://${hostPort}`, https: httpsOrigin },
+    dataPlaneAddress,
+    ecs,
+    aci,
+    cloudRun,
+    outage,
+    async close() {
+      clearInterval(tick);
+      await dataPlane?.stop();
+      plain.closeAllConnections();
+      secure.closeAllConnections();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    },
+  };
+}

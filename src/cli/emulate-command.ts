@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import { UsageError } from './usage-error.js';
+
+export interface EmulateFlags {
+  aws?: boolean;
+  azure?: boolean;
+  gcp?: boolean;
+  listen: string;
+  dataPlanePort: string;
+  stateDir: string;
+  replicas: string;
+}
+
+/** `host:port` on a loopback address (a stand-in serves this machine only). */
+function loopback(value: string, flag: string): { host: string; port: number } {
+  const m = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535)
+    throw new UsageError(
+      `${flag}: expected 127.0.0.1:PORT (a stand-in listens on this machine's loopback only), got "${value}"`,
+    );
+  return { host: m[1] === 'localhost' ? '127.0.0.1' : m[1]!, port: Number(m[2]) };
+}
+
+/**
+ * `skyfleet emulate`: local stand-ins of ECS, ARM/ACI and Cloud Run on 127.0.0.1 until stopped
+ * (SIGINT/SIGTERM), their replicas as containers on the local Docker engine. The first line says
+ * what it is; then the targets to paste into a Fleet document (also written to STATE_DIR/targets.yaml).
+ */
+export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
+  const all = !cmd.aws && !cmd.azure && !cmd.gcp;
+  const clouds = { aws: all || cmd.aws === true, azure: all || cmd.azure === true, gcp: all || cmd.gcp === true };
+  const listen = loopback(cmd.listen, '--listen');
+  const dataPlanePort = Number(cmd.dataPlanePort);
+  if (!Number.isInteger(dataPlanePort) || dataPlanePort < 0 || dataPlanePort > 65535)
+    throw new UsageError(`--data-plane-port: expected a port 0-65535, got "${cmd.dataPlanePort}"`);
+  if (cmd.replicas !== 'docker' && cmd.replicas !== 'none')
+    throw new UsageError(
+      `--replicas: expected docker (containers on the local engine) or none (state only), got "${cmd.replicas}"`,
+    );
+  const stateDir = resolve(cmd.stateDir);
+  const [{ startStandIn }, { tlsMaterial }, { standInTargets }, { writeFileSync }, { randomBytes }] = await Promise.all(
+    [
+      import('../../emulators/stand-in/stand-in.js'),
+      import('../../emulators/stand-in/tls-material.js'),
+      import('../../emulators/stand-in/stand-in-fleet.js'),
+      import('node:fs'),
+      import('node:crypto'),
+    ],
+  );
+  process.stdout.write(
+    'skyfleet emulate: a local stand-in of AWS ECS, Azure Container Instances and Google Cloud Run for tests and examples; it is not the cloud, keeps its state in memory and takes no real credentials\n',
+  );
+  const tls = tlsMaterial(stateDir);
+  let runtime: import('../../emulators/replica-runtime/docker-replica-runtime.js').DockerReplicaRuntime | undefined;
+  if (cmd.replicas === 'docker') {
+    const [{ default: Docker }, { DockerReplicaRuntime }] = await Promise.all([
+      import('dockerode'),
+      import('../../emulators/replica-runtime/docker-replica-runtime.js'),
+    ]);
+    const docker = new Docker();
+    try {
+      await docker.ping();
+    } catch (e) {
+      throw new UsageError(
+        `--replicas docker needs a Docker engine (${(e as Error).message}); start one, or pass --replicas none`,
+      );
+    }
+    runtime = new DockerReplicaRuntime({
+      docker,
+      instance: randomBytes(6).toString('hex'),
+      onError: (m) => process.stderr.write(`skyfleet emulate: ${m}\n`),
+    });
+  }
+  const standIn = await startStandIn({
+    listen,
+    dataPlanePort,
+    clouds,
+    tls,
+    ...(runtime ? { runtime } : {}),
+  });
+  const targets = standInTargets(standIn, tls.caFile);
+  const targetsFile = resolve(stateDir, 'targets.yaml');
+  writeFileSync(targetsFile, `${targets}\n`, { mode: 0o600 });
+  process.stdout.write(`APIs on ${standIn.url.http} (TLS on the same port)`);
+  if (standIn.dataPlaneAddress) process.stdout.write(`, Cloud Run data plane on ${standIn.dataPlaneAddress}`);
+  process.stdout.write(`\ntargets (also in ${targetsFile}):\n${targets}\nready\n`);
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await standIn.close();
+  await runtime?.close();
+  process.stdout.write('stopped; its replicas are removed\n');
+}
+
+/** `skyfleet emulate outage ZONE --down|--up`: a zone (or Cloud Run region) of a running stand-in goes down or comes back. */
+export async function emulateOutageCommand(zone: string, cmd: { listen: string; up?: boolean }): Promise<void> {
+  const { host, port } = loopback(cmd.listen, '--listen');
+  const res = await fetch(`http://${host}:${port}/_emulate/outages/${encodeURIComponent(zone)}`, {
+    method: cmd.up ? 'DELETE' : 'PUT',
+  }).catch((e: unknown) => {
+    throw new UsageError(
+      `no stand-in answers on ${host}:${port} (${(e as Error).message}): start skyfleet emulate first`,
+    );
+  });
+  if (!res.ok) throw new UsageError(`the stand-in refused: ${res.status} ${await res.text()}`);
+  process.stdout.write(`${zone}: ${cmd.up ? 'up' : 'down'}\n`);
+}
