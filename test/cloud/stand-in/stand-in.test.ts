@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { refusedCredential } from '../../../emulators/stand-in/stand-in-credentials.js';
+import { standInTargets } from '../../../emulators/stand-in/stand-in-fleet.js';
+import { type StandIn, startStandIn } from '../../../emulators/stand-in/stand-in.js';
+import { tlsMaterial } from '../../../emulators/stand-in/tls-material.js';
+import { createFleet, type Fleet } from '../../../src/index.js';
+
+// `skyfleet emulate`'s stand-in as real HTTP on 127.0.0.1 (no nock): the three providers, through
+// their real SDKs and the targets it prints, deploy to it; its emulators check every request and
+// response against the official models (the strict setup fails the test on any violation).
+
+let dir: string;
+let standIn: StandIn;
+let fleet: Fleet;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'skyfleet-stand-in-'));
+  const tls = tlsMaterial(join(dir, 'state'));
+  standIn = await startStandIn({
+    listen: { host: '127.0.0.1', port: 0 },
+    dataPlanePort: 0,
+    clouds: { aws: true, azure: true, gcp: true },
+    tls,
+  });
+  const targets = parse(standInTargets(standIn, tls.caFile));
+  fleet = createFleet({ name: 'standin', targets, store: ':memory:' });
+});
+
+afterAll(async () => {
+  await fleet?.close();
+  await standIn?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('deploys one replica to each of ECS, ACI and Cloud Run through one port, HTTP and TLS', {
+  timeout: 60_000,
+}, async () => {
+  await fleet.apply({
+    apiVersion: 'skyfleet.dev/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 3,
+      template: {
+        containers: [
+          {
+            name: 'web',
+            image: 'hello/web:1',
+            ports: [{ containerPort: 8080 }],
+            resources: { cpu: '1', memory: '2Gi' },
+          },
+        ],
+      },
+      placement: { targets: [{ name: 'aws' }, { name: 'azure' }, { name: 'gcp' }] },
+    },
+  });
+  const st = await fleet.status('web');
+  expect(st.ready).toBe(3);
+  const byTarget = Object.fromEntries(st.slices.map((s) => [s.target, s.ready]));
+  expect(byTarget).toEqual({ aws: 1, azure: 1, gcp: 1 });
+  // each cloud's state is in its emulator: an ECS service, an ACI group, a Cloud Run service
+  expect([...standIn.ecs!.services.values()].filter((s) => s.status === 'ACTIVE')).toHaveLength(1);
+  expect(standIn.aci!.groups.size).toBe(1);
+  expect(standIn.cloudRun!.services.size).toBe(1);
+  await fleet.delete('web');
+  expect(standIn.cloudRun!.services.size).toBe(0);
+});
+
+it('refuses credentials that look real, and any but its own', async () => {
+  expect(
+    refusedCredential('aws', {
+      authorization: 'AWS4-HMAC-SHA256 Credential=skyfleet-emulate/20261205/us-east-1/ecs/aws4_request',
+    }),
+  ).toBeUndefined();
+  expect(
+    refusedCredential('aws', {
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261205/us-east-1/ecs/aws4_request',
+    }),
+  ).toMatch(/never accepts real credentials/);
+  expect(refusedCredential('azure', { authorization: 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi' })).toMatch(
+    /never accepts real credentials/,
+  );
+  expect(refusedCredential('gcp', { authorization: 'Bearer ya29.a0AfH6SMB' })).toMatch(
+    /never accepts real credentials/,
+  );
+  expect(refusedCredential('gcp', {})).toMatch(/takes only its own credential/);
+  // over the wire: the SDK-shaped request with a real-looking token gets the cloud's own error shape
+  const res = await fetch(`${standIn.url.http}/v2/projects/p/locations/us-central1/services`, {
+    headers: { authorization: 'Bearer ya29.a0AfH6SMB' },
+  });
+  expect(res.status).toBe(401);
+  expect(((await res.json()) as { error: { status: string } }).error.status).toBe('UNAUTHENTICATED');
+  const control = (await (await fetch(`${standIn.url.http}/_emulate`)).json()) as { standIn: string };
+  expect(control.standIn).toMatch(/not the clouds/);
+});
+
+it('an outage switched on in the stand-in takes the zone down in each emulator, and off again', async () => {
+  await fetch(`${standIn.url.http}/_emulate/outages/us-east-1a`, { method: 'PUT' });
+  expect(standIn.ecs!.faults.downZones.has('us-east-1a')).toBe(true);
+  const status = (await (await fetch(`${standIn.url.http}/_emulate`)).json()) as { outages: string[] };
+  expect(status.outages).toEqual(['us-east-1a']);
+  await fetch(`${standIn.url.http}/_emulate/outages/us-east-1a`, { method: 'DELETE' });
+  expect(standIn.ecs!.faults.downZones.has('us-east-1a')).toBe(false);
+});
