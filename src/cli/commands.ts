@@ -345,7 +345,14 @@ export async function schemaCommand(opts: GlobalOptions, kind?: string): Promise
 
 export async function controllerCommand(
   opts: GlobalOptions,
-  cmd: { metricsAddress: string; leaseTtl?: string; resync?: string; identity?: string },
+  cmd: {
+    metricsAddress: string;
+    leaseTtl?: string;
+    resync?: string;
+    identity?: string;
+    outageAfter?: string;
+    outageCooldown?: string;
+  },
 ): Promise<void> {
   const { fleet, logger, config } = await compose(opts, undefined, { ignoreContexts: true });
   const { createControllerMetrics } = await import('../reconcile/metrics.js');
@@ -376,6 +383,14 @@ export async function controllerCommand(
       ...(cmd.identity ? { identity: cmd.identity } : {}),
       ...(cmd.leaseTtl ? { leaseTtlMs: leaseTtl(cmd.leaseTtl) } : {}),
       ...(cmd.resync ? { resyncMs: parseDuration(cmd.resync, '--resync') } : {}),
+      ...(cmd.outageAfter || cmd.outageCooldown
+        ? {
+            domainHealth: {
+              ...(cmd.outageAfter ? { failureWindowMs: parseDuration(cmd.outageAfter, '--outage-after') } : {}),
+              ...(cmd.outageCooldown ? { cooldownMs: parseDuration(cmd.outageCooldown, '--outage-cooldown') } : {}),
+            },
+          }
+        : {}),
     });
   } finally {
     ac.abort(new Error('controller stopped'));

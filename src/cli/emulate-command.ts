@@ -67,7 +67,8 @@ export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
     }
     runtime = new DockerReplicaRuntime({
       docker,
-      instance: randomBytes(6).toString('hex'),
+      // $SKYFLEET_EMULATE_ID: the label value of its containers (tests give a per-run id)
+      instance: process.env.SKYFLEET_EMULATE_ID || randomBytes(6).toString('hex'),
       onError: (m) => process.stderr.write(`skyfleet emulate: ${m}\n`),
     });
   }

@@ -140,6 +140,8 @@ export function buildProgram(): Command {
     .option('--lease-ttl <duration>', 'lease time to live: a standby takes over within this', '15s')
     .option('--resync <duration>', 'full resync interval', '30s')
     .option('--identity <name>', 'this controller in the lease (default: host-pid-random)')
+    .option('--outage-after <duration>', 'how long a zone must keep failing before its replicas fail over', '20s')
+    .option('--outage-cooldown <duration>', 'how long a failed zone rests before replicas return to it', '30s')
     .action(async (cmd) => (await cmds()).controllerCommand(g(), cmd));
 
   program

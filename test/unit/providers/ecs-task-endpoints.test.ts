@@ -9,7 +9,7 @@ const running = {
   taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/c/abc',
   lastStatus: 'RUNNING',
   desiredStatus: 'RUNNING',
-  healthStatus: 'UNKNOWN',
+  healthStatus: 'UNKNOWN' as const,
   attachments: [{ type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '10.0.0.7' }] }],
 };
 const ctx = { healthChecked: false, ports: [{ containerPort: 8080, name: 'http' }] };

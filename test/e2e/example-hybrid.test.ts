@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+
+// examples/hybrid runs end to end as its README says: `skyfleet emulate` (ECS and Cloud Run
+// stand-ins whose replicas are local containers), 6 replicas over local Docker and both, requests
+// through the load balancer, a zone outage and its end; everything it made is gone afterwards.
+
+const exec = promisify(execFile);
+const run = newTestRun();
+const FLEET = run.fleet('hybrid');
+let docker: Docker;
+let dir: string;
+
+beforeAll(async () => {
+  docker = await testDocker();
+  await ensureWebImage(docker, '1');
+  dir = mkdtempSync(join(tmpdir(), 'skyfleet-example-hybrid-'));
+});
+
+afterAll(async () => {
+  await cleanupRun(docker, run);
+  for (const label of [`skyfleet.dev/fleet=${FLEET}`, `skyfleet.dev/emulate=${FLEET}`])
+    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('examples/hybrid: 6 replicas over Docker, emulated ECS and Cloud Run, every request answered through an outage', {
+  timeout: 240_000,
+}, async () => {
+  // the README's ports (4566, 4567, 18080): with other ports the first request gets a 404 (open, see the README)
+  const lb = 18080;
+  const { stdout } = await exec('bash', ['examples/hybrid/run.sh'], {
+    env: {
+      ...process.env,
+      SKYFLEET_EXAMPLE_DIR: dir,
+      SKYFLEET_EXAMPLE_FLEET: FLEET,
+      SKYFLEET_EXAMPLE_IMAGE: 'skyfleet-test/web:1',
+      SKYFLEET_EMULATE_ID: FLEET,
+    },
+    timeout: 200_000,
+  });
+  const lines = stdout.split('\n');
+  expect(lines[0]).toMatch(/^skyfleet emulate: a local stand-in .* it is not the cloud/);
+  expect(lines).toContain('deployment/web converged: revision ' + /revision (\w+)/.exec(stdout)![1] + ', ready 6/6');
+  const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+  expect(lines[at('serving: ')]).toBe(
+    'serving: aws/us-east-1a=1 aws/us-east-1b=1 gcp/us-central1=2 local/this-machine=2 ',
+  );
+  expect(lines[at('zone down: ')]).toMatch(/aws\/us-east-1a=0 /);
+  expect(lines[at('returned: ')]).toMatch(/aws\/us-east-1a=1 /);
+  // answered before, during and after the outage
+  expect(lines.filter((l) => l === `12 requests through 127.0.0.1:${lb}: all answered`)).toHaveLength(3);
+  expect(at('zone down: ')).toBeGreaterThan(at('serving: '));
+  expect(at('returned: ')).toBeGreaterThan(at('zone down: '));
+  // the script removed the deployment and stopped the stand-in, which removed its containers
+  const left = await docker.listContainers({ all: true, filters: { label: [`skyfleet.dev/fleet=${FLEET}`] } });
+  expect(left).toEqual([]);
+  const emulated = await docker.listContainers({ all: true, filters: { label: [`skyfleet.dev/emulate=${FLEET}`] } });
+  expect(emulated).toEqual([]);
+});
