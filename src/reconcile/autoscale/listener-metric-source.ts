@@ -7,6 +7,15 @@ import type { TrafficManager } from '../traffic-manager.js';
 const SHORT_WINDOW_MS = 1_000;
 
 /**
+ * The stats a window is read from. Their windows are whole seconds, the current one included, so a
+ * 1 s window is the current second so far: just after a second begins, a few milliseconds, in
+ * which a request or two that ended there (counted whole by Little's law) read as many times the
+ * load there is, enough to start the fast path on a steady load. The short window is read with
+ * the last whole second too (1 to 2 s covered); the requests in flight now still show a step at once.
+ */
+const statsWindowMs = (windowMs: number) => (windowMs <= SHORT_WINDOW_MS ? windowMs + 1_000 : windowMs);
+
+/**
  * Concurrency, requests per second and p99 latency of a deployment, measured at its listener
  * (the built-in router or the nginx data plane: both keep the same per-revision windows).
  *
@@ -32,7 +41,7 @@ export class ListenerMetricSource implements MetricSource {
   async sample(query: MetricQuery): Promise<MetricSample | undefined> {
     const traffic = this.traffic();
     if (!traffic?.has(query.deployment)) return undefined;
-    const all = traffic.allStats(query.deployment, query.windowMs);
+    const all = traffic.allStats(query.deployment, statsWindowMs(query.windowMs));
     const eps = traffic.endpoints(query.deployment);
     const serving = eps.filter((e) => e.inRotation).length;
     const windowMs = all.reduce((w, s) => Math.max(w, s.windowMs), 0) || query.windowMs;
