@@ -76,9 +76,12 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
     return log.entries.slice(from);
   };
 
+  // a group the list does not show is read by name before it is created (ARM lists lag writes)
   const created = await step(() => p.apply(slice('app:1', 2), { reason: 'create' }));
   expect(shape(created)).toEqual([
     'GET list',
+    `GET ${g(0)}`, // 404: not there yet
+    `GET ${g(1)}`,
     `PUT ${g(0)}`,
     'GET op',
     `GET ${g(0)}`,
@@ -97,7 +100,7 @@ it('create, update, scale, delete produce exactly the expected calls, one line p
     `GET ${g(1)}`,
   ]);
   const up = await step(() => p.apply(slice('app:2', 3), { reason: 'scale' }));
-  expect(shape(up)).toEqual(['GET list', `PUT ${g(2)}`, 'GET op', `GET ${g(2)}`]);
+  expect(shape(up)).toEqual(['GET list', `GET ${g(2)}`, `PUT ${g(2)}`, 'GET op', `GET ${g(2)}`]);
   const down = await step(() => p.apply(slice('app:2', 1), { reason: 'scale' }));
   expect(shape(down)).toEqual(['GET list', `DELETE ${g(1)}`, 'GET opresult', `DELETE ${g(2)}`, 'GET opresult']);
   const removed = await step(() => p.remove(slice('app:2', 1).key, { reason: 'delete' }));
