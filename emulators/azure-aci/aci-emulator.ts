@@ -28,6 +28,9 @@ import { ArmModelChecker } from './arm-checker.js';
  *   real client waits between polls, so pollers finish without sleeping.
  * - List answers `pageSize` groups a page with a nextLink (`$skipToken`), without instance views
  *   (ListResultContainerGroup has none).
+ * - Read-backs are normalised as ARM's: the location in its display form ("WestUs" for "west us",
+ *   as in the official examples), secure values and registry passwords stripped, restartPolicy and
+ *   sku defaulted, the IP only once provisioned, `policyTags` (an Azure Policy Modify effect) added.
  * - With `consistencyLagMs`, lists lag writes: ARM serves them from a cache that is eventually
  *   consistent ("The /resources API is served from a regional cache from Azure Resource Manager,
  *   which is eventual consistent, and not real time", Azure/AKS#1964; newly created resources
@@ -59,6 +62,12 @@ export interface AciEmulatorOptions {
   lroRetryAfterSeconds?: number;
   /** How long (emulator clock) lists show a group as it was before a write; 0 (default): current. */
   consistencyLagMs?: number;
+  /**
+   * Tags an Azure Policy with the Modify effect adds to every group written, as an organisation's
+   * policy does (https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify): what
+   * is read back carries tags the writer never sent.
+   */
+  policyTags?: Record<string, string>;
 }
 
 interface Quota {
@@ -110,6 +119,20 @@ const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const GROUP_NAME = /^(?!.*--)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * A location as ARM answers it: the official examples send `"location": "west us"` and read back
+ * `"location": "WestUs"` (examples/ContainerGroupsCreateOrUpdate.json, ContainerGroupsGet_Succeeded.json),
+ * so a writer comparing what it sent with what it reads must normalise.
+ */
+function displayLocation(canonical: string): string {
+  return canonical
+    .replace(/(north|south|east|west|central)/g, ' $1 ')
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
 export class AciEmulator {
   readonly subscriptionId: string;
   readonly clock: Clock;
@@ -117,7 +140,7 @@ export class AciEmulator {
   readonly log = new RequestLog();
   readonly violations = new ModelViolations();
   readonly options: Required<
-    Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds' | 'consistencyLagMs'>
+    Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds' | 'consistencyLagMs' | 'policyTags'>
   > & {
     lroRetryAfterSeconds?: number;
   };
@@ -150,7 +173,11 @@ export class AciEmulator {
       ...(options.lroRetryAfterSeconds !== undefined ? { lroRetryAfterSeconds: options.lroRetryAfterSeconds } : {}),
     };
     this.listReads = new LaggedReads(options.consistencyLagMs ?? 0);
+    this.policyTags = { ...options.policyTags };
   }
+
+  /** Tags added to every group written (an Azure Policy Modify effect); see AciEmulatorOptions. */
+  policyTags: Record<string, string>;
 
   /** How long lists lag writes (ms; 0: lists are current). */
   get consistencyLagMs(): number {
@@ -606,7 +633,8 @@ export class AciEmulator {
       id: this.groupId(g.rg, g.name),
       name: g.name,
       type: 'Microsoft.ContainerInstance/containerGroups',
-      location: g.location,
+      // stored as sent ("west us"), answered as ARM's examples show it ("WestUs")
+      location: displayLocation(g.location),
       tags: clone(g.tags),
       ...(g.zones ? { zones: clone(g.zones) } : {}),
       properties: props,
@@ -758,7 +786,7 @@ export class AciEmulator {
       }
       this.listWrite(k, existing);
       existing.properties = clone(props);
-      existing.tags = clone(body.tags ?? {});
+      existing.tags = { ...clone(body.tags ?? {}), ...this.policyTags };
       existing.crashes = [];
       existing.failingReadiness.clear();
       existing.op = this.newOp('update', location, k, this.options.provisionMs);
@@ -786,7 +814,7 @@ export class AciEmulator {
       name,
       location,
       zones: zones?.length ? [...zones] : undefined,
-      tags: clone(body.tags ?? {}),
+      tags: { ...clone(body.tags ?? {}), ...this.policyTags },
       properties: clone(props),
       createdAt: this.clock.now(),
       ip:
@@ -848,7 +876,7 @@ export class AciEmulator {
     const g = this.groups.get(`${rg}/${name}`.toLowerCase());
     if (!g) return this.notFound(rg, name);
     this.listWrite(`${rg}/${name}`.toLowerCase(), g);
-    if (body?.tags) g.tags = clone(body.tags);
+    if (body?.tags) g.tags = { ...clone(body.tags), ...this.policyTags };
     return { status: 200, body: this.view(g, true) };
   }
 
