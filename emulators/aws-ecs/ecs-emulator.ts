@@ -13,6 +13,7 @@ import {
   type Clock,
   FaultKnobs,
   type InjectedFault,
+  LaggedReads,
   ModelViolations,
   phaseAt,
   RequestLog,
@@ -46,6 +47,23 @@ export interface EcsEmulatorOptions {
    * exits; DescribeTasks reports its port as a network binding on 127.0.0.1.
    */
   runtime?: ReplicaRuntime;
+  /**
+   * Eventual consistency, in ms of the clock (default 0: reads are consistent). "The Amazon ECS API
+   * follows an eventual consistency model ... the result of an API command you run that affects
+   * your Amazon ECS resources might not be immediately visible to all subsequent commands you run"
+   * (RunTask in the reference model; https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
+   * For this long after CreateService, ListServices leaves the service out and DescribeServices
+   * answers `failures: [{reason: MISSING}]`; after UpdateService or DeleteService they show the
+   * service as it was before (its previous desiredCount, task definition, status); a task is left
+   * out of ListTasks and MISSING in DescribeTasks for this long after it was launched.
+   */
+  consistencyLagMs?: number;
+  /**
+   * Tags of a service (CreateService `tags`, TagResource) show in ListTagsForResource and in
+   * DescribeServices `include: [TAGS]` only this long after the write; until then the previous
+   * tags (none, for a new service). Default: `consistencyLagMs`.
+   */
+  tagLagMs?: number;
 }
 
 export interface EcsTimings {
@@ -170,6 +188,10 @@ export class EcsEmulator {
   private ipSeq = 10;
   /** Images whose pulls fail, with the error the agent reports. */
   private pullFailures: Array<{ image: RegExp; reason: (image: string) => string }> = [];
+  /** What ListServices/DescribeServices show of a service (by cluster/name) while writes propagate. */
+  private readonly serviceReads: LaggedReads<Json>;
+  /** What ListTagsForResource/DescribeServices show of a service's tags (by ARN) while tag writes propagate. */
+  private readonly tagReads: LaggedReads<Tag[]>;
 
   constructor(private readonly options: EcsEmulatorOptions) {
     this.region = options.region ?? 'us-east-1';
@@ -180,6 +202,13 @@ export class EcsEmulator {
       [...this.clusters].map((c) => [c, options.capacityProviders?.[c] ?? ['FARGATE', 'FARGATE_SPOT']]),
     );
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.serviceReads = new LaggedReads(options.consistencyLagMs ?? 0);
+    this.tagReads = new LaggedReads(options.tagLagMs ?? options.consistencyLagMs ?? 0);
+  }
+
+  /** The lag of list and describe reads after a write (ms; 0: consistent). */
+  get consistencyLagMs(): number {
+    return this.serviceReads.lagMs;
   }
 
   get clock(): Clock {
@@ -1045,6 +1074,8 @@ export class EcsEmulator {
       steady: false,
     };
     // a name reused after INACTIVE is a new service; its old tasks are history
+    this.serviceReads.write(key, now, existing ? this.serviceView(existing, false) : undefined);
+    this.tagReads.write(s.arn, now, existing?.tags ?? []);
     this.services.set(key, s);
     this.reconcile();
     return { service: this.serviceView(s, false) };
@@ -1081,6 +1112,7 @@ export class EcsEmulator {
   opUpdateService(req: Json): Json {
     const s = this.activeService(req);
     const now = this.clock.now();
+    const before = this.serviceView(s, false);
     let newDeployment = req.forceNewDeployment === true;
     if (req.taskDefinition !== undefined) {
       const td = this.findTaskDef(req.taskDefinition as string);
@@ -1117,6 +1149,7 @@ export class EcsEmulator {
       }
     } else if (s.deployments[0]) s.deployments[0].updatedAt = now;
     s.steady = false;
+    this.serviceReads.write(this.serviceKey(s.cluster, s.name), now, before);
     this.reconcile();
     return { service: this.serviceView(s, false) };
   }
@@ -1126,6 +1159,7 @@ export class EcsEmulator {
     if (s.desiredCount > 0 && req.force !== true)
       throw new EcsError('InvalidParameterException', 'The service cannot be stopped while it is scaled above 0.');
     const now = this.clock.now();
+    this.serviceReads.write(this.serviceKey(s.cluster, s.name), now, this.serviceView(s, false));
     s.status = 'DRAINING';
     s.desiredCount = 0;
     for (const t of this.aliveTasks(s.name, s.cluster))
@@ -1138,7 +1172,7 @@ export class EcsEmulator {
   opListServices(req: Json): Json {
     const cluster = this.clusterName(req.cluster);
     const arns = [...this.services.values()]
-      .filter((s) => s.cluster === cluster && s.status !== 'INACTIVE')
+      .filter((s) => s.cluster === cluster && (this.seen(s)?.status ?? 'INACTIVE') !== 'INACTIVE')
       .map((s) => s.arn);
     const p = this.page(arns, req, 10);
     return { serviceArns: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
@@ -1153,7 +1187,8 @@ export class EcsEmulator {
     const failures: Json[] = [];
     for (const ref of refs) {
       const s = this.services.get(this.serviceKey(cluster, ref));
-      if (s) services.push(this.serviceView(s, withTags));
+      const seen = s && this.seen(s);
+      if (s && seen) services.push(withTags ? { ...seen, tags: this.seenTags(s) } : seen);
       else
         failures.push({ arn: ref.startsWith('arn:') ? ref : this.arn(`service/${cluster}/${ref}`), reason: 'MISSING' });
     }
@@ -1163,13 +1198,18 @@ export class EcsEmulator {
   opListTasks(req: Json): Json {
     const cluster = this.clusterName(req.cluster);
     const now = this.clock.now();
-    if (req.serviceName !== undefined && !this.services.has(this.serviceKey(cluster, req.serviceName as string))) {
+    const named =
+      req.serviceName === undefined
+        ? undefined
+        : this.services.get(this.serviceKey(cluster, req.serviceName as string));
+    if (req.serviceName !== undefined && (!named || !this.seen(named))) {
       throw new EcsError('ServiceNotFoundException', 'Service not found.');
     }
     const desired = (req.desiredStatus as string | undefined) ?? 'RUNNING';
     const tasks = [...this.tasks.values()].filter(
       (t) =>
         t.cluster === cluster &&
+        this.taskSeen(t, now) &&
         (req.serviceName === undefined || t.service === req.serviceName) &&
         (desired === 'STOPPED' ? t.stopAt !== undefined && now - t.stopAt < 3_600_000 : t.stopAt === undefined) &&
         (desired !== 'PENDING' || ['PROVISIONING', 'PENDING'].includes(this.lastStatus(t, now))),
@@ -1191,7 +1231,7 @@ export class EcsEmulator {
     const failures: Json[] = [];
     for (const ref of refs) {
       const t = this.tasks.get(ref.startsWith('arn:') ? ref : this.arn(`task/${cluster}/${ref}`));
-      if (t && t.cluster === cluster)
+      if (t && t.cluster === cluster && this.taskSeen(t, this.clock.now()))
         tasks.push(this.taskView(t, withTags, this.services.get(this.serviceKey(cluster, t.service))));
       else failures.push({ arn: ref, reason: 'MISSING' });
     }
@@ -1237,6 +1277,7 @@ export class EcsEmulator {
       [...this.services.values()].find((s) => s.arn === arn) ??
       [...this.taskDefs.values()].flat().find((t) => t.arn === arn);
     if (!target) throw new EcsError('InvalidParameterException', 'The specified resource is not found.');
+    if ('deployments' in target) this.tagReads.write(target.arn, this.clock.now(), this.seenTags(target));
     const merged = new Map(target.tags.map((t) => [t.key, t.value]));
     for (const t of tags) merged.set(t.key, t.value);
     if (merged.size > 50) throw new EcsError('InvalidParameterException', 'Too many tags: at most 50.');
@@ -1250,7 +1291,26 @@ export class EcsEmulator {
       [...this.services.values()].find((s) => s.arn === arn) ??
       [...this.taskDefs.values()].flat().find((t) => t.arn === arn);
     if (!target) throw new EcsError('InvalidParameterException', 'The specified resource is not found.');
-    return { tags: target.tags };
+    return { tags: 'deployments' in target ? this.seenTags(target) : target.tags };
+  }
+
+  // --- eventual consistency ---------------------------------------------------------------------
+
+  /** The service as ListServices/DescribeServices show it now (undefined: not visible yet). */
+  private seen(s: Svc): Json | undefined {
+    return this.serviceReads.read(this.serviceKey(s.cluster, s.name), this.clock.now(), () =>
+      this.serviceView(s, false),
+    );
+  }
+
+  /** The service's tags as ListTagsForResource/DescribeServices show them now. */
+  private seenTags(s: Svc): Tag[] {
+    return this.tagReads.read(s.arn, this.clock.now(), () => s.tags) ?? [];
+  }
+
+  /** Whether ListTasks/DescribeTasks show the task yet. */
+  private taskSeen(t: EcsTask, now: number): boolean {
+    return now - t.launchedAt >= this.serviceReads.lagMs;
   }
 }
 

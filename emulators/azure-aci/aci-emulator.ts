@@ -1,5 +1,12 @@
 import { ManualClock } from '../../src/util/clock.js';
-import { type Clock, type EmulatedResponse, FaultKnobs, ModelViolations, RequestLog } from '../framework/index.js';
+import {
+  type Clock,
+  type EmulatedResponse,
+  FaultKnobs,
+  LaggedReads,
+  ModelViolations,
+  RequestLog,
+} from '../framework/index.js';
 import { ArmModelChecker } from './arm-checker.js';
 
 /**
@@ -21,6 +28,15 @@ import { ArmModelChecker } from './arm-checker.js';
  *   real client waits between polls, so pollers finish without sleeping.
  * - List answers `pageSize` groups a page with a nextLink (`$skipToken`), without instance views
  *   (ListResultContainerGroup has none).
+ * - Read-backs are normalised as ARM's: the location in its display form ("WestUs" for "west us",
+ *   as in the official examples), secure values and registry passwords stripped, restartPolicy and
+ *   sku defaulted, the IP only once provisioned, `policyTags` (an Azure Policy Modify effect) added.
+ * - With `consistencyLagMs`, lists lag writes: ARM serves them from a cache that is eventually
+ *   consistent ("The /resources API is served from a regional cache from Azure Resource Manager,
+ *   which is eventual consistent, and not real time", Azure/AKS#1964; newly created resources
+ *   missing from a list for minutes, Azure/azure-rest-api-specs#28600). For that long after a PUT,
+ *   PATCH or DELETE, a list shows the group as it was before (absent after a create, still there
+ *   after a delete); a GET by name is always current.
  */
 
 export const ARM = 'https://management.azure.com';
@@ -44,6 +60,14 @@ export interface AciEmulatorOptions {
   strict?: boolean;
   /** Add a Retry-After header to LRO answers (ARM does; the SDK then waits that long in real time). */
   lroRetryAfterSeconds?: number;
+  /** How long (emulator clock) lists show a group as it was before a write; 0 (default): current. */
+  consistencyLagMs?: number;
+  /**
+   * Tags an Azure Policy with the Modify effect adds to every group written, as an organisation's
+   * policy does (https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify): what
+   * is read back carries tags the writer never sent.
+   */
+  policyTags?: Record<string, string>;
 }
 
 interface Quota {
@@ -95,19 +119,37 @@ const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const GROUP_NAME = /^(?!.*--)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * A location as ARM answers it: the official examples send `"location": "west us"` and read back
+ * `"location": "WestUs"` (examples/ContainerGroupsCreateOrUpdate.json, ContainerGroupsGet_Succeeded.json),
+ * so a writer comparing what it sent with what it reads must normalise.
+ */
+function displayLocation(canonical: string): string {
+  return canonical
+    .replace(/(north|south|east|west|central)/g, ' $1 ')
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
 export class AciEmulator {
   readonly subscriptionId: string;
   readonly clock: Clock;
   readonly faults = new FaultKnobs();
   readonly log = new RequestLog();
   readonly violations = new ModelViolations();
-  readonly options: Required<Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds'>> & {
+  readonly options: Required<
+    Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds' | 'consistencyLagMs' | 'policyTags'>
+  > & {
     lroRetryAfterSeconds?: number;
   };
   readonly groups = new Map<string, GroupRecord>();
   /** Groups served verbatim (official examples), by `rg/name`. */
   readonly raw = new Map<string, Json>();
   private readonly operations = new Map<string, Operation>();
+  /** What lists show of each group (by `rg/name`) while writes propagate. */
+  private readonly listReads: LaggedReads<Json>;
   private readonly requestChecker = new ArmModelChecker('2023-05-01', 'request');
   private readonly responseChecker = new ArmModelChecker('2023-05-01', 'response');
   private seq = 0;
@@ -130,6 +172,21 @@ export class AciEmulator {
       strict: options.strict ?? true,
       ...(options.lroRetryAfterSeconds !== undefined ? { lroRetryAfterSeconds: options.lroRetryAfterSeconds } : {}),
     };
+    this.listReads = new LaggedReads(options.consistencyLagMs ?? 0);
+    this.policyTags = { ...options.policyTags };
+  }
+
+  /** Tags added to every group written (an Azure Policy Modify effect); see AciEmulatorOptions. */
+  policyTags: Record<string, string>;
+
+  /** How long lists lag writes (ms; 0: lists are current). */
+  get consistencyLagMs(): number {
+    return this.listReads.lagMs;
+  }
+
+  /** Records a write of group `k` for lagging lists: they show `g` (or nothing) as it was until now. */
+  private listWrite(k: string, g: GroupRecord | undefined): void {
+    this.listReads.write(k, this.clock.now(), g ? this.view(g, false) : undefined);
   }
 
   /** Moves a ManualClock forward (tests' "later"); a no-op for other clocks. */
@@ -576,7 +633,8 @@ export class AciEmulator {
       id: this.groupId(g.rg, g.name),
       name: g.name,
       type: 'Microsoft.ContainerInstance/containerGroups',
-      location: g.location,
+      // stored as sent ("west us"), answered as ARM's examples show it ("WestUs")
+      location: displayLocation(g.location),
       tags: clone(g.tags),
       ...(g.zones ? { zones: clone(g.zones) } : {}),
       properties: props,
@@ -610,13 +668,20 @@ export class AciEmulator {
   }
 
   private list(rg: string | undefined, query: URLSearchParams, origin: string, path: string): EmulatedResponse {
+    const now = this.clock.now();
+    const inRg = (k: string) => !rg || k.startsWith(`${rg.toLowerCase()}/`);
+    // the groups as the list cache has them: current, or as they were before writes still propagating
+    const keys = new Set([...this.groups.keys(), ...this.listReads.keys(now)]);
+    const cached = [...keys].filter(inRg).flatMap((k) => {
+      const v = this.listReads.read(k, now, () => {
+        const g = this.groups.get(k);
+        return g ? this.view(g, false) : undefined;
+      });
+      return v ? [v] : [];
+    });
     const all = [
-      ...[...this.raw.entries()]
-        .filter(([k]) => !rg || k.startsWith(`${rg.toLowerCase()}/`))
-        .map(([, b]) => this.rawView(b, false)),
-      ...[...this.groups.values()]
-        .filter((g) => !rg || g.rg.toLowerCase() === rg.toLowerCase())
-        .map((g) => this.view(g, false)),
+      ...[...this.raw.entries()].filter(([k]) => inRg(k)).map(([, b]) => this.rawView(b, false)),
+      ...cached,
     ].sort((a, b) => String(a.name).localeCompare(String(b.name)));
     const skip = Number(query.get('$skipToken') ?? 0);
     const page = all.slice(skip, skip + this.options.pageSize);
@@ -719,8 +784,9 @@ export class AciEmulator {
           `The updates on container group '${name}' are invalid. If you are going to update the os type, restart policy, network profile, CPU, memory or GPU resources for a container group, you must delete it first and then create a new one. (${why})`,
         );
       }
+      this.listWrite(k, existing);
       existing.properties = clone(props);
-      existing.tags = clone(body.tags ?? {});
+      existing.tags = { ...clone(body.tags ?? {}), ...this.policyTags };
       existing.crashes = [];
       existing.failingReadiness.clear();
       existing.op = this.newOp('update', location, k, this.options.provisionMs);
@@ -748,7 +814,7 @@ export class AciEmulator {
       name,
       location,
       zones: zones?.length ? [...zones] : undefined,
-      tags: clone(body.tags ?? {}),
+      tags: { ...clone(body.tags ?? {}), ...this.policyTags },
       properties: clone(props),
       createdAt: this.clock.now(),
       ip:
@@ -762,6 +828,7 @@ export class AciEmulator {
       deleting: undefined,
     };
     g.op = this.newOp('create', location, k, this.options.provisionMs, failure);
+    this.listWrite(k, undefined);
     this.groups.set(k, g);
     return {
       status: 201,
@@ -808,7 +875,8 @@ export class AciEmulator {
   private patch(rg: string, name: string, body: Json): EmulatedResponse {
     const g = this.groups.get(`${rg}/${name}`.toLowerCase());
     if (!g) return this.notFound(rg, name);
-    if (body?.tags) g.tags = clone(body.tags);
+    this.listWrite(`${rg}/${name}`.toLowerCase(), g);
+    if (body?.tags) g.tags = { ...clone(body.tags), ...this.policyTags };
     return { status: 200, body: this.view(g, true) };
   }
 
@@ -817,6 +885,7 @@ export class AciEmulator {
     if (this.raw.delete(k)) return { status: 200, body: undefined };
     const g = this.groups.get(k);
     if (!g) return { status: 204 };
+    if (!g.deleting) this.listWrite(k, g);
     g.deleting ??= this.newOp('delete', g.location, k, this.options.deleteMs);
     return {
       status: 202,

@@ -8,3 +8,4 @@ export {
 } from './emulated-request.js';
 export { type ModelChecker, ModelViolations, takeViolations } from './model.js';
 export { ManualClock, phaseAt, type Clock } from './clock.js';
+export { LaggedReads } from './consistency.js';

@@ -15,7 +15,11 @@
  * - routing (trafficStatuses) changes only when a rollout succeeds; a revision that never becomes ready
  *   (`neverReady`) fails its rollout after `failAfterMs`: Ready FAILED, the operation ends with
  *   FAILED_PRECONDITION, traffic stays where it was;
- * - pagination of ListServices (newest first), update masks, `allowMissing`, etags (409 ABORTED).
+ * - pagination of ListServices (newest first), update masks, `allowMissing`, etags (409 ABORTED);
+ * - with `consistencyLagMs`, ListServices lags writes: for that long after a create, update or
+ *   delete it shows the service as it was before (absent after a create, still there after a
+ *   delete); GetService is always current. Cloud Run documents no read-after-write guarantee for
+ *   its list; this is the same eventual consistency ECS documents and ARM lists show (issue 19).
  * Every request body and response body is checked against the protos (ProtoModel) into `violations`.
  * Faults come from the shared FaultKnobs (429/5xx share and forced, latency, region outage).
  */
@@ -26,6 +30,7 @@ import {
   type EmulatedResponse,
   FaultKnobs,
   type InjectedFault,
+  LaggedReads,
   ModelViolations,
   RequestLog,
   seededRandom,
@@ -143,6 +148,8 @@ export interface CloudRunEmulatorOptions {
    * forwards requests to it. Revisions left without traffic are stopped (scaled to zero).
    */
   runtime?: ReplicaRuntime;
+  /** How long (clock) ListServices shows a service as it was before a write; 0 (default): current. */
+  consistencyLagMs?: number;
 }
 
 function canonical(v: unknown): string {
@@ -187,6 +194,8 @@ export class CloudRunEmulator {
   private readonly deleteMs: number;
   private mixed: { share: number; faults: Array<Omit<InjectedFault, 'source'>>; rng: () => number } | undefined;
   private lost: { share: number; rng: () => number } | undefined;
+  /** What ListServices shows of each service (by full name) while writes propagate. */
+  private readonly listReads: LaggedReads<Json>;
 
   constructor(options: CloudRunEmulatorOptions) {
     this.clock = options.clock;
@@ -195,6 +204,7 @@ export class CloudRunEmulator {
     this.failAfterMs = options.failAfterMs ?? 10_000;
     this.deleteMs = options.deleteMs ?? 500;
     this.runtime = options.runtime;
+    this.listReads = new LaggedReads(options.consistencyLagMs ?? 0);
   }
 
   private readonly runtime: ReplicaRuntime | undefined;
@@ -257,6 +267,11 @@ export class CloudRunEmulator {
         this.running.delete(key);
         this.runtime.stop(key);
       }
+  }
+
+  /** How long ListServices lags writes (ms; 0: current). */
+  get consistencyLagMs(): number {
+    return this.listReads.lagMs;
   }
 
   /**
@@ -488,6 +503,7 @@ export class CloudRunEmulator {
       ...(revision ? { revision: revision.name } : {}),
       fails: this.rolloutFails(s, revision),
     };
+    this.listReads.write(name, now, undefined);
     this.services.set(name, s);
     this.created.push(name);
     return { status: 200, body: this.newOp('create', s, now) };
@@ -526,6 +542,7 @@ export class CloudRunEmulator {
       return { status: 200, body: this.newOp('update', s, now) };
     }
     this.validateSpec(s, next);
+    this.listReads.write(name, now, this.render(s));
     const templateChanged = canonical(next.template) !== canonical(s.spec.template);
     s.spec = next;
     s.generation += 1;
@@ -552,6 +569,7 @@ export class CloudRunEmulator {
       deleteTime: new Date(now).toISOString(),
       expireTime: new Date(now + 30 * 86_400_000).toISOString(),
     };
+    this.listReads.write(name, now, this.render(s));
     this.services.delete(name);
     const op: OperationState = {
       name: this.opName(s),
@@ -570,15 +588,26 @@ export class CloudRunEmulator {
     const offset = query.get('pageToken')
       ? Number(Buffer.from(query.get('pageToken')!, 'base64url').toString('utf8'))
       : 0;
-    const all = [...this.services.values()]
-      .filter((s) => s.name.startsWith(`${parent}/services/`))
-      .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    // the services as the list has them: current, or as they were before writes still propagating
+    const now = this.clock.now();
+    const names = new Set([...this.services.keys(), ...this.listReads.keys(now)]);
+    const all = [...names]
+      .filter((n) => n.startsWith(`${parent}/services/`))
+      .flatMap((n) => {
+        const v = this.listReads.read(n, now, () => {
+          const s = this.services.get(n);
+          return s ? this.render(s) : undefined;
+        });
+        return v ? [v] : [];
+      })
+      .sort(
+        (a, b) =>
+          Date.parse(String(b.createTime)) - Date.parse(String(a.createTime)) ||
+          String(a.name).localeCompare(String(b.name)),
+      );
     const page = all.slice(offset, offset + size);
     const next = offset + size < all.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
-    return {
-      status: 200,
-      body: { services: page.map((s) => this.render(s)), ...(next ? { nextPageToken: next } : {}) },
-    };
+    return { status: 200, body: { services: page, ...(next ? { nextPageToken: next } : {}) } };
   }
 
   // ---- state ----

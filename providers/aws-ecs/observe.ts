@@ -6,6 +6,7 @@ import type { Service, Task } from '@aws-sdk/client-ecs';
 import { LABELS } from '../../src/provider/labels.js';
 import type { Endpoint, ObservedReplica, ObservedSlice, ReplicaState, SliceKey } from '../../src/provider/provider.js';
 import { canonicalJson } from '../../src/spec/revision.js';
+import type { ReadService } from './consistency.js';
 import { arnName, ECS_TAGS, tagMap } from './names.js';
 import { deploymentFailure, keepsStopping } from './recovery.js';
 
@@ -207,7 +208,10 @@ export class TaskViews {
       let view = this.views.get(name);
       if (read.running.has(name)) {
         view = this.read(s, read);
-        const settled = view.replicas.length === (s.desiredCount ?? 0) && view.replicas.every((r) => r.ready);
+        const settled =
+          !(s as ReadService).tagsPending &&
+          view.replicas.length === (s.desiredCount ?? 0) &&
+          view.replicas.every((r) => r.ready);
         if (settled) this.views.set(name, view);
         else this.views.delete(name);
       }
@@ -227,7 +231,17 @@ export class TaskViews {
       .map((t) => {
         const eni = taskNetwork(t).eniId;
         const host = eni ? read.publicIps[eni] : undefined;
-        return replicaFromTask(t, { healthChecked: hc, ports, ...(host ? { host } : {}) });
+        const r = replicaFromTask(t, { healthChecked: hc, ports, ...(host ? { host } : {}) });
+        // without its tags, whether the task is health-checked and which ports it serves is unknown
+        return (s as ReadService).tagsPending && r.ready
+          ? {
+              ...r,
+              state: 'starting' as const,
+              ready: false,
+              endpoints: [],
+              message: 'the service tags do not show yet (ECS is eventually consistent): readiness unknown',
+            }
+          : r;
       })
       .sort((a, b) => a.id.localeCompare(b.id));
     const stopped = (read.stopped.get(name) ?? [])

@@ -30,6 +30,7 @@ import type {
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { type CallCtx, EcsApi } from './api.js';
+import { type ReadService, WrittenServices } from './consistency.js';
 import { type MappedSlice, mapSlice } from './mapping.js';
 import {
   arnName,
@@ -72,6 +73,13 @@ export interface AwsEcsProviderOptions {
    * `baseMs` after the failure is seen, doubling per failed retry up to `maxMs`. Default 30 s, 15 min.
    */
   deploymentRetry?: RetryPolicy;
+  /**
+   * ECS reads are eventually consistent (consistency.ts): for this long after this instance wrote a
+   * service, a ListServices/DescribeServices that does not show the write yet is taken as stale
+   * (the write's answer stands in for it), and a service of skyfleet's name created this recently
+   * without skyfleet's tags is taken as ours with tags still to show. 0 turns it off. Default 5 min.
+   */
+  consistencyWindowMs?: number;
 }
 
 /**
@@ -88,7 +96,9 @@ export class AwsEcsProvider implements Provider {
   private readonly reuseMs: number;
   private readonly api: EcsApi;
   /** Services seen by the latest observe, by name, with when. */
-  private readonly snapshot = new Map<string, { service: Service; at: number }>();
+  private readonly snapshot = new Map<string, { service: ReadService; at: number }>();
+  /** Services this instance wrote lately, standing in for reads that do not show the writes yet. */
+  private readonly written: WrittenServices;
   /** Task views by service name, reused while the service's counters and events are unchanged. */
   private readonly tasks = new TaskViews();
   /** Task definition ARN by content hash. */
@@ -114,6 +124,7 @@ export class AwsEcsProvider implements Provider {
     this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.reuseMs = options.observeReuseMs ?? 15_000;
     this.retries = new DeploymentRetries(options.deploymentRetry);
+    this.written = new WrittenServices(this.clock, options.consistencyWindowMs);
     this.ownsClient = !options.client;
     this.client =
       options.client ??
@@ -200,9 +211,10 @@ export class AwsEcsProvider implements Provider {
       signal: options.signal,
     };
     const prefix = servicePrefix(this.target, selector.fleet, selector.deployment);
-    const names = await this.api.listServiceNames(prefix, ctx);
-    const services = (await this.api.describeServices(names, ctx)).filter(
-      (s) => s.status === 'ACTIVE' && isOwned(tagMap(s.tags), { fleet: selector.fleet, target: this.target }),
+    const services = (await this.readServices(prefix, ctx)).filter(
+      (s) =>
+        s.status === 'ACTIVE' &&
+        (s.tagsPending || isOwned(tagMap(s.tags), { fleet: selector.fleet, target: this.target })),
     );
     const now = this.clock.now();
     for (const name of [...this.snapshot.keys()]) if (name.startsWith(prefix)) this.snapshot.delete(name);
@@ -214,7 +226,8 @@ export class AwsEcsProvider implements Provider {
     // Tasks are read only for services whose counters or events moved since a fully ready view.
     const running = new Map<string, string[]>();
     const stopped = new Map<string, string[]>();
-    for (const s of this.tasks.stale(services)) {
+    // a service known only from this instance's write is not listed yet, nor are its tasks
+    for (const s of this.tasks.stale(services.filter((x) => !x.fromWrite))) {
       const name = s.serviceName!;
       running.set(name, await this.api.listTasks(name, 'RUNNING', ctx));
       // stopped tasks say why some are missing, or why the ones starting are replacements of failed ones
@@ -254,7 +267,7 @@ export class AwsEcsProvider implements Provider {
     }
     const before = this.api.writes;
     this.snapshot.delete(mapped.serviceName);
-    const current = await this.api.describeOne(mapped.serviceName, ctx);
+    const current = await this.describeOne(mapped.serviceName, ctx);
     if (current?.status === 'DRAINING') {
       throw new ProviderError(
         `service ${mapped.serviceName} is still draining from an earlier delete; retry when it is gone`,
@@ -273,25 +286,16 @@ export class AwsEcsProvider implements Provider {
     } else if (this.upToDate(current, mapped, slice.replicas)) {
       if (this.retries.due(current, this.clock.now())) {
         // the circuit breaker failed the deployment and launches nothing more: try again
-        await this.api.send(
-          'UpdateService',
-          new UpdateServiceCommand({
-            cluster: this.settings.cluster,
-            service: mapped.serviceName,
-            forceNewDeployment: true,
-          }),
-          ctx,
-        );
+        await this.updateService({ service: mapped.serviceName, forceNewDeployment: true }, ctx);
         this.retries.retried(mapped.serviceName);
       }
     } else {
       const tags = tagMap(current.tags);
-      if (tags[ECS_TAGS.specHash] !== mapped.specHash) {
+      // tags not shown yet are not drift: nothing says the spec differs, only the count can be fixed
+      if (tags[ECS_TAGS.specHash] !== mapped.specHash && !current.tagsPending) {
         const taskDefinition = await this.taskDefinitionFor(mapped, ctx, current);
-        await this.api.send(
-          'UpdateService',
-          new UpdateServiceCommand({
-            cluster: this.settings.cluster,
+        await this.updateService(
+          {
             service: mapped.serviceName,
             taskDefinition,
             desiredCount: slice.replicas,
@@ -300,7 +304,7 @@ export class AwsEcsProvider implements Provider {
             deploymentConfiguration: mapped.service.deploymentConfiguration,
             platformVersion: mapped.service.platformVersion,
             forceNewDeployment: true,
-          }),
+          },
           ctx,
         );
         await this.api.send(
@@ -308,19 +312,12 @@ export class AwsEcsProvider implements Provider {
           new TagResourceCommand({ resourceArn: current.serviceArn!, tags: mapped.serviceTags }),
           ctx,
         );
+        this.written.record(mapped.serviceName, undefined, mapped.serviceTags);
         if (current.taskDefinition && current.taskDefinition !== taskDefinition) {
           await this.collectTaskDefinition(current.taskDefinition, slice.key, mapped.family, ctx);
         }
-      } else {
-        await this.api.send(
-          'UpdateService',
-          new UpdateServiceCommand({
-            cluster: this.settings.cluster,
-            service: mapped.serviceName,
-            desiredCount: slice.replicas,
-          }),
-          ctx,
-        );
+      } else if ((current.desiredCount ?? 0) !== slice.replicas) {
+        await this.updateService({ service: mapped.serviceName, desiredCount: slice.replicas }, ctx);
       }
     }
     this.tasks.forget(mapped.serviceName);
@@ -369,11 +366,39 @@ export class AwsEcsProvider implements Provider {
     );
   }
 
+  /** UpdateService; its answer (the service after the update) stands in for reads until they show it. */
+  private async updateService(
+    input: Omit<ConstructorParameters<typeof UpdateServiceCommand>[0], 'cluster'>,
+    ctx: CallCtx,
+  ): Promise<void> {
+    const res = await this.api.send<{ service?: Service }>(
+      'UpdateService',
+      new UpdateServiceCommand({ cluster: this.settings.cluster, ...input }),
+      ctx,
+    );
+    this.written.record(input.service!, res.service);
+  }
+
+  /**
+   * The services of the cluster whose names start with `prefix`: those ListServices shows and those
+   * this instance wrote lately (a list may not show them yet), described, with recent writes
+   * standing in for what the reads do not show yet.
+   */
+  private async readServices(prefix: string, ctx: CallCtx, except?: string): Promise<ReadService[]> {
+    const listed = await this.api.listServiceNames(prefix, ctx);
+    const names = [...new Set([...listed, ...this.written.names(prefix)])].filter((n) => n !== except);
+    return this.written.merge(names, await this.api.describeServices(names, ctx));
+  }
+
+  private async describeOne(name: string, ctx: CallCtx): Promise<ReadService | undefined> {
+    return this.written.mergeOne(name, await this.api.describeOne(name, ctx));
+  }
+
   private async create(mapped: MappedSlice, slice: DesiredSlice, ctx: CallCtx): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const taskDefinition = await this.taskDefinitionFor(mapped, ctx);
       try {
-        await this.api.send(
+        const res = await this.api.send<{ service?: Service }>(
           'CreateService',
           new CreateServiceCommand({
             cluster: this.settings.cluster,
@@ -386,6 +411,7 @@ export class AwsEcsProvider implements Provider {
           }),
           ctx,
         );
+        this.written.record(mapped.serviceName, res.service, mapped.serviceTags);
         return;
       } catch (err) {
         // a cached task definition deregistered meanwhile (by another instance's cleanup): find or register again, once
@@ -456,10 +482,7 @@ export class AwsEcsProvider implements Provider {
     except?: string,
   ): Promise<void> {
     return this.familyLocks.run(family, async () => {
-      const names = (
-        await this.api.listServiceNames(servicePrefix(this.target, key.fleet, key.deployment), ctx)
-      ).filter((n) => n !== except);
-      const others = await this.api.describeServices(names, ctx);
+      const others = await this.readServices(servicePrefix(this.target, key.fleet, key.deployment), ctx, except);
       const used = new Set<string>();
       for (const s of others) {
         // a draining service keeps its tasks until they stop; deregistering does not disturb them
@@ -490,28 +513,25 @@ export class AwsEcsProvider implements Provider {
     this.snapshot.delete(name);
     this.tasks.forget(name);
     const before = this.api.writes;
-    const current = await this.api.describeOne(name, ctx);
-    if (current?.status !== 'ACTIVE') return { changed: false, writes: 0 };
+    const current = await this.describeOne(name, ctx);
+    // MISSING may be a service created so lately that reads do not show it yet (by another
+    // instance): it is deleted by name all the same, and an absent one answers ServiceNotFound
+    if (current && current.status !== 'ACTIVE') return { changed: false, writes: 0 };
     const gone = (err: unknown) =>
       err instanceof ProviderError &&
       (err.providerCode === 'ServiceNotFoundException' || err.providerCode === 'ServiceNotActiveException');
     try {
-      if ((current.desiredCount ?? 0) > 0) {
-        await this.api.send(
-          'UpdateService',
-          new UpdateServiceCommand({ cluster: this.settings.cluster, service: name, desiredCount: 0 }),
-          ctx,
-        );
-      }
-      await this.api.send(
+      if ((current?.desiredCount ?? 0) > 0) await this.updateService({ service: name, desiredCount: 0 }, ctx);
+      const res = await this.api.send<{ service?: Service }>(
         'DeleteService',
         new DeleteServiceCommand({ cluster: this.settings.cluster, service: name, force: true }),
         ctx,
       );
+      this.written.record(name, res.service);
     } catch (err) {
       if (!gone(err)) throw err;
     }
-    if (current.taskDefinition)
+    if (current?.taskDefinition)
       await this.collectTaskDefinition(
         current.taskDefinition,
         key,

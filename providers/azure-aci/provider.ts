@@ -23,6 +23,7 @@ import { mapPool } from '../../src/util/pool.js';
 import { installCallLog } from './calllog.js';
 import { classify, isNotFound, KIND } from './errors.js';
 import { type DesiredGroup, desiredGroups, differs, domainsOf, replacementReason, secretValuesOf } from './mapping.js';
+import { TAGS } from './names.js';
 import { isOurs, keyOf, toObservedSlices } from './observe.js';
 import type { AzureAciTargetSettings, SecretSource } from './settings.js';
 
@@ -39,9 +40,18 @@ export interface AzureAciProviderOptions {
   retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** Resolves `passwordFrom.secretKeyRef` of registry credentials. */
   resolveSecret?: (ref: { name: string; key: string }) => string | Promise<string>;
+  /**
+   * ARM lists lag writes (eventual consistency), reads by name do not: for this long after this
+   * instance wrote a group, until a list shows the write, the group is read by name instead of taken
+   * from the list. 0 turns it off. Default 5 min.
+   */
+  consistencyWindowMs?: number;
 }
 
 const FAILED_STATES = new Set(['failed', 'canceled']);
+
+/** How long a write of this instance may go unseen by lists before lists are trusted again. */
+const DEFAULT_CONSISTENCY_WINDOW_MS = 5 * 60_000;
 
 type Step =
   | { kind: 'create'; d: DesiredGroup }
@@ -61,6 +71,17 @@ export class AzureAciProvider implements Provider {
   private clientPromise: Promise<ContainerInstanceManagementClient> | undefined;
   private readonly clock: Clock;
   private readonly recorder: CallRecorder;
+  /**
+   * Groups this instance wrote within the window: when, and the spec hash put (null: deleted, and
+   * `gone` once that is known). ARM serves lists from an eventually consistent cache (Azure/AKS#1964;
+   * newly created resources missing from a list for minutes: Azure/azure-rest-api-specs#28600), so
+   * a list right after a write may not have a new group, may still have a deleted one, or the old
+   * properties of an updated one, and may even go back and forth while the writes propagate. A GET
+   * by name is current.
+   */
+  private readonly written = new Map<string, { at: number; spec: string | null; gone?: boolean }>();
+  /** Groups read by name (with their instance view) rather than listed. */
+  private readonly readByName = new WeakSet<ContainerGroup>();
 
   constructor(
     readonly settings: AzureAciTargetSettings,
@@ -112,7 +133,9 @@ export class AzureAciProvider implements Provider {
       async () => {
         // the list carries no instance views (ListResultContainerGroup): read each group for its state
         const listed = await this.list(selector, options.signal);
-        const groups = await mapPool(listed, this.settings.concurrency, (g) => this.getGroup(g.name!, options.signal));
+        const groups = await mapPool(listed, this.settings.concurrency, (g) =>
+          this.readByName.has(g) ? Promise.resolve(g) : this.getGroup(g.name!, options.signal),
+        );
         return toObservedSlices(
           groups.filter((g): g is ContainerGroup => g !== undefined),
           this.target,
@@ -132,9 +155,18 @@ export class AzureAciProvider implements Provider {
       const desired = desiredGroups(slice, { settings: this.settings, registryPasswords });
       // registry passwords and secure values: never in the call log
       currentCallScope()?.secrets.push(...desired.flatMap((d) => secretValuesOf(d.group)));
-      const existing = (
+      const listed = (
         await this.list({ fleet: slice.key.fleet, deployment: slice.key.deployment }, options.signal)
       ).filter((g) => sameKey(keyOf(g), slice.key));
+      // a list may not show a group made moments ago (by another instance, too): before creating a
+      // group, it is read by name, which is current, so an existing one is not PUT again
+      const names = new Set(listed.map((g) => g.name));
+      const unlisted = desired.filter((d) => !names.has(d.name)).map((d) => d.name);
+      const found = await mapPool(unlisted, this.settings.concurrency, (n) => this.getGroup(n, options.signal));
+      const existing = [
+        ...listed,
+        ...found.filter((g): g is ContainerGroup => g !== undefined && sameKey(keyOf(g), slice.key)),
+      ];
       const steps = plan(desired, existing);
       return this.execute(steps, existing, options.signal);
     });
@@ -217,10 +249,17 @@ export class AzureAciProvider implements Provider {
 
   private async put(d: DesiredGroup, signal?: AbortSignal): Promise<void> {
     const client = await this.client();
+    this.wrote(d.name, d.specHash);
     await client.containerGroups.beginCreateOrUpdateAndWait(this.settings.resourceGroup, d.name, d.group, {
       updateIntervalInMs: this.settings.updateIntervalInMs,
       ...(signal ? { abortSignal: signal } : {}),
     });
+  }
+
+  /** Records a write (before it is sent: a write whose answer is lost may still have happened). */
+  private wrote(name: string, spec: string | null): void {
+    if ((this.options.consistencyWindowMs ?? DEFAULT_CONSISTENCY_WINDOW_MS) > 0)
+      this.written.set(name, { at: this.clock.now(), spec });
   }
 
   private async getGroup(name: string, signal?: AbortSignal): Promise<ContainerGroup | undefined> {
@@ -238,6 +277,11 @@ export class AzureAciProvider implements Provider {
     const client = await this.client();
     let existed = true;
     let first = true;
+    this.wrote(name, null);
+    const gone = () => {
+      const w = this.written.get(name);
+      if (w?.spec === null) w.gone = true;
+    };
     try {
       await client.containerGroups.beginDeleteAndWait(this.settings.resourceGroup, name, {
         updateIntervalInMs: this.settings.updateIntervalInMs,
@@ -249,27 +293,65 @@ export class AzureAciProvider implements Provider {
         },
       });
     } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
+      if (!isNotFound(e)) throw e;
+      gone();
+      return false;
     }
+    gone();
     return existed;
   }
 
-  /** Every skyfleet group of the selector in the resource group (the SDK follows nextLink). */
+  /**
+   * Every skyfleet group of the selector in the resource group (the SDK follows nextLink), with the
+   * groups this instance wrote that the list does not show as written yet read by name instead.
+   */
   private async list(selector: SliceSelector, signal?: AbortSignal): Promise<ContainerGroup[]> {
     const client = await this.client();
-    const out: ContainerGroup[] = [];
+    const listed = new Map<string, ContainerGroup>();
     try {
       for await (const g of client.containerGroups.listByResourceGroup(
         this.settings.resourceGroup,
         signal ? { abortSignal: signal } : {},
       )) {
-        if (isOurs(g, selector, this.target)) out.push(g);
+        if (g.name) listed.set(g.name, g);
       }
     } catch (e) {
-      if (isNotFound(e) && classify(e, this.errorContext('observe')).providerCode !== 'ResourceGroupNotFound')
-        return out;
-      throw e;
+      if (!isNotFound(e) || classify(e, this.errorContext('observe')).providerCode === 'ResourceGroupNotFound') throw e;
+    }
+    const behind = this.notShownYet(listed);
+    const read = await mapPool(behind, this.settings.concurrency, (name) => this.getGroup(name, signal));
+    behind.forEach((name, i) => {
+      const g = read[i];
+      if (g) {
+        this.readByName.add(g);
+        listed.set(name, g);
+      } else {
+        listed.delete(name);
+        const w = this.written.get(name);
+        if (w?.spec === null) w.gone = true;
+      }
+    });
+    return [...listed.values()].filter((g) => isOurs(g, selector, this.target));
+  }
+
+  /**
+   * Written groups the list does not show as written: to be read by name. A put is forgotten once a
+   * list shows its spec hash; a delete is kept for the window, and a group known gone is dropped
+   * from lists that still show it. Past the window, lists are trusted again.
+   */
+  private notShownYet(listed: Map<string, ContainerGroup>): string[] {
+    const window = this.options.consistencyWindowMs ?? DEFAULT_CONSISTENCY_WINDOW_MS;
+    const out: string[] = [];
+    for (const [name, w] of this.written) {
+      const g = listed.get(name);
+      if (this.clock.now() - w.at > window) this.written.delete(name);
+      else if (w.spec !== null) {
+        if (g?.tags?.[TAGS.spec] === w.spec) this.written.delete(name);
+        else out.push(name);
+      } else if (g) {
+        if (w.gone) listed.delete(name);
+        else out.push(name);
+      }
     }
     return out;
   }

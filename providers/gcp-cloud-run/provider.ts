@@ -79,6 +79,12 @@ export interface CloudRunProviderOptions {
    * does not retry (retry.ts; default 5 attempts, 250 ms doubling up to 8 s).
    */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * ListServices may lag writes; GetService does not: for this long after this instance wrote a
+   * service, until a list shows the write, observe reads it by name instead. 0 turns it off.
+   * Default 5 min.
+   */
+  consistencyWindowMs?: number;
 }
 
 /** Traffic split for `setTraffic`: a skyfleet revision hash and its percent (integers summing to 100). */
@@ -97,6 +103,15 @@ export class CloudRunProvider implements TrafficSplittingProvider {
   private readonly recorder: CallRecorder;
   /** Operations on one service run one at a time in this process (read-modify-write of the table). */
   private readonly locks = new KeyedLock();
+  private readonly clock: Clock;
+  private readonly windowMs: number;
+  /**
+   * Services this instance wrote within the window, by full name: when, and the generation the
+   * write made (null: deleted, `gone` once a read by name said so). A list right after a write may
+   * not show it (a new service missing, a deleted one still there, an old generation); observe
+   * reads those by name, which is current.
+   */
+  private readonly written = new Map<string, { at: number; generation: number | null; gone?: boolean }>();
 
   constructor(
     readonly settings: GcpCloudRunTargetSettings,
@@ -105,6 +120,8 @@ export class CloudRunProvider implements TrafficSplittingProvider {
   ) {
     this.target = settings.name;
     const clock: Clock = options.clock ?? ctx.clock ?? systemClock;
+    this.clock = clock;
+    this.windowMs = options.consistencyWindowMs ?? 5 * 60_000;
     const callLog = options.callLog ?? ctx.callLog;
     this.recorder = new CallRecorder({ cloud: 'gcp-cloud-run', target: this.target, log: callLog, clock });
     this.api = new CloudRunApi(settings, this.target, {
@@ -159,7 +176,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
         const v = await this.getService(selector.deployment, 'observe', options.signal);
         views = v ? [v] : [];
       } else {
-        views = await this.api.list(options.signal);
+        views = await this.listed(options.signal);
       }
       return views
         .filter((v) => this.owns(v, selector.fleet, selector.deployment))
@@ -199,11 +216,13 @@ export class CloudRunProvider implements TrafficSplittingProvider {
         const replicas = { ...view.replicas };
         delete replicas[key.revision];
         if (revs.length === 1) {
+          this.wrote(view.name, null);
           const gone = await this.api.delete(view, options.signal);
+          this.wrote(view.name, null, true);
           return gone ? { changed: true, writes: 1 } : { changed: false, writes: 0 };
         }
         const fields = this.tableFields(view, replicas, view.templateRevision, view.autoscaling);
-        await this.api.update(view, fields, options.signal);
+        await this.update(view, fields, options.signal);
         return { changed: true, writes: 1 };
       }),
     );
@@ -251,7 +270,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
           percent: want.get(r) ?? 0,
         }));
         if (sameTraffic(view, traffic)) return { changed: false, writes: 0 };
-        await this.api.update(view, { traffic }, options.signal);
+        await this.update(view, { traffic }, options.signal);
         return { changed: true, writes: 1 };
       }),
     );
@@ -288,6 +307,8 @@ export class CloudRunProvider implements TrafficSplittingProvider {
         traffic: proportionalTraffic(replicas, id, key.revision),
         scaling: this.scaling(totalReplicas(replicas), slice.autoscaling),
       };
+      const full = serviceName(this.settings.project, this.settings.region, id);
+      this.wrote(full, 1);
       const created = await this.api.create(id, service, signal);
       if (created) return { changed: true, writes: 1 };
       // it exists after all (an earlier attempt's create went through, its answer lost): the create
@@ -328,7 +349,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
     if (view.invokerIamDisabled !== this.settings.allowUnauthenticated)
       fields.invokerIamDisabled = this.settings.allowUnauthenticated;
     if (Object.keys(fields).length === 0) return { changed: createWrites > 0, writes: createWrites };
-    await this.api.update(view, fields, signal);
+    await this.update(view, fields, signal);
     return { changed: true, writes: createWrites + 1 };
   }
 
@@ -388,6 +409,48 @@ export class CloudRunProvider implements TrafficSplittingProvider {
   }
 
   // ---- plumbing ----
+
+  /** An update, remembered for lists that do not show it yet: it makes the view's next generation. */
+  private async update(view: ServiceView, fields: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+    this.wrote(view.name, view.generation + 1);
+    await this.api.update(view, fields, signal);
+  }
+
+  private wrote(name: string, generation: number | null, gone = false): void {
+    if (this.windowMs > 0) this.written.set(name, { at: this.clock.now(), generation, ...(gone ? { gone } : {}) });
+  }
+
+  /**
+   * The region's services as listed, with those this instance wrote that the list does not show as
+   * written yet read by name: a service missing or of an older generation is read, one known
+   * deleted is dropped (after a read that says so). A write is forgotten once a list shows its
+   * generation, a delete after the window.
+   */
+  private async listed(signal?: AbortSignal): Promise<ServiceView[]> {
+    const views = new Map((await this.api.list(signal)).map((v) => [v.name, v]));
+    const behind: string[] = [];
+    for (const [name, w] of this.written) {
+      const v = views.get(name);
+      if (this.clock.now() - w.at > this.windowMs) this.written.delete(name);
+      else if (w.generation !== null) {
+        if (v && v.generation >= w.generation) this.written.delete(name);
+        else behind.push(name);
+      } else if (v) {
+        if (w.gone) views.delete(name);
+        else behind.push(name);
+      }
+    }
+    for (const name of behind) {
+      const v = await this.api.get(name, 'observe', signal);
+      if (v) views.set(name, v);
+      else {
+        views.delete(name);
+        const w = this.written.get(name);
+        if (w?.generation === null) w.gone = true;
+      }
+    }
+    return [...views.values()];
+  }
 
   private getService(
     deployment: string,

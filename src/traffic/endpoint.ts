@@ -79,6 +79,11 @@ export class Ep implements Pickable, EndpointCounters {
     this.everReady = !activeChecks;
   }
 
+  /** What a health check reaches: the address, the checked port and the TLS name. */
+  static addressKey(ep: Pick<Ep, 'host' | 'healthPort' | 'port' | 'serverName'>): string {
+    return `${ep.host}|${ep.port}|${ep.healthPort}|${ep.serverName ?? ''}`;
+  }
+
   /** Same address and identity (a change of any of these replaces the endpoint). */
   sameAs(spec: RouteEndpoint): boolean {
     return (

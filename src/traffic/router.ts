@@ -118,6 +118,11 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
       if (e.weight !== undefined && !(e.weight >= 0 && Number.isFinite(e.weight)))
         throw new TypeError(`Router.setEndpoints: endpoint ${e.id}: weight must be a number >= 0`);
     }
+    // an address already checked ready is ready under its new id too: a Cloud Run service's one
+    // URL serves every revision, so its endpoint for the new revision is the same server
+    const readyAt = new Set(
+      [...this.eps.values()].filter((ep) => ep.health === 'ready' && !ep.removed).map((ep) => Ep.addressKey(ep)),
+    );
     for (const ep of [...this.eps.values()]) {
       const next = endpoints.find((e) => e.id === ep.id);
       if (!next || !ep.sameAs(next)) this.remove(ep);
@@ -130,6 +135,10 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
         continue;
       }
       const ep = new Ep(e, this.deployment, this.cfg.health !== null, this.statsFor(e.revision), this.latencyFor(e));
+      if (ep.health === 'pending' && readyAt.has(Ep.addressKey(ep))) {
+        ep.health = 'ready';
+        ep.everReady = true;
+      }
       this.eps.set(e.id, ep);
       started.push(ep);
     }

@@ -188,7 +188,8 @@ describe('updates', () => {
     expect(after.ready).toBe(2);
     expect(after.replicaStatus.map((r) => r.endpoints[0]!.host)).not.toEqual(ipsBefore);
 
-    // steady state: one list, no writes
+    // steady state, once lists show the writes (they lag them): one list, no writes
+    em.advance(em.consistencyLagMs);
     m = em.log.mark();
     expect(
       await p.apply(slice(web({ image: 'nginx:1.28', resources: { cpu: 1, memory: '1Gi' } }), 2, 'eastus-1', rev)),

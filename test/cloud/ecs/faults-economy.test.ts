@@ -58,6 +58,7 @@ describe('aws-ecs under faults and at scale', () => {
     // 150 services in the cluster (100 of another fleet): still one page per 100 listed, and only ours described
     const otherFleet = new AwsEcsProvider(bed.settings, { fleet: 'other' }, { client: bed.client, clock: bed.clock });
     for (let i = 0; i < 100; i++) await otherFleet.apply(sliceOf('other', `n${i}`, 'us-east-1c', 0));
+    bed.advance(bed.emulator.consistencyLagMs); // once ListServices shows them (ECS lists lag writes)
     await p.observe({ fleet: bed.fleet });
     const m2 = bed.emulator.log.mark();
     await p.observe({ fleet: bed.fleet });

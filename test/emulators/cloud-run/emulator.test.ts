@@ -100,6 +100,7 @@ it('create is an operation that completes over the clock; get/list/update/delete
     clock.advance(10);
     await run.createService({ parent: PARENT, serviceId: id, service: svc('img:1') });
   }
+  clock.advance(em.consistencyLagMs); // the list lags writes (see the eventual consistency test)
   const [page1, , res1] = await run.listServices({ parent: PARENT, pageSize: 2 }, { autoPaginate: false });
   expect(page1.map((s) => s.name?.split('/').pop())).toEqual(['c', 'b']); // newest first
   const [page2] = await run.listServices(

@@ -1,4 +1,5 @@
 import {
+  type CloudRunEmulatorOptions,
   CloudRunEmulator as EmulatedCloudRun,
   RUN_ORIGIN,
 } from '../../../emulators/gcp-cloud-run/cloud-run-emulator.js';
@@ -8,10 +9,20 @@ import { installEmulator, type InstalledEmulator } from '../framework/index.js';
 
 /**
  * The Cloud Run emulator (emulators/gcp-cloud-run) behind nock at https://run.googleapis.com, its
- * data plane serving the test CA's `*.run.app` certificate (test/helpers/tls).
+ * data plane serving the test CA's `*.run.app` certificate (test/helpers/tls), its list lagging
+ * writes.
  */
 export class CloudRunEmulator extends EmulatedCloudRun {
   private installed: InstalledEmulator | undefined;
+
+  /**
+   * Unless a test says otherwise, ListServices lags writes by twice the time a revision takes to
+   * become ready (6 s with the default timings): an apply that waited for its rollout still does
+   * not find its service in a list.
+   */
+  constructor(options: CloudRunEmulatorOptions) {
+    super({ ...options, consistencyLagMs: options.consistencyLagMs ?? 2 * (options.revisionReadyMs ?? 3000) });
+  }
 
   install(origin = RUN_ORIGIN): InstalledEmulator {
     this.installed = installEmulator(origin, (m, p, q, h, b) => this.handle(m, p, q, h, b));

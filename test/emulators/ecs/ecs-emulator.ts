@@ -1,9 +1,27 @@
-import { EcsEmulator as EmulatedEcs } from '../../../emulators/aws-ecs/ecs-emulator.js';
+import { EcsEmulator as EmulatedEcs, type EcsEmulatorOptions } from '../../../emulators/aws-ecs/ecs-emulator.js';
 import { installEmulator, type InstalledEmulator } from '../framework/index.js';
 
-/** The ECS emulator (emulators/aws-ecs) behind nock at `https://ecs.<region>.amazonaws.com`. */
+/**
+ * The cloud tests' eventual consistency, unless a test says otherwise: reads lag writes by as long
+ * as a task takes from launch to RUNNING (3 s with the default timings, milliseconds for tests on
+ * the system clock with millisecond timings), and a service's tags show twice as late.
+ */
+export function testConsistency(options: Pick<EcsEmulatorOptions, 'timings' | 'consistencyLagMs' | 'tagLagMs'>) {
+  const lag = options.consistencyLagMs ?? options.timings?.runningAfterMs ?? 3000;
+  return { consistencyLagMs: lag, tagLagMs: options.tagLagMs ?? 2 * lag };
+}
+
+/**
+ * The ECS emulator (emulators/aws-ecs) behind nock at `https://ecs.<region>.amazonaws.com`, with
+ * list and describe reads lagging writes as on ECS (`testConsistency`; `consistencyLagMs: 0` for
+ * consistent reads).
+ */
 export class EcsEmulator extends EmulatedEcs {
   private installed: InstalledEmulator | undefined;
+
+  constructor(options: EcsEmulatorOptions) {
+    super({ ...options, ...testConsistency(options) });
+  }
 
   /** Starts intercepting `https://ecs.<region>.amazonaws.com`. */
   install(): this {

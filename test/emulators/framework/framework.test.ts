@@ -1,6 +1,7 @@
 import https from 'node:https';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LaggedReads } from '../../../emulators/framework/index.js';
 import { FaultKnobs, installEmulator, ManualClock, phaseAt, RequestLog, seededRandom } from './index.js';
 
 beforeAll(() => nock.disableNetConnect());
@@ -119,5 +120,30 @@ describe('emulator framework', () => {
     });
     expect(log.operations(m)).toEqual(['Create', 'Create']);
     expect([log.count('Create'), log.writes().length, log.successfulWrites().length]).toEqual([2, 2, 1]);
+  });
+
+  it('lagged reads show each resource as it was before the writes not yet applied, in order', () => {
+    const r = new LaggedReads<string>(1000);
+    const live = { a: 'v1' } as Record<string, string | undefined>;
+    const read = (now: number) => r.read('a', now, () => live.a);
+    // created at 0: absent until 1000
+    r.write('a', 0, undefined);
+    expect([read(0), read(999), r.stale('a', 999), r.keys(999)]).toEqual([undefined, undefined, true, ['a']]);
+    expect(read(1000)).toBe('v1');
+    // updated at 1500 and 2000: v1 until 2500, v2 until 3000, then current
+    r.write('a', 1500, 'v1');
+    live.a = 'v2';
+    r.write('a', 2000, 'v2');
+    live.a = 'v3';
+    expect([read(1600), read(2499), read(2500), read(2999), read(3000)]).toEqual(['v1', 'v1', 'v2', 'v2', 'v3']);
+    expect(r.stale('a', 3000)).toBe(false);
+    // deleted at 4000: still read until 5000, and listed among the keys meanwhile
+    r.write('a', 4000, 'v3');
+    live.a = undefined;
+    expect([read(4500), r.keys(4500), read(5000), r.keys(5000)]).toEqual(['v3', ['a'], undefined, []]);
+    // lag 0: reads are current
+    const now = new LaggedReads<string>(0);
+    now.write('b', 0, undefined);
+    expect([now.read('b', 0, () => 'x'), now.keys(0)]).toEqual(['x', []]);
   });
 });

@@ -97,4 +97,23 @@ describe('Router to TLS endpoints', () => {
     expect(bad.r.endpoints()[0]?.health).toBe('pending');
     expect((await request(bad.port, { path: '/' })).status).toBe(503);
   });
+
+  it("a new revision's endpoint at an address already checked ready is ready at once (Cloud Run's one URL serves every revision)", async () => {
+    const app = await runApp();
+    // checks every 10 minutes after the first: only the first check of each endpoint can pass in this test
+    const hc = { path: '/healthz', intervalMs: 600_000, timeoutMs: 1000, healthyThreshold: 1 };
+    const { r, port } = await router({ upstreamTls: { ca: testCa }, healthCheck: hc });
+    r.setEndpoints([ep('run-r1', app.port, 'r1', { serverName: NAME })]);
+    await eventually(() => r.endpoints()[0]?.health === 'ready', { message: 'r1 ready' });
+    const other = await runApp();
+    r.setEndpoints([
+      ep('run-r1', app.port, 'r1', { serverName: NAME, weight: 0 }),
+      ep('run-r2', app.port, 'r2', { serverName: NAME }),
+      ep('elsewhere', other.port, 'r2', { serverName: NAME }),
+    ]);
+    // no check has run for run-r2 yet, but it is the same server: the traffic moved to it is served
+    const byId = Object.fromEntries(r.endpoints().map((e) => [e.id, e.health]));
+    expect(byId).toEqual({ 'run-r1': 'ready', 'run-r2': 'ready', elsewhere: 'pending' });
+    expect((await request(port, { path: '/' })).status).toBe(200);
+  });
 });
