@@ -190,8 +190,13 @@ export function buildProgram(): Command {
     )
     .argument('<zone>')
     .option('--up', 'end the outage')
-    .option('--listen <host:port>', "the stand-in's address", '127.0.0.1:4566')
-    .action(async (zone, cmd) => (await import('./emulate-command.js')).emulateOutageCommand(zone, cmd));
+    // --listen (the stand-in's address) is emulate's own option, which commander gives the parent
+    .action(async (zone, cmd, command) =>
+      (await import('./emulate-command.js')).emulateOutageCommand(zone, {
+        ...cmd,
+        listen: (command.parent?.opts() as { listen: string }).listen,
+      }),
+    );
 
   const token = program.command('token').description('API bearer tokens: create | list | revoke');
   token

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +17,16 @@ const run = newTestRun();
 const FLEET = run.fleet('hybrid');
 let docker: Docker;
 let dir: string;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 
 beforeAll(async () => {
   docker = await testDocker();
@@ -37,8 +48,7 @@ afterAll(async () => {
 it('examples/hybrid: 6 replicas over Docker, emulated ECS and Cloud Run, every request answered through an outage', {
   timeout: 240_000,
 }, async () => {
-  // the README's ports (4566, 4567, 18080): with other ports the first request gets a 404 (open, see the README)
-  const lb = 18080;
+  const [api, dataPlane, lb] = [await freePort(), await freePort(), await freePort()];
   const { stdout } = await exec('bash', ['examples/hybrid/run.sh'], {
     env: {
       ...process.env,
@@ -46,6 +56,9 @@ it('examples/hybrid: 6 replicas over Docker, emulated ECS and Cloud Run, every r
       SKYFLEET_EXAMPLE_FLEET: FLEET,
       SKYFLEET_EXAMPLE_IMAGE: 'skyfleet-test/web:1',
       SKYFLEET_EMULATE_ID: FLEET,
+      SKYFLEET_EXAMPLE_API_PORT: String(api),
+      SKYFLEET_EXAMPLE_DATA_PLANE_PORT: String(dataPlane),
+      SKYFLEET_EXAMPLE_LB_PORT: String(lb),
     },
     timeout: 200_000,
   });
