@@ -194,7 +194,7 @@ export function buildProgram(): Command {
     .action(async (zone, cmd, command) =>
       (await import('./emulate-command.js')).emulateOutageCommand(zone, {
         ...cmd,
-        listen: (command.parent?.opts() as { listen: string }).listen,
+        listen: (command.parent!.opts() as { listen: string }).listen,
       }),
     );
 
