@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeSelfSignedCert } from '../../src/util/self-signed-cert.js';
 
 export interface TlsMaterial {
   /** The certificate (self-signed: it is its own CA) and its key, PEM. */
@@ -21,29 +21,13 @@ export function tlsMaterial(dir: string): TlsMaterial {
   const keyFile = join(dir, 'stand-in.key');
   if (!existsSync(caFile) || !existsSync(keyFile)) {
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          keyFile,
-          '-out',
-          caFile,
-          '-days',
-          '3650',
-          '-subj',
-          '/CN=skyfleet emulate (a local stand-in, not a cloud)',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:*.a.run.app,DNS:*.run.app',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
+      makeSelfSignedCert({
+        certFile: caFile,
+        keyFile,
+        subject: 'skyfleet emulate (a local stand-in, not a cloud)',
+        altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:*.a.run.app', 'DNS:*.run.app'],
+        days: 3650,
+      });
     } catch (e) {
       throw new Error(`openssl could not make the stand-in's certificate in ${dir}: ${(e as Error).message}`);
     }

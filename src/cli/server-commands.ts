@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { makeSelfSignedCert } from '../util/self-signed-cert.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkyfleetError } from '../errors/index.js';
@@ -118,29 +118,7 @@ export async function serverCertCommand(cmd: { out: string; host: string; days: 
   const key = join(cmd.out, 'tls.key');
   const san = /^[\d.]+$|:/.test(cmd.host) ? `IP:${cmd.host}` : `DNS:${cmd.host}`;
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        cmd.days,
-        '-subj',
-        `/CN=${cmd.host}`,
-        '-addext',
-        `subjectAltName=${san}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    makeSelfSignedCert({ certFile: cert, keyFile: key, subject: cmd.host, altNames: [san], days: cmd.days });
   } catch (e) {
     throw new SkyfleetError('invalid_input', `openssl could not make the certificate: ${(e as Error).message}`);
   }
