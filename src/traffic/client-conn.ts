@@ -292,12 +292,18 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
 
   /** Picks an endpoint and sends the head (and any body kept for a retry); false when none. */
   private dispatch(exclude: Ep | null): boolean {
-    const core = this.core;
-    const ep = core.pickEndpoint(exclude);
+    const ep = this.core.pickEndpoint(exclude);
     if (ep === null) return false;
+    this.send(ep, !this.upgrade && !this.http10);
+    return true;
+  }
+
+  /** Sends the head (and any body kept for a retry) to `ep`, on a pooled connection when `reuse`. */
+  private send(ep: Ep, reuse: boolean): void {
+    const core = this.core;
     this.ep = ep;
     ep.inFlight++;
-    const up = acquireUpstream(core, ep, this, !this.upgrade && !this.http10, this.upgrade);
+    const up = acquireUpstream(core, ep, this, reuse, this.upgrade);
     this.up = up;
     ep.busy.add(up);
     this.resStatus = 0;
@@ -313,7 +319,6 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     } else {
       up.sock.write(head, 'latin1');
     }
-    return true;
   }
 
   /** Forwards request body bytes from chunk[start..] to the upstream; the rest is the next request. */
@@ -524,16 +529,22 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     const core = this.core;
     this.heldHead = null;
     this.cutUpstream(up, ep);
-    core.attemptFailed(ep, reason);
-    const latency = performance.now() - this.started;
     const unanswered = reason === AttemptFailure.Connect || reason === AttemptFailure.Reset;
-    if (
+    const resendable =
       !this.sent &&
       !up.gotBytes &&
       unanswered &&
-      this.attempts < core.settings.retryAttempts &&
-      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody)
-    ) {
+      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody);
+    if (resendable && up.pooled && reason === AttemptFailure.Reset && !ep.removed) {
+      // A kept-alive connection the endpoint closed while it was idle: not the endpoint's
+      // failure and not an attempt; the request goes again on a new connection to it.
+      core.released(ep);
+      this.send(ep, false);
+      return;
+    }
+    core.attemptFailed(ep, reason);
+    const latency = performance.now() - this.started;
+    if (resendable && this.attempts < core.settings.retryAttempts) {
       this.attempts++;
       core.released(ep);
       if (this.dispatch(ep)) {

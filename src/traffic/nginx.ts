@@ -219,7 +219,11 @@ function tlsServer(upstream: string, e: RouteEndpoint, tls: NginxTlsOptions, kee
     '        proxy_ssl_verify_depth 4;',
     `        proxy_ssl_trusted_certificate ${tls.trustedCertificate};`,
     '        proxy_ssl_session_reuse on;',
-    '        proxy_next_upstream off;',
+    // A kept-alive connection the endpoint closed as a request crossed it (every server closes
+    // idle ones) fails before any answer: nginx sends the request again on a new connection
+    // (only for a cached connection, and never a non-idempotent request already sent).
+    '        proxy_next_upstream error;',
+    '        proxy_next_upstream_tries 2;',
     '    }',
     '}',
     '',

@@ -33,6 +33,12 @@ export class UpstreamConn implements Timed {
   reusable = false;
   /** Opened ahead of need (preconnect) and not used yet. */
   spare = false;
+  /**
+   * The current exchange went out on a connection taken from the idle pool. The endpoint may
+   * have closed it while idle, under the request: a failure before any answer is then sent
+   * again on a new connection to the same endpoint (as nginx and Go's http.Transport do).
+   */
+  pooled = false;
 
   /**
    * `streamed`: read through the stream's 'data' events (needed to pipe a WebSocket tunnel);
@@ -145,7 +151,12 @@ export function acquireUpstream(
       u.sock.destroy();
     }
   }
-  if (up === null) up = new UpstreamConn(core, ep, streamed);
+  if (up === null) {
+    up = new UpstreamConn(core, ep, streamed);
+    up.pooled = false;
+  } else {
+    up.pooled = true;
+  }
   up.owner = owner;
   up.gotBytes = false;
   up.inHead = true;

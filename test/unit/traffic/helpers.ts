@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { afterEach } from 'vitest';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { RouteEndpoint } from '../../../src/traffic/index.js';
+import { runAppCert } from '../../helpers/tls/index.js';
 
 export interface Upstream {
   name: string;
@@ -157,6 +159,11 @@ export function testCleanups() {
       for (const u of list) cleanups.push(() => u.close());
       return list;
     },
+    async closingKeptAlive() {
+      const server = await closingKeptAlive();
+      cleanups.push(server.close);
+      return server;
+    },
   };
 }
 
@@ -165,4 +172,36 @@ export function tally(bodies: string[]): Record<string, number> {
   const t: Record<string, number> = {};
   for (const b of bodies) t[b] = (t[b] ?? 0) + 1;
   return t;
+}
+
+/**
+ * A TLS endpoint (the test CA's `*.run.app` certificate) that answers `run` to the first request
+ * of each connection and closes the connection, unanswered, when a second request arrives on it:
+ * a request crossing the close of an idle kept-alive connection, made certain. `crossed()`
+ * counts the requests it closed under.
+ */
+export async function closingKeptAlive(): Promise<{ port: number; crossed: () => number; close: () => Promise<void> }> {
+  let crossed = 0;
+  const server = tls.createServer(runAppCert, (socket) => {
+    let buffered = '';
+    let answered = false;
+    socket.on('data', (d: Buffer) => {
+      if (answered) {
+        crossed++;
+        socket.destroy();
+        return;
+      }
+      buffered += d.toString('latin1');
+      if (!buffered.includes('\r\n\r\n')) return;
+      answered = true;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nrun');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    crossed: () => crossed,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

@@ -10,8 +10,9 @@ import { freePort } from '../../helpers/traffic/load.js';
 import { ep, request, tally, testCleanups } from './helpers.js';
 import { eventually } from '../../helpers/eventually.js';
 import { requires } from '../../helpers/requires.js';
+import { testCa } from '../../helpers/tls/index.js';
 
-const { cleanups, upstreams } = testCleanups();
+const { cleanups, upstreams, closingKeptAlive } = testCleanups();
 
 async function dataPlane(options: Partial<NginxDataPlaneOptions> = {}): Promise<{ d: NginxDataPlane; port: number }> {
   const d = new NginxDataPlane({ name: 'web', workers: 1, ...(nginx ? { nginx } : {}), ...options });
@@ -170,6 +171,22 @@ describe.runIf(haveNginx)('NginxDataPlane', () => {
     });
     await d.settled();
     expect((await request(port)).body).toBe('a');
+  });
+
+  it('sends a request again on a new connection when a TLS endpoint closed the kept-alive one it was sent on: no 502', async () => {
+    // Every server closes idle keep-alive connections sooner or later (Node's after 5 s), and a
+    // request can cross the close; closingKeptAlive() makes the crossing certain.
+    const run = await closingKeptAlive();
+    const { d, port } = await dataPlane({ upstreamTls: { ca: testCa } });
+    d.setEndpoints([ep('run', run.port, 'r1', { serverName: 'web-abc123-uc.a.run.app' })]);
+    await d.settled();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await request(port, { agent }));
+    expect(replies.map((r) => `${r.status} ${r.body}`)).toEqual(Array(6).fill('200 run'));
+    // nginx did reuse its kept-alive connections (each closed under a request, which was sent again)
+    expect(run.crossed()).toBeGreaterThanOrEqual(3);
   });
 
   it('answers 503 when no endpoint is in rotation, and a clear error when nginx is missing', async () => {

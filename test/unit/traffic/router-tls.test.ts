@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { ep, request, testCleanups } from './helpers.js';
 // Endpoints reached over TLS as a name (Cloud Run's `<service>.run.app`): SNI, certificate
 // verification and the Host header are the name's, as the platform routes on them.
 
-const { cleanups } = testCleanups();
+const { cleanups, closingKeptAlive } = testCleanups();
 const NAME = 'web-abc123-uc.a.run.app';
 
 interface Seen {
@@ -115,5 +116,18 @@ describe('Router to TLS endpoints', () => {
     const byId = Object.fromEntries(r.endpoints().map((e) => [e.id, e.health]));
     expect(byId).toEqual({ 'run-r1': 'ready', 'run-r2': 'ready', elsewhere: 'pending' });
     expect((await request(port, { path: '/' })).status).toBe(200);
+  });
+
+  it('sends a request again on a new connection when the endpoint closed the kept-alive one it was sent on: no 502', async () => {
+    const run = await closingKeptAlive();
+    const { r, port } = await router({ upstreamTls: { ca: testCa } });
+    r.setEndpoints([ep('run', run.port, 'r1', { serverName: NAME })]);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await request(port, { agent }));
+    expect(replies.map((x) => `${x.status} ${x.body}`)).toEqual(Array(6).fill('200 run'));
+    // the router did reuse its kept-alive connections (each closed under a request, which was sent again)
+    expect(run.crossed()).toBeGreaterThanOrEqual(3);
   });
 });
