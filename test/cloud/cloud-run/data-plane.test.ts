@@ -221,9 +221,11 @@ it.each([
   },
   async (dataPlane, _what) => {
     const port = await freePort();
-    const v1 = parseDeployment(deployment('web', 'gcr.io/p/web:1', 3, port, dataPlane));
-    const v2 = parseDeployment(deployment('web', 'gcr.io/p/web:2', 3, port, dataPlane));
-    const id = serviceId(FLEET, 'gcr', 'web');
+    // a deployment of its own per case: each starts from nothing on the emulated Cloud Run
+    const name = `web-${dataPlane}`;
+    const v1 = parseDeployment(deployment(name, 'gcr.io/p/web:1', 3, port, dataPlane));
+    const v2 = parseDeployment(deployment(name, 'gcr.io/p/web:2', 3, port, dataPlane));
+    const id = serviceId(FLEET, 'gcr', name);
     const [rev1, rev2] = [v1, v2].map((d) => `${id}-${revisionOf(d.spec.template)}`) as [string, string];
     const store = await storeWith(v1);
     const provider = providerWith({ dataPlaneAddress: `127.0.0.1:${address.port}` });
@@ -270,7 +272,7 @@ it.each([
       await eventually(
         async () => {
           const routing = svc()?.routing ?? [];
-          const slices = await provider.observe({ fleet: FLEET, deployment: 'web' });
+          const slices = await provider.observe({ fleet: FLEET, deployment: name });
           return (
             routing.length === 1 &&
             routing[0]?.revision === rev2 &&
