@@ -247,6 +247,11 @@ export class AwsEcsProvider implements Provider {
 
   // --- apply ------------------------------------------------------------------------------------
 
+  validate(slice: DesiredSlice): void {
+    assertSliceFleet(slice.key, this.ctx.fleet);
+    mapSlice(this.target, this.settings, slice);
+  }
+
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
     assertSliceFleet(slice.key, this.ctx.fleet);
     const mapped = mapSlice(this.target, this.settings, slice); // throws before any call

@@ -244,9 +244,11 @@ export function specHash(group: ContainerGroup): string {
     .slice(0, 16);
 }
 
-/** The container groups for a slice, ordinals 0..replicas-1. Throws ValidationError first. */
-export function desiredGroups(slice: DesiredSlice, ctx: MappingContext): DesiredGroup[] {
-  const { settings } = ctx;
+/** validateSlice, and the slice's zone is one of the target's: its domain. Throws ValidationError. */
+export function checkSlice(
+  slice: DesiredSlice,
+  settings: AzureAciTargetSettings,
+): ReturnType<typeof domainsOf>[number] {
   validateSlice(slice, settings);
   const domain = domainsOf(settings).find((d) => d.zone === slice.key.zone);
   if (!domain) {
@@ -259,6 +261,13 @@ export function desiredGroups(slice: DesiredSlice, ctx: MappingContext): Desired
       },
     ]);
   }
+  return domain;
+}
+
+/** The container groups for a slice, ordinals 0..replicas-1. Throws ValidationError first. */
+export function desiredGroups(slice: DesiredSlice, ctx: MappingContext): DesiredGroup[] {
+  const { settings } = ctx;
+  const domain = checkSlice(slice, settings);
   const containers = slice.template.containers.map((c) => mapContainer(c, slice));
   const ports = slice.template.containers.flatMap((c) =>
     c.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol })),

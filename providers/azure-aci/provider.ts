@@ -22,7 +22,15 @@ import { type Clock, systemClock } from '../../src/util/clock.js';
 import { mapPool } from '../../src/util/pool.js';
 import { installCallLog } from './calllog.js';
 import { classify, isNotFound, KIND } from './errors.js';
-import { type DesiredGroup, desiredGroups, differs, domainsOf, replacementReason, secretValuesOf } from './mapping.js';
+import {
+  checkSlice,
+  type DesiredGroup,
+  desiredGroups,
+  differs,
+  domainsOf,
+  replacementReason,
+  secretValuesOf,
+} from './mapping.js';
 import { TAGS } from './names.js';
 import { isOurs, keyOf, toObservedSlices } from './observe.js';
 import type { AzureAciTargetSettings, SecretSource } from './settings.js';
@@ -143,6 +151,11 @@ export class AzureAciProvider implements Provider {
         );
       },
     );
+  }
+
+  validate(slice: DesiredSlice): void {
+    assertSliceFleet(slice.key, this.ctx.fleet);
+    checkSlice(slice, this.settings);
   }
 
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {

@@ -193,6 +193,11 @@ export class DockerProvider implements WatchableProvider {
     singleContainer(slice);
   }
 
+  validate(slice: DesiredSlice): void {
+    this.validateSlice(slice);
+    toCreateOptions(slice, 0, this.mappingContext());
+  }
+
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
     const { signal } = options;
     this.validateSlice(slice);

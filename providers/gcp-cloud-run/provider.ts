@@ -185,19 +185,17 @@ export class CloudRunProvider implements TrafficSplittingProvider {
     });
   }
 
+  validate(slice: DesiredSlice): void {
+    this.checkKey(slice.key);
+    this.templateOf(slice);
+  }
+
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
     const { key } = slice;
     this.checkKey(key);
     const id = serviceId(key.fleet, this.target, key.deployment);
     // mapping first: anything Cloud Run cannot run is a ValidationError before any call
-    const template = revisionTemplate(slice.template, {
-      service: id,
-      revision: key.revision,
-      fleet: key.fleet,
-      deployment: key.deployment,
-      settings: this.settings,
-      ...(slice.autoscaling?.concurrency !== undefined ? { concurrency: slice.autoscaling.concurrency } : {}),
-    });
+    const template = this.templateOf(slice);
     const labels = serviceLabels(key.fleet, this.target, key.deployment, this.settings.region, slice.labels);
     const secrets = Object.values(slice.secrets ?? {});
     return this.inContext(key.deployment, options.reason ?? 'apply', secrets, () =>
@@ -473,6 +471,19 @@ export class CloudRunProvider implements TrafficSplittingProvider {
 
   private owns(v: ServiceView, fleet: string, deployment?: string): boolean {
     return isOwned(v.labels, { fleet, target: this.target, deployment }, GCP_LABELS);
+  }
+
+  /** The revision template of a slice; a ValidationError for what Cloud Run cannot run. */
+  private templateOf(slice: DesiredSlice): ReturnType<typeof revisionTemplate> {
+    const { key } = slice;
+    return revisionTemplate(slice.template, {
+      service: serviceId(key.fleet, this.target, key.deployment),
+      revision: key.revision,
+      fleet: key.fleet,
+      deployment: key.deployment,
+      settings: this.settings,
+      ...(slice.autoscaling?.concurrency !== undefined ? { concurrency: slice.autoscaling.concurrency } : {}),
+    });
   }
 
   private checkKey(key: SliceKey): void {

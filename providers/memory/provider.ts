@@ -112,6 +112,10 @@ export class MemoryProvider implements Provider {
     return out.sort((a, b) => sliceOrder(a.key).localeCompare(sliceOrder(b.key)));
   }
 
+  validate(slice: DesiredSlice): void {
+    this.check(slice);
+  }
+
   async apply(slice: DesiredSlice, options: CallOptions = {}): Promise<ApplyResult> {
     this.check(slice);
     await this.cloud.enter('apply', this.target, options.signal);

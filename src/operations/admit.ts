@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors/index.js';
-import { place } from '../placement/index.js';
+import { ValidationError, type ValidationIssue } from '../errors/index.js';
+import { type DomainAssignment, place } from '../placement/index.js';
 import { rolloutBudget } from '../plan/index.js';
 import type { Provider } from '../provider/provider.js';
 import type { ReconcileContext } from '../reconcile/context.js';
@@ -7,6 +7,7 @@ import { domainsOf } from '../reconcile/domains.js';
 import { resolveSecrets } from '../reconcile/secrets.js';
 import type { Deployment } from '../spec/deployment.js';
 import { sourceOf } from '../spec/load.js';
+import { revisionOf } from '../spec/revision.js';
 
 /** Every placement target a deployment names is a target of the fleet. */
 export function checkTargets(d: Deployment, fleet: string, known: ReadonlyMap<string, Provider>): void {
@@ -35,7 +36,7 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
   const secrets = await resolveSecrets(spec.template, ctx.secrets);
   // health is the controller's to judge: here every domain counts, so only a policy no healthy
   // fleet could hold is refused (an unhealthy zone is no reason to reject a spec)
-  place({
+  const placement = place({
     replicas: spec.replicas,
     policy: spec.placement,
     template: spec.template,
@@ -43,5 +44,42 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
     domains: domainsOf(ctx.providers),
     now: ctx.clock.now(),
   });
+  checkOnTargets(ctx, d, placement.assignments, secrets);
   return secrets;
+}
+
+/**
+ * Each target the placement puts replicas on checks the slice it would get, with no call
+ * (Provider.validate): a change one target could never run (a task size Fargate does not offer)
+ * is refused before any other target starts the new revision.
+ */
+function checkOnTargets(
+  ctx: ReconcileContext,
+  d: Deployment,
+  assignments: readonly DomainAssignment[],
+  secrets: Record<string, string>,
+): void {
+  const revision = revisionOf(d.spec.template);
+  const issues: ValidationIssue[] = [];
+  for (const a of assignments) {
+    if (a.replicas === 0) continue;
+    const provider = ctx.providers.get(a.target);
+    if (!provider?.validate) continue;
+    try {
+      provider.validate({
+        key: { fleet: ctx.fleet, deployment: d.metadata.name, revision, zone: a.zone },
+        replicas: a.replicas,
+        template: d.spec.template,
+        secrets,
+        labels: d.metadata.labels ?? {},
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const i of error.issues) {
+        const issue = { ...i, message: `target ${a.target} (${provider.kind}): ${i.message}` };
+        if (!issues.some((x) => x.path === issue.path && x.message === issue.message)) issues.push(issue);
+      }
+    }
+  }
+  if (issues.length) throw new ValidationError(issues, sourceOf(d) ?? `deployment ${d.metadata.name}`);
 }

@@ -35,6 +35,8 @@ export interface ProviderContext {
  * - `remove` is idempotent: removing what does not exist succeeds with `changed: false`.
  * - Every error thrown is a ProviderError (or a ValidationError for a slice the provider can
  *   never realise), classified retryable or terminal, carrying the provider's own message.
+ *   `validate`, where a provider has it, throws that ValidationError without any call, and
+ *   `apply` throws it before its first call.
  * - Retries across calls belong to the reconciler; a provider may retry inside one call only
  *   within a small bound (the SDK's own retry policy), and must honour `signal`. One exception,
  *   Cloud Run: its SDK's REST transport never retries (gax retries only errors carrying a gRPC
@@ -67,6 +69,14 @@ export interface Provider {
    * (never reported as 0). Throws a ProviderError when it cannot read at all.
    */
   usage?(selector: { fleet: string; deployment: string }, options?: CallOptions): Promise<ReplicaUsage[]>;
+  /**
+   * Optional: every check `apply` makes before its first call, with no call at all (pure and
+   * local). Throws a ValidationError naming the field for a slice this target could never run
+   * (a task size Fargate does not offer, a probe Cloud Run refuses). Admission calls it for each
+   * target a change would place replicas on, so a change one target refuses is refused before
+   * any write anywhere (nothing half-done).
+   */
+  validate?(slice: DesiredSlice): void;
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
 }

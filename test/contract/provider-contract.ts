@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/errors/index.js';
+import { ProviderError, ValidationError } from '../../src/errors/index.js';
 import type { DesiredSlice, ObservedSlice, Provider, SliceKey } from '../../src/provider/provider.js';
 import type { PodTemplate } from '../../src/spec/deployment.js';
 import { revisionOf } from '../../src/spec/revision.js';
@@ -137,6 +137,20 @@ export function describeProviderContract(name: string, setup: () => Promise<Cont
       // this instance and by a new one (that reads only the provider's state)
       expect(mine(await p.observe({ fleet: h.fleet }))).toEqual([]);
       expect(mine(await (await h.provider()).observe({ fleet: h.fleet }))).toEqual([]);
+    });
+
+    it("validate runs apply's own checks with no call: it accepts what apply runs, and what it refuses apply refuses before any write", async () => {
+      const p = await h.provider();
+      expect(p.validate).toBeTypeOf('function');
+      expect(() => p.validate!(slice(1))).not.toThrow();
+      const nowhere: DesiredSlice = {
+        ...slice(1),
+        key: { ...key, deployment: 'contract-nowhere', zone: 'no-such-zone' },
+      };
+      expect(() => p.validate!(nowhere)).toThrow(ValidationError);
+      expect(() => p.validate!(nowhere)).toThrow(/zone/);
+      await expect(p.apply(nowhere)).rejects.toBeInstanceOf(ValidationError);
+      expect((await p.observe({ fleet: h.fleet })).filter((s) => s.key.deployment === 'contract-nowhere')).toEqual([]);
     });
   });
 }

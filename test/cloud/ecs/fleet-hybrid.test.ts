@@ -34,7 +34,7 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-const web = (image: string, replicas: number): DeploymentInput => ({
+const web = (image: string, replicas: number, cpu = '250m'): DeploymentInput => ({
   apiVersion: 'skyfleet.dev/v1',
   kind: 'Deployment',
   metadata: { name: 'web' },
@@ -47,7 +47,7 @@ const web = (image: string, replicas: number): DeploymentInput => ({
           image,
           env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'web', key: 'token' } } }],
           ports: [{ name: 'http', containerPort: 8080 }],
-          resources: { cpu: '250m', memory: '512Mi' },
+          resources: { cpu, memory: '512Mi' },
           readinessProbe: { httpGet: { path: '/healthz', port: 'http' } },
         },
       ],
@@ -98,6 +98,17 @@ it('places, rolls out, scales and deletes across local + ECS; a re-apply writes 
     const again = await fleet.apply(web('app:1', 5), opts);
     expect(again.writes).toBe(0);
     expect(em.log.writes(mark)).toEqual([]);
+
+    // a change ECS could never run (300m is no Fargate task size) is refused at admission, with
+    // the field: the local target does not start the new revision either (nothing half-done)
+    const localRevisions = async () =>
+      new Set((await local.observe({ fleet: FLEET, deployment: 'web' })).map((s) => s.key.revision));
+    await expect(fleet.apply(web('app:3', 5, '300m'), opts)).rejects.toThrow(
+      /spec\.template\.containers\[\]\.resources: target aws \(aws-ecs\): not a valid AWS Fargate task size \(cpu 300m/,
+    );
+    expect(await localRevisions()).toEqual(new Set([first.revision]));
+    expect(em.log.writes(mark)).toEqual([]);
+    expect((await fleet.history('web')).map((h) => h.number)).toEqual([1]);
 
     const roll = await fleet.apply(web('app:2', 5), opts);
     expect(roll.revision).not.toBe(first.revision);
