@@ -23,6 +23,7 @@
  * Every request body and response body is checked against the protos (ProtoModel) into `violations`.
  * Faults come from the shared FaultKnobs (429/5xx share and forced, latency, region outage).
  */
+import { normaliseSpec } from './normalise.js';
 import { CloudRunDataPlane, type DataPlaneAddress } from './data-plane.js';
 import { createHash } from 'node:crypto';
 import {
@@ -110,7 +111,10 @@ export interface ServiceState {
   generation: number;
   observedGeneration: number;
   etagSeq: number;
+  /** The spec as Cloud Run stores and returns it: with its defaults (normalise.ts). */
   spec: Json;
+  /** The spec as the clients sent it (validated as such; an update mask merges into it). */
+  sent: Json;
   revisions: Map<string, RevisionState>;
   latestCreated: string;
   latestReady: string;
@@ -313,6 +317,18 @@ export class CloudRunEmulator {
     return { dataPlane, address };
   }
 
+  /**
+   * Another client labels a service (the console, or a policy tool such as Cloud Custodian's
+   * set-labels action): a write of its own, read back by every client after it.
+   */
+  labelService(name: string, labels: Record<string, string>): void {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`no service ${name}`);
+    for (const spec of [s.spec, s.sent]) spec.labels = { ...((spec.labels ?? {}) as Json), ...labels };
+    s.etagSeq += 1;
+    s.updatedAt = this.clock.now();
+  }
+
   /** Makes revisions of `image` never ready (their container "fails to start"). */
   neverReady(image: string): void {
     this.neverReadyImages.add(image);
@@ -485,6 +501,7 @@ export class CloudRunEmulator {
       observedGeneration: 0,
       etagSeq: 1,
       spec: {},
+      sent: {},
       revisions: new Map(),
       latestCreated: '',
       latestReady: '',
@@ -495,8 +512,9 @@ export class CloudRunEmulator {
       revisionSeq: 0,
     };
     this.validateSpec(s, spec);
-    s.spec = spec;
-    const revision = this.materialise(s, spec, now);
+    s.sent = spec;
+    s.spec = normaliseSpec(spec);
+    const revision = this.materialise(s, s.spec, now);
     s.rollout = {
       generation: 1,
       since: now,
@@ -530,21 +548,24 @@ export class CloudRunEmulator {
       .map((p) => p.trim().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()))
       .filter(Boolean);
     const given = this.pickSpec(svc);
-    const next: Json = mask.length ? { ...s.spec } : given;
+    const sent: Json = mask.length ? { ...s.sent } : given;
     for (const p of mask) {
       if (!(SPEC_FIELDS as readonly string[]).includes(p))
         throw new ApiError('INVALID_ARGUMENT', `update_mask path "${p}" is not a settable field of Service`);
-      if (given[p] === undefined) delete next[p];
-      else next[p] = given[p];
+      if (given[p] === undefined) delete sent[p];
+      else sent[p] = given[p];
     }
+    this.validateSpec(s, sent);
+    // compared and stored as Cloud Run stores it: with its defaults (normalise.ts)
+    const next = normaliseSpec(sent);
     if (canonical(next) === canonical(s.spec)) {
       // nothing changed: an operation that is already done
       return { status: 200, body: this.newOp('update', s, now) };
     }
-    this.validateSpec(s, next);
     this.listReads.write(name, now, this.render(s));
     const templateChanged = canonical(next.template) !== canonical(s.spec.template);
     s.spec = next;
+    s.sent = sent;
     s.generation += 1;
     s.etagSeq += 1;
     s.updatedAt = now;
@@ -663,7 +684,9 @@ export class CloudRunEmulator {
       throw new ApiError('INVALID_ARGUMENT', `template.revision "${rev}" must start with the service name "${s.id}-"`);
     if (rev) {
       const existing = s.revisions.get(rev);
-      if (existing && canonical(withoutRevision(existing.template)) !== canonical(withoutRevision(template))) {
+      // a revision keeps its template as stored (with Cloud Run's defaults): compared as such
+      const stored = normaliseSpec({ template }).template as Json;
+      if (existing && canonical(withoutRevision(existing.template)) !== canonical(withoutRevision(stored))) {
         throw new ApiError('ALREADY_EXISTS', `Revision named '${rev}' with different configuration already exists.`);
       }
     }

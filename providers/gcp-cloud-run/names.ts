@@ -23,6 +23,12 @@ export const ANNOTATIONS = {
   replicas: 'skyfleet.dev/replicas',
   /** The deployment's autoscaling as mapped onto this service (JSON), when Cloud Run scales it. */
   autoscaling: 'skyfleet.dev/autoscaling',
+  /**
+   * The label keys skyfleet set on the service (sorted, comma-separated). Labels others add (the
+   * console, a policy tool such as Cloud Custodian's set-labels) are theirs: skyfleet compares and
+   * writes only its own, and keeps the rest.
+   */
+  labels: 'skyfleet.dev/labels',
 } as const;
 
 function trimPart(s: string, max: number): string {

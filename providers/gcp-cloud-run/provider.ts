@@ -297,6 +297,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
         labels,
         annotations: {
           [ANNOTATIONS.replicas]: formatReplicas(replicas),
+          [ANNOTATIONS.labels]: ownedKeysText(labels),
           ...(slice.autoscaling ? { [ANNOTATIONS.autoscaling]: formatAutoscaling(slice.autoscaling) } : {}),
         },
         ingress: INGRESS[this.settings.ingress],
@@ -342,7 +343,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       fields,
       this.tableFields(view, replicas, fields.template ? full : view.templateRevision, slice.autoscaling),
     );
-    if (!sameMap(view.labels, labels)) fields.labels = labels;
+    Object.assign(fields, labelFields(view, labels, fields.annotations as Record<string, string> | undefined));
     if (view.ingress !== INGRESS[this.settings.ingress]) fields.ingress = INGRESS[this.settings.ingress];
     if (view.invokerIamDisabled !== this.settings.allowUnauthenticated)
       fields.invokerIamDisabled = this.settings.allowUnauthenticated;
@@ -497,6 +498,38 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       });
     if (issues.length) throw new ValidationError(issues);
   }
+}
+
+/** The ANNOTATIONS.labels value for a set of labels skyfleet sets. */
+function ownedKeysText(labels: Record<string, string>): string {
+  return Object.keys(labels).sort().join(',');
+}
+
+/**
+ * The labels (and the annotation listing them) to write when a label skyfleet owns differs: the
+ * keys it sets now and those it set before (ANNOTATIONS.labels; without it, only today's). Labels
+ * others added are kept as they are and never cause a write. `annotations`: those the same patch
+ * writes already, if any (a patch replaces the whole map).
+ */
+function labelFields(
+  view: ServiceView,
+  labels: Record<string, string>,
+  annotations: Record<string, string> | undefined,
+): Record<string, unknown> {
+  const before = view.annotations[ANNOTATIONS.labels];
+  const owned = new Set([...Object.keys(labels), ...(before ? before.split(',') : [])]);
+  const keys = ownedKeysText(labels);
+  if (before === keys && [...owned].every((k) => view.labels[k] === labels[k])) return {};
+  const next: Record<string, string> = {};
+  for (const [k, v] of Object.entries(view.labels)) if (!owned.has(k)) next[k] = v;
+  Object.assign(next, labels);
+  const notes: Record<string, string> = { ...(annotations ?? {}) };
+  if (!annotations)
+    for (const [k, v] of Object.entries(view.annotations)) if (!RESERVED_ANNOTATION.test(k)) notes[k] = v;
+  notes[ANNOTATIONS.labels] = keys;
+  const out: Record<string, unknown> = { annotations: notes };
+  if (!sameMap(view.labels, next)) out.labels = next;
+  return out;
 }
 
 function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
