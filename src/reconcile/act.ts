@@ -60,6 +60,7 @@ export async function act(
             secrets,
             labels: deployment.metadata.labels ?? {},
             ...(a.replace ? { replace: a.replace } : {}),
+            ...(a.remove ? { remove: a.remove } : {}),
             ...(nativeBounds(a.target) ? { autoscaling: nativeBounds(a.target) } : {}),
           },
           { signal, reason },

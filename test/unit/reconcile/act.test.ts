@@ -18,7 +18,9 @@ function recordingProvider(failRemove = false) {
     kind: 'memory',
     target: 'd',
     async apply(slice: DesiredSlice): Promise<ApplyResult> {
-      log.push(`apply ${slice.key.revision} ${slice.replicas} start`);
+      log.push(
+        `apply ${slice.key.revision} ${slice.replicas}${slice.remove ? ` remove=${slice.remove.join(',')}` : ''} start`,
+      );
       await tick();
       log.push(`apply ${slice.key.revision} ${slice.replicas} end`);
       return { changed: true, writes: 1 };
@@ -76,6 +78,17 @@ describe('act', () => {
     const res = await act(ctx, d, step, templates, {});
     expect(res.failures.map((f) => f.action.revision)).toEqual(['old']);
     expect(log).toEqual(['remove old start']);
+    await store.close();
+  });
+
+  it('hands the provider the replicas the load balancer drained, so it removes exactly those', async () => {
+    const { ctx, d, templates, log, store } = await setup();
+    const down: Action[] = [
+      { type: 'scale', target: 'd', zone: 'z', revision: 'new', from: 3, to: 2, reason: 'scale', remove: ['task-1'] },
+    ];
+    const res = await act(ctx, d, down, templates, {});
+    expect(res.failures).toEqual([]);
+    expect(log).toEqual(['apply new 2 remove=task-1 start', 'apply new 2 end']);
     await store.close();
   });
 });
