@@ -93,6 +93,7 @@ export const WRITE_OPERATIONS = new Set([
   'DeleteService',
   'TagResource',
   'UntagResource',
+  'UpdateTaskProtection',
 ]);
 
 export class EcsError extends Error {
@@ -158,6 +159,8 @@ interface EcsTask {
   privateIp: string;
   publicIp?: string;
   launchedAt: number;
+  /** Task scale-in protection (UpdateTaskProtection) until this time. */
+  protectedUntil?: number;
   stopAt?: number;
   stopCode?: string;
   stoppedReason?: string;
@@ -535,7 +538,11 @@ export class EcsEmulator {
         }
         s.steady = false;
       } else if (primary.length > target) {
-        const extra = [...primary].sort((a, b) => b.launchedAt - a.launchedAt).slice(0, primary.length - target);
+        // scale-in stops the newest tasks first, never one under scale-in protection (it waits)
+        const extra = primary
+          .filter((t) => !((t.protectedUntil ?? 0) > now))
+          .sort((a, b) => b.launchedAt - a.launchedAt)
+          .slice(0, primary.length - target);
         for (const t of extra)
           this.stop(t, now, 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc)');
         this.event(s, `has stopped ${extra.length} running tasks: ${extra.map((t) => `(task ${t.id})`).join(' ')}.`);
@@ -1220,6 +1227,42 @@ export class EcsEmulator {
       100,
     );
     return { taskArns: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+  }
+
+  /**
+   * Task scale-in protection: a protected task is not stopped when its service's desired count
+   * goes down, until `expiresInMinutes` (default 120) pass. Only a service's running task can be
+   * protected; others come back as failures (TASK_NOT_VALID), as the API reference says.
+   */
+  opUpdateTaskProtection(req: Json): Json {
+    const cluster = this.clusterName(req.cluster);
+    const refs = req.tasks as string[];
+    if (refs.length > 10) throw new EcsError('InvalidParameterException', 'tasks can have at most 10 items.');
+    const minutes = (req.expiresInMinutes as number | undefined) ?? 120;
+    if (minutes < 1 || minutes > 2880)
+      throw new EcsError('InvalidParameterException', 'expiresInMinutes must be between 1 and 2880.');
+    const now = this.clock.now();
+    const protectedTasks: Json[] = [];
+    const failures: Json[] = [];
+    for (const ref of refs) {
+      const t = this.tasks.get(ref.startsWith('arn:') ? ref : this.arn(`task/${cluster}/${ref}`));
+      if (!t || t.cluster !== cluster || !this.taskSeen(t, now)) {
+        failures.push({ arn: ref, reason: 'MISSING' });
+        continue;
+      }
+      if (t.stopAt !== undefined) {
+        failures.push({ arn: t.arn, reason: 'TASK_NOT_VALID', detail: 'The task is not running' });
+        continue;
+      }
+      if (req.protectionEnabled === true) t.protectedUntil = now + minutes * 60_000;
+      else delete t.protectedUntil;
+      protectedTasks.push({
+        taskArn: t.arn,
+        protectionEnabled: req.protectionEnabled === true,
+        ...(req.protectionEnabled === true ? { expirationDate: t.protectedUntil! / 1000 } : {}),
+      });
+    }
+    return { protectedTasks, failures };
   }
 
   opDescribeTasks(req: Json): Json {

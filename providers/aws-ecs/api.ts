@@ -9,6 +9,7 @@ import {
   ListServicesCommand,
   ListTasksCommand,
   type Service,
+  UpdateTaskProtectionCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
 import { throwIfAborted } from '../../src/provider/kit/abort-error.js';
@@ -29,6 +30,7 @@ export interface CallCtx {
 }
 
 const WRITE_OPS = new Set([
+  'UpdateTaskProtection',
   'RegisterTaskDefinition',
   'DeregisterTaskDefinition',
   'CreateService',
@@ -145,6 +147,26 @@ export class EcsApi {
       );
       return { items: page.taskArns ?? [], nextToken: limit ? undefined : page.nextToken };
     });
+  }
+
+  /**
+   * Task scale-in protection for `arns` (ten a call) for `minutes`: ECS stops no protected task
+   * when a service's desired count goes down, so a scale-in stops the others.
+   */
+  async protectTasks(arns: readonly string[], minutes: number, ctx: CallCtx): Promise<void> {
+    for (const batch of chunks(arns, 10)) {
+      // a task that stopped meanwhile comes back as a failure (TASK_NOT_VALID): nothing to keep
+      await this.send(
+        'UpdateTaskProtection',
+        new UpdateTaskProtectionCommand({
+          cluster: this.options.cluster,
+          tasks: batch,
+          protectionEnabled: true,
+          expiresInMinutes: minutes,
+        }),
+        ctx,
+      );
+    }
   }
 
   /** The tasks by ARN, a hundred a call. */

@@ -87,6 +87,9 @@ export interface AwsEcsProviderOptions {
  * zone's subnets, with desiredCount = its replicas; a task definition family per deployment, a
  * revision registered only when its content changes. Identity lives in tags and in names.
  */
+/** How long the tasks a scale-in keeps stay protected: long enough for the update that follows. */
+const SCALE_IN_PROTECTION_MINUTES = 5;
+
 export class AwsEcsProvider implements Provider {
   readonly kind = 'aws-ecs';
   readonly target: string;
@@ -247,6 +250,18 @@ export class AwsEcsProvider implements Provider {
 
   // --- apply ------------------------------------------------------------------------------------
 
+  /**
+   * ECS picks the tasks a lower desired count stops, not the caller. The reconciler took
+   * `remove` out of the load balancer and drained them; the service's other running tasks get
+   * scale-in protection for a few minutes (UpdateTaskProtection), so the scale-in stops exactly
+   * the drained ones (the ECS developer guide, "Task scale-in protection").
+   */
+  private async keepOnScaleIn(service: string, remove: readonly string[], ctx: CallCtx): Promise<void> {
+    const going = new Set(remove);
+    const keep = (await this.api.listTasks(service, 'RUNNING', ctx)).filter((arn) => !going.has(arn));
+    if (keep.length) await this.api.protectTasks(keep, SCALE_IN_PROTECTION_MINUTES, ctx);
+  }
+
   validate(slice: DesiredSlice): void {
     assertSliceFleet(slice.key, this.ctx.fleet);
     mapSlice(this.target, this.settings, slice);
@@ -322,6 +337,8 @@ export class AwsEcsProvider implements Provider {
           await this.collectTaskDefinition(current.taskDefinition, slice.key, mapped.family, ctx);
         }
       } else if ((current.desiredCount ?? 0) !== slice.replicas) {
+        if (slice.replicas < (current.desiredCount ?? 0) && slice.remove?.length)
+          await this.keepOnScaleIn(mapped.serviceName, slice.remove, ctx);
         await this.updateService({ service: mapped.serviceName, desiredCount: slice.replicas }, ctx);
       }
     }

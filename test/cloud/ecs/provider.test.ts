@@ -254,6 +254,32 @@ describe('aws-ecs provider against the ECS emulator', () => {
     expect(after!.replicaStatus.map((r) => r.id)).not.toContain(victim.arn);
   });
 
+  it('a scale-in stops exactly the tasks the reconciler drained (`remove`): the others get scale-in protection first', async () => {
+    const p = bed.provider();
+    const s = sliceOf(bed.fleet, 'web', 'us-east-1a', 3);
+    const [o] = await converge(bed, p, [s]);
+    const name = serviceName('aws-east', s.key);
+    // left to itself, ECS (the emulator) stops the newest task first; the load balancer drained
+    // the one it would stop last
+    const byStopOrder = [...bed.emulator.aliveTasks(name)].sort((a, b) => b.launchedAt - a.launchedAt);
+    const oldest = byStopOrder[byStopOrder.length - 1]!;
+    expect(o!.replicaStatus.map((r) => r.id)).toContain(oldest.arn);
+    const mark = bed.emulator.log.mark();
+    expect(await p.apply({ ...s, replicas: 2, remove: [oldest.arn] })).toEqual({ changed: true, writes: 2 });
+    expect(bed.emulator.log.since(mark).map((e) => e.operation)).toEqual([
+      'DescribeServices',
+      'ListTasks',
+      'UpdateTaskProtection',
+      'UpdateService',
+    ]);
+    expect(body('UpdateTaskProtection', mark)).toMatchObject({ protectionEnabled: true, expiresInMinutes: 5 });
+    const [after] = await converge(bed, p, [{ ...s, replicas: 2 }]);
+    const left = after!.replicaStatus.map((r) => r.id);
+    expect(left).toHaveLength(2);
+    expect(left).not.toContain(oldest.arn);
+    expect(bed.emulator.tasks.get(oldest.arn)).toMatchObject({ stopCode: 'ServiceSchedulerInitiated' });
+  });
+
   it('zone outage: the zone’s replicas are reported not ready with the reason; other zones stay ready', async () => {
     const p = bed.provider();
     const a = sliceOf(bed.fleet, 'web', 'us-east-1a', 2);
