@@ -96,7 +96,7 @@ export function startLoad(
         });
         if (!okStatus.has(r.status) || (okBodies && !okBodies.has(r.body))) {
           result.failed++;
-          if (result.failures.length < 10) result.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+          if (result.failures.length < 10) result.failures.push(`${r.status} ${r.body.slice(0, 240)}`);
         } else result.bodies.set(r.body, (result.bodies.get(r.body) ?? 0) + 1);
       } catch (e) {
         result.failed++;
