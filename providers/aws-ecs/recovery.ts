@@ -18,9 +18,18 @@ import type { Service, Task } from '@aws-sdk/client-ecs';
 const START_ERROR =
   /^(CannotPullContainerError|CannotStartContainerError|CannotCreateContainerError|CannotInspectContainerError|ResourceInitializationError|ContainerRuntimeError|ContainerRuntimeTimeoutError|CannotStopContainerError)\b/;
 
-/** Whether a stopped task stopped because it could not start or its essential container exited. */
+/**
+ * Whether a stopped task stopped because it could not start or its essential container exited:
+ * one of the start errors, or the stop codes `TaskFailedToStart` (e.g. "Capacity is unavailable
+ * at this time" in a zone that has none) and `EssentialContainerExited` (API reference, Task
+ * stopCode). Scaling, deployments and users stop tasks with other codes.
+ */
 export function stoppedForCause(task: Task): boolean {
-  return START_ERROR.test(task.stoppedReason ?? '') || task.stopCode === 'EssentialContainerExited';
+  return (
+    START_ERROR.test(task.stoppedReason ?? '') ||
+    task.stopCode === 'EssentialContainerExited' ||
+    task.stopCode === 'TaskFailedToStart'
+  );
 }
 
 /**

@@ -90,7 +90,10 @@ it('moves replicas off a zone in outage and back after it recovers', { timeout: 
     expect(moved).toEqual({ 'us-east-1b': '2/2', 'us-east-1c': '2/2' });
     const events = await store.listEvents({ deployment: 'web', limit: 500 });
     const replaced = events.find((e) => e.reason === 'Replaced');
-    expect(replaced?.message).toMatch(/aws-east\/us-east-1a: replicas not becoming ready/);
+    // the tasks ECS could not start there (stopCode TaskFailedToStart: no capacity) fail the zone
+    expect(replaced?.message).toMatch(
+      /aws-east\/us-east-1a: replicas cannot become ready: .*Capacity is unavailable at this time in us-east-1a/,
+    );
     const degraded = (await store.getConditions('web')).find((c) => c.type === 'Degraded');
     expect(degraded?.message ?? '').toMatch(/us-east-1a/);
 
