@@ -68,8 +68,11 @@ wait_for 'aws/us-east-1a=0' 30
 echo "zone down: $(domains)"
 for _ in $(seq 1 12); do curl -fsS "http://127.0.0.1:$LB_PORT/version" >/dev/null; done
 echo "12 requests through 127.0.0.1:$LB_PORT: all answered"
+# ECS cannot start a task there (no capacity): the controller fails the zone over to us-east-1b
+wait_for 'aws/us-east-1b=2' 60
+echo "failed over: $(domains)"
 
-# 5. the zone comes back: its replica returns
+# 5. the zone comes back: after the cooldown and the return window its replica moves back
 node "$ROOT/bin/skyfleet.js" emulate outage us-east-1a --up --listen "127.0.0.1:$API_PORT"
 wait_for 'aws/us-east-1a=1' 60
 echo "returned: $(domains)"

@@ -70,11 +70,16 @@ it('examples/hybrid: 6 replicas over Docker, emulated ECS and Cloud Run, every r
     'serving: aws/us-east-1a=1 aws/us-east-1b=1 gcp/us-central1=2 local/this-machine=2 ',
   );
   expect(lines[at('zone down: ')]).toMatch(/aws\/us-east-1a=0 /);
+  // the replica lost in us-east-1a runs in us-east-1b during the outage
+  expect(lines[at('failed over: ')]).toBe(
+    'failed over: aws/us-east-1a=0 aws/us-east-1b=2 gcp/us-central1=2 local/this-machine=2 ',
+  );
   expect(lines[at('returned: ')]).toMatch(/aws\/us-east-1a=1 /);
   // answered before, during and after the outage
   expect(lines.filter((l) => l === `12 requests through 127.0.0.1:${lb}: all answered`)).toHaveLength(3);
   expect(at('zone down: ')).toBeGreaterThan(at('serving: '));
-  expect(at('returned: ')).toBeGreaterThan(at('zone down: '));
+  expect(at('failed over: ')).toBeGreaterThan(at('zone down: '));
+  expect(at('returned: ')).toBeGreaterThan(at('failed over: '));
   // the script removed the deployment and stopped the stand-in, which removed its containers
   const left = await docker.listContainers({ all: true, filters: { label: [`skyfleet.dev/fleet=${FLEET}`] } });
   expect(left).toEqual([]);
