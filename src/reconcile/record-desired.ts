@@ -30,13 +30,8 @@ export async function recordDesired(
     const replicas = startingReplicas(deployment.spec, prior?.spec.spec);
     const spec =
       replicas === deployment.spec.replicas ? deployment : { ...deployment, spec: { ...deployment.spec, replicas } };
-    await ctx.store.putRevision(
-      name,
-      revision,
-      deployment.spec.template,
-      now,
-      deployment.metadata.annotations?.[ANNOTATIONS.changeCause],
-    );
+    const cause = deployment.metadata.annotations?.[ANNOTATIONS.changeCause];
+    await ctx.store.putRevision(name, revision, deployment.spec.template, now, cause);
     let rec: DeploymentRecord;
     try {
       rec = await ctx.store.putDeployment(
@@ -49,6 +44,8 @@ export async function recordDesired(
         continue;
       throw e;
     }
+    // once the spec is on record: the revision's own placement (where a later rollout keeps it as stable)
+    await ctx.store.putRevision(name, revision, deployment.spec.template, now, cause, deployment.spec.placement);
     if (!prior || prior.revision !== revision) {
       await recordEvent(
         ctx,

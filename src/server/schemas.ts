@@ -95,6 +95,8 @@ export const revisionRecord = z.strictObject({
   template: open,
   createdAt: int,
   cause: z.string().optional(),
+  /** The placement policy of the latest spec applied with this revision. */
+  placement: open.optional(),
 });
 
 export const revisionList = z.strictObject({ items: z.array(revisionRecord) });

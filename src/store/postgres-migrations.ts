@@ -157,6 +157,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'revision placements',
+    sql: `
+      ALTER TABLE revisions ADD COLUMN placement JSONB;
+    `,
+  },
 ];
 
 /**

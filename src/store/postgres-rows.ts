@@ -36,6 +36,7 @@ export interface RevisionRow {
   template: RevisionRecord['template'];
   created_at: string;
   change_cause: string | null;
+  placement: RevisionRecord['placement'] | null;
 }
 export interface GitSourceRow {
   name: string;
@@ -100,6 +101,7 @@ export const toRevision = (r: RevisionRow): RevisionRecord => ({
   template: r.template,
   createdAt: Number(r.created_at),
   ...(r.change_cause ? { cause: r.change_cause } : {}),
+  ...(r.placement ? { placement: r.placement } : {}),
 });
 export const toEvent = (r: EventRow): EventRecord => ({
   id: Number(r.id),

@@ -208,6 +208,7 @@ export class PostgresStore implements ApiStore, GitSourceStore {
     template: RevisionRecord['template'],
     at: number,
     cause?: string,
+    placement?: RevisionRecord['placement'],
   ): Promise<RevisionRecord> {
     // Numbers are max + 1 per deployment: serialise writers of one deployment with a lock.
     return this.transaction(async (c) => {
@@ -216,12 +217,27 @@ export class PostgresStore implements ApiStore, GitSourceStore {
         `SELECT * FROM ${this.t.revisions} WHERE deployment = $1 AND revision = $2`,
         [deployment, revision],
       );
-      if (found.rows[0]) return toRevision(found.rows[0]);
+      if (found.rows[0]) {
+        if (!placement) return toRevision(found.rows[0]);
+        await c.query(`UPDATE ${this.t.revisions} SET placement = $3::jsonb WHERE deployment = $1 AND revision = $2`, [
+          deployment,
+          revision,
+          JSON.stringify(placement),
+        ]);
+        return toRevision({ ...found.rows[0], placement });
+      }
       const inserted = await c.query<RevisionRow>(
-        `INSERT INTO ${this.t.revisions} (deployment, revision, number, template, created_at, change_cause)
-         SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3::jsonb, $4, $5 FROM ${this.t.revisions} WHERE deployment = $1
+        `INSERT INTO ${this.t.revisions} (deployment, revision, number, template, created_at, change_cause, placement)
+         SELECT $1, $2, COALESCE(MAX(number), 0) + 1, $3::jsonb, $4, $5, $6::jsonb FROM ${this.t.revisions} WHERE deployment = $1
          RETURNING *`,
-        [deployment, revision, JSON.stringify(template), at, cause ?? null],
+        [
+          deployment,
+          revision,
+          JSON.stringify(template),
+          at,
+          cause ?? null,
+          placement ? JSON.stringify(placement) : null,
+        ],
       );
       const row = inserted.rows[0];
       if (!row)
@@ -233,6 +249,7 @@ export class PostgresStore implements ApiStore, GitSourceStore {
         template,
         createdAt: at,
         ...(cause ? { cause } : {}),
+        ...(placement ? { placement } : {}),
       };
     });
   }

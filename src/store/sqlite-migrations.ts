@@ -156,6 +156,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'revision placements',
+    sql: `
+      ALTER TABLE revisions ADD COLUMN placement TEXT;
+    `,
+  },
 ];
 
 /** Applies the migrations `db` lacks; refuses a schema newer than these (`store_too_new`). */

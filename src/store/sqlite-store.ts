@@ -144,22 +144,46 @@ export class SqliteStore implements ApiStore, GitSourceStore {
     template: RevisionRecord['template'],
     at: number,
     cause?: string,
+    placement?: RevisionRecord['placement'],
   ): Promise<RevisionRecord> {
     return this.db.transaction(() => {
       const row = this.db
         .prepare('SELECT * FROM revisions WHERE deployment = ? AND revision = ?')
         .get(deployment, revision) as RevisionRow | undefined;
-      if (row) return toRevision(row);
+      if (row) {
+        if (!placement) return toRevision(row);
+        const text = JSON.stringify(placement);
+        this.db
+          .prepare('UPDATE revisions SET placement = ? WHERE deployment = ? AND revision = ?')
+          .run(text, deployment, revision);
+        return toRevision({ ...row, placement: text });
+      }
       const max = this.db.prepare('SELECT MAX(number) AS n FROM revisions WHERE deployment = ?').get(deployment) as {
         n: number | null;
       };
       const number = (max.n ?? 0) + 1;
       this.db
         .prepare(
-          'INSERT INTO revisions (deployment, revision, number, template, created_at, change_cause) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT INTO revisions (deployment, revision, number, template, created_at, change_cause, placement) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(deployment, revision, number, JSON.stringify(template), at, cause ?? null);
-      return { deployment, revision, number, template, createdAt: at, ...(cause ? { cause } : {}) };
+        .run(
+          deployment,
+          revision,
+          number,
+          JSON.stringify(template),
+          at,
+          cause ?? null,
+          placement ? JSON.stringify(placement) : null,
+        );
+      return {
+        deployment,
+        revision,
+        number,
+        template,
+        createdAt: at,
+        ...(cause ? { cause } : {}),
+        ...(placement ? { placement } : {}),
+      };
     })();
   }
 
@@ -473,6 +497,7 @@ interface RevisionRow {
   template: string;
   created_at: number;
   change_cause: string | null;
+  placement: string | null;
 }
 
 const toDeployment = (r: DeploymentRow): DeploymentRecord => ({
@@ -490,6 +515,7 @@ const toRevision = (r: RevisionRow): RevisionRecord => ({
   template: JSON.parse(r.template),
   createdAt: r.created_at,
   ...(r.change_cause ? { cause: r.change_cause } : {}),
+  ...(r.placement ? { placement: JSON.parse(r.placement) } : {}),
 });
 interface GitSourceRow {
   name: string;

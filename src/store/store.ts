@@ -1,5 +1,5 @@
 import type { RolloutState } from '../rollout/types.js';
-import type { Deployment, PodTemplate } from '../spec/deployment.js';
+import type { Deployment, PlacementPolicy, PodTemplate } from '../spec/deployment.js';
 import type { FleetSpec } from '../spec/fleet.js';
 
 export interface DeploymentRecord {
@@ -29,6 +29,12 @@ export interface RevisionRecord {
    * when it was first recorded (a sync: the source and commit), as kubectl's CHANGE-CAUSE.
    */
   cause?: string;
+  /**
+   * The placement policy of the latest spec applied with this revision: where its own spec puts
+   * it (a Canary or BlueGreen rollout keeps its stable revision there). Absent on records made
+   * before schema 9.
+   */
+  placement?: PlacementPolicy;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -94,13 +100,17 @@ export interface Store {
     options?: { expectGeneration?: number | null },
   ): Promise<DeploymentRecord>;
   deleteDeployment(name: string): Promise<void>;
-  /** Records a revision (idempotent: the first record's number and cause are kept) and returns it. */
+  /**
+   * Records a revision (idempotent: the first record's number and cause are kept; the placement
+   * is the latest given) and returns it.
+   */
   putRevision(
     deployment: string,
     revision: string,
     template: PodTemplate,
     at: number,
     cause?: string,
+    placement?: PlacementPolicy,
   ): Promise<RevisionRecord>;
   getRevision(deployment: string, revision: string): Promise<RevisionRecord | undefined>;
   listRevisions(deployment: string): Promise<RevisionRecord[]>;

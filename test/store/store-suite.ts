@@ -396,6 +396,25 @@ export function describeStoreSuite(
       expect((await store.getRevision('caused', 'a'))?.cause).toBe('git deploy@abc123 web.yaml');
     });
 
+    it("records a revision's placement as the latest spec applied with it gave it", async () => {
+      const t = dep('img:1').spec.template;
+      const aws = { ...dep('img:1').spec.placement, targets: [{ name: 'aws' }] };
+      const gcp = { ...aws, targets: [{ name: 'gcp' }] };
+      expect((await store.putRevision('placed', 'a', t, 1)).placement).toBeUndefined();
+      expect((await store.putRevision('placed', 'a', t, 2, undefined, aws)).placement).toEqual(aws);
+      await store.putRevision('placed', 'b', t, 3, undefined, gcp);
+      // a put without a placement (before the spec is on record) keeps the recorded one
+      await store.putRevision('placed', 'a', t, 4);
+      const again = await openAgain();
+      expect((await again.getRevision('placed', 'a'))?.placement).toEqual(aws);
+      await again.close();
+      await store.putRevision('placed', 'a', t, 5, undefined, gcp);
+      expect((await store.listRevisions('placed')).map((x) => [x.revision, x.number, x.placement])).toEqual([
+        ['a', 1, gcp],
+        ['b', 2, gcp],
+      ]);
+    });
+
     it('keeps git sources: settings replaced whole, status updated apart, both read by another handle', async () => {
       if (!isGitSourceStore(store)) throw new Error('expected a store with git sources');
       const src = {

@@ -23,7 +23,9 @@ export interface RolloutPlan {
 /**
  * The plan phase of a BlueGreen or Canary deployment: the rollout step (pure, from the stored
  * rollout state, the ready counts and the traffic stats) decides replicas per revision and the
- * traffic split; its new state and events are recorded; each revision's count is placed and
+ * traffic split; its new state and events are recorded; each revision's count is placed by its
+ * own spec's policy (the new revision by this spec's, the stable one by the placement recorded
+ * with its revision, so a rollout to other targets does not move the stable revision there) and
  * realised make-before-break by `planExplicit`.
  */
 export async function rolloutPhase(
@@ -71,7 +73,7 @@ export async function rolloutPhase(
         ? desired
         : place({
             replicas: n,
-            policy: spec.placement,
+            policy: rev === revision ? spec.placement : ((await templates.placement(rev)) ?? spec.placement),
             template: (await templates.get(rev)) ?? spec.template,
             scaleToZero: spec.autoscaling?.minReplicas === 0,
             domains,
