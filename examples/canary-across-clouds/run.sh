@@ -49,6 +49,8 @@ node "$ROOT/bin/skyfleet.js" --config "$WORK/skyfleet.yaml" controller --metrics
 CONTROLLER=$!
 until curl -fsS "http://127.0.0.1:$LB_PORT/version" >/dev/null 2>&1; do sleep 0.2; done
 domains() { sf get | awk '$1 == "web"' | grep -o '[a-z]*/[a-z0-9-]*=[0-9]*' | tr '\n' ' '; }
+# the versions 20 requests were answered by
+versions() { for _ in $(seq 1 20); do curl -s "http://127.0.0.1:$LB_PORT/version"; done | sort -u | tr '\n' ' '; }
 echo "serving: $(domains)"
 
 # a load loop on `GET /`: one status code a line
@@ -64,6 +66,7 @@ sf apply -f "$WORK/web-canary.yaml" --no-wait
 sf rollout status web -w --timeout 120s
 end=$(count)
 echo "promoted: $(domains)"
+echo "answered by version $(versions)"
 echo "requests during the canary: $((end - start)), $(failed_between "$start" "$end") failed"
 
 echo "== a bad version as a canary on AWS ECS"
@@ -74,7 +77,7 @@ if sf rollout status web -w --timeout 120s; then
   exit 1
 fi
 end=$(count)
-echo "rolled back: $(domains)"
+echo "rolled back: answered by version $(versions)"
 echo "requests during the bad canary: $((end - start)), $(failed_between "$start" "$end") failed"
 # after the rollback every request is answered again
 start=$(count)

@@ -60,12 +60,13 @@ it('examples/canary-across-clouds: a canary on another cloud promoted by analysi
   expect(line('serving: ')).toBe('serving: aws/us-east-1a=1 aws/us-east-1b=1 ');
   // the good canary: promoted onto Cloud Run, no request failed while it ran
   expect(line('promoted: ')).toBe('promoted: gcp/us-central1=2 ');
+  expect(lines[at('promoted: ') + 1]).toBe('answered by version 2 ');
   const good = /^requests during the canary: (\d+), (\d+) failed$/.exec(line('requests during the canary: '));
   expect(Number(good?.[1])).toBeGreaterThan(20);
   expect(good?.[2]).toBe('0');
   // the bad canary: its analysis saw the failures and rolled it back; version 2 stays on Cloud Run
   expect(result.output).toMatch(/rollout aborted: analysis failed at step 2: success rate .* misses >= 0\.99/);
-  expect(line('rolled back: ')).toBe('rolled back: gcp/us-central1=2 ');
+  expect(line('rolled back: ')).toBe('rolled back: answered by version 2 ');
   const bad = /^requests during the bad canary: (\d+), (\d+) failed$/.exec(line('requests during the bad canary: '));
   expect(Number(bad?.[2])).toBeGreaterThan(0);
   expect(line('requests after the rollback: ')).toBe('requests after the rollback: 50 and more, 0 failed');
