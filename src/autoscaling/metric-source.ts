@@ -17,6 +17,14 @@ import type { MetricType } from '../spec/autoscaling.js';
  */
 export interface MetricSample {
   value: number;
+  /**
+   * The replicas `value` is a mean over, when that is not the deployment's current count: the
+   * listener's traffic metrics divide by the replicas serving (in rotation), and a replica still
+   * starting serves nothing yet. The recommendation then asks for total / target replicas
+   * (Knative's rule), not current x value / target, which would count the load of the serving
+   * replicas again for the starting ones and overshoot.
+   */
+  replicas?: number;
   /** When the window ended (epoch ms, on the controller's clock). */
   sampledAt: number;
   /** How long a window `value` covers (ms). */

@@ -2,7 +2,7 @@ import type { Autoscaling, MetricType } from '../spec/autoscaling.js';
 import type { AutoscalerOptions } from './autoscaler-options.js';
 import type { PanicState } from './autoscaler-state.js';
 import type { MetricSamples } from './metric-source.js';
-import { formatNumber, metricText, sampleProblem, targetOf } from './recommend.js';
+import { formatNumber, metricText, replicasFor, sampleProblem, targetOf } from './recommend.js';
 
 /**
  * The fast path, Knative's panic mode, for the metrics a burst shows in first: concurrency and
@@ -12,7 +12,8 @@ import { formatNumber, metricText, sampleProblem, targetOf } from './recommend.j
  *    configured concurrency or requestsPerSecond metric whose value reaches `panicThreshold`
  *    (default 2) times its per-replica target: the replicas there are have half the capacity
  *    or less. Each trigger sets `lastTriggeredAt` to now (and `since`, when not in panic yet).
- * 2. **What it asks for.** ceil(current x value / target) from the short window, the largest over
+ * 2. **What it asks for.** ceil(current x value / target) from the short window (`replicasFor`:
+ *    total / target when the value is a mean over the serving replicas), the largest over
  *    the fast metrics, and never less than the most it asked for since it started (`peak`).
  * 3. **How.** The count goes to max(that, the stable recommendation, current) at once: the
  *    scale-up stabilization window and rate policies are skipped; `maxReplicas` and a scale-up
@@ -56,7 +57,7 @@ export function panicStep(input: PanicInput): PanicResult {
       const s = input.shortSamples[m.type];
       if (!s || sampleProblem(m.type, s, now, options.staleAfterMs)) continue;
       const target = targetOf(m);
-      const replicas = Math.ceil((current * s.value) / target - 1e-9);
+      const replicas = replicasFor(current, s, target);
       if (s.value / target >= options.panicThreshold) triggered = true;
       if (replicas > want) {
         want = replicas;

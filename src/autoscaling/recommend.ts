@@ -94,6 +94,18 @@ export function sampleProblem(
   return undefined;
 }
 
+/**
+ * Replicas for a sample: ceil(base x value / target), base being the replicas the value is a
+ * mean over (`sample.replicas`, at most the current count) or the current count. While fewer
+ * replicas serve than exist (some still starting), it asks for no fewer than exist: a scale-down
+ * waits until they serve.
+ */
+export function replicasFor(current: number, sample: MetricSample, target: number): number {
+  const base = sample.replicas !== undefined ? Math.min(sample.replicas, current) : current;
+  const exact = Math.max(0, Math.ceil((base * sample.value) / target - EPSILON));
+  return base < current ? Math.max(current, exact) : exact;
+}
+
 /** HPA's per-metric rule: ceil(current x value / target), none within the tolerance. */
 export function metricStatus(
   m: MetricSpec,
@@ -113,9 +125,7 @@ export function metricStatus(
     };
   const ratio = sample.value / target;
   const withinTolerance = Math.abs(ratio - 1) <= input.options.tolerance + EPSILON;
-  const replicas = withinTolerance
-    ? input.current
-    : Math.max(0, Math.ceil((input.current * sample.value) / target - EPSILON));
+  const replicas = withinTolerance ? input.current : replicasFor(input.current, sample, target);
   return {
     type: m.type,
     target,

@@ -58,11 +58,21 @@ export class ListenerMetricSource implements MetricSource {
             eps.reduce((a, e) => a + e.inFlight, 0),
           );
         total += traffic.held(query.deployment);
-        return { value: total / Math.max(1, serving), sampledAt, windowMs };
+        return {
+          value: total / Math.max(1, serving),
+          sampledAt,
+          windowMs,
+          ...(serving > 0 ? { replicas: serving } : {}),
+        };
       }
       case 'requestsPerSecond': {
         const total = all.reduce((a, s) => a + s.requestsPerSecond, 0) + traffic.held(query.deployment);
-        return { value: total / Math.max(1, serving), sampledAt, windowMs };
+        return {
+          value: total / Math.max(1, serving),
+          sampledAt,
+          windowMs,
+          ...(serving > 0 ? { replicas: serving } : {}),
+        };
       }
       case 'p99LatencyMs':
         // the largest of the revisions' p99s: a slow canary is not averaged away

@@ -43,6 +43,13 @@ describe('the fast path (panic mode)', () => {
     ['a stale short sample does not count', 2, { concurrency: sample(50, T0 - 16 * SECOND, 6 * SECOND) }, false, 0],
     ['no short sample: no fast path', 2, {}, false, 0],
     ['capped at maxReplicas', 10, short({ concurrency: 500 }), true, 100],
+    [
+      'one of 2 serves 20 (the other starting): the total 20 asks for 2, not 4',
+      2,
+      { concurrency: { ...sample(20, T0, 6 * SECOND), replicas: 1 } },
+      true,
+      2,
+    ],
   ])('%s', (_case, current, given, active, replicas) => {
     const r = step(current, given, null, both);
     expect({ active: r.active, replicas: r.replicas }).toEqual({ active, replicas });

@@ -75,6 +75,22 @@ describe('recommend: one metric, as HPA (desired = ceil(current x value / target
   });
 });
 
+describe("recommend: the listener's traffic is a mean over the serving replicas (replicas still starting serve nothing)", () => {
+  const serving = (value: number, replicas: number): MetricSamples => ({
+    requestsPerSecond: { ...sample(value, T0, 60 * SECOND), replicas },
+  });
+  it.each<[string, number, number, number, number]>([
+    // [case, current, serving, value per serving replica, desired] at a target of 10
+    ['one of 2 serves 15: the total 15 needs 2, not ceil(2 x 15/10) = 3', 2, 1, 15, 2],
+    ['one of 2 serves 30: the total 30 needs 3', 2, 1, 30, 3],
+    ['one of 3 serves 5: no scale-down while 2 are still starting', 3, 1, 5, 3],
+    ["all serve: HPA's rule as before (2 x 15/10 = 3)", 2, 2, 15, 3],
+    ['more serve than wanted (draining): the current count is the base', 2, 3, 15, 3],
+  ])('%s', (_case, current, replicas, value, desired) => {
+    expect(rec(current, serving(value, replicas), rps(10)).replicas).toBe(desired);
+  });
+});
+
 describe('recommend: several metrics (docs: the largest recommendation wins)', () => {
   const three = {
     metrics: [
