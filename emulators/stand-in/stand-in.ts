@@ -117,7 +117,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     body: unknown,
   ): Promise<EmulatedResponse> => {
     const path = url.pathname;
-    if (path === '/_emulate' || path.startsWith('/_emulate/')) return control(method, path);
+    if (path === '/_emulate' || path.startsWith('/_emulate/')) return control(method, path, url);
     if (headers['x-amz-target']) {
       if (!ecs) return notServed('AWS ECS', '--aws');
       const refused = refusedCredential('aws', headers);
@@ -156,11 +156,45 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     }
   };
 
-  const control = (method: string, path: string): EmulatedResponse => {
+  // the share of calls each cloud answers with its own throttling error, and the images whose
+  // pulls fail (ECS: tasks stop with CannotPullContainerError; Cloud Run: the revision never gets ready)
+  let throttling = 0;
+  const failingPulls = new Set<string>();
+  const throttle = (share: number) => {
+    throttling = share;
+    ecs?.throttle(share);
+    aci?.throttle(share, { retryAfterSeconds: 1 });
+    cloudRun?.throttleMixed(share, [
+      { status: 429, code: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded for quota metric Write requests' },
+    ]);
+  };
+  const pullFails = (image: string, fails: boolean) => {
+    if (fails) failingPulls.add(image);
+    else failingPulls.delete(image);
+    const escaped = [...failingPulls].map((i) => i.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    ecs?.failImagePulls(escaped.length ? new RegExp(`^(${escaped.join('|')})$`) : null);
+    if (fails) cloudRun?.neverReadyImages.add(image);
+    else cloudRun?.neverReadyImages.delete(image);
+  };
+
+  const control = (method: string, path: string, url: URL): EmulatedResponse => {
     const m = /^\/_emulate\/outages\/([A-Za-z0-9-]+)$/.exec(path);
     if (m && (method === 'PUT' || method === 'DELETE')) {
       outage(m[1]!, method === 'PUT');
       return { status: 200, body: { zone: m[1], down: method === 'PUT' } };
+    }
+    if (path === '/_emulate/throttling' && (method === 'PUT' || method === 'DELETE')) {
+      const share = method === 'DELETE' ? 0 : Number(url.searchParams.get('share'));
+      if (!(share >= 0 && share <= 1))
+        return { status: 400, body: { message: 'throttling: give ?share= a number from 0 to 1 (0.3: 30% of calls)' } };
+      throttle(share);
+      return { status: 200, body: { throttling: share } };
+    }
+    const pull = /^\/_emulate\/pull-failures\/(.+)$/.exec(path);
+    if (pull && (method === 'PUT' || method === 'DELETE')) {
+      const image = decodeURIComponent(pull[1]!);
+      pullFails(image, method === 'PUT');
+      return { status: 200, body: { image, pullFails: method === 'PUT' } };
     }
     if (path === '/_emulate' && method === 'GET') {
       const down = new Set([
@@ -174,13 +208,18 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
           standIn: 'skyfleet emulate: a local stand-in of the clouds, not the clouds',
           clouds: { aws: !!ecs, azure: !!aci, gcp: !!cloudRun },
           outages: [...down],
+          throttling,
+          pullFailures: [...failingPulls],
           dataPlaneAddress: dataPlaneAddress ?? null,
         },
       };
     }
     return {
       status: 404,
-      body: { message: 'control routes: GET /_emulate, PUT|DELETE /_emulate/outages/ZONE' },
+      body: {
+        message:
+          'control routes: GET /_emulate, PUT|DELETE /_emulate/outages/ZONE, PUT /_emulate/throttling?share=0.3, DELETE /_emulate/throttling, PUT|DELETE /_emulate/pull-failures/IMAGE',
+      },
     };
   };
 

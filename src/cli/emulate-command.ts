@@ -95,16 +95,36 @@ export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
   process.stdout.write('stopped; its replicas are removed\n');
 }
 
-/** `skyfleet emulate outage ZONE --down|--up`: a zone (or Cloud Run region) of a running stand-in goes down or comes back. */
-export async function emulateOutageCommand(zone: string, cmd: { listen: string; up?: boolean }): Promise<void> {
-  const { host, port } = loopback(cmd.listen, '--listen');
-  const res = await fetch(`http://${host}:${port}/_emulate/outages/${encodeURIComponent(zone)}`, {
-    method: cmd.up ? 'DELETE' : 'PUT',
-  }).catch((e: unknown) => {
+/** One call to a running stand-in's control routes (`/_emulate/...`). */
+async function control(listen: string, method: 'PUT' | 'DELETE', path: string): Promise<void> {
+  const { host, port } = loopback(listen, '--listen');
+  const res = await fetch(`http://${host}:${port}/_emulate/${path}`, { method }).catch((e: unknown) => {
     throw new UsageError(
       `no stand-in answers on ${host}:${port} (${(e as Error).message}): start skyfleet emulate first`,
     );
   });
   if (!res.ok) throw new UsageError(`the stand-in refused: ${res.status} ${await res.text()}`);
+}
+
+/** `skyfleet emulate outage ZONE [--up]`: a zone (or Cloud Run region) of a running stand-in goes down or comes back. */
+export async function emulateOutageCommand(zone: string, cmd: { listen: string; up?: boolean }): Promise<void> {
+  await control(cmd.listen, cmd.up ? 'DELETE' : 'PUT', `outages/${encodeURIComponent(zone)}`);
   process.stdout.write(`${zone}: ${cmd.up ? 'up' : 'down'}\n`);
+}
+
+/** `skyfleet emulate throttle SHARE`: that share of calls gets each cloud's throttling error (0: none). */
+export async function emulateThrottleCommand(shareText: string, cmd: { listen: string }): Promise<void> {
+  const share = Number(shareText);
+  if (!(shareText.trim() !== '' && share >= 0 && share <= 1))
+    throw new UsageError(
+      `emulate throttle: SHARE is a number from 0 to 1 (0.3: 30% of calls; 0: off), got ${JSON.stringify(shareText)}`,
+    );
+  await control(cmd.listen, share === 0 ? 'DELETE' : 'PUT', share === 0 ? 'throttling' : `throttling?share=${share}`);
+  process.stdout.write(share === 0 ? 'throttling: off\n' : `throttling: ${Math.round(share * 100)}% of calls\n`);
+}
+
+/** `skyfleet emulate pull-failure IMAGE [--off]`: pulls of IMAGE fail (ECS tasks stop, Cloud Run revisions never get ready). */
+export async function emulatePullFailureCommand(image: string, cmd: { listen: string; off?: boolean }): Promise<void> {
+  await control(cmd.listen, cmd.off ? 'DELETE' : 'PUT', `pull-failures/${encodeURIComponent(image)}`);
+  process.stdout.write(`${image}: pulls ${cmd.off ? 'work again' : 'fail'}\n`);
 }

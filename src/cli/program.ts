@@ -197,6 +197,29 @@ export function buildProgram(): Command {
         listen: (command.parent!.opts() as { listen: string }).listen,
       }),
     );
+  emulate
+    .command('throttle')
+    .description("a share of a running stand-in's API calls (0.3: 30%) gets each cloud's throttling error; 0 ends it")
+    .argument('<share>')
+    .action(async (share, cmd, command) =>
+      (await import('./emulate-command.js')).emulateThrottleCommand(share, {
+        ...cmd,
+        listen: (command.parent!.opts() as { listen: string }).listen,
+      }),
+    );
+  emulate
+    .command('pull-failure')
+    .description(
+      'pulls of IMAGE fail in a running stand-in: ECS tasks stop with CannotPullContainerError, Cloud Run revisions never get ready (--off: they work again)',
+    )
+    .argument('<image>')
+    .option('--off', 'pulls of IMAGE work again')
+    .action(async (image, cmd, command) =>
+      (await import('./emulate-command.js')).emulatePullFailureCommand(image, {
+        ...cmd,
+        listen: (command.parent!.opts() as { listen: string }).listen,
+      }),
+    );
 
   const token = program.command('token').description('API bearer tokens: create | list | revoke');
   token

@@ -1,3 +1,4 @@
+import { ECSClient, ListServicesCommand } from '@aws-sdk/client-ecs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { standInTargets } from '../../../emulators/stand-in/stand-in-fleet.js';
 import { type StandIn, startStandIn } from '../../../emulators/stand-in/stand-in.js';
 import { tlsMaterial } from '../../../emulators/stand-in/tls-material.js';
 import { createFleet, type Fleet } from '../../../src/index.js';
+import { eventually } from '../../helpers/eventually.js';
 
 // `skyfleet emulate`'s stand-in as real HTTP on 127.0.0.1 (no nock): the three providers, through
 // their real SDKs and the targets it prints, deploy to it; its emulators check every request and
@@ -105,4 +107,79 @@ it('an outage switched on in the stand-in takes the zone down in each emulator, 
   expect(status.outages).toEqual(['us-east-1a']);
   await fetch(`${standIn.url.http}/_emulate/outages/us-east-1a`, { method: 'DELETE' });
   expect(standIn.ecs!.faults.downZones.has('us-east-1a')).toBe(false);
+});
+
+it("throttling switched on answers each cloud's own throttling error, and off again", async () => {
+  const ctl = (method: string, path: string) => fetch(`${standIn.url.http}/_emulate/${path}`, { method });
+  const cloudRunList = () =>
+    fetch(`${standIn.url.http}/v2/projects/skyfleet-emulated/locations/us-central1/services`, {
+      headers: { authorization: 'Bearer skyfleet-emulate' },
+    });
+  expect((await ctl('PUT', 'throttling?share=2')).status).toBe(400);
+  expect((await ctl('PUT', 'throttling?share=1')).status).toBe(200);
+  try {
+    const throttled = await cloudRunList();
+    expect(throttled.status).toBe(429);
+    expect(((await throttled.json()) as { error: { status: string } }).error.status).toBe('RESOURCE_EXHAUSTED');
+    const status = (await (await fetch(`${standIn.url.http}/_emulate`)).json()) as { throttling: number };
+    expect(status.throttling).toBe(1);
+    // through the AWS SDK (one attempt): ECS's ThrottlingException with its message
+    const ecs = new ECSClient({
+      endpoint: standIn.url.http,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'skyfleet-emulate', secretAccessKey: 'skyfleet-emulate' },
+      maxAttempts: 1,
+    });
+    try {
+      const error = await ecs.send(new ListServicesCommand({ cluster: 'skyfleet-emulated' })).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.name).toBe('ThrottlingException');
+      expect(error?.message).toBe('Rate exceeded');
+    } finally {
+      ecs.destroy();
+    }
+  } finally {
+    expect((await ctl('DELETE', 'throttling')).status).toBe(200);
+  }
+  expect((await cloudRunList()).status).toBe(200);
+});
+
+it('a failing image pull switched on stops ECS tasks with CannotPullContainerError, and off again', {
+  timeout: 60_000,
+}, async () => {
+  const image = 'hello/web:unpullable';
+  const ctl = (method: string) =>
+    fetch(`${standIn.url.http}/_emulate/pull-failures/${encodeURIComponent(image)}`, { method });
+  expect((await ctl('PUT')).status).toBe(200);
+  expect(
+    ((await (await fetch(`${standIn.url.http}/_emulate`)).json()) as { pullFailures: string[] }).pullFailures,
+  ).toEqual([image]);
+  await fleet.apply(
+    {
+      apiVersion: 'skyfleet.dev/v1',
+      kind: 'Deployment',
+      metadata: { name: 'pull' },
+      spec: {
+        replicas: 1,
+        template: {
+          containers: [
+            { name: 'web', image, ports: [{ containerPort: 8080 }], resources: { cpu: '1', memory: '2Gi' } },
+          ],
+        },
+        placement: { targets: [{ name: 'aws' }] },
+      },
+    },
+    { wait: false },
+  );
+  const message = await eventually(
+    async () =>
+      (await fleet.status('pull')).slices.flatMap((s) => s.replicaStatus.map((r) => r.message ?? '')).join(' '),
+    { timeoutMs: 30_000, intervalMs: 200, until: (m) => /CannotPullContainerError/.test(m), message: 'a pull failure' },
+  );
+  expect(message).toMatch(/CannotPullContainerError: pull image manifest has been retried/);
+  expect((await ctl('DELETE')).status).toBe(200);
+  expect(standIn.cloudRun!.neverReadyImages.has(image)).toBe(false);
+  await fleet.delete('pull');
 });
