@@ -13,42 +13,22 @@ API_PORT="${SKYFLEET_EXAMPLE_API_PORT:-4566}"
 DP_PORT="${SKYFLEET_EXAMPLE_DATA_PLANE_PORT:-4567}"
 LB_PORT="${SKYFLEET_EXAMPLE_LB_PORT:-18095}"
 export AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING=1 SKYFLEET_LOG_LEVEL="${SKYFLEET_LOG_LEVEL:-error}"
-sf() { node "$ROOT/bin/skyfleet.js" --config "$WORK/skyfleet.yaml" "$@"; }
+# shellcheck source=../lib/stand-in.sh
+source "$ROOT/examples/lib/stand-in.sh"
 mkdir -p "$WORK"
 for v in 1 2 bad; do
   docker image inspect "hello/web:$v" >/dev/null 2>&1 || bash "$ROOT/examples/hello/image/build.sh" "$v"
 done
 
-node "$ROOT/bin/skyfleet.js" emulate --aws --gcp --listen "127.0.0.1:$API_PORT" --data-plane-port "$DP_PORT" \
-  --state-dir "$WORK/emulate" >"$WORK/emulate.log" 2>&1 &
-EMULATE=$!
-CONTROLLER=""
-LOAD=""
-cleanup() {
-  [ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null || true
-  sf delete web >/dev/null 2>&1 || true
-  [ -n "$CONTROLLER" ] && kill "$CONTROLLER" 2>/dev/null && wait "$CONTROLLER" 2>/dev/null || true
-  kill -INT "$EMULATE" 2>/dev/null && wait "$EMULATE" 2>/dev/null || true
-}
-trap cleanup EXIT
-until grep -q '^ready$' "$WORK/emulate.log"; do
-  kill -0 "$EMULATE" 2>/dev/null || { cat "$WORK/emulate.log"; exit 1; }
-  sleep 0.2
-done
-head -1 "$WORK/emulate.log"
-{
-  printf 'apiVersion: skyfleet.dev/v1\nkind: Fleet\nmetadata: { name: %s }\nstore: { path: %s }\ntargets:\n' "$FLEET" "$WORK/state.db"
-  cat "$WORK/emulate/targets.yaml"
-} >"$WORK/skyfleet.yaml"
+start_stand_in --aws --gcp
+write_fleet
 for f in web web-canary web-bad; do sed "s#port: 18095#port: $LB_PORT#" "$HERE/$f.yaml" >"$WORK/$f.yaml"; done
 
 echo "== version 1 on AWS ECS"
 sf apply -f "$WORK/web.yaml"
 # the controller runs the load balancer, the canary steps and their analysis
-node "$ROOT/bin/skyfleet.js" --config "$WORK/skyfleet.yaml" controller --metrics-address off >"$WORK/controller.log" 2>&1 &
-CONTROLLER=$!
+start_controller
 until curl -fsS "http://127.0.0.1:$LB_PORT/version" >/dev/null 2>&1; do sleep 0.2; done
-domains() { sf get | awk '$1 == "web"' | grep -o '[a-z]*/[a-z0-9-]*=[0-9]*' | tr '\n' ' '; }
 # the versions 20 requests were answered by
 versions() { for _ in $(seq 1 20); do curl -s "http://127.0.0.1:$LB_PORT/version"; done | sort -u | tr '\n' ' '; }
 echo "serving: $(domains)"

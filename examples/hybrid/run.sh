@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # examples/hybrid: 6 replicas over this machine's Docker engine (at least 2) and two emulated clouds
 # (AWS ECS in two zones, Google Cloud Run) behind one load balancer on 127.0.0.1; then an outage of
-# zone us-east-1a in the stand-in: its task stops while the others keep serving every request, and
-# the replica returns once the zone is back. Everything runs offline: `skyfleet emulate` stands in for the clouds, their replicas are
-# local containers. Run after the quick start (`bash examples/hello/run.sh`).
+# zone us-east-1a in the stand-in: its task stops while the others keep serving every request, the
+# replica runs in us-east-1b meanwhile, and moves back once the zone is back. Everything runs
+# offline: `skyfleet emulate` stands in for the clouds, their replicas are local containers. Run
+# after the quick start (`bash examples/hello/run.sh`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${SKYFLEET_EXAMPLE_DIR:-$(mktemp -d /tmp/skyfleet-hybrid-XXXXXX)}"
@@ -13,42 +14,22 @@ DP_PORT="${SKYFLEET_EXAMPLE_DATA_PLANE_PORT:-4567}"
 LB_PORT="${SKYFLEET_EXAMPLE_LB_PORT:-18080}"
 IMAGE="${SKYFLEET_EXAMPLE_IMAGE:-hello/web:1}"
 export AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING=1 SKYFLEET_LOG_LEVEL="${SKYFLEET_LOG_LEVEL:-error}"
-sf() { node "$ROOT/bin/skyfleet.js" --config "$WORK/skyfleet.yaml" "$@"; }
+# shellcheck source=../lib/stand-in.sh
+source "$ROOT/examples/lib/stand-in.sh"
 mkdir -p "$WORK"
 docker image inspect "$IMAGE" >/dev/null 2>&1 || bash "$ROOT/examples/hello/image/build.sh" 1
 
 # 1. the stand-in of AWS and Google Cloud (its first line says it is not the cloud)
-node "$ROOT/bin/skyfleet.js" emulate --aws --gcp --listen "127.0.0.1:$API_PORT" --data-plane-port "$DP_PORT" \
-  --state-dir "$WORK/emulate" >"$WORK/emulate.log" 2>&1 &
-EMULATE=$!
-CONTROLLER=""
-cleanup() {
-  sf delete web >/dev/null 2>&1 || true
-  [ -n "$CONTROLLER" ] && kill "$CONTROLLER" 2>/dev/null && wait "$CONTROLLER" 2>/dev/null || true
-  kill -INT "$EMULATE" 2>/dev/null && wait "$EMULATE" 2>/dev/null || true
-}
-trap cleanup EXIT
-until grep -q '^ready$' "$WORK/emulate.log"; do
-  kill -0 "$EMULATE" 2>/dev/null || { cat "$WORK/emulate.log"; exit 1; }
-  sleep 0.2
-done
-head -1 "$WORK/emulate.log"
+start_stand_in --aws --gcp
 
 # 2. the fleet: local Docker plus the targets the stand-in printed
-{
-  printf 'apiVersion: skyfleet.dev/v1\nkind: Fleet\nmetadata: { name: %s }\nstore: { path: %s }\ntargets:\n' "$FLEET" "$WORK/state.db"
-  printf '  - { name: local, kind: docker, zone: this-machine }\n'
-  cat "$WORK/emulate/targets.yaml"
-} >"$WORK/skyfleet.yaml"
+write_fleet '{ name: local, kind: docker, zone: this-machine }'
 sed "s#image: hello/web:1#image: $IMAGE#; s#port: 18080#port: $LB_PORT#" "$ROOT/examples/hybrid/web.yaml" >"$WORK/web.yaml"
 
 # 3. deploy, and keep it converged (failover needs the controller)
 sf apply -f "$WORK/web.yaml"
-node "$ROOT/bin/skyfleet.js" --config "$WORK/skyfleet.yaml" controller --metrics-address off --outage-after 3s \
-  --outage-cooldown 8s >"$WORK/controller.log" 2>&1 &
-CONTROLLER=$!
+start_controller --outage-after 3s --outage-cooldown 8s
 sf get
-domains() { sf get | awk '$1 == "web"' | grep -o '[a-z]*/[a-z0-9-]*=[0-9]*' | tr '\n' ' '; }
 wait_for() { # wait_for TEXT SECONDS: until `get` shows TEXT in the domains
   local deadline=$((SECONDS + $2))
   until domains | grep -q -- "$1"; do

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupRun, newTestRun, testDocker } from '../helpers/docker/index.js';
 import { freePort } from '../helpers/traffic/load.js';
-import { type RunningScript, runScript } from './example-script.js';
+import { type RunningScript, removeExampleContainers, runScript } from './example-script.js';
 
 // examples/canary-across-clouds runs end to end as its README says: version 1 on emulated ECS,
 // version 2 as a canary on emulated Cloud Run promoted by its analysis with no failed request,
@@ -26,12 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   script?.killGroup();
   await cleanupRun(docker, run);
-  for (const label of [`skyfleet.dev/fleet=${FLEET}`, `skyfleet.dev/emulate=${FLEET}`])
-    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+  await removeExampleContainers(docker, FLEET);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
+import { freePort } from '../helpers/traffic/load.js';
+import { removeExampleContainers } from './example-script.js';
 
 // examples/hybrid runs end to end as its README says: `skyfleet emulate` (ECS and Cloud Run
 // stand-ins whose replicas are local containers), 6 replicas over local Docker and both, requests
@@ -18,16 +19,6 @@ const FLEET = run.fleet('hybrid');
 let docker: Docker;
 let dir: string;
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 beforeAll(async () => {
   docker = await testDocker();
   await ensureWebImage(docker, '1');
@@ -36,12 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cleanupRun(docker, run);
-  for (const label of [`skyfleet.dev/fleet=${FLEET}`, `skyfleet.dev/emulate=${FLEET}`])
-    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
+  await removeExampleContainers(docker, FLEET);
   rmSync(dir, { recursive: true, force: true });
 });
 

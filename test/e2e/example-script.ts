@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type Docker from 'dockerode';
 import { cliEnv, ROOT } from '../helpers/cli.js';
 
 // Runs an example's script (`bash examples/NAME/run.sh`) from the repository root as its README
@@ -81,3 +82,16 @@ export function section(stdout: string, title: string): string {
 /** A Fleet document with one docker target named `local`, as the examples' skyfleet.yaml. */
 export const exampleFleetYaml = (fleet: string) =>
   `apiVersion: skyfleet.dev/v1\nkind: Fleet\nmetadata: { name: ${fleet} }\ntargets:\n  - { name: local, kind: docker }\n`;
+
+/**
+ * Removes what an example run left (should it fail before its own cleanup): the containers of
+ * its fleet and those `skyfleet emulate` started with SKYFLEET_EMULATE_ID set to the fleet.
+ */
+export async function removeExampleContainers(docker: Docker, fleet: string): Promise<void> {
+  for (const label of [`skyfleet.dev/fleet=${fleet}`, `skyfleet.dev/emulate=${fleet}`])
+    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+}
