@@ -7,6 +7,7 @@ import {
   ModelViolations,
   RequestLog,
 } from '../framework/index.js';
+import type { ReplicaRuntime, ReplicaSpec } from '../replica-runtime/replica-runtime.js';
 import { ArmModelChecker } from './arm-checker.js';
 
 /**
@@ -68,7 +69,29 @@ export interface AciEmulatorOptions {
    * is read back carries tags the writer never sent.
    */
   policyTags?: Record<string, string>;
+  /**
+   * Runs each group's containers for real (`skyfleet emulate`): once the group is provisioned,
+   * each container runs as a local container with its ports published on 127.0.0.1, and the
+   * instance view reports what it does (Running, Terminated with its exit code, restarts, a
+   * failing readiness probe). Without one, containers are state on the clock and the crash knobs.
+   */
+  runtime?: ReplicaRuntime;
 }
+
+/** With a runtime: the local container that runs one container of a group now. */
+interface RunningContainer {
+  key: string;
+  /** The group start (`startedAt`) it belongs to: an update restarts the containers. */
+  start: number;
+  /** When the runtime first saw it running. */
+  runningSince?: number;
+  restarts: number;
+  /** The last exit seen, of the local container `key`. */
+  lastExit?: { key: string; at: number; exitCode: number; reason: string };
+}
+
+/** Restart backoff of a container that exited (restartPolicy Always/OnFailure), as a kubelet's: 1 s doubling to 30 s. */
+const backoffMs = (restarts: number) => Math.min(30_000, 1000 * 2 ** Math.max(0, restarts - 1));
 
 interface Quota {
   containerGroups?: number;
@@ -110,6 +133,8 @@ interface GroupRecord {
   crashes: Crash[];
   failingReadiness: Map<string, { since: number; count: number }>;
   deleting: Operation | undefined;
+  /** With a runtime: the local container of each of its containers, by container name. */
+  running: Map<string, RunningContainer>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: wire JSON the emulator reads and writes freely
@@ -140,7 +165,10 @@ export class AciEmulator {
   readonly log = new RequestLog();
   readonly violations = new ModelViolations();
   readonly options: Required<
-    Omit<AciEmulatorOptions, 'clock' | 'subscriptionId' | 'lroRetryAfterSeconds' | 'consistencyLagMs' | 'policyTags'>
+    Omit<
+      AciEmulatorOptions,
+      'clock' | 'subscriptionId' | 'lroRetryAfterSeconds' | 'consistencyLagMs' | 'policyTags' | 'runtime'
+    >
   > & {
     lroRetryAfterSeconds?: number;
   };
@@ -154,6 +182,8 @@ export class AciEmulator {
   private readonly responseChecker = new ArmModelChecker('2023-05-01', 'response');
   private seq = 0;
   private ipSeq = 0;
+  private replicaSeq = 0;
+  private readonly runtime: ReplicaRuntime | undefined;
   quota: Quota = {};
   /** Writes answered 403 AuthorizationFailed (a role assignment without write permission). */
   denyWrites = false;
@@ -174,6 +204,7 @@ export class AciEmulator {
     };
     this.listReads = new LaggedReads(options.consistencyLagMs ?? 0);
     this.policyTags = { ...options.policyTags };
+    this.runtime = options.runtime;
   }
 
   /** Tags added to every group written (an Azure Policy Modify effect); see AciEmulatorOptions. */
@@ -468,8 +499,10 @@ export class AciEmulator {
   private sweep(): void {
     const now = this.clock.now();
     for (const [k, g] of this.groups) {
-      if (g.deleting && now >= g.deleting.doneAt) this.groups.delete(k);
-      else if (
+      if (g.deleting && now >= g.deleting.doneAt) {
+        this.stopContainers(g);
+        this.groups.delete(k);
+      } else if (
         g.op &&
         !g.op.failure &&
         now >= g.op.doneAt &&
@@ -478,6 +511,172 @@ export class AciEmulator {
         if (!this.zoneIsDown(g)) g.startedAt = g.op.doneAt;
       }
     }
+    if (this.runtime) for (const g of this.groups.values()) this.runContainers(g, now);
+  }
+
+  /** Moves the emulator on (the stand-in calls it between requests): provisioning, containers. */
+  tick(): void {
+    this.sweep();
+  }
+
+  // ---- containers on a runtime ----
+
+  /** Starts, restarts or stops the group's local containers to match its state now. */
+  private runContainers(g: GroupRecord, now: number): void {
+    const runtime = this.runtime!;
+    const creating = g.op !== undefined && now < g.op.doneAt && g.op.kind === 'create';
+    if (g.deleting || g.startedAt === undefined || creating || g.op?.failure || this.zoneIsDown(g)) {
+      this.stopContainers(g);
+      return;
+    }
+    const restartPolicy = g.properties.restartPolicy ?? 'Always';
+    for (const c of g.properties.containers as Json[]) {
+      let r = g.running.get(c.name);
+      if (r && r.start !== g.startedAt) {
+        runtime.stop(r.key);
+        r = undefined;
+      }
+      if (!r) {
+        r = { key: this.replicaKey(g, c), start: g.startedAt, restarts: 0 };
+        g.running.set(c.name, r);
+        runtime.start(this.replicaSpec(r.key, c));
+        continue;
+      }
+      const st = runtime.status(r.key);
+      if (st?.phase === 'running') r.runningSince ??= now;
+      if (st?.phase !== 'exited') continue;
+      if (r.lastExit?.key !== r.key)
+        r.lastExit = { key: r.key, at: now, exitCode: st.exitCode ?? 1, reason: st.reason ?? 'Error' };
+      const restarts = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && r.lastExit.exitCode !== 0);
+      if (restarts && now >= r.lastExit.at + backoffMs(r.restarts + 1)) {
+        runtime.stop(r.key);
+        r.key = this.replicaKey(g, c);
+        r.restarts += 1;
+        delete r.runningSince;
+        runtime.start(this.replicaSpec(r.key, c));
+      }
+    }
+  }
+
+  private stopContainers(g: GroupRecord): void {
+    for (const r of g.running.values()) this.runtime?.stop(r.key);
+    g.running.clear();
+  }
+
+  private replicaKey(g: GroupRecord, c: Json): string {
+    this.replicaSeq += 1;
+    return `aci-${g.name}-${c.name}-${this.replicaSeq}`;
+  }
+
+  /** A container of a group as the runtime runs it: its image, command, environment, ports and readiness probe. */
+  private replicaSpec(key: string, c: Json): ReplicaSpec {
+    const p = c.properties as Json;
+    const env: Record<string, string> = {};
+    for (const e of (p.environmentVariables ?? []) as Json[]) env[e.name] = String(e.value ?? e.secureValue ?? '');
+    const http = p.readinessProbe?.httpGet as Json | undefined;
+    return {
+      key,
+      cloud: 'azure-aci',
+      image: p.image,
+      env,
+      ports: ((p.ports ?? []) as Json[]).map((x) => Number(x.port)),
+      ...(p.command?.length ? { command: [...p.command] } : {}),
+      ...(http ? { httpProbe: { port: Number(http.port), path: String(http.path ?? '/') } } : {}),
+    };
+  }
+
+  /**
+   * Where the container that serves a group's port listens on 127.0.0.1 (the stand-in's ACI
+   * front forwards there), by the group's FQDN; undefined while nothing serves it.
+   */
+  hostPortOf(fqdn: string, port?: number): number | undefined {
+    if (!this.runtime) return undefined;
+    this.sweep();
+    const g = [...this.groups.values()].find(
+      (x) => x.properties.ipAddress?.dnsNameLabel && this.fqdnOf(x) === fqdn.toLowerCase(),
+    );
+    if (!g || this.provisioningState(g) !== 'Succeeded') return undefined;
+    const want = port ?? Number(g.properties.ipAddress?.ports?.[0]?.port);
+    if (!(g.properties.ipAddress?.ports ?? []).some((p: Json) => Number(p.port) === want)) return undefined;
+    const c = (g.properties.containers as Json[]).find((x) =>
+      (x.properties.ports ?? []).some((p: Json) => Number(p.port) === want),
+    );
+    const r = c && g.running.get(c.name);
+    const st = r && this.runtime.status(r.key);
+    return st?.phase === 'running' ? st.ports.get(want) : undefined;
+  }
+
+  private fqdnOf(g: GroupRecord): string {
+    return `${g.properties.ipAddress.dnsNameLabel}.${g.location}.azurecontainer.io`.toLowerCase();
+  }
+
+  /** A container's instance view from its local container (with a runtime). */
+  private runtimeContainerView(g: GroupRecord, c: Json): Json {
+    const now = this.clock.now();
+    const r = g.running.get(c.name);
+    const st = r ? this.runtime!.status(r.key) : undefined;
+    const event = (name: string, message: string, at: number, type = 'Normal') => ({
+      count: 1,
+      firstTimestamp: iso(at),
+      lastTimestamp: iso(at),
+      name,
+      message,
+      type,
+    });
+    const events: Json[] = [];
+    const restartCount = r?.restarts ?? 0;
+    const previous = r?.lastExit
+      ? {
+          previousState: {
+            state: 'Terminated',
+            exitCode: r.lastExit.exitCode,
+            finishTime: iso(r.lastExit.at),
+            detailStatus: r.lastExit.reason,
+          },
+        }
+      : {};
+    if (r?.lastExit)
+      events.push(event('Killing', `Container ${c.name} exited: ${r.lastExit.reason}`, r.lastExit.at, 'Warning'));
+    if (!r || !st || st.phase === 'starting' || (st.phase === 'running' && r.runningSince === undefined)) {
+      return {
+        restartCount,
+        currentState: { state: 'Waiting', detailStatus: 'ContainerCreating' },
+        ...previous,
+        events,
+      };
+    }
+    if (st.phase === 'exited') {
+      const pull = /CannotPullContainerError/.test(st.reason ?? '');
+      if (pull)
+        events.push(event('Failed', `Failed to pull image "${c.properties.image}": ${st.reason}`, now, 'Warning'));
+      const policy = g.properties.restartPolicy ?? 'Always';
+      const final = policy === 'Never' || (policy === 'OnFailure' && st.exitCode === 0);
+      return {
+        restartCount,
+        currentState: pull
+          ? { state: 'Waiting', detailStatus: 'ImagePullBackOff' }
+          : final
+            ? {
+                state: 'Terminated',
+                exitCode: st.exitCode ?? 1,
+                finishTime: iso(r.lastExit?.at ?? now),
+                detailStatus: 'Completed',
+              }
+            : { state: 'Waiting', detailStatus: 'CrashLoopBackOff: Back-off restarting failed container' },
+        ...previous,
+        events,
+      };
+    }
+    const since = r.runningSince!;
+    events.push(event('Started', 'Started container', since));
+    if (st.probePassing === false)
+      events.push(event('Unhealthy', 'Readiness probe failed: HTTP probe failed', now, 'Warning'));
+    return {
+      restartCount,
+      currentState: { state: 'Running', startTime: iso(since), detailStatus: '' },
+      ...previous,
+      events,
+    };
   }
 
   private zoneIsDown(g: { location: string; zones?: string[] | undefined }): boolean {
@@ -495,6 +694,7 @@ export class AciEmulator {
 
   /** Container state at `now`, from the start time and the crash knobs. */
   private containerView(g: GroupRecord, c: Json): Json {
+    if (this.runtime) return this.runtimeContainerView(g, c);
     const now = this.clock.now();
     const start = g.startedAt;
     const events: Json[] = [];
@@ -594,8 +794,7 @@ export class AciEmulator {
       // (https://learn.microsoft.com/azure/container-instances/container-instances-get-started: the IP shows once the group succeeded)
       if (ps === 'Succeeded' || ps === 'Failed') props.ipAddress.ip = g.ip;
       else delete props.ipAddress.ip;
-      if (props.ipAddress.dnsNameLabel)
-        props.ipAddress.fqdn = `${props.ipAddress.dnsNameLabel}.${g.location}.azurecontainer.io`;
+      if (props.ipAddress.dnsNameLabel) props.ipAddress.fqdn = this.fqdnOf(g);
     }
     props.provisioningState = ps;
     props.restartPolicy ??= 'Always';
@@ -826,6 +1025,7 @@ export class AciEmulator {
       crashes: [],
       failingReadiness: new Map(),
       deleting: undefined,
+      running: new Map(),
     };
     g.op = this.newOp('create', location, k, this.options.provisionMs, failure);
     this.listWrite(k, undefined);

@@ -9,3 +9,4 @@ export {
 export { type ModelChecker, ModelViolations, takeViolations } from './model.js';
 export { ManualClock, phaseAt, type Clock } from './clock.js';
 export { LaggedReads } from './consistency.js';
+export { forwardTo } from './forward.js';

@@ -308,13 +308,14 @@ export class CloudRunEmulator {
     tls: { key: string; cert: string },
     listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
   ): Promise<{ dataPlane: CloudRunDataPlane; address: DataPlaneAddress }> {
-    const dataPlane = new CloudRunDataPlane(
-      this,
-      tls,
-      this.runtime ? (s, revision) => this.instancePort(s, revision) : undefined,
-    );
+    const dataPlane = this.dataPlane(tls);
     const address = await dataPlane.start(listen);
     return { dataPlane, address };
+  }
+
+  /** The data plane, not listening: its `handle` answers requests for `*.run.app` hosts. */
+  dataPlane(tls: { key: string; cert: string }): CloudRunDataPlane {
+    return new CloudRunDataPlane(this, tls, this.runtime ? (s, revision) => this.instancePort(s, revision) : undefined);
   }
 
   /**

@@ -13,9 +13,10 @@
  *   (`trafficStatuses`), and the answer names that revision. A tag URL
  *   (`https://TAG---<service host>`) reaches the tagged revision.
  */
-import { request as httpRequest } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { forwardTo } from '../framework/forward.js';
 import type { ServiceState } from './cloud-run-emulator.js';
 
 export interface DataPlaneAddress {
@@ -47,56 +48,56 @@ export class CloudRunDataPlane {
     private readonly instancePort?: (service: ServiceState, revision: string) => number | undefined,
   ) {}
 
-  async start(listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<DataPlaneAddress> {
-    const server = createServer({ key: this.tls.key, cert: this.tls.cert, keepAlive: true }, (req, res) => {
-      const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
-        if (status !== 200) this.refused.set(status, (this.refused.get(status) ?? 0) + 1);
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-        res.end(body);
-      };
-      const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-      const found = this.find(host);
-      if (!found) return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
-      const { service, tag } = found;
-      const ingress = service.spec.ingress;
-      if (ingress !== undefined && ingress !== 'INGRESS_TRAFFIC_ALL' && ingress !== 1)
-        return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
-      if (service.spec.invokerIamDisabled !== true && !/^Bearer \S+/.test(req.headers.authorization ?? ''))
-        return answer(
-          403,
-          `Error: Forbidden. Your client does not have permission to get URL ${req.url} from this server.\n`,
-        );
-      const revision = tag ? service.routing.find((r) => r.tag === tag)?.revision : this.pick(service);
-      if (!revision) {
-        req.resume();
-        return answer(503, 'Service Unavailable: no revision is serving\n');
-      }
-      if (this.instancePort) {
-        const port = this.instancePort(service, revision);
-        if (port === undefined) {
-          req.resume();
-          return answer(503, 'Service Unavailable: the revision has no instance yet\n');
-        }
-        const up = httpRequest(
-          { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
-          (upRes) => {
-            this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
-            res.writeHead(upRes.statusCode ?? 502, { ...upRes.headers, 'x-served-by': revision });
-            upRes.pipe(res);
-          },
-        );
-        up.on('error', () => {
-          if (!res.headersSent) answer(503, 'Service Unavailable: the instance did not answer\n');
-          else res.destroy();
-        });
-        req.pipe(up);
-        return;
-      }
-      // drain the body; the answer does not depend on it
+  /** Answers one request (the stand-in's data plane listener calls it for `*.run.app` hosts). */
+  readonly handle = (req: IncomingMessage, res: ServerResponse) => {
+    const answer = (status: number, body: string, headers: Record<string, string> = {}) => {
+      if (status !== 200) this.refused.set(status, (this.refused.get(status) ?? 0) + 1);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+      res.end(body);
+    };
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const found = this.find(host);
+    if (!found) return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
+    const { service, tag } = found;
+    const ingress = service.spec.ingress;
+    if (ingress !== undefined && ingress !== 'INGRESS_TRAFFIC_ALL' && ingress !== 1)
+      return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
+    if (service.spec.invokerIamDisabled !== true && !/^Bearer \S+/.test(req.headers.authorization ?? ''))
+      return answer(
+        403,
+        `Error: Forbidden. Your client does not have permission to get URL ${req.url} from this server.\n`,
+      );
+    const revision = tag ? service.routing.find((r) => r.tag === tag)?.revision : this.pick(service);
+    if (!revision) {
       req.resume();
-      this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
-      answer(200, `${revision}\n`, { 'x-served-by': revision });
-    });
+      return answer(503, 'Service Unavailable: no revision is serving\n');
+    }
+    if (this.instancePort) {
+      const port = this.instancePort(service, revision);
+      if (port === undefined) {
+        req.resume();
+        return answer(503, 'Service Unavailable: the revision has no instance yet\n');
+      }
+      forwardTo(
+        req,
+        res,
+        port,
+        { 'x-served-by': revision },
+        {
+          answer: () => this.served.set(revision, (this.served.get(revision) ?? 0) + 1),
+          failure: () => this.refused.set(503, (this.refused.get(503) ?? 0) + 1),
+        },
+      );
+      return;
+    }
+    // drain the body; the answer does not depend on it
+    req.resume();
+    this.served.set(revision, (this.served.get(revision) ?? 0) + 1);
+    answer(200, `${revision}\n`, { 'x-served-by': revision });
+  };
+
+  async start(listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<DataPlaneAddress> {
+    const server = createServer({ key: this.tls.key, cert: this.tls.cert, keepAlive: true }, this.handle);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -119,17 +119,19 @@ export class DockerReplicaRuntime implements ReplicaRuntime {
       .catch(() => undefined);
   }
 
-  /** Whether the replica's first port answers HTTP (through docker-proxy, which accepts before the app listens). */
-  private async answers(ports: ReadonlyMap<number, number>): Promise<boolean> {
-    const port = ports.values().next().value;
-    if (port === undefined) return false;
-    return new Promise<boolean>((resolve) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/', method: 'GET', timeout: 2000 }, (res) => {
+  /**
+   * The status of a GET on a host port of 127.0.0.1 (through docker-proxy, which accepts before
+   * the app listens), or undefined when nothing answers.
+   */
+  private async httpStatus(port: number | undefined, path: string): Promise<number | undefined> {
+    if (port === undefined) return undefined;
+    return new Promise<number | undefined>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', timeout: 2000 }, (res) => {
         res.resume();
-        resolve(true);
+        resolve(res.statusCode);
       });
       req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(false));
+      req.on('error', () => resolve(undefined));
       req.end();
     });
   }
@@ -151,10 +153,17 @@ export class DockerReplicaRuntime implements ReplicaRuntime {
         const exited = c.State === 'exited' || c.State === 'dead';
         const exitCode = exited ? Number(/Exited \((-?\d+)\)/.exec(c.Status)?.[1] ?? 1) : undefined;
         const health = /\((healthy|unhealthy)\)/.exec(c.Status)?.[1];
-        const running = c.State === 'running' && (!entry.spec.readyWhenHttp || (await this.answers(ports)));
+        const up = c.State === 'running';
+        const running =
+          up && (!entry.spec.readyWhenHttp || (await this.httpStatus(ports.values().next().value, '/')) !== undefined);
+        const probe = entry.spec.httpProbe;
+        const probeStatus = probe && up ? await this.httpStatus(ports.get(probe.port), probe.path) : undefined;
         entry.status = {
           phase: running ? 'running' : exited ? 'exited' : 'starting',
           ...(health ? { healthy: health === 'healthy' } : {}),
+          ...(probe && up
+            ? { probePassing: probeStatus !== undefined && probeStatus >= 200 && probeStatus < 400 }
+            : {}),
           ...(exitCode !== undefined
             ? { exitCode, reason: `Essential container in task exited (code ${exitCode})` }
             : {}),

@@ -26,9 +26,14 @@ export interface ReplicaSpec {
   /** Container ports to publish (TCP). */
   ports: number[];
   command?: string[];
-  /** A health check as Docker runs it (ECS `healthCheck.command` has Docker's form: CMD-SHELL ...). */
   /** Running only once its first port answers HTTP (any status): Cloud Run's default startup check. */
   readyWhenHttp?: boolean;
+  /**
+   * An HTTP probe the platform runs from outside the container (an ACI readiness probe's
+   * `httpGet`): GET this container port and path at each poll; 200-399 passes (`probePassing`).
+   */
+  httpProbe?: { port: number; path: string };
+  /** A health check as Docker runs it (ECS `healthCheck.command` has Docker's form: CMD-SHELL ...). */
   healthCheck?: {
     test: string[];
     intervalSeconds: number;
@@ -42,6 +47,8 @@ export interface ReplicaStatus {
   phase: 'starting' | 'running' | 'exited';
   /** The health check's verdict; undefined without a health check or before its first result. */
   healthy?: boolean;
+  /** The `httpProbe`'s last verdict; undefined without one or before the container runs. */
+  probePassing?: boolean;
   exitCode?: number;
   /** Why it stopped or could not start (e.g. the image is not on this machine). */
   reason?: string;

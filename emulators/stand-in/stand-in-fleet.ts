@@ -31,8 +31,10 @@ export function standInTargets(standIn: StandIn, caFile: string): string {
       `    resourceGroup: ${ids.azure.resourceGroup}`,
       `    location: ${ids.azure.location}`,
       `    zones: [${ids.azure.zones.map((z) => `"${z}"`).join(', ')}]`,
+      `    dnsNameLabel: { scope: TenantReuse }`,
       `    endpoint: ${standIn.url.https}`,
       `    accessToken: ${STAND_IN_CREDENTIAL}`,
+      `    dataPlaneAddress: ${standIn.dataPlaneAddress}`,
       `    caFile: ${caFile}`,
       `    updateIntervalInMs: 500`,
     );

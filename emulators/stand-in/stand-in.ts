@@ -1,12 +1,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
 import { systemClock } from '../../src/util/clock.js';
 import { EcsEmulator } from '../aws-ecs/ecs-emulator.js';
 import { AciEmulator } from '../azure-aci/aci-emulator.js';
+import { aciFront } from '../azure-aci/front.js';
 import { type EmulatedResponse, parseBody } from '../framework/index.js';
 import { CloudRunEmulator } from '../gcp-cloud-run/cloud-run-emulator.js';
-import type { CloudRunDataPlane } from '../gcp-cloud-run/data-plane.js';
 import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { refusedCredential } from './stand-in-credentials.js';
 import { STAND_IN_IDS } from './stand-in-ids.js';
@@ -15,7 +15,10 @@ import type { TlsMaterial } from './tls-material.js';
 export interface StandInOptions {
   /** Where the APIs listen (plain HTTP and TLS on one port); port 0 picks one. */
   listen: { host: string; port: number };
-  /** Where the Cloud Run data plane listens (TLS, `*.a.run.app`); port 0 picks one. */
+  /**
+   * Where the data plane listens (TLS): Cloud Run's (`*.a.run.app`) and the front of ACI's groups
+   * (`*.<location>.azurecontainer.io`), told apart by the host name; port 0 picks one.
+   */
   dataPlanePort: number;
   clouds: { aws: boolean; azure: boolean; gcp: boolean };
   tls: TlsMaterial;
@@ -26,7 +29,7 @@ export interface StandInOptions {
 export interface StandIn {
   /** `http://HOST:PORT` (AWS, Google) and `https://HOST:PORT` (Azure: its SDK sends tokens only over TLS). */
   readonly url: { http: string; https: string };
-  /** `127.0.0.1:PORT` of the Cloud Run data plane (a target's `dataPlaneAddress`), when GCP is served. */
+  /** `127.0.0.1:PORT` of the data plane (a target's `dataPlaneAddress`), when GCP or Azure is served. */
   readonly dataPlaneAddress: string | undefined;
   readonly ecs: EcsEmulator | undefined;
   readonly aci: AciEmulator | undefined;
@@ -72,6 +75,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
         locations: { [STAND_IN_IDS.azure.location]: ['1', '2', '3'] },
         provisionMs: 1500,
         deleteMs: 500,
+        ...(runtime ? { runtime } : {}),
       })
     : undefined;
   const cloudRun = options.clouds.gcp
@@ -251,19 +255,31 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const hostPort = `${options.listen.host}:${port}`;
   httpsOrigin = `https://${hostPort}`;
 
-  let dataPlane: CloudRunDataPlane | undefined;
+  // one TLS listener for the replicas of both: Cloud Run's `*.run.app` and ACI's groups by FQDN
+  let dataPlane: HttpsServer | undefined;
   let dataPlaneAddress: string | undefined;
-  if (cloudRun) {
-    const served = await cloudRun.serveDataPlane(
-      { key: options.tls.key, cert: options.tls.cert },
-      { host: options.listen.host, port: options.dataPlanePort },
-    );
-    dataPlane = served.dataPlane;
-    dataPlaneAddress = `${served.address.host}:${served.address.port}`;
+  if (cloudRun || aci) {
+    const cloudRunPlane = cloudRun?.dataPlane({ key: options.tls.key, cert: options.tls.cert });
+    const aciPlane = aci ? aciFront(aci) : undefined;
+    const server = createHttpsServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, (req, res) => {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (aciPlane && host.endsWith('.azurecontainer.io')) return aciPlane(req, res);
+      if (cloudRunPlane) return cloudRunPlane.handle(req, res);
+      req.resume();
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`this stand-in's data plane serves container groups (*.azurecontainer.io); no ${host}\n`);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.dataPlanePort, options.listen.host, () => resolve());
+    });
+    dataPlane = server;
+    dataPlaneAddress = `${options.listen.host}:${(server.address() as AddressInfo).port}`;
   }
   // the emulators move on their clock at each request; between requests, a tick moves them too
   const tick = setInterval(() => {
     ecs?.tick();
+    aci?.tick();
     cloudRun?.servicesNow();
   }, 250);
   tick.unref();
@@ -277,7 +293,11 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     outage,
     async close() {
       clearInterval(tick);
-      await dataPlane?.stop();
+      if (dataPlane) {
+        const server = dataPlane;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       plain.closeAllConnections();
       secure.closeAllConnections();
       await new Promise<void>((resolve) => listener.close(() => resolve()));

@@ -68,7 +68,7 @@ function readinessFailure(c: AciContainer, probe: ContainerProbe, now: number): 
 }
 
 /** One replica's state from its group. `now` is epoch ms from the provider's clock. */
-export function replicaOf(g: ContainerGroup, now: number): ObservedReplica {
+export function replicaOf(g: ContainerGroup, now: number, connect?: { host: string; port: number }): ObservedReplica {
   const ps = lower(g.provisioningState);
   const groupState = lower(g.instanceView?.state);
   let state: ReplicaState;
@@ -124,22 +124,37 @@ export function replicaOf(g: ContainerGroup, now: number): ObservedReplica {
     ready: state === 'ready',
     ...(message ? { message } : {}),
     restarts,
-    endpoints: endpointsOf(g),
+    endpoints: endpointsOf(g, connect),
   };
 }
 
-/** Endpoints from the group's IP (or FQDN when there is no IP yet) and its ports. */
-export function endpointsOf(g: ContainerGroup): Endpoint[] {
+/**
+ * Endpoints from the group's IP (or FQDN when there is no IP yet) and its ports; through a front
+ * (`connect`, the target's dataPlaneAddress): that address, over TLS as the group's FQDN.
+ */
+export function endpointsOf(g: ContainerGroup, connect?: { host: string; port: number }): Endpoint[] {
   const ip = g.ipAddress;
   // ACI assigns the IP only once the group is provisioned: no endpoint before, not even its FQDN
   if (g.provisioningState !== 'Succeeded') return [];
   const host = ip?.ip ?? ip?.fqdn;
   if (!ip || !host) return [];
-  const names = new Map<number, string>();
-  for (const pair of (g.tags?.[TAGS.ports] ?? '').split(',')) {
-    const [name, port] = pair.split('=');
-    if (name && port) names.set(Number(port), name);
+  if (connect) {
+    // a front routes on the FQDN alone, to the group's first port
+    const first = ip.ports.find((p) => lower(p.protocol ?? 'TCP') === 'tcp');
+    if (!ip.fqdn || !first) return [];
+    const portName = portNames(g).get(first.port);
+    return [
+      {
+        host: connect.host,
+        port: connect.port,
+        containerPort: first.port,
+        ...(portName ? { portName } : {}),
+        url: `http://${ip.fqdn}:${first.port}`,
+        serverName: ip.fqdn,
+      },
+    ];
   }
+  const names = portNames(g);
   return ip.ports
     .filter((p) => lower(p.protocol ?? 'TCP') === 'tcp')
     .map((p) => {
@@ -154,8 +169,23 @@ export function endpointsOf(g: ContainerGroup): Endpoint[] {
     });
 }
 
+/** The ports' names, from the group's tag (`http=8080,metrics=9090`). */
+function portNames(g: ContainerGroup): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const pair of (g.tags?.[TAGS.ports] ?? '').split(',')) {
+    const [name, port] = pair.split('=');
+    if (name && port) names.set(Number(port), name);
+  }
+  return names;
+}
+
 /** Groups them into slices, replicas in ordinal order, slices in (deployment, revision, zone) order. */
-export function toObservedSlices(groups: readonly ContainerGroup[], target: string, now: number): ObservedSlice[] {
+export function toObservedSlices(
+  groups: readonly ContainerGroup[],
+  target: string,
+  now: number,
+  connect?: { host: string; port: number },
+): ObservedSlice[] {
   const bySlice = new Map<string, { key: SliceKey; groups: ContainerGroup[] }>();
   for (const g of groups) {
     const key = keyOf(g);
@@ -167,7 +197,7 @@ export function toObservedSlices(groups: readonly ContainerGroup[], target: stri
   const out: ObservedSlice[] = [];
   for (const [, { key, groups: gs }] of [...bySlice.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const replicaStatus = gs
-      .map((g) => replicaOf(g, now))
+      .map((g) => replicaOf(g, now, connect))
       .sort((a, b) => (a.ordinal ?? 0) - (b.ordinal ?? 0) || a.name.localeCompare(b.name));
     out.push({
       key,

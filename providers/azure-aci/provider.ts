@@ -19,6 +19,7 @@ import type {
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { secretEnvName } from '../../src/spec/secret-env-name.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
+import { parseHostPort } from '../../src/spec/schema-helpers.js';
 import { mapPool } from '../../src/util/pool.js';
 import { installCallLog } from './calllog.js';
 import { classify, isNotFound, KIND } from './errors.js';
@@ -148,6 +149,7 @@ export class AzureAciProvider implements Provider {
           groups.filter((g): g is ContainerGroup => g !== undefined),
           this.target,
           this.clock.now(),
+          this.settings.dataPlaneAddress ? parseHostPort(this.settings.dataPlaneAddress) : undefined,
         );
       },
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intRange } from '../../src/spec/schema-helpers.js';
+import { hostPort, intRange } from '../../src/spec/schema-helpers.js';
 import { targetBase } from '../../src/spec/target-base.js';
 
 /** A reference to a secret value the provider resolves when it needs it (never stored in settings). */
@@ -69,6 +69,12 @@ export const azureAciTargetSettings = z
     /** Per-replica (container group) limits of the location; ACI's standard Linux default is 4 vCPU / 16 GB. */
     maxCpu: z.number().positive().max(64).default(4),
     maxMemoryGB: z.number().positive().max(1024).default(16),
+    /**
+     * Where the replicas' traffic connects, as `host:port`, instead of each group's public IP: a
+     * TLS front that routes on the group's FQDN (SNI and Host), such as `skyfleet emulate`'s,
+     * whose groups all live on 127.0.0.1. Needs `dnsNameLabel` (the FQDN is the name routed on).
+     */
+    dataPlaneAddress: hostPort.optional(),
     /** Custom ARM endpoint (tests, sovereign clouds, `skyfleet emulate`). */
     endpoint: z.url().optional(),
     /**
@@ -106,6 +112,14 @@ export const azureAciTargetSettings = z
         path: ['zones'],
         message:
           'ACI does not support availability zones for a Private (virtual network) container group: set zones: [] or ipAddressType: Public',
+      });
+    }
+    if (s.dataPlaneAddress && !s.dnsNameLabel) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataPlaneAddress'],
+        message:
+          "a dataPlaneAddress front routes on each group's FQDN: set dnsNameLabel (e.g. dnsNameLabel: { scope: TenantReuse }), or remove dataPlaneAddress to reach the groups at their IPs",
       });
     }
     if (new Set(s.zones).size !== s.zones.length) {

@@ -40,6 +40,7 @@ import type {
 } from '../../src/provider/provider.js';
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
+import { parseHostPort } from '../../src/spec/schema-helpers.js';
 import {
   formatAutoscaling,
   formatReplicas,
@@ -130,11 +131,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       retry: { ...DEFAULT_RETRY, ...options.retry },
       load: () => loadSdk(settings, { authClient: options.authClient, recordCalls: callLog !== undefined }),
     });
-    const addr = settings.dataPlaneAddress;
-    if (addr) {
-      const colon = addr.lastIndexOf(':');
-      this.connect = { host: addr.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(addr.slice(colon + 1)) };
-    }
+    if (settings.dataPlaneAddress) this.connect = parseHostPort(settings.dataPlaneAddress);
   }
 
   /** Where replica traffic connects (settings.dataPlaneAddress), when not the service's own host. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intRange } from '../../src/spec/schema-helpers.js';
+import { hostPort, intRange } from '../../src/spec/schema-helpers.js';
 import { targetBase } from '../../src/spec/target-base.js';
 
 /**
@@ -60,10 +60,7 @@ export const gcpCloudRunTargetSettings = z.strictObject({
    * `*.run.app` host on 443: a Private Service Connect endpoint, an egress proxy, or a local
    * stand-in. TLS still names the service (SNI, certificate, Host).
    */
-  dataPlaneAddress: z
-    .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 10.0.0.5:443' })
-    .optional(),
+  dataPlaneAddress: hostPort.optional(),
   /** Interval between polls of a long-running operation. */
   pollIntervalMs: intRange(0, 60_000).default(1000),
   /** Longest an apply/remove waits for its operation before it reports a retryable timeout. */

@@ -24,3 +24,14 @@ export function resolveIntOrPercent(value: IntOrPercent, total: number, roundUp:
   const raw = (pct * total) / 100;
   return roundUp ? Math.ceil(raw) : Math.floor(raw);
 }
+
+/** `host:port` (`[v6]:port` for IPv6): where replica traffic connects instead of a provider's own address. */
+export const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 10.0.0.5:443' });
+
+/** The host (brackets removed) and port of a `hostPort` value. */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  return { host: value.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(value.slice(colon + 1)) };
+}

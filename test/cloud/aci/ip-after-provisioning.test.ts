@@ -56,3 +56,38 @@ it('the emulator assigns the IP only after provisioning; the provider reports no
     }),
   ]);
 });
+
+it('through a front (the target dataPlaneAddress): the front address, over TLS as the group FQDN, once provisioned', async () => {
+  const client = emulatorClient(em);
+  const front = { host: '127.0.0.1', port: 4567 };
+  const withTwoPorts: ContainerGroup = {
+    ...group,
+    containers: [{ ...group.containers[0]!, ports: [{ port: 80 }, { port: 9090 }] }],
+    ipAddress: {
+      ...group.ipAddress!,
+      ports: [
+        { port: 80, protocol: 'TCP' },
+        { port: 9090, protocol: 'TCP' },
+      ],
+    },
+    tags: { 'skyfleet.dev.ports': 'http=80' },
+  };
+  await client.containerGroups.beginCreateOrUpdate('rg1', 'web', withTwoPorts);
+  expect(endpointsOf(await client.containerGroups.get('rg1', 'web'), front)).toEqual([]);
+  (em.clock as unknown as { advance(ms: number): void }).advance(600_000);
+  const after = await client.containerGroups.get('rg1', 'web');
+  // a front routes on the name alone: the group's first port
+  expect(endpointsOf(after, front)).toEqual([
+    {
+      host: '127.0.0.1',
+      port: 4567,
+      containerPort: 80,
+      portName: 'http',
+      url: 'http://web-label.eastus.azurecontainer.io:80',
+      serverName: 'web-label.eastus.azurecontainer.io',
+    },
+  ]);
+  // without a DNS name label there is no name to route on: no endpoint
+  const { dnsNameLabel: _, fqdn: __, ...noLabel } = after.ipAddress!;
+  expect(endpointsOf({ ...after, ipAddress: noLabel }, front)).toEqual([]);
+});

@@ -54,4 +54,19 @@ describe('azure-aci settings rules', () => {
     expect(pub.topology.zones).toEqual(['eastus-1', 'eastus-2']);
     expect(pub.notes).toBeUndefined();
   });
+
+  it('a dataPlaneAddress without dnsNameLabel: an error at dataPlaneAddress naming the fix', () => {
+    const got = azureAciProvider.settings.safeParse({ ...base, dataPlaneAddress: '127.0.0.1:4567' });
+    expect(got.success).toBe(false);
+    expect(got.error?.issues).toEqual([
+      expect.objectContaining({ path: ['dataPlaneAddress'], message: expect.stringMatching(/set dnsNameLabel/) }),
+    ]);
+    const bad = azureAciProvider.settings.safeParse({ ...base, dnsNameLabel: {}, dataPlaneAddress: 'front' });
+    expect(bad.error?.issues).toEqual([
+      expect.objectContaining({ path: ['dataPlaneAddress'], message: 'expected host:port, e.g. 10.0.0.5:443' }),
+    ]);
+    expect(
+      azureAciProvider.settings.safeParse({ ...base, dnsNameLabel: {}, dataPlaneAddress: '127.0.0.1:4567' }).success,
+    ).toBe(true);
+  });
 });
