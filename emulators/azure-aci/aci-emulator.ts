@@ -185,6 +185,8 @@ export class AciEmulator {
   private replicaSeq = 0;
   private readonly runtime: ReplicaRuntime | undefined;
   quota: Quota = {};
+  /** Images whose pulls fail: their containers wait, with ACI's pull failure events (`skyfleet emulate pull-failure`). */
+  readonly failingPulls = new Set<string>();
   /** Writes answered 403 AuthorizationFailed (a role assignment without write permission). */
   denyWrites = false;
 
@@ -532,6 +534,11 @@ export class AciEmulator {
     const restartPolicy = g.properties.restartPolicy ?? 'Always';
     for (const c of g.properties.containers as Json[]) {
       let r = g.running.get(c.name);
+      if (this.failingPulls.has(c.properties.image)) {
+        if (r) runtime.stop(r.key);
+        g.running.delete(c.name);
+        continue;
+      }
       if (r && r.start !== g.startedAt) {
         runtime.stop(r.key);
         r = undefined;
@@ -608,6 +615,37 @@ export class AciEmulator {
 
   private fqdnOf(g: GroupRecord): string {
     return `${g.properties.ipAddress.dnsNameLabel}.${g.location}.azurecontainer.io`.toLowerCase();
+  }
+
+  /**
+   * A container whose image cannot be pulled, as ACI reports it: Waiting, and the Pulling /
+   * Failed / BackOff events repeating (https://learn.microsoft.com/azure/container-instances/container-instances-troubleshooting,
+   * "Unable to pull image").
+   */
+  private pullFailureView(c: Json, start: number, now: number): Json {
+    const image = c.properties.image;
+    const tries = 1 + Math.floor((now - start) / 10_000);
+    const event = (name: string, message: string, type: string) => ({
+      count: tries,
+      firstTimestamp: iso(start),
+      lastTimestamp: iso(now),
+      name,
+      message,
+      type,
+    });
+    return {
+      restartCount: 0,
+      currentState: { state: 'Waiting', detailStatus: '' },
+      events: [
+        event('Pulling', `pulling image "${image}"`, 'Normal'),
+        event(
+          'Failed',
+          `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`,
+          'Warning',
+        ),
+        event('BackOff', `Back-off pulling image "${image}"`, 'Normal'),
+      ],
+    };
   }
 
   /** A container's instance view from its local container (with a runtime). */
@@ -694,7 +732,6 @@ export class AciEmulator {
 
   /** Container state at `now`, from the start time and the crash knobs. */
   private containerView(g: GroupRecord, c: Json): Json {
-    if (this.runtime) return this.runtimeContainerView(g, c);
     const now = this.clock.now();
     const start = g.startedAt;
     const events: Json[] = [];
@@ -705,6 +742,8 @@ export class AciEmulator {
         events,
       };
     }
+    if (this.failingPulls.has(c.properties.image)) return this.pullFailureView(c, start, now);
+    if (this.runtime) return this.runtimeContainerView(g, c);
     events.push(
       {
         count: 1,

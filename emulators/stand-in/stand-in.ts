@@ -161,7 +161,8 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   };
 
   // the share of calls each cloud answers with its own throttling error, and the images whose
-  // pulls fail (ECS: tasks stop with CannotPullContainerError; Cloud Run: the revision never gets ready)
+  // pulls fail (ECS: tasks stop with CannotPullContainerError; ACI: containers wait with "Failed to
+  // pull image" events; Cloud Run: the revision never gets ready)
   let throttling = 0;
   const failingPulls = new Set<string>();
   const throttle = (share: number) => {
@@ -177,8 +178,13 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     else failingPulls.delete(image);
     const escaped = [...failingPulls].map((i) => i.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     ecs?.failImagePulls(escaped.length ? new RegExp(`^(${escaped.join('|')})$`) : null);
-    if (fails) cloudRun?.neverReadyImages.add(image);
-    else cloudRun?.neverReadyImages.delete(image);
+    if (fails) {
+      cloudRun?.neverReadyImages.add(image);
+      aci?.failingPulls.add(image);
+    } else {
+      cloudRun?.neverReadyImages.delete(image);
+      aci?.failingPulls.delete(image);
+    }
   };
 
   const control = (method: string, path: string, url: URL): EmulatedResponse => {

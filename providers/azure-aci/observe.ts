@@ -98,7 +98,14 @@ export function replicaOf(g: ContainerGroup, now: number, connect?: { host: stri
     message = `group ${g.instanceView?.state ?? 'has no instance view yet'}`;
   } else {
     const notRunning = g.containers.find((c) => lower(c.instanceView?.currentState?.state) !== 'running');
-    if (notRunning) {
+    const pull = g.containers
+      .flatMap((c) => (c.instanceView?.events ?? []).map((e) => ({ c, e })))
+      .find(({ e }) => lower(e.type) === 'warning' && /failed to pull image/i.test(e.message ?? ''));
+    if (notRunning && pull) {
+      // ACI keeps retrying the pull (BackOff events); the image or its registry is what needs fixing
+      state = 'failed';
+      message = `container ${pull.c.name}: ${pull.e.message}`;
+    } else if (notRunning) {
       const cs = notRunning.instanceView?.currentState;
       const crashed = lower(cs?.state) === 'terminated' || (notRunning.instanceView?.restartCount ?? 0) > 0;
       state = crashed ? 'unhealthy' : 'starting';

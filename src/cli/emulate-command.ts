@@ -123,7 +123,7 @@ export async function emulateThrottleCommand(shareText: string, cmd: { listen: s
   process.stdout.write(share === 0 ? 'throttling: off\n' : `throttling: ${Math.round(share * 100)}% of calls\n`);
 }
 
-/** `skyfleet emulate pull-failure IMAGE [--off]`: pulls of IMAGE fail (ECS tasks stop, Cloud Run revisions never get ready). */
+/** `skyfleet emulate pull-failure IMAGE [--off]`: pulls of IMAGE fail (ECS tasks stop, ACI containers wait, Cloud Run revisions never get ready). */
 export async function emulatePullFailureCommand(image: string, cmd: { listen: string; off?: boolean }): Promise<void> {
   await control(cmd.listen, cmd.off ? 'DELETE' : 'PUT', `pull-failures/${encodeURIComponent(image)}`);
   process.stdout.write(`${image}: pulls ${cmd.off ? 'work again' : 'fail'}\n`);

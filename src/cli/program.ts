@@ -210,7 +210,7 @@ export function buildProgram(): Command {
   emulate
     .command('pull-failure')
     .description(
-      'pulls of IMAGE fail in a running stand-in: ECS tasks stop with CannotPullContainerError, Cloud Run revisions never get ready (--off: they work again)',
+      'pulls of IMAGE fail in a running stand-in: ECS tasks stop with CannotPullContainerError, ACI containers wait with "Failed to pull image" events, Cloud Run revisions never get ready (--off: they work again)',
     )
     .argument('<image>')
     .option('--off', 'pulls of IMAGE work again')

@@ -325,6 +325,20 @@ describe('faults', () => {
   });
 });
 
+describe('image pulls', () => {
+  it('an image that cannot be pulled: failed with ACI\'s "Failed to pull image" event; ready once it can be', async () => {
+    const p = aciProvider(em, FLEET);
+    em.failingPulls.add('nginx:1.27');
+    await p.apply(slice(web(), 1));
+    let [o] = await p.observe({ fleet: FLEET });
+    expect(o!.replicaStatus[0]).toMatchObject({ ready: false, state: 'failed' });
+    expect(o!.replicaStatus[0]!.message).toMatch(/^container web: Failed to pull image "nginx:1.27": .*not found/);
+    em.failingPulls.delete('nginx:1.27');
+    [o] = await p.observe({ fleet: FLEET });
+    expect(o!.replicaStatus[0]).toMatchObject({ ready: true, state: 'ready' });
+  });
+});
+
 describe('observe', () => {
   it('follows nextLink across pages and ignores groups that are not this fleet', async () => {
     const small = new AciEmulator({ pageSize: 2 });

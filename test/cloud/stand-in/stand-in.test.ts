@@ -146,7 +146,7 @@ it("throttling switched on answers each cloud's own throttling error, and off ag
   expect((await cloudRunList()).status).toBe(200);
 });
 
-it('a failing image pull switched on stops ECS tasks with CannotPullContainerError, and off again', {
+it('a failing image pull switched on stops ECS tasks with CannotPullContainerError, fails ACI containers with "Failed to pull image", and off again', {
   timeout: 60_000,
 }, async () => {
   const image = 'hello/web:unpullable';
@@ -162,24 +162,36 @@ it('a failing image pull switched on stops ECS tasks with CannotPullContainerErr
       kind: 'Deployment',
       metadata: { name: 'pull' },
       spec: {
-        replicas: 1,
         template: {
           containers: [
             { name: 'web', image, ports: [{ containerPort: 8080 }], resources: { cpu: '1', memory: '2Gi' } },
           ],
         },
-        placement: { targets: [{ name: 'aws' }] },
+        replicas: 2,
+        placement: { targets: [{ name: 'aws' }, { name: 'azure' }] },
       },
     },
     { wait: false },
   );
-  const message = await eventually(
+  const messages = await eventually(
     async () =>
-      (await fleet.status('pull')).slices.flatMap((s) => s.replicaStatus.map((r) => r.message ?? '')).join(' '),
-    { timeoutMs: 30_000, intervalMs: 200, until: (m) => /CannotPullContainerError/.test(m), message: 'a pull failure' },
+      Object.fromEntries(
+        (await fleet.status('pull')).slices.map((s) => [
+          s.target,
+          s.replicaStatus.map((r) => r.message ?? '').join(' '),
+        ]),
+      ),
+    {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      until: (m) => /CannotPullContainerError/.test(m.aws ?? '') && /Failed to pull image/.test(m.azure ?? ''),
+      message: 'a pull failure on ECS and on ACI',
+    },
   );
-  expect(message).toMatch(/CannotPullContainerError: pull image manifest has been retried/);
+  expect(messages.aws).toMatch(/CannotPullContainerError: pull image manifest has been retried/);
+  expect(messages.azure).toMatch(/^container web: Failed to pull image "hello\/web:unpullable"/);
   expect((await ctl('DELETE')).status).toBe(200);
   expect(standIn.cloudRun!.neverReadyImages.has(image)).toBe(false);
+  expect(standIn.aci!.failingPulls.has(image)).toBe(false);
   await fleet.delete('pull');
 });
