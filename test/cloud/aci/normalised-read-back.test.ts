@@ -6,12 +6,15 @@
  * (https://learn.microsoft.com/azure/governance/policy/concepts/effect-modify). The emulator does
  * both; the provider compares only what it owns, so such a read-back is no drift and causes no write.
  */
+import type { ContainerGroup } from '@azure/arm-containerinstance';
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DesiredSlice } from '../../../src/provider/provider.js';
 import type { PodTemplate } from '../../../src/spec/deployment.js';
 import { revisionOf } from '../../../src/spec/revision.js';
-import { AciEmulator, aciProvider } from '../../emulators/aci/index.js';
+import { projection } from '../../../providers/azure-aci/index.js';
+import { AciEmulator, aciProvider, REFERENCE_DIR } from '../../emulators/aci/index.js';
 
 const FLEET = 'normalised';
 let em: AciEmulator;
@@ -62,3 +65,38 @@ it('a location read back as "EastUs", a policy tag and a stripped secret are no 
   expect(await p.apply(slice)).toEqual({ changed: false, writes: 0 });
   expect(em.log.writes(mark)).toEqual([]);
 });
+
+it("the official example's PUT body and ARM's answer to it project the same: no drift from ARM's normalisation", () => {
+  // ContainerGroupsCreateOrUpdate.json sends `"location": "west us"`, ports without a protocol,
+  // `command: []`, no restartPolicy, a Log Analytics key and volume secrets; ARM answers "WestUs",
+  // `protocol: "TCP"`, its defaults and no secrets. Both are read as the SDK reads a group (its
+  // `properties` flattened into the model), so the comparison sees what the provider would.
+  const example = JSON.parse(readFileSync(`${REFERENCE_DIR}/examples/ContainerGroupsCreateOrUpdate.json`, 'utf8')) as {
+    parameters: { containerGroup: Wire };
+    responses: { 200: { body: Wire } };
+  };
+  const a = asModel(example.parameters.containerGroup);
+  const b = asModel(example.responses[200].body);
+  expect([a.location, b.location]).toEqual(['west us', 'WestUs']);
+  // the example itself is not one exchange in two places: its answer names zone 1 the request never
+  // asked for, and drops the request's subnet (an ARM template expression beside a Public IP)
+  const known = (g: ContainerGroup) => ({ ...g, zones: undefined, subnetIds: undefined });
+  expect(projection(known(a))).toEqual(projection(known(b)));
+  // and the projection is not blind: a change of what skyfleet owns shows
+  expect(projection(known({ ...b, containers: [{ ...b.containers[0]!, image: 'nginx:2' }] }))).not.toEqual(
+    projection(known(a)),
+  );
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: wire JSON of the official example
+type Wire = Record<string, any>;
+
+/** A group's wire JSON as @azure/arm-containerinstance's model: `properties` flattened, as its mappers do. */
+function asModel(body: Wire): ContainerGroup {
+  const { properties, ...rest } = body;
+  return {
+    ...rest,
+    ...properties,
+    containers: (properties.containers as Wire[]).map((c) => ({ name: c.name, ...c.properties })),
+  } as ContainerGroup;
+}
