@@ -22,6 +22,11 @@ export interface StandInOptions {
   dataPlanePort: number;
   clouds: { aws: boolean; azure: boolean; gcp: boolean };
   tls: TlsMaterial;
+  /**
+   * How long lists (and ECS describes) show what was there before a write, as the clouds'
+   * eventually consistent reads do (see each emulator's header); 0 (default): always current.
+   */
+  consistencyLagMs?: number;
   /** Runs the replicas (local containers); without one, replicas are state only. */
   runtime?: ReplicaRuntime;
 }
@@ -49,6 +54,7 @@ export interface StandIn {
 export async function startStandIn(options: StandInOptions): Promise<StandIn> {
   const clock = systemClock;
   const runtime = options.runtime;
+  const consistencyLagMs = options.consistencyLagMs ?? 0;
   const ecs = options.clouds.aws
     ? new EcsEmulator({
         clock,
@@ -58,6 +64,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
           Object.entries(STAND_IN_IDS.aws.subnets).flatMap(([zone, ids]) => ids.map((id) => [id, zone])),
         ),
         clusters: [STAND_IN_IDS.aws.cluster],
+        consistencyLagMs,
         timings: {
           pendingAfterMs: 200,
           runningAfterMs: 500,
@@ -75,6 +82,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
         locations: { [STAND_IN_IDS.azure.location]: ['1', '2', '3'] },
         provisionMs: 1500,
         deleteMs: 500,
+        consistencyLagMs,
         ...(runtime ? { runtime } : {}),
       })
     : undefined;
@@ -82,6 +90,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     ? new CloudRunEmulator({
         clock,
         revisionReadyMs: 300,
+        consistencyLagMs,
         routeMs: 200,
         deleteMs: 300,
         ...(runtime ? { runtime } : {}),
@@ -220,6 +229,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
           outages: [...down],
           throttling,
           pullFailures: [...failingPulls],
+          consistencyLagMs,
           dataPlaneAddress: dataPlaneAddress ?? null,
         },
       };

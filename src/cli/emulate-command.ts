@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseDuration } from './duration.js';
 import { UsageError } from './usage-error.js';
 
 export interface EmulateFlags {
@@ -9,6 +10,7 @@ export interface EmulateFlags {
   dataPlanePort: string;
   stateDir: string;
   replicas: string;
+  consistencyLag: string;
 }
 
 /** `host:port` on a loopback address (a stand-in serves this machine only). */
@@ -37,6 +39,7 @@ export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
     throw new UsageError(
       `--replicas: expected docker (containers on the local engine) or none (state only), got "${cmd.replicas}"`,
     );
+  const consistencyLagMs = parseDuration(cmd.consistencyLag, '--consistency-lag');
   const stateDir = resolve(cmd.stateDir);
   const [{ startStandIn }, { tlsMaterial }, { standInTargets }, { writeFileSync }, { randomBytes }] = await Promise.all(
     [
@@ -77,6 +80,7 @@ export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
     dataPlanePort,
     clouds,
     tls,
+    consistencyLagMs,
     ...(runtime ? { runtime } : {}),
   });
   const targets = standInTargets(standIn, tls.caFile);

@@ -179,7 +179,16 @@ export function buildProgram(): Command {
     .option('--azure', 'serve ARM/ACI')
     .option('--gcp', 'serve Cloud Run and its data plane')
     .option('--listen <host:port>', 'where the APIs listen (HTTP and TLS on one port)', '127.0.0.1:4566')
-    .option('--data-plane-port <port>', "the Cloud Run data plane's port (TLS, *.a.run.app)", '4567')
+    .option(
+      '--data-plane-port <port>',
+      "the data plane's port (TLS: Cloud Run's *.a.run.app, ACI groups' *.azurecontainer.io)",
+      '4567',
+    )
+    .option(
+      '--consistency-lag <duration>',
+      "how long lists (and ECS describes) show what was there before a write, as the clouds' eventually consistent reads do (0: always current)",
+      '1s',
+    )
     .option('--state-dir <dir>', "where the stand-in's certificate and targets.yaml go", '.skyfleet/emulate')
     .option('--replicas <how>', 'docker (containers on the local engine) or none (state only)', 'docker')
     .action(async (cmd) => (await import('./emulate-command.js')).emulateCommand(cmd));

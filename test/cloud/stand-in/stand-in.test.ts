@@ -27,6 +27,8 @@ beforeAll(async () => {
     dataPlanePort: 0,
     clouds: { aws: true, azure: true, gcp: true },
     tls,
+    // as `skyfleet emulate` runs by default: lists lag writes, as the clouds' do
+    consistencyLagMs: 1000,
   });
   const targets = parse(standInTargets(standIn, tls.caFile));
   fleet = createFleet({ name: 'standin', targets, store: ':memory:' });
@@ -96,8 +98,18 @@ it('refuses credentials that look real, and any but its own', async () => {
   });
   expect(res.status).toBe(401);
   expect(((await res.json()) as { error: { status: string } }).error.status).toBe('UNAUTHENTICATED');
-  const control = (await (await fetch(`${standIn.url.http}/_emulate`)).json()) as { standIn: string };
+  const control = (await (await fetch(`${standIn.url.http}/_emulate`)).json()) as {
+    standIn: string;
+    consistencyLagMs: number;
+  };
   expect(control.standIn).toMatch(/not the clouds/);
+  expect(control.consistencyLagMs).toBe(1000);
+});
+
+it("lists lag writes (consistencyLagMs) in each emulator of the stand-in, as the clouds' do", () => {
+  expect([standIn.ecs!.consistencyLagMs, standIn.aci!.consistencyLagMs, standIn.cloudRun!.consistencyLagMs]).toEqual([
+    1000, 1000, 1000,
+  ]);
 });
 
 it('an outage switched on in the stand-in takes the zone down in each emulator, and off again', async () => {
