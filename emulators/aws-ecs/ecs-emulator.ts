@@ -11,6 +11,7 @@
  */
 import {
   type Clock,
+  type EmulatedResponse,
   FaultKnobs,
   type InjectedFault,
   LaggedReads,
@@ -20,6 +21,7 @@ import {
 } from '../framework/index.js';
 import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { BotocoreChecker } from './botocore-checker.js';
+import { describeNetworkInterfaces } from './ec2-network-interfaces.js';
 
 type Json = Record<string, unknown>;
 type Tag = { key: string; value: string };
@@ -307,6 +309,28 @@ export class EcsEmulator {
   /** The public IP of an ENI (tasks of services with assignPublicIp ENABLED): EC2's answer, for tests. */
   publicIpOf(eniId: string): string | undefined {
     return [...this.tasks.values()].find((t) => t.eniId === eniId)?.publicIp;
+  }
+
+  /** EC2's query API for the tasks' ENIs (DescribeNetworkInterfaces; see ec2-network-interfaces.ts). */
+  handleEc2(body: unknown): EmulatedResponse {
+    this.log.add({
+      time: this.clock.now(),
+      operation: 'ec2.DescribeNetworkInterfaces',
+      method: 'POST',
+      path: '/',
+      body: typeof body === 'string' ? body : null,
+      status: 200,
+      response: null,
+      write: false,
+    });
+    return describeNetworkInterfaces(
+      typeof body === 'string' ? body : '',
+      (ids) =>
+        [...this.tasks.values()]
+          .filter((t) => ids.includes(t.eniId) && t.stopAt === undefined)
+          .map((t) => ({ id: t.eniId, privateIp: t.privateIp, ...(t.publicIp ? { publicIp: t.publicIp } : {}) })),
+      this.nextRequestId(),
+    );
   }
 
   /** Tasks of a service that ECS still wants running. */

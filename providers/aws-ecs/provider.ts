@@ -66,8 +66,11 @@ export interface AwsEcsProviderOptions {
    * (loaded on first use); without either, endpoints carry the private IP.
    */
   resolvePublicIps?: (eniIds: string[]) => Promise<Record<string, string>>;
-  /** Loads the EC2 client module (tests); default `import('@aws-sdk/client-ec2')` when installed. */
-  ec2Module?: () => Promise<Ec2Module>;
+  /**
+   * Loads the EC2 client module (tests); default `import('@aws-sdk/client-ec2')` when installed (an
+   * optional dependency, installed by default). `null`: as if it were not installed.
+   */
+  ec2Module?: (() => Promise<Ec2Module>) | null;
   /**
    * When to force a new deployment of a service whose deployment the circuit breaker failed:
    * `baseMs` after the failure is seen, doubling per failed retry up to `maxMs`. Default 30 s, 15 min.
@@ -158,7 +161,10 @@ export class AwsEcsProvider implements Provider {
   private publicIpResolver(): ((eniIds: string[]) => Promise<Record<string, string>>) | undefined {
     if (!this.settings.assignPublicIp) return undefined;
     if (this.options.resolvePublicIps) return this.options.resolvePublicIps;
-    const load = this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined);
+    const load =
+      this.options.ec2Module === null
+        ? undefined
+        : (this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined));
     if (!load) return undefined;
     const s = this.settings;
     this.ec2Resolver = ec2PublicIpResolver(load, () => ({

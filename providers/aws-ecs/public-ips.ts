@@ -2,7 +2,8 @@
  * Public IPs of Fargate tasks. In `awsvpc` mode DescribeTasks reports only the task ENI's private
  * IPv4; with `assignPublicIp: ENABLED` the public one is on the ENI, read with EC2
  * DescribeNetworkInterfaces (`Association.PublicIp`). The EC2 client (`@aws-sdk/client-ec2`) is an
- * optional dependency, loaded only when a target assigns public IPs.
+ * optional dependency (installed by default; `npm install --omit=optional` leaves it out), loaded
+ * only when a target assigns public IPs.
  */
 import { createRequire } from 'node:module';
 
@@ -31,10 +32,9 @@ export function ec2ClientInstalled(): boolean {
   }
 }
 
-/** Imports `@aws-sdk/client-ec2` (by a computed name: it is not a build dependency). */
+/** Imports `@aws-sdk/client-ec2` (on first use: it is large, and optional). */
 export async function loadEc2Module(): Promise<Ec2Module> {
-  const name = EC2_PACKAGE;
-  return (await import(name)) as Ec2Module;
+  return (await import('@aws-sdk/client-ec2')) as unknown as Ec2Module;
 }
 
 /**

@@ -4,8 +4,10 @@
  * assignPublicIp ENABLED the provider reads them with EC2 DescribeNetworkInterfaces
  * (Association.PublicIp) through `@aws-sdk/client-ec2`, loaded lazily and by default (from YAML and
  * the CLI, not only through an SDK option). `publicEndpoints` is true only when they can be resolved.
- * The EC2 client is not installed in this repository: the module here is a stand-in with its
- * shape that answers from the emulator's ENIs.
+ * `@aws-sdk/client-ec2` is an optional dependency installed by default: the default path sends a
+ * real EC2 query request to the emulator's EC2 endpoint (emulators/aws-ecs/ec2-network-interfaces.ts);
+ * `ec2Module` stands in for it where a test looks at the client's config, or (null) for a machine
+ * without it.
  */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -66,10 +68,28 @@ describe('aws-ecs public IPs', () => {
     });
   });
 
-  it('assignPublicIp without the EC2 client: publicEndpoints false and describe says what to install', async () => {
-    expect(ec2ClientInstalled()).toBe(false);
+  it('by default (YAML, the CLI): the real EC2 client, DescribeNetworkInterfaces to EC2, the public IPs', async () => {
+    expect(ec2ClientInstalled()).toBe(true);
     bed = ecsTestbed({ settings: { assignPublicIp: true } });
     const p = bed.provider();
+    expect(p.describe().capabilities.publicEndpoints).toBe(true);
+    const mark = bed.emulator.log.mark();
+    const [o] = await converge(bed, p, [sliceOf(bed.fleet, 'web', 'us-east-1a', 2)]);
+    const hosts = o!.replicaStatus.flatMap((r) => r.endpoints.map((e) => e.host)).sort();
+    const expected = bed.emulator
+      .aliveTasks([...bed.emulator.services.values()][0]!.name)
+      .map((t) => t.publicIp!)
+      .sort();
+    expect(hosts).toEqual(expected);
+    expect(hosts.every((h) => h.startsWith('54.'))).toBe(true);
+    const ec2 = bed.emulator.log.since(mark).filter((e) => e.operation === 'ec2.DescribeNetworkInterfaces');
+    expect(ec2.length).toBeGreaterThan(0);
+    expect(String(ec2[0]!.body)).toMatch(/Action=DescribeNetworkInterfaces.*Filter\.1\.Name=network-interface-id/);
+  });
+
+  it('assignPublicIp without the EC2 client: publicEndpoints false and describe says what to install', async () => {
+    bed = ecsTestbed({ settings: { assignPublicIp: true } });
+    const p = bed.provider({ ec2Module: null });
     expect(p.describe().capabilities.publicEndpoints).toBe(false);
     expect(p.describe().notes).toEqual([expect.stringMatching(/EC2 client \(@aws-sdk\/client-ec2\) is not installed/)]);
     const [o] = await converge(bed, p, [sliceOf(bed.fleet, 'web', 'us-east-1a', 1)]);

@@ -18,15 +18,22 @@ export function testConsistency(options: Pick<EcsEmulatorOptions, 'timings' | 'c
  */
 export class EcsEmulator extends EmulatedEcs {
   private installed: InstalledEmulator | undefined;
+  private installedEc2: InstalledEmulator | undefined;
 
   constructor(options: EcsEmulatorOptions) {
     super({ ...options, ...testConsistency(options) });
   }
 
-  /** Starts intercepting `https://ecs.<region>.amazonaws.com`. */
+  /**
+   * Starts intercepting `https://ecs.<region>.amazonaws.com`, and EC2's endpoint of the region
+   * for DescribeNetworkInterfaces of the tasks' ENIs (the public IPs of awsvpc tasks).
+   */
   install(): this {
     this.installed ??= installEmulator(this.origin, (method, path, _q, headers, body) =>
       this.handle(method, path, headers, body),
+    );
+    this.installedEc2 ??= installEmulator(this.origin.replace('//ecs.', '//ec2.'), async (_m, _p, _q, _h, body) =>
+      this.handleEc2(body),
     );
     return this;
   }
@@ -34,5 +41,7 @@ export class EcsEmulator extends EmulatedEcs {
   uninstall(): void {
     this.installed?.uninstall();
     this.installed = undefined;
+    this.installedEc2?.uninstall();
+    this.installedEc2 = undefined;
   }
 }
