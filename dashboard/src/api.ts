@@ -29,6 +29,10 @@ export interface Slice {
   revision: string;
   replicaStatus?: ReplicaStatus[];
   state?: string;
+  /** `aggregate`: the platform counts the replicas but does not list them (Cloud Run). */
+  observedAs?: 'replica' | 'aggregate';
+  /** For aggregate slices: where the counts come from. */
+  detail?: string;
 }
 
 export interface Domain {

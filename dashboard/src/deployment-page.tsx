@@ -160,12 +160,13 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
             </thead>
             <tbody>
               {status.slices.flatMap((s) =>
-                replicasOf(s).map((r) => (
-                  <tr key={r.id} data-revision={s.revision} data-state={r.state}>
+                s.observedAs === 'aggregate' ? (
+                  // one row for a slice whose platform counts replicas without listing them (Cloud Run)
+                  <tr key={`${s.target}-${s.key.zone}-${s.revision}`} data-revision={s.revision} data-aggregate="yes">
+                    <td>{[...new Set(replicasOf(s).map((r) => r.state))].join(', ') || '—'}</td>
                     <td>
-                      <StateIcon state={r.state} /> {r.state}
+                      {s.ready}/{s.replicas} ready, counted by the platform
                     </td>
-                    <td>{r.name ?? r.id}</td>
                     <td>
                       {s.target} / {s.key.zone}
                     </td>
@@ -173,10 +174,32 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
                       <code>{short(s.revision)}</code>
                       {s.revision === status.revision ? ' (current)' : ' (old)'}
                     </td>
-                    <td>{r.endpoints?.map((e) => `${e.host}:${e.port}`).join(', ') || '—'}</td>
-                    <td>{r.message ?? ''}</td>
+                    <td>
+                      {[
+                        ...new Set(replicasOf(s).flatMap((r) => r.endpoints?.map((e) => `${e.host}:${e.port}`) ?? [])),
+                      ].join(', ') || '—'}
+                    </td>
+                    <td>{replicasOf(s).find((r) => r.message)?.message ?? s.detail ?? ''}</td>
                   </tr>
-                )),
+                ) : (
+                  replicasOf(s).map((r) => (
+                    <tr key={r.id} data-revision={s.revision} data-state={r.state}>
+                      <td>
+                        <StateIcon state={r.state} /> {r.state}
+                      </td>
+                      <td>{r.name ?? r.id}</td>
+                      <td>
+                        {s.target} / {s.key.zone}
+                      </td>
+                      <td>
+                        <code>{short(s.revision)}</code>
+                        {s.revision === status.revision ? ' (current)' : ' (old)'}
+                      </td>
+                      <td>{r.endpoints?.map((e) => `${e.host}:${e.port}`).join(', ') || '—'}</td>
+                      <td>{r.message ?? ''}</td>
+                    </tr>
+                  ))
+                ),
               )}
             </tbody>
           </table>

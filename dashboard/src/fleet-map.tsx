@@ -166,11 +166,18 @@ function ZoneCell({
                 <span class="rev">
                   rev {short(slice.revision)} {current ? '(current)' : '(previous)'}
                 </span>
-                <div class="replicas" aria-hidden="true">
-                  {replicas.map((r) => (
-                    <StateIcon key={r.id} state={r.state} label={`${r.name ?? r.id}: ${r.state}`} />
-                  ))}
-                </div>
+                {slice.observedAs === 'aggregate' ? (
+                  // the platform counts these replicas but shows none of them: no icon per replica
+                  <span class="aggregate" data-aggregate="yes">
+                    {slice.ready}/{slice.replicas} ready, counted by the platform
+                  </span>
+                ) : (
+                  <div class="replicas" aria-hidden="true">
+                    {replicas.map((r) => (
+                      <StateIcon key={r.id} state={r.state} label={`${r.name ?? r.id}: ${r.state}`} />
+                    ))}
+                  </div>
+                )}
                 <StateCounts replicas={replicas} />
               </li>
             );

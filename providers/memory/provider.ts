@@ -107,6 +107,9 @@ export class MemoryProvider implements Provider {
         replicaStatus,
         revision: s.key.revision,
         ...(s.autoscaling ? { autoscaling: { ...s.autoscaling } } : {}),
+        ...(this.settings.observedAs === 'aggregate'
+          ? { observedAs: 'aggregate' as const, detail: 'counted by the memory target for the slice as a whole' }
+          : {}),
       });
     }
     return out.sort((a, b) => sliceOrder(a.key).localeCompare(sliceOrder(b.key)));

@@ -17,5 +17,10 @@ export const memoryTargetSettings = z.strictObject({
   /** Capabilities it declares, to stand in for a cloud that has them (Cloud Run: both true). */
   scaleToZero: z.boolean().default(true),
   nativeAutoscaling: z.boolean().default(false),
+  /**
+   * `aggregate`: report slices as a platform that counts replicas but does not list them (Cloud
+   * Run): `observedAs: 'aggregate'` with a `detail`, to stand in for such a cloud.
+   */
+  observedAs: z.enum(['replica', 'aggregate']).default('replica'),
 });
 export type MemoryTargetSettings = z.output<typeof memoryTargetSettings>;

@@ -23,7 +23,8 @@ export const CHROMIUM = '/usr/bin/chromium';
  * the API server on 127.0.0.1 serving the built dashboard, one token per role.
  * - azure-lab (azure, westeurope, zone westeurope-1): replicas ready at once
  * - aws-lab (aws, us-east-1, zones a, b): replicas ready 1 s after they start (rollouts take steps)
- * - gcp-lab (gcp, europe-west1, zones x, y): for zone outages (a zone name no other target has)
+ * - gcp-lab (gcp, europe-west1, zones x, y): for zone outages (a zone name no other target has);
+ *   like Cloud Run, it counts replicas without listing them (`observedAs: 'aggregate'`)
  */
 export interface World {
   cloud: MemoryCloud;
@@ -48,16 +49,23 @@ export async function startWorld(): Promise<World> {
     throw new Error(`no built dashboard in ${DASHBOARD}: run \`npm run build\` (or npm run build:dashboard) first`);
   }
   const cloud = new MemoryCloud();
-  const target = (name: string, provider: string, region: string, zones: string[], readyAfterSeconds = 0) =>
+  const target = (
+    name: string,
+    provider: string,
+    region: string,
+    zones: string[],
+    readyAfterSeconds = 0,
+    observedAs: 'replica' | 'aggregate' = 'replica',
+  ) =>
     new MemoryProvider(
-      memoryTargetSettings.parse({ name, kind: 'memory', provider, region, zones, readyAfterSeconds }),
+      memoryTargetSettings.parse({ name, kind: 'memory', provider, region, zones, readyAfterSeconds, observedAs }),
       { fleet: 'dash' },
       { cloud },
     );
   const providers = [
     target('azure-lab', 'azure', 'westeurope', ['westeurope-1']),
     target('aws-lab', 'aws', 'us-east-1', ['a', 'b'], 1),
-    target('gcp-lab', 'gcp', 'europe-west1', ['x', 'y']),
+    target('gcp-lab', 'gcp', 'europe-west1', ['x', 'y'], 0, 'aggregate'),
   ];
   const store = await SqliteStore.open(':memory:');
   const fleet = createFleet({ name: 'dash', targets: providers, store });
