@@ -7,7 +7,7 @@
  * - a service whose ingress is not `all`: 404 from outside (the ingress setting,
  *   https://cloud.google.com/run/docs/securing/ingress);
  * - a service with the invoker IAM check on (`invokerIamDisabled` false) and a caller without an
- *   identity token: 403 (https://cloud.google.com/run/docs/securing/managing-access#invoker_check);
+ *   identity token (in `X-Serverless-Authorization`, or `Authorization`): 403 (https://cloud.google.com/run/docs/securing/managing-access#invoker_check);
  *   a token is accepted as present, not verified (this is a stand-in);
  * - otherwise the request goes to one of the service's revisions by its current traffic split
  *   (`trafficStatuses`), and the answer names that revision. A tag URL
@@ -34,6 +34,8 @@ export class CloudRunDataPlane {
   readonly served = new Map<string, number>();
   /** Requests refused, by status. */
   readonly refused = new Map<number, number>();
+  /** The identity tokens callers of services with the invoker check presented (tests look; they are fakes). */
+  readonly identities = new Set<string>();
   private server: Server | undefined;
   private turn = 0;
 
@@ -62,7 +64,13 @@ export class CloudRunDataPlane {
     const ingress = service.spec.ingress;
     if (ingress !== undefined && ingress !== 'INGRESS_TRAFFIC_ALL' && ingress !== 1)
       return answer(404, `Error: Page not found. The requested URL was not found on this server.\n`);
-    if (service.spec.invokerIamDisabled !== true && !/^Bearer \S+/.test(req.headers.authorization ?? ''))
+    // the identity token in X-Serverless-Authorization, or else Authorization ("If
+    // X-Serverless-Authorization and Authorization are both present, cloud run will use
+    // X-Serverless-Authorization": GoogleCloudPlatform/cloud-run-proxy#25)
+    const identity = req.headers['x-serverless-authorization'] ?? req.headers.authorization ?? '';
+    if (service.spec.invokerIamDisabled !== true && /^Bearer \S+/.test(String(identity)))
+      this.identities.add(String(identity).slice('Bearer '.length));
+    if (service.spec.invokerIamDisabled !== true && !/^Bearer \S+/.test(String(identity)))
       return answer(
         403,
         `Error: Forbidden. Your client does not have permission to get URL ${req.url} from this server.\n`,

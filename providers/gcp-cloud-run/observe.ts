@@ -16,6 +16,8 @@ export function observedSlices(
   v: ServiceView,
   target: string,
   connect?: { host: string; port: number },
+  /** The service keeps its invoker check: requests need an identity token for its URL. */
+  identity = false,
 ): ObservedSlice[] {
   const fleet = v.labels[GCP_LABELS.fleet] ?? '';
   const deployment = v.labels[GCP_LABELS.deployment] ?? '';
@@ -36,6 +38,7 @@ export function observedSlices(
         containerPort: v.containerPort,
         url: v.uri,
         serverName: host,
+        ...(identity && v.uri ? { identityAudience: v.uri } : {}),
       }
     : undefined;
   return sliceRevisions(v).map((rev) => {

@@ -20,10 +20,11 @@ export const gcpCloudRunTargetSettings = z.strictObject({
   ingress: z.enum(['all', 'internal', 'internal-and-cloud-load-balancing', 'none']).default('all'),
   /**
    * Anyone who can reach a service may invoke it: the service's invoker IAM check is turned off
-   * (`invokerIamDisabled`, https://cloud.google.com/run/docs/securing/managing-access#invoker_check).
-   * skyfleet's own load balancers call the services without an identity token, so they can serve
-   * only services that allow it; `false` keeps the check (callers need `roles/run.invoker`) and the
-   * target then reports no public endpoints.
+   * (`invokerIamDisabled`, https://cloud.google.com/run/docs/securing/managing-access#invoker_check),
+   * and the target reports public endpoints. `false` keeps the check: callers need
+   * `roles/run.invoker`, and skyfleet's load balancers send an identity token with every request
+   * (`X-Serverless-Authorization`, which Cloud Run checks and removes, leaving `Authorization` to
+   * the app), minted from the target's credentials or given as `identityToken`.
    */
   allowUnauthenticated: z.boolean().default(true),
   /** Service account email the revisions run as (their identity); the project default when absent. */
@@ -54,6 +55,13 @@ export const gcpCloudRunTargetSettings = z.strictObject({
    * credential: never logged, printed or recorded in the store.
    */
   accessToken: z.string().min(1).optional(),
+  /**
+   * An identity (OIDC ID) token sent as is to services that keep their invoker check
+   * (`allowUnauthenticated: false`), instead of one minted from Application Default Credentials
+   * (a service account key, the metadata server): for `skyfleet emulate` or a short job. A
+   * credential: never logged, printed or recorded in the store.
+   */
+  identityToken: z.string().min(1).optional(),
   port: intRange(1, 65535).optional(),
   /**
    * Where the replicas' traffic connects, as `host:port`, instead of the service's own

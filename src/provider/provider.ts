@@ -77,6 +77,11 @@ export interface Provider {
    * any write anywhere (nothing half-done).
    */
   validate?(slice: DesiredSlice): void;
+  /**
+   * An identity token for replicas whose endpoints name an `identityAudience` (Cloud Run's
+   * invoker check), from the target's own credentials. A credential: never logged or stored.
+   */
+  identityToken?(audience: string, options?: CallOptions): Promise<IdentityToken>;
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
 }
@@ -249,6 +254,19 @@ export interface Endpoint {
    * certificate's name and the Host header the platform routes on. Plain TCP when absent.
    */
   serverName?: string;
+  /**
+   * Requests must carry an identity token for this audience (Cloud Run with its invoker check
+   * on): the load balancer sends `X-Serverless-Authorization: Bearer <token>`, which Cloud Run
+   * checks and removes, leaving the request's own `Authorization` to the app. The token comes from
+   * the provider's `identityToken`.
+   */
+  identityAudience?: string;
+}
+
+/** An identity token (an OIDC ID token) and when it expires (epoch ms). */
+export interface IdentityToken {
+  token: string;
+  expiresAt: number;
 }
 
 export interface ObservedReplica {

@@ -10,6 +10,7 @@ import type { ReconcileContext } from './context.js';
 import { recordEvent } from './context.js';
 import { DomainHealth, type DomainHealthOptions } from './domain-health.js';
 import { FleetLease, leaseHolder } from './fleet-lease.js';
+import { IdentityTokens } from './identity-tokens.js';
 import type { ControllerMetrics } from './metrics.js';
 import { FleetObserver } from './pass/fleet-observer.js';
 import { newPassMemory, type PassMemory } from './pass/pass-memory.js';
@@ -181,6 +182,13 @@ export class Controller {
         new TrafficManager(
           this.options.metrics?.registry,
           this.options.upstreamCa ? { upstreamTls: { ca: this.options.upstreamCa } } : {},
+          new IdentityTokens(this.ctx.providers, this.ctx.clock, {
+            onError: (target, audience, err) =>
+              this.ctx.logger.warn(
+                { target, audience, err: err.message },
+                'no identity token: requests to these replicas go without one (the platform refuses them)',
+              ),
+          }),
         );
     const resync = this.resyncLoop(signal);
     const autoscaler = runAutoscaler(

@@ -4,6 +4,7 @@ import type { ObservedSlice } from '../provider/provider.js';
 import type { TrafficStats } from '../rollout/analysis.js';
 import type { Deployment } from '../spec/deployment.js';
 import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from '../traffic/index.js';
+import type { IdentityTokens } from './identity-tokens.js';
 
 interface Served {
   router: DataPlane;
@@ -56,6 +57,8 @@ export class TrafficManager {
   constructor(
     private readonly registry?: Registry,
     private readonly defaults: Partial<RouterOptions> = {},
+    /** Identity tokens for endpoints that need one (Cloud Run's invoker check). */
+    private readonly identityTokens?: IdentityTokens,
   ) {}
 
   /** The container port a service's targetPort names. */
@@ -101,6 +104,7 @@ export class TrafficManager {
             zone: s.key.zone,
             ...(health && health.port !== e.port ? { healthPort: health.port } : {}),
             ...(e.serverName ? { serverName: e.serverName } : {}),
+            ...(e.identityAudience ? { identityAudience: e.identityAudience } : {}),
           });
       }
     }
@@ -143,7 +147,12 @@ export class TrafficManager {
   /** A started listener of the kind the service asks for. */
   private async dataPlane(kind: 'builtin' | 'nginx', options: RouterOptions): Promise<DataPlane> {
     const traffic = await import('../traffic/index.js');
-    const all = { ...this.defaults, ...options, ...(this.registry ? { registry: this.registry } : {}) };
+    const all = {
+      ...this.defaults,
+      ...options,
+      ...(this.registry ? { registry: this.registry } : {}),
+      ...(this.identityTokens ? { identityTokens: this.identityTokens.token } : {}),
+    };
     const plane = kind === 'nginx' ? new traffic.NginxDataPlane(all) : new traffic.Router(all);
     await plane.start();
     return plane;
@@ -168,6 +177,10 @@ export class TrafficManager {
     // a target whose API failed this pass is unknown, not empty: its replicas stay in rotation
     // (their health checks and ejection still judge them) until it can be read again
     const fresh = TrafficManager.endpointsOf(d, observed);
+    // a replica that needs an identity token goes into rotation with one
+    const audiences = new Map(fresh.filter((e) => e.identityAudience).map((e) => [e.identityAudience!, e.target]));
+    if (this.identityTokens)
+      await Promise.all([...audiences].map(([audience, target]) => this.identityTokens!.ensure(target, audience)));
     const byTarget = new Map<string, RouteEndpoint[]>();
     for (const e of fresh) byTarget.set(e.target, [...(byTarget.get(e.target) ?? []), e]);
     for (const t of unobserved) byTarget.set(t, s.lastByTarget.get(t) ?? []);

@@ -15,7 +15,7 @@ import {
   simpleResponse,
 } from './http1.js';
 import type { ProxyCore } from './proxy-core.js';
-import { parseRequestHead, type RequestFields, withHost } from './request-head.js';
+import { parseRequestHead, type RequestFields, withHost, withIdentity } from './request-head.js';
 import { parseResponseHead, type ResponseFields } from './response-head.js';
 import type { Holdable } from './activator.js';
 import type { Timed } from './timeout-sweeper.js';
@@ -310,7 +310,11 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     this.sent = false;
     this.heldHead = null;
     const copy = this.bodyCopy;
-    const head = ep.serverName === null ? this.head : withHost(this.head, ep.serverName);
+    let head = ep.serverName === null ? this.head : withHost(this.head, ep.serverName);
+    if (ep.identityAudience !== null) {
+      const token = core.settings.identityTokens?.(ep.identityAudience);
+      if (token !== undefined) head = withIdentity(head, token);
+    }
     if (copy !== null && copy.length > 0) {
       up.sock.cork();
       up.sock.write(head, 'latin1');

@@ -17,6 +17,8 @@ export class Ep implements Pickable, EndpointCounters {
   readonly healthPort: number;
   /** RouteEndpoint.serverName: TLS as this name, and this Host header; null for plain TCP. */
   readonly serverName: string | null;
+  /** RouteEndpoint.identityAudience: requests carry an identity token for it; null for none. */
+  readonly identityAudience: string | null;
   readonly revision: string;
   readonly target: string;
   readonly zone: string;
@@ -70,6 +72,7 @@ export class Ep implements Pickable, EndpointCounters {
     this.port = spec.port;
     this.healthPort = spec.healthPort ?? spec.port;
     this.serverName = spec.serverName ?? null;
+    this.identityAudience = spec.identityAudience ?? null;
     this.revision = spec.revision;
     this.target = spec.target;
     this.zone = spec.zone;
@@ -91,6 +94,7 @@ export class Ep implements Pickable, EndpointCounters {
       this.port === spec.port &&
       this.healthPort === (spec.healthPort ?? spec.port) &&
       this.serverName === (spec.serverName ?? null) &&
+      this.identityAudience === (spec.identityAudience ?? null) &&
       this.revision === spec.revision &&
       this.target === spec.target &&
       this.zone === spec.zone
@@ -119,6 +123,7 @@ export class Ep implements Pickable, EndpointCounters {
     };
     if (this.ejectedUntil > 0) s.ejectedUntil = this.ejectedUntil;
     if (this.serverName !== null) s.serverName = this.serverName;
+    if (this.identityAudience !== null) s.identityAudience = this.identityAudience;
     return s;
   }
 }

@@ -31,6 +31,8 @@ export function checkHealth(
   timers: RouterTimers,
   done: (ok: boolean) => void,
   secure?: HealthTls,
+  /** Headers only this check sends (an identity token: never logged). */
+  extraHeaders?: Record<string, string>,
 ): void {
   let finished = false;
   let timer: unknown = null;
@@ -42,6 +44,7 @@ export function checkHealth(
     headers: {
       'user-agent': 'skyfleet-router-health',
       ...hc.headers,
+      ...extraHeaders,
       ...(secure ? { host: secure.serverName } : {}),
     },
     agent: false as const,

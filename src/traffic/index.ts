@@ -23,4 +23,5 @@ export type {
   EndpointHealth,
   RevisionStats,
   DataPlane,
+  IdentityTokenSource,
 } from './types.js';

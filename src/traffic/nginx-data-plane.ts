@@ -133,7 +133,11 @@ export class NginxDataPlane implements DataPlane {
       maxFails: e.consecutiveFailures === 0 ? 0 : (e.consecutiveFailures ?? 5),
       failTimeoutSeconds: Math.max(1, Math.round((e.baseEjectionMs ?? 10_000) / 1000)),
       retry: (this.options.retry?.attempts ?? 1) > 0,
-      tls: { socketDir: dir, trustedCertificate: this.trustedCertificate(dir) },
+      tls: {
+        socketDir: dir,
+        trustedCertificate: this.trustedCertificate(dir),
+        ...(this.options.identityTokens ? { identityTokens: this.options.identityTokens } : {}),
+      },
     };
     this.render();
     this.bin = bin;
@@ -203,6 +207,9 @@ export class NginxDataPlane implements DataPlane {
 
   setEndpoints(endpoints: RouteEndpoint[]): void {
     this.control.setEndpoints(endpoints);
+    // identity tokens are written into the config: a pass renders it again, and a token renewed
+    // since is a new config (nothing changes, and nothing reloads, otherwise)
+    if (endpoints.some((e) => e.identityAudience)) this.schedule();
   }
 
   setRevisionWeights(weights: Record<string, number> | null): void {
@@ -290,6 +297,7 @@ export class NginxDataPlane implements DataPlane {
       zone: e.zone,
       weight: e.weight,
       ...(e.serverName ? { serverName: e.serverName } : {}),
+      ...(e.identityAudience ? { identityAudience: e.identityAudience } : {}),
     }));
     const text = nginxDataPlaneConfig(this.config!, eps, this.control.revisionWeights() ?? undefined);
     if (text === this.rendered) return false;

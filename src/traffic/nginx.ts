@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RouteEndpoint } from './types.js';
+import type { IdentityTokenSource, RouteEndpoint } from './types.js';
 
 /**
  * How nginx reaches endpoints that are reached over TLS (`RouteEndpoint.serverName`, e.g. a Cloud
@@ -13,6 +13,11 @@ export interface NginxTlsOptions {
   socketDir: string;
   /** PEM file of the CAs trusted for TLS endpoints (`proxy_ssl_trusted_certificate`). */
   trustedCertificate: string;
+  /**
+   * Identity tokens for endpoints with an `identityAudience`, written into the (private) config
+   * as `X-Serverless-Authorization`; a new token is a new config and a reload.
+   */
+  identityTokens?: IdentityTokenSource;
 }
 
 /** The defaults of `export nginx`: a socket directory to create, and Debian's CA bundle. */
@@ -191,6 +196,21 @@ export function nginxUpstreamConfig(
   return lines.join('\n');
 }
 
+/**
+ * The identity header of an endpoint with an `identityAudience` (Cloud Run's invoker check): the
+ * token when there is one (a JWT: only base64url and dots, so it cannot break out of the quotes),
+ * else a comment saying what is missing (`export nginx` has no token source).
+ */
+function identityLines(e: RouteEndpoint, tls: NginxTlsOptions): string[] {
+  if (!e.identityAudience) return [];
+  const token = tls.identityTokens?.(e.identityAudience);
+  if (token === undefined || !/^[A-Za-z0-9._-]+$/.test(token))
+    return [
+      `        # needs an identity token for ${e.identityAudience}: proxy_set_header X-Serverless-Authorization "Bearer <token>";`,
+    ];
+  return [`        proxy_set_header X-Serverless-Authorization "Bearer ${token}";`];
+}
+
 /** The internal upstream and server that carry one TLS endpoint's requests from its unix socket. */
 function tlsServer(upstream: string, e: RouteEndpoint, tls: NginxTlsOptions, keepalive: number): string[] {
   const name = checkedServerName(e);
@@ -212,6 +232,7 @@ function tlsServer(upstream: string, e: RouteEndpoint, tls: NginxTlsOptions, kee
     `        proxy_set_header Connection $${upstream}_connection;`,
     '        proxy_set_header Upgrade $http_upgrade;',
     `        proxy_set_header Host ${name};`,
+    ...identityLines(e, tls),
     '        proxy_ssl_server_name on;',
     `        proxy_ssl_name ${name};`,
     '        proxy_ssl_protocols TLSv1.2 TLSv1.3;',

@@ -2,6 +2,7 @@ import type { ClientConn } from './client-conn.js';
 import type { AttemptFailure } from './attempt-failure.js';
 import type { Ep } from './endpoint.js';
 import type { TimeoutSweeper } from './timeout-sweeper.js';
+import type { IdentityTokenSource } from './types.js';
 
 export interface ProxySettings {
   connectTimeoutMs: number;
@@ -14,6 +15,8 @@ export interface ProxySettings {
   preconnect: number;
   /** CAs trusted for TLS upstreams (RouterOptions.upstreamTls.ca); the system's when undefined. */
   upstreamCa: string | Buffer | Array<string | Buffer> | undefined;
+  /** Identity tokens for endpoints with an identityAudience (RouterOptions.identityTokens). */
+  identityTokens: IdentityTokenSource | undefined;
 }
 
 /** What the proxy needs from the router. */

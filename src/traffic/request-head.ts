@@ -181,6 +181,16 @@ export function withHost(head: string, name: string): string {
   return `${head.slice(0, eol)}\r\nHost: ${name}${head.slice(eol)}`;
 }
 
+/**
+ * The head with `X-Serverless-Authorization: Bearer <token>` (Cloud Run's invoker check reads it
+ * before `Authorization`, which it leaves to the app), replacing any the client sent.
+ */
+export function withIdentity(head: string, token: string): string {
+  const clean = dropHeaders(head, ['x-serverless-authorization']);
+  const eol = clean.indexOf('\r\n');
+  return `${clean.slice(0, eol)}\r\nX-Serverless-Authorization: Bearer ${token}${clean.slice(eol)}`;
+}
+
 /** Removes header lines whose (lower-case) names are listed, from a head string. */
 function dropHeaders(head: string, names: string[]): string {
   const lines = head.split('\r\n');

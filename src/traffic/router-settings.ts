@@ -42,6 +42,7 @@ export function routerSettings(options: RouterOptions): RouterSettings {
     retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
     preconnect: Math.max(0, options.preconnect ?? 2),
     upstreamCa: options.upstreamTls?.ca,
+    identityTokens: options.identityTokens,
   };
   const timeouts = [
     proxy.connectTimeoutMs,

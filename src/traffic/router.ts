@@ -457,6 +457,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     if (!hc || ep.removed || ep.checking || this.closed) return;
     ep.checking = true;
     const secure = ep.serverName === null ? undefined : { serverName: ep.serverName, ca: this.cfg.proxy.upstreamCa };
+    const token = ep.identityAudience === null ? undefined : this.cfg.proxy.identityTokens?.(ep.identityAudience);
     checkHealth(
       ep.host,
       ep.healthPort,
@@ -469,6 +470,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
         ep.hcTimer = this.timers.setTimeout(() => this.check(ep), hc.intervalMs);
       },
       secure,
+      token === undefined ? undefined : { 'x-serverless-authorization': `Bearer ${token}` },
     );
   }
 

@@ -27,7 +27,15 @@ export interface RouteEndpoint {
    * header, since the platform routes on Host. Plain TCP when absent.
    */
   serverName?: string;
+  /**
+   * Send `X-Serverless-Authorization: Bearer <token>` with every request and health check, the
+   * token for this audience from `RouterOptions.identityTokens` (Cloud Run's invoker check).
+   */
+  identityAudience?: string;
 }
+
+/** The current identity token for an audience, or undefined when there is none (yet). */
+export type IdentityTokenSource = (audience: string) => string | undefined;
 
 /** Active health checking (from a readiness probe). */
 export interface HealthCheckOptions {
@@ -77,6 +85,8 @@ export interface RouterOptions {
    * system's (PEM), e.g. a test CA. Certificates are always verified.
    */
   upstreamTls?: { ca?: string | Buffer | Array<string | Buffer> };
+  /** Identity tokens for endpoints with an `identityAudience` (never logged or reported). */
+  identityTokens?: IdentityTokenSource;
   /**
    * Upstream connect timeout. Default 5 000 ms. This and the other socket timeouts below are
    * checked by one interval timer per router: they fire late by at most a quarter of the
@@ -125,6 +135,8 @@ export interface EndpointState {
   weight: number;
   /** The TLS server name it is reached as (RouteEndpoint.serverName); absent for plain HTTP. */
   serverName?: string;
+  /** Whose identity token its requests carry (RouteEndpoint.identityAudience); never the token. */
+  identityAudience?: string;
   /** Active health: pending until the first passing check (ready at once without checks). */
   health: EndpointHealth;
   /** Epoch ms until which passive ejection keeps it out of rotation; absent when not ejected. */

@@ -18,6 +18,7 @@ import {
 import { replicaRows } from '../../../src/cli/replica-rows.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { Controller } from '../../../src/reconcile/controller.js';
+import { IdentityTokens } from '../../../src/reconcile/identity-tokens.js';
 import { TrafficManager } from '../../../src/reconcile/traffic-manager.js';
 import type { DesiredSlice } from '../../../src/provider/provider.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
@@ -37,7 +38,7 @@ import { otherCa, testCa } from '../../helpers/tls/index.js';
 import { freePort, startLoad } from '../../helpers/traffic/load.js';
 
 const FLEET = 'reach';
-let dataPlane: CloudRunDataPlane;
+let dataPlane_: CloudRunDataPlane;
 let address: DataPlaneAddress;
 const h = runHarness({ fleet: FLEET });
 
@@ -45,10 +46,10 @@ beforeAll(async () => {
   nock.disableNetConnect();
   // the data plane and the router listen on 127.0.0.1; nothing else is reachable
   nock.enableNetConnect('127.0.0.1');
-  ({ dataPlane, address } = await h.emulator.serveDataPlane());
+  ({ dataPlane: dataPlane_, address } = await h.emulator.serveDataPlane());
 });
 afterAll(async () => {
-  await dataPlane.stop();
+  await dataPlane_.stop();
   h.close();
   nock.enableNetConnect();
 });
@@ -140,6 +141,9 @@ function providerWith(target: Partial<GcpCloudRunTargetSettingsInput>): CloudRun
   );
 }
 
+/** Requests the data plane has refused with this status so far. */
+const refusedNow = (status: number) => dataPlane_.refused.get(status) ?? 0;
+
 function hostOf(deploymentName: string, target = 'gcr'): string {
   const id = serviceId(FLEET, target, deploymentName);
   const s = h.emulator.services.get(`projects/${h.settings.project}/locations/${h.settings.region}/services/${id}`);
@@ -211,28 +215,40 @@ it('a public service is invocable by anyone; with allowUnauthenticated false it 
   expect((await get(host)).status).toBe(200);
 });
 
+// An identity token as Cloud Run's invoker check takes it (a JWT; the emulator checks presence only).
+const ID_TOKEN = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.c2ln`;
+
 it.each([
-  ['builtin', "skyfleet's router"],
-  ['nginx', 'the nginx data plane'],
+  ['builtin', "skyfleet's router", 'public'],
+  ['nginx', 'the nginx data plane', 'public'],
+  ['builtin', "skyfleet's router", 'private'],
+  ['nginx', 'the nginx data plane', 'private'],
 ] as const)(
-  '%s: %s serves a Cloud Run deployment over TLS, and a rolling update through it fails no request',
+  '%s: %s serves a %s Cloud Run deployment over TLS (private: each request and check with an identity token), and a rolling update through it fails no request',
   {
     timeout: 120_000,
   },
-  async (dataPlane, _what) => {
+  async (dataPlane, _what, access) => {
     const port = await freePort();
     // a deployment of its own per case: each starts from nothing on the emulated Cloud Run
-    const name = `web-${dataPlane}`;
+    const name = `web-${dataPlane}-${access}`;
     const v1 = parseDeployment(deployment(name, 'gcr.io/p/web:1', 3, port, dataPlane));
     const v2 = parseDeployment(deployment(name, 'gcr.io/p/web:2', 3, port, dataPlane));
     const id = serviceId(FLEET, 'gcr', name);
     const [rev1, rev2] = [v1, v2].map((d) => `${id}-${revisionOf(d.spec.template)}`) as [string, string];
     const store = await storeWith(v1);
-    const provider = providerWith({ dataPlaneAddress: `127.0.0.1:${address.port}` });
+    // private: the service keeps its invoker check, and the load balancer sends an identity token
+    const provider = providerWith({
+      dataPlaneAddress: `127.0.0.1:${address.port}`,
+      ...(access === 'private' ? { allowUnauthenticated: false, identityToken: ID_TOKEN } : {}),
+    });
+    const providers = new Map([[provider.target, provider]]);
+    const refused403 = refusedNow(403);
+    dataPlane_.identities.clear();
     const controller = new Controller(
       {
         fleet: FLEET,
-        providers: new Map([[provider.target, provider]]),
+        providers,
         store,
         clock: systemClock,
         logger: silentLogger,
@@ -244,7 +260,11 @@ it.each([
         progressRequeueMs: 30,
         minObserveIntervalMs: 0,
         // the router trusts the CA that signed the stand-in's *.a.run.app certificate
-        traffic: new TrafficManager(undefined, { upstreamTls: { ca: testCa } }),
+        traffic: new TrafficManager(
+          undefined,
+          { upstreamTls: { ca: testCa } },
+          new IdentityTokens(providers, systemClock),
+        ),
       },
     );
     // emulated Cloud Run time runs 25x faster than the test's
@@ -296,6 +316,9 @@ it.each([
       expect(result.bodies.get(rev2)).toBeGreaterThan(50);
       // once the rollout is over, only the new revision answers
       expect(after.bodies.get(rev1) ?? 0).toBe(0);
+      // a private service refused nothing: every request and check carried the token
+      expect(refusedNow(403)).toBe(refused403);
+      if (access === 'private') expect([...dataPlane_.identities]).toEqual([ID_TOKEN]);
     } finally {
       clearInterval(ticker);
       ac.abort();

@@ -17,6 +17,9 @@ interface Seen {
   host: string | undefined;
   sni: string | false | null | undefined;
   forwardedHost: string | undefined;
+  identity?: string | undefined;
+  authorization?: string | undefined;
+  url?: string | undefined;
 }
 
 /** An HTTPS upstream with the test CA's `*.run.app` certificate: 404 unless Host is NAME (as Cloud Run). */
@@ -29,6 +32,11 @@ async function runApp(): Promise<{ port: number; seen: Seen[]; checks: () => num
       host: req.headers.host,
       sni: (req.socket as TLSSocket).servername,
       forwardedHost: req.headers['x-forwarded-host'] as string | undefined,
+      ...(req.headers['x-serverless-authorization'] !== undefined
+        ? { identity: req.headers['x-serverless-authorization'] as string }
+        : {}),
+      ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+      ...(req.url !== '/' ? { url: req.url } : {}),
     });
     if (req.headers.host !== NAME) {
       res.writeHead(404).end('no such service\n');
@@ -61,6 +69,35 @@ describe('Router to TLS endpoints', () => {
     expect(app.seen[0]).toEqual({ host: NAME, sni: NAME, forwardedHost: `127.0.0.1:${port}` });
     // the second request went over the kept-alive TLS connection
     expect(app.seen).toHaveLength(2);
+  });
+
+  it("an endpoint with an identityAudience: every request and health check carries the audience's token in X-Serverless-Authorization; the client's Authorization passes untouched", async () => {
+    const app = await runApp();
+    const tokens: string[] = [];
+    const { r, port } = await router({
+      upstreamTls: { ca: testCa },
+      healthCheck: { path: '/healthz', intervalMs: 50, timeoutMs: 1000 },
+      identityTokens: (audience) => {
+        tokens.push(audience);
+        return audience === `https://${NAME}` ? 'id.token.1' : undefined;
+      },
+    });
+    r.setEndpoints([ep('run', app.port, 'r1', { serverName: NAME, identityAudience: `https://${NAME}` })]);
+    await eventually(() => r.endpoints()[0]?.health === 'ready', { message: 'ready, its checks carrying the token' });
+    expect(app.seen.find((s) => s.url === '/healthz')?.identity).toBe('Bearer id.token.1');
+    // a client's own X-Serverless-Authorization is replaced, its Authorization is the app's
+    const res = await request(port, {
+      path: '/',
+      headers: { authorization: 'Basic dXNlcjpwdw==', 'x-serverless-authorization': 'Bearer forged' },
+    });
+    expect(res.status).toBe(200);
+    const sent = app.seen.filter((s) => s.url === undefined);
+    expect(sent).toEqual([
+      expect.objectContaining({ identity: 'Bearer id.token.1', authorization: 'Basic dXNlcjpwdw==' }),
+    ]);
+    expect(new Set(tokens)).toEqual(new Set([`https://${NAME}`]));
+    // and the token is nowhere in what the router reports of the endpoint
+    expect(JSON.stringify(r.endpoints())).not.toContain('id.token.1');
   });
 
   it('refuses a certificate it cannot verify: 502, never the upstream answer', async () => {

@@ -1,0 +1,60 @@
+import type { IdentityToken, Provider } from '../provider/provider.js';
+import type { Clock } from '../util/clock.js';
+
+/**
+ * Identity tokens for the endpoints that need one (Cloud Run with its invoker check on: an
+ * endpoint's `identityAudience`), per audience, from the target's provider
+ * (`Provider.identityToken`) and renewed before they expire. `token` answers synchronously from
+ * the cache (it sits on the load balancer's per-request path); `ensure` fetches a token that is
+ * missing or about to expire, once at a time per audience. Tokens are credentials: nothing here
+ * logs them, and a failure is reported with the target and audience only.
+ */
+export class IdentityTokens {
+  private readonly cache = new Map<string, { token: IdentityToken; target: string }>();
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly providers: ReadonlyMap<string, Provider>,
+    private readonly clock: Clock,
+    private readonly options: {
+      /** Renew this long before expiry. Default 5 minutes (ID tokens last an hour). */
+      renewBeforeMs?: number;
+      /** A token could not be had (the requests then go without one, and the platform refuses them). */
+      onError?: (target: string, audience: string, error: Error) => void;
+    } = {},
+  ) {}
+
+  /** The audience's token while it is valid, renewing it in the background when it is about to expire. */
+  readonly token = (audience: string): string | undefined => {
+    const e = this.cache.get(audience);
+    if (!e) return undefined;
+    const left = e.token.expiresAt - this.clock.now();
+    if (left <= 0) return undefined;
+    if (left < (this.options.renewBeforeMs ?? 300_000)) void this.ensure(e.target, audience);
+    return e.token.token;
+  };
+
+  /** Fetches the audience's token from `target`'s provider unless a fresh one is cached. */
+  ensure(target: string, audience: string): Promise<void> {
+    const e = this.cache.get(audience);
+    if (e && e.token.expiresAt - this.clock.now() >= (this.options.renewBeforeMs ?? 300_000)) return Promise.resolve();
+    const running = this.pending.get(audience);
+    if (running) return running;
+    const provider = this.providers.get(target);
+    if (!provider?.identityToken) {
+      this.options.onError?.(target, audience, new Error(`target ${target} cannot issue identity tokens`));
+      return Promise.resolve();
+    }
+    const p = provider
+      .identityToken(audience)
+      .then((token) => {
+        this.cache.set(audience, { token, target });
+      })
+      .catch((err: unknown) => {
+        this.options.onError?.(target, audience, err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => this.pending.delete(audience));
+    this.pending.set(audience, p);
+    return p;
+  }
+}

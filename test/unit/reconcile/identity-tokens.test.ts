@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { IdentityToken, Provider } from '../../../src/provider/provider.js';
+import { IdentityTokens } from '../../../src/reconcile/identity-tokens.js';
+import { ManualClock } from '../../../src/util/clock.js';
+
+// The controller's cache of identity tokens (Cloud Run's invoker check): fetched once per audience
+// before an endpoint needs it, answered synchronously, renewed before expiry, never two fetches
+// of one audience at once, and a failure reported without a token.
+
+function world(fetch: (audience: string, n: number) => Promise<IdentityToken>) {
+  const clock = new ManualClock();
+  let calls = 0;
+  const provider = {
+    target: 'gcr',
+    identityToken: (audience: string) => fetch(audience, ++calls),
+  } as unknown as Provider;
+  const errors: string[] = [];
+  const tokens = new IdentityTokens(new Map([['gcr', provider]]), clock, {
+    onError: (target, audience, err) => errors.push(`${target} ${audience}: ${err.message}`),
+  });
+  return { clock, tokens, errors, calls: () => calls };
+}
+
+describe('IdentityTokens', () => {
+  it('fetches once, answers from the cache, renews 5 minutes before expiry, drops an expired token', async () => {
+    const w = world(async (_a, n) => ({ token: `t${n}`, expiresAt: w.clock.now() + 3_600_000 }));
+    expect(w.tokens.token('https://a')).toBeUndefined();
+    await Promise.all([w.tokens.ensure('gcr', 'https://a'), w.tokens.ensure('gcr', 'https://a')]);
+    expect(w.calls()).toBe(1);
+    expect(w.tokens.token('https://a')).toBe('t1');
+    await w.tokens.ensure('gcr', 'https://a'); // fresh: no call
+    expect(w.calls()).toBe(1);
+    w.clock.advance(3_600_000 - 299_000); // within the renewal margin: still answered, renewed behind
+    expect(w.tokens.token('https://a')).toBe('t1');
+    await w.tokens.ensure('gcr', 'https://a');
+    expect(w.calls()).toBe(2);
+    expect(w.tokens.token('https://a')).toBe('t2');
+    w.clock.advance(3_600_000);
+    expect(w.tokens.token('https://a')).toBeUndefined();
+  });
+
+  it('a provider that fails, or a target that cannot issue tokens: reported, no token, no secret in the report', async () => {
+    const w = world(async () => {
+      throw new Error('token endpoint 503');
+    });
+    await w.tokens.ensure('gcr', 'https://a');
+    await w.tokens.ensure('docker', 'https://b');
+    expect(w.tokens.token('https://a')).toBeUndefined();
+    expect(w.errors).toEqual([
+      'gcr https://a: token endpoint 503',
+      'docker https://b: target docker cannot issue identity tokens',
+    ]);
+  });
+});
