@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what skyfleet's demo and tests need on a Debian machine: Docker's engine,
 # a static busybox (test images are built FROM scratch with it: no registry needed), nginx (the
-# nginx data plane), Chromium (the dashboard's browser tests), and Node packages. Safe to run again: it skips what is already there.
+# nginx data plane), Chromium (the dashboard's browser tests), and Node packages (keeping a better-sqlite3 compiled offline for the next checkout). Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +35,7 @@ if [ -n "${CI:-}" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_mod
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# offline, better-sqlite3 compiled from source: keep that build for the next checkout's npm ci
+node scripts/keep-native-builds.mjs
 
 bash scripts/start-postgres.sh

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { SkyfleetError } from '../errors/index.js';
 import { isWatchable } from '../provider/provider.js';
+import type { Domain } from '../placement/types.js';
 import type { Action } from '../plan/index.js';
 import type { Condition } from '../store/store.js';
 import { type AutoscaleLoopOptions, runAutoscaler } from './autoscale/autoscale-loop.js';
@@ -349,7 +350,19 @@ export class Controller {
       done,
       r.domains.filter((d) => !d.healthy).map((d) => `${d.target}/${d.zone}: ${d.unhealthyReason}`),
     );
-    this.queue.addAfter(name, outcome.type === 'requeue' ? outcome.afterMs : done ? this.resyncMs : this.progressMs);
+    const nextPass =
+      outcome.type === 'requeue'
+        ? outcome.afterMs
+        : done
+          ? untilTimedChange(
+              ctx.clock.now(),
+              this.resyncMs,
+              this.health.nextRetryAt(),
+              r.domains,
+              (spec.placement.returnAfterSeconds ?? 60) * 1000,
+            )
+          : this.progressMs;
+    this.queue.addAfter(name, nextPass);
     report({
       deployment: name,
       result: done ? 'done' : 'progressing',
@@ -411,4 +424,28 @@ export class Controller {
       );
     }
   }
+}
+
+/**
+ * How long a converged deployment may wait for its next pass: the resync interval, or less when
+ * a domain changes by time alone before then: a failed domain's cooldown ends (it goes on
+ * probation) or a domain on probation reaches the deployment's return window (replicas may move
+ * back). Without this, a failback waited for up to two whole resyncs after those moments.
+ */
+export function untilTimedChange(
+  now: number,
+  resyncMs: number,
+  retryAt: number | undefined,
+  domains: ReadonlyArray<Pick<Domain, 'healthySince'>>,
+  returnAfterMs: number,
+): number {
+  // a timer may fire a little early; a pass that comes too soon would see nothing change yet
+  const SLACK_MS = 20;
+  let next = now + resyncMs;
+  const consider = (at: number | undefined) => {
+    if (at !== undefined && at > now && at + SLACK_MS < next) next = at + SLACK_MS;
+  };
+  consider(retryAt);
+  for (const d of domains) if (d.healthySince !== undefined) consider(d.healthySince + returnAfterMs);
+  return next - now;
 }

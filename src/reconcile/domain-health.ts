@@ -138,6 +138,19 @@ export class DomainHealth {
     return e.healthySince !== undefined ? { healthy: true, since: e.healthySince } : { healthy: true };
   }
 
+  /**
+   * The earliest end of a cooldown still ahead: when an unhealthy domain goes on probation by
+   * time alone (a domain the provider reports down waits for its word instead). Undefined if none.
+   */
+  nextRetryAt(): number | undefined {
+    let next: number | undefined;
+    for (const e of this.entries.values()) {
+      if (e.unhealthySince === undefined || e.retryAt === undefined || e.reported?.healthy === false) continue;
+      if (next === undefined || e.retryAt < next) next = e.retryAt;
+    }
+    return next;
+  }
+
   snapshot(keys: Iterable<string>): Map<string, DomainHealthState> {
     return new Map([...keys].map((k) => [k, this.get(k)]));
   }
