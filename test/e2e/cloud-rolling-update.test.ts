@@ -7,6 +7,7 @@ import { type RunningSkyfleet, skyfleetWith, spawnSkyfleet } from '../helpers/cl
 import { cleanupRun, ensureWebImage, newTestRun, testDocker } from '../helpers/docker/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort, startLoad } from '../helpers/traffic/load.js';
+import { removeExampleContainers } from './example-script.js';
 
 // A rolling update on a cloud behind skyfleet's load balancer, as a user runs it: `skyfleet
 // emulate` stands in for the cloud, `skyfleet controller` balances over its replicas, and
@@ -46,14 +47,11 @@ afterEach(async () => {
 
 afterAll(async () => {
   await cleanupRun(docker, run);
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`skyfleet.dev/emulate=${FLEET}`] } }))
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
+  // the stand-in's replicas and, in the hybrid case, the local Docker target's containers
+  await removeExampleContainers(docker, FLEET);
 });
 
-const web = (version: string, lb: number, target: string) => `apiVersion: skyfleet.dev/v1
+const web = (version: string, lb: number, targets: string) => `apiVersion: skyfleet.dev/v1
 kind: Deployment
 metadata: { name: web }
 spec:
@@ -66,19 +64,26 @@ spec:
         readinessProbe: { httpGet: { path: /version, port: http }, periodSeconds: 1 }
         resources: { cpu: "1", memory: 2Gi }
   placement:
-    targets: [{ name: ${target} }]
+    targets: ${targets}
   strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
   service: { port: ${lb}, targetPort: http }
 `;
 
 it.each([
-  { cloud: 'ECS', flag: '--aws', target: 'aws' },
-  { cloud: 'ACI', flag: '--azure', target: 'azure' },
+  { cloud: 'ECS', flag: '--aws', targets: '[{ name: aws }]', local: false },
+  { cloud: 'ACI', flag: '--azure', targets: '[{ name: azure }]', local: false },
+  // hybrid: 2 replicas on this machine's Docker engine, 2 on emulated ACI, one load balancer
+  {
+    cloud: 'ACI and local Docker',
+    flag: '--azure',
+    targets: '[{ name: local, min: 2 }, { name: azure }]',
+    local: true,
+  },
 ])(
   'a rolling update on emulated $cloud through the load balancer fails no request',
   { timeout: 240_000 },
-  async ({ flag, target }) => {
-    const [api, dataPlane, lb] = [await freePort(), await freePort(), await freePort()];
+  async ({ flag, targets, local }) => {
+    const [api, dataPlane, lb, metrics] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const emulate = spawnSkyfleet(
       { SKYFLEET_EMULATE_ID: FLEET },
       dir,
@@ -100,14 +105,22 @@ it.each([
     const config = join(dir, 'skyfleet.yaml');
     writeFileSync(
       config,
-      `apiVersion: skyfleet.dev/v1\nkind: Fleet\nmetadata: { name: ${FLEET} }\nstore: { path: ${join(dir, 'state.db')} }\ntargets:\n${readFileSync(join(dir, 'emulate', 'targets.yaml'), 'utf8')}`,
+      `apiVersion: skyfleet.dev/v1\nkind: Fleet\nmetadata: { name: ${FLEET} }\nstore: { path: ${join(dir, 'state.db')} }\ntargets:\n${local ? '  - { name: local, kind: docker, zone: this-machine }\n' : ''}${readFileSync(join(dir, 'emulate', 'targets.yaml'), 'utf8')}`,
     );
     const sf = (...args: string[]) => skyfleetWith({}, dir, '--config', config, ...args);
-    writeFileSync(join(dir, 'web.yaml'), web('1', lb, target));
+    writeFileSync(join(dir, 'web.yaml'), web('1', lb, targets));
     const first = await sf('apply', '-f', join(dir, 'web.yaml'));
     expect(first.code, first.stderr).toBe(0);
 
-    const controller = spawnSkyfleet({}, dir, '--config', config, 'controller', '--metrics-address', 'off');
+    const controller = spawnSkyfleet(
+      {},
+      dir,
+      '--config',
+      config,
+      'controller',
+      '--metrics-address',
+      `127.0.0.1:${metrics}`,
+    );
     running.push(controller);
     await eventually(
       async () => {
@@ -119,7 +132,7 @@ it.each([
     const load = startLoad(lb, { path: '/version', concurrency: 4, expectBodies: ['1', '2'] });
     await eventually(() => load.result.requests > 50, { timeoutMs: 60_000, message: '50 requests before the update' });
 
-    writeFileSync(join(dir, 'web.yaml'), web('2', lb, target));
+    writeFileSync(join(dir, 'web.yaml'), web('2', lb, targets));
     const second = await sf('apply', '-f', join(dir, 'web.yaml'));
     expect(second.code, second.stderr).toBe(0);
     // every task of the deployment runs version 2, and the old ones are gone from ECS
@@ -147,5 +160,15 @@ it.each([
     expect(result.bodies.get('1')).toBeGreaterThan(50);
     expect(result.bodies.get('2')).toBeGreaterThan(50);
     expect(after.bodies.get('1') ?? 0).toBe(0);
+    if (local) {
+      // the one load balancer sent requests to both: the local containers and the ACI groups
+      const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      const served = (target: string) =>
+        [...text.matchAll(new RegExp(`^skyfleet_router_requests_total\\{[^}]*target="${target}"[^}]*\\} (\\d+)`, 'gm'))]
+          .map((m) => Number(m[1]))
+          .reduce((a, b) => a + b, 0);
+      expect(served('local')).toBeGreaterThan(20);
+      expect(served('azure')).toBeGreaterThan(20);
+    }
   },
 );
