@@ -1,6 +1,15 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Actions, mayAct } from './actions';
-import { api, type Describe, type EventRecord, type Role, type RolloutStatus, type Target, type Traffic } from './api';
+import {
+  api,
+  type Describe,
+  type EventRecord,
+  type Role,
+  type RolloutStatus,
+  type Slice,
+  type Target,
+  type Traffic,
+} from './api';
 import { COLORS, Chart, type Series } from './chart';
 import { replicasOf } from './fleet-map';
 import { usePoll } from './live';
@@ -167,13 +176,7 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
                     <td>
                       {s.ready}/{s.replicas} ready, counted by the platform
                     </td>
-                    <td>
-                      {s.target} / {s.key.zone}
-                    </td>
-                    <td>
-                      <code>{short(s.revision)}</code>
-                      {s.revision === status.revision ? ' (current)' : ' (old)'}
-                    </td>
+                    <SliceCells slice={s} current={status.revision} />
                     <td>
                       {[
                         ...new Set(replicasOf(s).flatMap((r) => r.endpoints?.map((e) => `${e.host}:${e.port}`) ?? [])),
@@ -188,13 +191,7 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
                         <StateIcon state={r.state} /> {r.state}
                       </td>
                       <td>{r.name ?? r.id}</td>
-                      <td>
-                        {s.target} / {s.key.zone}
-                      </td>
-                      <td>
-                        <code>{short(s.revision)}</code>
-                        {s.revision === status.revision ? ' (current)' : ' (old)'}
-                      </td>
+                      <SliceCells slice={s} current={status.revision} />
                       <td>{r.endpoints?.map((e) => `${e.host}:${e.port}`).join(', ') || '—'}</td>
                       <td>{r.message ?? ''}</td>
                     </tr>
@@ -241,5 +238,20 @@ export function DeploymentPage({ name, role, refresh }: { name: string; role: Ro
         </ul>
       </section>
     </div>
+  );
+}
+
+/** The replica table's Target / zone and Revision cells of a slice's rows. */
+function SliceCells({ slice, current }: { slice: Slice; current: string }) {
+  return (
+    <>
+      <td>
+        {slice.target} / {slice.key.zone}
+      </td>
+      <td>
+        <code>{short(slice.revision)}</code>
+        {slice.revision === current ? ' (current)' : ' (old)'}
+      </td>
+    </>
   );
 }

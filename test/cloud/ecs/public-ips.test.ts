@@ -13,6 +13,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ec2Module } from '../../../providers/aws-ecs/public-ips.js';
 import { ec2ClientInstalled } from '../../../providers/aws-ecs/public-ips.js';
+import type { ObservedSlice } from '../../../src/provider/provider.js';
 import { type EcsTestbed, ecsTestbed } from '../../emulators/ecs/index.js';
 import { converge, sliceOf } from './helpers.js';
 
@@ -46,6 +47,17 @@ function ec2StandIn(b: () => EcsTestbed, calls: unknown[]): Ec2Module {
   return { EC2Client, DescribeNetworkInterfacesCommand } as unknown as Ec2Module;
 }
 
+/** The slice's endpoints are its tasks' public IPs (54.x, as the emulator assigns them). */
+function expectPublicIps(o: ObservedSlice): void {
+  const hosts = o.replicaStatus.flatMap((r) => r.endpoints.map((e) => e.host)).sort();
+  const expected = bed.emulator
+    .aliveTasks([...bed.emulator.services.values()][0]!.name)
+    .map((t) => t.publicIp!)
+    .sort();
+  expect(hosts).toEqual(expected);
+  expect(hosts.every((h) => h.startsWith('54.'))).toBe(true);
+}
+
 describe('aws-ecs public IPs', () => {
   it('assignPublicIp with the EC2 client: endpoints carry the ENIs’ public IPs, publicEndpoints true', async () => {
     bed = ecsTestbed({ settings: { assignPublicIp: true } });
@@ -55,13 +67,7 @@ describe('aws-ecs public IPs', () => {
     expect(p.describe().capabilities.publicEndpoints).toBe(true);
     expect(p.describe().notes).toBeUndefined();
     const [o] = await converge(bed, p, [sliceOf(bed.fleet, 'web', 'us-east-1a', 2)]);
-    const hosts = o!.replicaStatus.flatMap((r) => r.endpoints.map((e) => e.host)).sort();
-    const expected = bed.emulator
-      .aliveTasks([...bed.emulator.services.values()][0]!.name)
-      .map((t) => t.publicIp!)
-      .sort();
-    expect(hosts).toEqual(expected);
-    expect(hosts.every((h) => h.startsWith('54.'))).toBe(true);
+    expectPublicIps(o!);
     expect(calls[0]).toMatchObject({
       config: { region: 'us-east-1' },
       input: { Filters: [{ Name: 'network-interface-id', Values: expect.any(Array) }] },
@@ -75,13 +81,7 @@ describe('aws-ecs public IPs', () => {
     expect(p.describe().capabilities.publicEndpoints).toBe(true);
     const mark = bed.emulator.log.mark();
     const [o] = await converge(bed, p, [sliceOf(bed.fleet, 'web', 'us-east-1a', 2)]);
-    const hosts = o!.replicaStatus.flatMap((r) => r.endpoints.map((e) => e.host)).sort();
-    const expected = bed.emulator
-      .aliveTasks([...bed.emulator.services.values()][0]!.name)
-      .map((t) => t.publicIp!)
-      .sort();
-    expect(hosts).toEqual(expected);
-    expect(hosts.every((h) => h.startsWith('54.'))).toBe(true);
+    expectPublicIps(o!);
     const ec2 = bed.emulator.log.since(mark).filter((e) => e.operation === 'ec2.DescribeNetworkInterfaces');
     expect(ec2.length).toBeGreaterThan(0);
     expect(String(ec2[0]!.body)).toMatch(/Action=DescribeNetworkInterfaces.*Filter\.1\.Name=network-interface-id/);
