@@ -162,8 +162,12 @@ export async function converge(
         await retry(outcome);
         continue;
       }
-      const progress = report(r);
-      if (outcome.type === 'done') {
+      // a controller leads: it places with the domain health it watches (a zone back from an outage
+      // stays out for its cooldown), which this pass does not know, so the replicas count, not
+      // where they are: all of the revision ready, none of another
+      const handedOffDone = options.observeOnly && r.progress !== undefined && settled(r.progress);
+      const progress = report(handedOffDone ? { ...r, outcome: { type: 'done' } } : r);
+      if (outcome.type === 'done' || handedOffDone) {
         if (done.length)
           await recordEvent(
             ctx,
@@ -189,6 +193,12 @@ export async function converge(
   } finally {
     for (const u of unwatch) u();
   }
+}
+
+/** Every replica of the revision ready, as many as the spec asks, and none of another revision. */
+function settled(p: Progress): boolean {
+  const current = p.domains.reduce((n, d) => n + d.current, 0);
+  return p.ready === p.replicas && current === p.replicas && p.domains.every((d) => d.old === 0);
 }
 
 /**
