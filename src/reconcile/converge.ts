@@ -107,7 +107,11 @@ export async function converge(
       );
     }
   }
+  const priorGeneration = options.observeOnly ? (await ctx.store.getDeployment(name))?.generation : undefined;
   const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion, secrets);
+  // what the controller must have converged since: this change, or (an apply of what is already
+  // recorded) whatever it last converged
+  const recordedAt = record.generation === priorGeneration ? 0 : clock.now();
   const revision = record.revision;
   if (options.observeOnly && progressive) return watchRollout(ctx, record, deadline, pollMs, options);
 
@@ -163,9 +167,15 @@ export async function converge(
         continue;
       }
       // a controller leads: it places with the domain health it watches (a zone back from an outage
-      // stays out for its cooldown), which this pass does not know, so the replicas count, not
-      // where they are: all of the revision ready, none of another
-      const handedOffDone = options.observeOnly && r.progress !== undefined && settled(r.progress);
+      // stays out for its cooldown), which this pass does not know. Its own word then counts: it
+      // has reported this revision converged since the change was recorded, and the replicas say
+      // so too (all of the revision ready, none of another), wherever it placed them
+      const handedOffDone =
+        options.observeOnly &&
+        outcome.type !== 'done' &&
+        r.progress !== undefined &&
+        settled(r.progress) &&
+        (await controllerConverged(ctx, name, revision, recordedAt));
       const progress = report(handedOffDone ? { ...r, outcome: { type: 'done' } } : r);
       if (outcome.type === 'done' || handedOffDone) {
         if (done.length)
@@ -193,6 +203,25 @@ export async function converge(
   } finally {
     for (const u of unwatch) u();
   }
+}
+
+/**
+ * The controller reported the revision converged (condition Progressing False, Converged) after
+ * `since`: it has acted on the change recorded then, placement included.
+ */
+async function controllerConverged(
+  ctx: ReconcileContext,
+  name: string,
+  revision: string,
+  since: number,
+): Promise<boolean> {
+  const p = (await ctx.store.getConditions(name)).find((c) => c.type === 'Progressing');
+  return (
+    p?.status === 'False' &&
+    p.reason === 'Converged' &&
+    p.message === `revision ${revision} complete` &&
+    p.lastTransitionTime >= since
+  );
 }
 
 /** Every replica of the revision ready, as many as the spec asks, and none of another revision. */

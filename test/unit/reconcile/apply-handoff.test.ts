@@ -58,4 +58,6 @@ it('an apply handed to the controller returns once its replicas are ready, also 
   const st = await fleet.status('second');
   expect(st.ready).toBe(2);
   expect(st.slices.map((s) => s.key.zone)).toEqual(['y']);
+  // an apply of what is already recorded is done at once: the controller converged it before
+  expect((await fleet.apply(deployment('first', 2), { timeoutMs: 20_000 })).byController).toBe(true);
 });
