@@ -142,6 +142,15 @@ type Json = Record<string, any>;
 
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+/** An instance-view event as ACI reports one (ContainerEvent): seen `count` times from `first` to `last`. */
+const instanceEvent = (name: string, message: string, type: string, first: number, last: number, count = 1): Json => ({
+  count,
+  firstTimestamp: iso(first),
+  lastTimestamp: iso(last),
+  name,
+  message,
+  type,
+});
 const GROUP_NAME = /^(?!.*--)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
@@ -597,8 +606,8 @@ export class AciEmulator {
    * front forwards there), by the group's FQDN; undefined while nothing serves it.
    */
   hostPortOf(fqdn: string, port?: number): number | undefined {
+    // no sweep here: the front asks on every request, and the stand-in's tick moves state on
     if (!this.runtime) return undefined;
-    this.sweep();
     const g = [...this.groups.values()].find(
       (x) => x.properties.ipAddress?.dnsNameLabel && this.fqdnOf(x) === fqdn.toLowerCase(),
     );
@@ -625,14 +634,8 @@ export class AciEmulator {
   private pullFailureView(c: Json, start: number, now: number): Json {
     const image = c.properties.image;
     const tries = 1 + Math.floor((now - start) / 10_000);
-    const event = (name: string, message: string, type: string) => ({
-      count: tries,
-      firstTimestamp: iso(start),
-      lastTimestamp: iso(now),
-      name,
-      message,
-      type,
-    });
+    const event = (name: string, message: string, type: string) =>
+      instanceEvent(name, message, type, start, now, tries);
     return {
       restartCount: 0,
       currentState: { state: 'Waiting', detailStatus: '' },
@@ -653,14 +656,8 @@ export class AciEmulator {
     const now = this.clock.now();
     const r = g.running.get(c.name);
     const st = r ? this.runtime!.status(r.key) : undefined;
-    const event = (name: string, message: string, at: number, type = 'Normal') => ({
-      count: 1,
-      firstTimestamp: iso(at),
-      lastTimestamp: iso(at),
-      name,
-      message,
-      type,
-    });
+    const event = (name: string, message: string, at: number, type = 'Normal') =>
+      instanceEvent(name, message, type, at, at);
     const events: Json[] = [];
     const restartCount = r?.restarts ?? 0;
     const previous = r?.lastExit
