@@ -21,6 +21,7 @@ import {
 } from '../framework/index.js';
 import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { BotocoreChecker } from './botocore-checker.js';
+import { AwsSecretStores } from './secret-stores.js';
 import { describeNetworkInterfaces } from './ec2-network-interfaces.js';
 
 type Json = Record<string, unknown>;
@@ -188,6 +189,8 @@ export class EcsEmulator {
   readonly taskDefs = new Map<string, TaskDef[]>();
   readonly services = new Map<string, Svc>();
   readonly tasks = new Map<string, EcsTask>();
+  /** The Secrets Manager and SSM stores the tasks' `secrets` name (their versions, never values). */
+  readonly secretStores: AwsSecretStores;
   private readonly timings: EcsTimings;
   private seq = 0;
   private ipSeq = 10;
@@ -207,6 +210,7 @@ export class EcsEmulator {
       [...this.clusters].map((c) => [c, options.capacityProviders?.[c] ?? ['FARGATE', 'FARGATE_SPOT']]),
     );
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.secretStores = new AwsSecretStores(options.clock, this.region, this.accountId);
     this.serviceReads = new LaggedReads(options.consistencyLagMs ?? 0);
     this.tagReads = new LaggedReads(options.tagLagMs ?? options.consistencyLagMs ?? 0);
   }

@@ -23,6 +23,7 @@
  * Every request body and response body is checked against the protos (ProtoModel) into `violations`.
  * Faults come from the shared FaultKnobs (429/5xx share and forced, latency, region outage).
  */
+import { SecretManagerEmulator } from './secret-manager.js';
 import { normaliseSpec } from './normalise.js';
 import { CloudRunDataPlane, type DataPlaneAddress } from './data-plane.js';
 import { createHash } from 'node:crypto';
@@ -186,6 +187,8 @@ export class CloudRunEmulator {
   readonly model = new ProtoModel();
   readonly services = new Map<string, ServiceState>();
   readonly operations = new Map<string, OperationState>();
+  /** Secret Manager, for the versions of the secrets revisions read (served at SECRET_MANAGER_ORIGIN). */
+  readonly secretManager: SecretManagerEmulator;
   /** Images whose revisions never become ready. */
   readonly neverReadyImages = new Set<string>();
   /** Every service ever created, by full name (for "no duplicate service" checks). */
@@ -209,6 +212,7 @@ export class CloudRunEmulator {
     this.deleteMs = options.deleteMs ?? 500;
     this.runtime = options.runtime;
     this.listReads = new LaggedReads(options.consistencyLagMs ?? 0);
+    this.secretManager = new SecretManagerEmulator(options.clock);
   }
 
   private readonly runtime: ReplicaRuntime | undefined;

@@ -21,6 +21,12 @@ import { classifyEcsError } from './errors.js';
 import { arnName } from './names.js';
 import { taskNetwork } from './observe.js';
 
+/** Any AWS SDK v3 client: `send` a command. */
+export interface AwsClient {
+  // biome-ignore lint/suspicious/noExplicitAny: each client takes its own command union
+  send(command: any, options: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
 /** What one provider call is for: the call scope of its requests, and the caller's signal. */
 export interface CallCtx {
   deployment: string | null;
@@ -79,14 +85,18 @@ export class EcsApi {
     installCallLog(client);
   }
 
-  async send<T>(operation: string, command: unknown, ctx: CallCtx): Promise<T> {
+  /**
+   * Sends one command in the call scope (recorded, classified), by the ECS client or another AWS
+   * client of the target's (Secrets Manager, SSM: `installCallLog` done on it).
+   */
+  async send<T>(operation: string, command: unknown, ctx: CallCtx, client: AwsClient = this.client): Promise<T> {
     const { target, recorder, clock } = this.options;
     const scope = { deployment: ctx.deployment, reason: ctx.reason, secrets: [...ctx.secrets], recorder };
     return runInCallScope(scope, async () => {
       try {
         throwIfAborted(ctx.signal, { provider: 'aws-ecs', target, operation });
         // biome-ignore lint/suspicious/noExplicitAny: one generic path for every command
-        const out = (await this.client.send(command as any, ctx.signal ? { abortSignal: ctx.signal } : {})) as T;
+        const out = (await client.send(command as any, ctx.signal ? { abortSignal: ctx.signal } : {})) as T;
         if (WRITE_OPS.has(operation)) this.writes++;
         return out;
       } catch (err) {

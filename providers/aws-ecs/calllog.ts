@@ -30,7 +30,7 @@ function urlOf(r: RawRequest): string {
  * included) is one entry with its own status. Installed once per client; what to record where comes
  * from the call scope's recorder (the provider kit), so several providers may share one client.
  */
-export function installCallLog(client: ECSClient): void {
+export function installCallLog(client: Pick<ECSClient, 'middlewareStack'>): void {
   if (installed.has(client)) return;
   installed.add(client);
   client.middlewareStack.add(

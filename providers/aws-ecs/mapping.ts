@@ -159,11 +159,16 @@ export function secretValueFrom(
   ref: { name: string; key: string },
   settings: Pick<AwsEcsTargetSettings, 'secrets'>,
 ): string | undefined {
-  const arn = ref.name.startsWith('arn:') ? ref.name : settings.secrets[ref.name];
+  const arn = secretArn(ref, settings);
   if (!arn) return undefined;
   if (arn.includes(':secretsmanager:')) return `${arn}:${ref.key}::`;
   if (arn.includes(':ssm:')) return `${arn}/${ref.key}`;
   return arn;
+}
+
+/** The ARN a `secretKeyRef.name` names: itself, or its entry in the target's `secrets` map. */
+export function secretArn(ref: { name: string }, settings: Pick<AwsEcsTargetSettings, 'secrets'>): string | undefined {
+  return ref.name.startsWith('arn:') ? ref.name : settings.secrets[ref.name];
 }
 
 // --- task definition and service --------------------------------------------------------------

@@ -23,6 +23,7 @@ import type {
   DesiredSlice,
   ObservedSlice,
   Provider,
+  SecretReference,
   SliceKey,
   SliceSelector,
   TargetDescription,
@@ -45,6 +46,7 @@ import {
 import { TaskViews } from './observe.js';
 import { type Ec2Module, ec2ClientInstalled, ec2PublicIpResolver, loadEc2Module } from './public-ips.js';
 import { DeploymentRetries, type RetryPolicy } from './recovery.js';
+import { EcsSecretVersions, type SecretStoreModules, defaultSecretStoreModules } from './secret-versions.js';
 import type { AwsEcsTargetSettings } from './settings.js';
 
 export interface AwsEcsProviderOptions {
@@ -71,6 +73,8 @@ export interface AwsEcsProviderOptions {
    * optional dependency, installed by default). `null`: as if it were not installed.
    */
   ec2Module?: (() => Promise<Ec2Module>) | null;
+  /** Loads the Secrets Manager and SSM client modules (tests); default: the installed packages. */
+  secretStoreModules?: SecretStoreModules;
   /**
    * When to force a new deployment of a service whose deployment the circuit breaker failed:
    * `baseMs` after the failure is seen, doubling per failed retry up to `maxMs`. Default 30 s, 15 min.
@@ -118,6 +122,8 @@ export class AwsEcsProvider implements Provider {
   /** Whether public IPs can be resolved (assignPublicIp and a resolver or the EC2 client). */
   private readonly publicIps: boolean;
   private readonly closeEc2: () => void = () => {};
+  /** Reads the versions of the secrets the tasks name (made on first use). */
+  private secretStores: EcsSecretVersions | undefined;
 
   constructor(
     readonly settings: AwsEcsTargetSettings,
@@ -156,6 +162,16 @@ export class AwsEcsProvider implements Provider {
     if (this.ec2Resolver) this.closeEc2 = this.ec2Resolver.close;
   }
 
+  /** The config of the target's other AWS clients (EC2, Secrets Manager, SSM): the ECS client's region and credentials (static, or its provider chain). */
+  private sdkConfig(): Record<string, unknown> {
+    const s = this.settings;
+    return {
+      region: s.region,
+      maxAttempts: s.maxAttempts,
+      credentials: s.credentials ?? this.client.config.credentials,
+    };
+  }
+
   private ec2Resolver: ReturnType<typeof ec2PublicIpResolver> | undefined;
 
   private publicIpResolver(): ((eniIds: string[]) => Promise<Record<string, string>>) | undefined {
@@ -166,13 +182,7 @@ export class AwsEcsProvider implements Provider {
         ? undefined
         : (this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined));
     if (!load) return undefined;
-    const s = this.settings;
-    this.ec2Resolver = ec2PublicIpResolver(load, () => ({
-      region: s.region,
-      maxAttempts: s.maxAttempts,
-      // the ECS client's credentials (static, or its provider chain)
-      credentials: s.credentials ?? this.client.config.credentials,
-    }));
+    this.ec2Resolver = ec2PublicIpResolver(load, () => this.sdkConfig());
     return this.ec2Resolver.resolve;
   }
 
@@ -266,6 +276,29 @@ export class AwsEcsProvider implements Provider {
     const going = new Set(remove);
     const keep = (await this.api.listTasks(service, 'RUNNING', ctx)).filter((arn) => !going.has(arn));
     if (keep.length) await this.api.protectTasks(keep, SCALE_IN_PROTECTION_MINUTES, ctx);
+  }
+
+  /**
+   * ECS reads every secret itself at task start (`secrets[].valueFrom`, with the execution role),
+   * so a deployment only on ECS needs no value. The versions are what a task starting now reads.
+   */
+  async secretVersions(
+    deployment: string,
+    refs: readonly SecretReference[],
+    options: CallOptions = {},
+  ): Promise<Array<string | undefined>> {
+    this.secretStores ??= new EcsSecretVersions(
+      this.api,
+      this.options.secretStoreModules ?? defaultSecretStoreModules,
+      () => this.sdkConfig(),
+      this.settings,
+    );
+    return this.secretStores.versions(refs, {
+      deployment,
+      reason: options.reason ?? 'secret versions',
+      secrets: [],
+      signal: options.signal,
+    });
   }
 
   validate(slice: DesiredSlice): void {
@@ -573,6 +606,7 @@ export class AwsEcsProvider implements Provider {
 
   async close(): Promise<void> {
     this.closeEc2();
+    this.secretStores?.close();
     if (this.ownsClient) this.client.destroy();
   }
 }

@@ -75,6 +75,12 @@ export const awsEcsTargetSettings = z
      * `secretKeyRef.name` that is itself an ARN needs no entry. See README "Secrets".
      */
     secrets: z.record(z.string().min(1), arn).default({}),
+    /**
+     * Read the current version of each secret (Secrets Manager DescribeSecret, SSM
+     * DescribeParameters; never a value) at every apply, so a rotation is a new revision that
+     * replaces every task. `false`: a rotation reaches only tasks started later.
+     */
+    trackSecretVersions: z.boolean().default(true),
     /** Static credentials; the SDK's default chain (env, profile, SSO, IMDS...) when absent. */
     credentials: z
       .strictObject({

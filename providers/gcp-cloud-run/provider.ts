@@ -34,6 +34,7 @@ import type {
   IdentityToken,
   ObservedSlice,
   SliceAutoscaling,
+  SecretReference,
   SliceKey,
   SliceSelector,
   TargetDescription,
@@ -57,6 +58,7 @@ import {
 import { ANNOTATIONS, GCP_LABELS, revisionName, serviceId, serviceName } from './names.js';
 import { observedSlices } from './observe.js';
 import { DEFAULT_RETRY } from './retry.js';
+import { CloudRunSecretVersions, loadSecretManager } from './secret-versions.js';
 import { loadSdk } from './sdk.js';
 import { type ServiceView, sliceRevisions } from './service-view.js';
 import { CloudRunApi } from './api.js';
@@ -133,6 +135,28 @@ export class CloudRunProvider implements TrafficSplittingProvider {
       load: () => loadSdk(settings, { authClient: options.authClient, recordCalls: callLog !== undefined }),
     });
     if (settings.dataPlaneAddress) this.connect = parseHostPort(settings.dataPlaneAddress);
+    this.secretStore = new CloudRunSecretVersions(settings, {
+      clock,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      load: () => loadSecretManager(settings, { authClient: options.authClient, recordCalls: callLog !== undefined }),
+    });
+  }
+
+  /** Reads which Secret Manager version `latest` is (secret-versions.ts). */
+  private readonly secretStore: CloudRunSecretVersions;
+
+  /**
+   * Cloud Run reads every secret itself from Secret Manager at instance start, so a deployment
+   * only on Cloud Run needs no value; the versions are what `latest` stands for now.
+   */
+  secretVersions(
+    deployment: string,
+    refs: readonly SecretReference[],
+    options: CallOptions = {},
+  ): Promise<Array<string | undefined>> {
+    return this.inContext(deployment, options.reason ?? 'secret versions', [], () =>
+      this.secretStore.versions(refs, options.signal),
+    );
   }
 
   /** Where replica traffic connects (settings.dataPlaneAddress), when not the service's own host. */
@@ -307,7 +331,7 @@ export class CloudRunProvider implements TrafficSplittingProvider {
   }
 
   async close(): Promise<void> {
-    await this.api.close();
+    await Promise.all([this.api.close(), this.secretStore.close()]);
   }
 
   // ---- apply ----

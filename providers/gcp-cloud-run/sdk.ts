@@ -23,6 +23,20 @@ export interface SdkOptions {
 /** Imports the SDK and builds the client: REST (`fallback`) or gRPC as the settings say. */
 export async function loadSdk(settings: GcpCloudRunTargetSettings, options: SdkOptions): Promise<Sdk> {
   const run = await import('@google-cloud/run');
+  const client = new run.ServicesClient({
+    fallback: settings.transport === 'rest',
+    authClient: (await authFor(settings, options)) as never,
+    projectId: settings.project,
+    ...endpointOptions(settings),
+  });
+  return { client, Service: run.protos.google.cloud.run.v2.Service as unknown as ServiceType };
+}
+
+/**
+ * The auth client of the target's Google clients: the one given, a fixed `accessToken`, or
+ * Application Default Credentials (cloud-platform scope); wrapped to record calls on REST.
+ */
+export async function authFor(settings: GcpCloudRunTargetSettings, options: SdkOptions): Promise<object> {
   let auth = options.authClient;
   if (!auth && settings.accessToken) {
     const { OAuth2Client } = await import('google-auth-library');
@@ -34,19 +48,11 @@ export async function loadSdk(settings: GcpCloudRunTargetSettings, options: SdkO
     const { GoogleAuth } = await import('google-auth-library');
     auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
   }
-  const rest = settings.transport === 'rest';
-  if (rest && options.recordCalls) auth = loggingAuth(auth);
-  const client = new run.ServicesClient({
-    fallback: rest,
-    authClient: auth as never,
-    projectId: settings.project,
-    ...endpointOptions(settings),
-  });
-  return { client, Service: run.protos.google.cloud.run.v2.Service as unknown as ServiceType };
+  return settings.transport === 'rest' && options.recordCalls ? loggingAuth(auth) : auth;
 }
 
 /** `apiEndpoint` as the client takes it: a host (and `port`), or a URL's protocol, host and port. */
-export function endpointOptions(settings: GcpCloudRunTargetSettings): {
+export function endpointOptions(settings: Pick<GcpCloudRunTargetSettings, 'apiEndpoint' | 'port'>): {
   apiEndpoint?: string;
   port?: number;
   protocol?: string;

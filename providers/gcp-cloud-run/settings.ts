@@ -63,6 +63,19 @@ export const gcpCloudRunTargetSettings = z.strictObject({
    */
   identityToken: z.string().min(1).optional(),
   port: intRange(1, 65535).optional(),
+  /** Secret Manager's endpoint (`secretmanager.googleapis.com` when absent), as `apiEndpoint`. */
+  secretManagerEndpoint: z
+    .string()
+    .regex(/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, {
+      error: 'expected a host name such as "secretmanager.googleapis.com" or a URL such as "http://127.0.0.1:4566"',
+    })
+    .optional(),
+  /**
+   * Read which Secret Manager version `latest` stands for (secretmanager.versions.get, metadata
+   * only) at every apply, so a new version is a new revision that replaces every instance.
+   * `false`: a new version reaches only instances started later (pin a version number to roll it).
+   */
+  trackSecretVersions: z.boolean().default(true),
   /**
    * Where the replicas' traffic connects, as `host:port`, instead of the service's own
    * `*.run.app` host on 443: a Private Service Connect endpoint, an egress proxy, or a local

@@ -4,7 +4,7 @@ import { rolloutBudget } from '../plan/index.js';
 import type { Provider } from '../provider/provider.js';
 import type { ReconcileContext } from '../reconcile/context.js';
 import { domainsOf } from '../reconcile/domains.js';
-import { resolveSecrets } from '../reconcile/secrets.js';
+import { deploymentSecrets } from '../reconcile/secrets.js';
 import type { Deployment } from '../spec/deployment.js';
 import { sourceOf } from '../spec/load.js';
 import { revisionOf } from '../spec/revision.js';
@@ -33,7 +33,7 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
   checkTargets(d, ctx.fleet, ctx.providers);
   if (spec.strategy.type === 'RollingUpdate')
     rolloutBudget(spec.replicas, spec.strategy.rollingUpdate.maxSurge, spec.strategy.rollingUpdate.maxUnavailable);
-  const secrets = await resolveSecrets(spec.template, ctx.secrets);
+  const secrets = await deploymentSecrets(ctx, spec);
   // health is the controller's to judge: here every domain counts, so only a policy no healthy
   // fleet could hold is refused (an unhealthy zone is no reason to reject a spec)
   const placement = place({

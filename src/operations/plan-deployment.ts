@@ -23,7 +23,7 @@ export interface PlanResult {
  * then the steps replayed as if each became ready (`simulatePlan`). Changes nothing.
  */
 export async function planDeployment(ctx: ReconcileContext, d: Deployment): Promise<PlanResult> {
-  const revision = await desiredRevision(ctx, d.spec.template);
+  const revision = await desiredRevision(ctx, d);
   const prior = await ctx.store.getDeployment(d.metadata.name);
   const r = await reconcilePass(
     ctx,

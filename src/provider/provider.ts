@@ -82,8 +82,30 @@ export interface Provider {
    * invoker check), from the target's own credentials. A credential: never logged or stored.
    */
   identityToken?(audience: string, options?: CallOptions): Promise<IdentityToken>;
+  /**
+   * Optional, and its presence is the capability: this platform reads every `secretKeyRef` itself
+   * when a replica starts (an ECS `secrets` ARN, a Cloud Run Secret Manager reference), so
+   * skyfleet needs no value for a deployment placed only on such targets. Returns, for each
+   * reference of the deployment's template (same order), the version the platform would read now: an id from the cloud's own
+   * secret store (never a value), or undefined where the reference pins its version or tracking
+   * is off. The ids go into the revision's keyed secrets digest, so a rotation in the cloud's own
+   * store is a new revision that replaces every replica. Throws a ProviderError (classified, with
+   * the cloud's message) when it cannot read them, a ValidationError for a reference it could
+   * never resolve.
+   */
+  secretVersions?(
+    deployment: string,
+    refs: readonly SecretReference[],
+    options?: CallOptions,
+  ): Promise<Array<string | undefined>>;
   /** Releases clients, sockets and timers. */
   close?(): Promise<void>;
+}
+
+/** A `valueFrom.secretKeyRef` of a template: a secret's name and a key (or version) in it. */
+export interface SecretReference {
+  name: string;
+  key: string;
 }
 
 /** One replica's resource use, as its platform measured it. */

@@ -14,7 +14,7 @@ import { type Progress, progressOf } from './progress.js';
 import { recordDesired } from './record-desired.js';
 import { isOperationHolder, leaseNameOf } from './fleet-lease.js';
 import type { DeploymentRecord } from '../store/store.js';
-import { resolveSecrets } from './secrets.js';
+import { deploymentSecrets } from './secrets.js';
 
 export type { ReconcileContext } from './context.js';
 
@@ -96,11 +96,11 @@ export async function converge(
   const clock = ctx.clock;
   const deadline = clock.now() + (options.timeoutMs ?? spec.progressDeadlineSeconds * 1000);
   const pollMs = options.pollIntervalMs ?? 250;
-  const secrets = await resolveSecrets(spec.template, ctx.secrets);
+  const secrets = await deploymentSecrets(ctx, spec);
   const progressive = spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary';
   if (progressive && !options.observeOnly) {
     const prior = await ctx.store.getDeployment(name);
-    if (prior && prior.revision !== (await desiredRevision(ctx, spec.template, secrets))) {
+    if (prior && prior.revision !== (await desiredRevision(ctx, deployment, secrets))) {
       throw new SkyfleetError(
         'controller_required',
         `deployment ${name}: a ${spec.strategy.type} rollout runs in the controller, which serves the traffic it shifts and waits for promotion: start \`skyfleet controller\` for fleet ${ctx.fleet} and apply again (nothing was changed)`,

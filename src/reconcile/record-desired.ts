@@ -19,7 +19,7 @@ export async function recordDesired(
   secrets?: Readonly<Record<string, string>>,
 ): Promise<{ record: DeploymentRecord; created: boolean }> {
   const name = deployment.metadata.name;
-  const revision = await desiredRevision(ctx, deployment.spec.template, secrets);
+  const revision = await desiredRevision(ctx, deployment, secrets);
   for (let attempt = 1; ; attempt++) {
     const now = ctx.clock.now();
     const prior = await ctx.store.getDeployment(name);

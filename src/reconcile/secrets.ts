@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/index.js';
-import type { PodTemplate } from '../spec/deployment.js';
+import type { Provider } from '../provider/provider.js';
+import type { DeploymentSpec, PodTemplate } from '../spec/deployment.js';
 import { secretEnvName } from '../spec/secret-env-name.js';
 
 export interface SecretRef {
@@ -41,4 +42,39 @@ export async function resolveSecrets(template: PodTemplate, resolver: SecretReso
   }
   if (missing.length) throw new ValidationError(missing);
   return out;
+}
+
+/** The providers a deployment may place replicas on: its placement's targets, else every target. */
+export function deploymentProviders(
+  providers: ReadonlyMap<string, Provider>,
+  spec: Pick<DeploymentSpec, 'placement'>,
+): Provider[] {
+  const names = spec.placement.targets?.map((t) => t.name);
+  return names ? names.flatMap((n) => providers.get(n) ?? []) : [...providers.values()];
+}
+
+/**
+ * The secret values a deployment's replicas need from skyfleet: every reference resolved (as
+ * `resolveSecrets`) when any target it may place on takes values, none when every one reads its
+ * secrets itself (`Provider.secretVersions`: ECS, Cloud Run), so a cloud-only deployment needs no
+ * copy of its secrets where skyfleet runs.
+ */
+export async function deploymentSecrets(
+  ctx: { providers: ReadonlyMap<string, Provider>; secrets: SecretResolver },
+  spec: Pick<DeploymentSpec, 'placement' | 'template'>,
+): Promise<Record<string, string>> {
+  const providers = deploymentProviders(ctx.providers, spec);
+  if (providers.length > 0 && providers.every((p) => p.secretVersions)) return {};
+  return resolveSecrets(spec.template, ctx.secrets);
+}
+
+/** The distinct secret references of a template, in order of first use. */
+export function secretRefsOf(template: PodTemplate): SecretRef[] {
+  const seen = new Map<string, SecretRef>();
+  for (const c of template.containers)
+    for (const e of c.env) {
+      const r = e.valueFrom?.secretKeyRef;
+      if (r && !seen.has(`${r.name}\u0000${r.key}`)) seen.set(`${r.name}\u0000${r.key}`, { name: r.name, key: r.key });
+    }
+  return [...seen.values()];
 }

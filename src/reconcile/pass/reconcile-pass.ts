@@ -17,7 +17,7 @@ import { type ReconcileContext, recordEvent } from '../context.js';
 import type { DomainHealth } from '../domain-health.js';
 import { domainsOf } from '../domains.js';
 import { type Progress, progressOf } from '../progress.js';
-import { resolveSecrets } from '../secrets.js';
+import { deploymentSecrets } from '../secrets.js';
 import type { TrafficManager } from '../traffic-manager.js';
 import type { Observer } from './observer.js';
 import type { Outcome, PassPhase } from './outcome.js';
@@ -191,7 +191,7 @@ export async function reconcilePass(ctx: ReconcileContext, driver: PassDriver, r
 
     phase = 'act';
     if (actions.length) {
-      const secrets = req.secrets ?? (await resolveSecrets(spec.template, ctx.secrets));
+      const secrets = req.secrets ?? (await deploymentSecrets(ctx, spec));
       const res = await act(ctx, deployment, actions, templates, secrets, signal);
       result.writes = res.writes;
       result.acted = actions.filter((a) => !res.failures.some((f) => f.action === a));

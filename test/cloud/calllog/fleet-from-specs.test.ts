@@ -229,6 +229,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       clusters: ['skyfleet'],
       timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
     }).install();
+    em.secretStores.createSecret('web', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:web-Ab12Cd');
     const file = join(dir, 'ecs.jsonl');
     try {
       const fleet = createFleet({
@@ -249,7 +250,12 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
         ],
       });
       await scenario(fleet, 'aws', '250m');
-      const lines = checkLog(file, 'aws-ecs', 'aws', em.log.entries.length);
+      const lines = checkLog(
+        file,
+        'aws-ecs',
+        'aws',
+        em.log.entries.length + em.secretStores.log.entries.length, // DescribeSecret: the secret's version
+      );
       expect(lines.every((e) => e.headers['x-amz-security-token'] === '<redacted>')).toBe(true);
       const ops = new Set(lines.map((e) => e.headers['x-amz-target']?.split('.')[1]));
       for (const op of ['RegisterTaskDefinition', 'CreateService', 'UpdateService', 'DeleteService'])
@@ -368,6 +374,7 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
       });
     const em = new CloudRunEmulator({ clock: systemClock, revisionReadyMs: 10, routeMs: 5, deleteMs: 5 });
     em.install();
+    em.secretManager.addVersion('skyfleet-test', 'web');
     const file = join(dir, 'run.jsonl');
     try {
       const fleet = createFleet({
@@ -380,7 +387,12 @@ describe('createFleet({ callLog: FILE }) with targets built from specs', () => {
         ],
       });
       await scenario(fleet, 'gcr', '1', 'latest');
-      const lines = checkLog(file, 'gcp-cloud-run', 'gcr', em.log.entries.length);
+      const lines = checkLog(
+        file,
+        'gcp-cloud-run',
+        'gcr',
+        em.log.entries.length + em.secretManager.log.entries.length, // which version `latest` is
+      );
       expect(new Set(lines.map((e) => e.method))).toEqual(new Set(['GET', 'POST', 'PATCH', 'DELETE']));
       expect(tokens).toBeGreaterThan(0); // the credential really came from the ADC file
     } finally {
@@ -400,6 +412,8 @@ describe('the CLI passes --call-log / $SKYFLEET_CALL_LOG to createFleet', () => 
       clusters: ['skyfleet'],
       timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
     }).install();
+    em.secretStores.createSecret('web', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:web-Ab12Cd');
+    const ems = () => em.log.entries.length + em.secretStores.log.entries.length;
     const config = join(dir, 'skyfleet.yaml');
     writeFileSync(
       config,
@@ -430,12 +444,12 @@ describe('the CLI passes --call-log / $SKYFLEET_CALL_LOG to createFleet', () => 
     try {
       await run(['--call-log', file, 'apply', '-f', deployment, '--timeout', '30s']);
       const afterApply = readLog(file).lines.length;
-      expect(afterApply).toBe(em.log.entries.length);
+      expect(afterApply).toBe(ems());
       process.env.SKYFLEET_CALL_LOG = file;
       await run(['scale', 'web', '--replicas', '2', '--timeout', '30s']);
       await run(['delete', 'web']);
       const { text, lines } = readLog(file);
-      expect(lines.length).toBe(em.log.entries.length);
+      expect(lines.length).toBe(ems());
       expect(lines.length).toBeGreaterThan(afterApply);
       expect(new Set(lines.map((e) => `${e.cloud} ${e.target}`))).toEqual(new Set(['aws-ecs aws']));
       const reasons = new Set(lines.filter(isWrite).map((e) => e.reason.split(' ')[0]));

@@ -17,6 +17,7 @@ const FLEET = 'hybrid-gcr';
 const SECRET = 'tok-1a2b3c4d5e6f-secret';
 const callLog = new MemoryCallLog();
 const h = runHarness({ fleet: FLEET, provider: { callLog } });
+h.emulator.secretManager.addVersion('skyfleet-test', 'web-token');
 afterAll(() => {
   h.close();
   nock.enableNetConnect();

@@ -28,6 +28,7 @@ beforeAll(() => {
     clusters: ['skyfleet'],
     timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
   }).install();
+  em.secretStores.createSecret('web', SECRET_ARN);
 });
 afterAll(() => {
   em.uninstall();

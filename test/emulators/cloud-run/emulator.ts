@@ -3,6 +3,7 @@ import {
   CloudRunEmulator as EmulatedCloudRun,
   RUN_ORIGIN,
 } from '../../../emulators/gcp-cloud-run/cloud-run-emulator.js';
+import { SECRET_MANAGER_ORIGIN } from '../../../emulators/gcp-cloud-run/secret-manager.js';
 import type { CloudRunDataPlane, DataPlaneAddress } from '../../../emulators/gcp-cloud-run/data-plane.js';
 import { runAppCert } from '../../helpers/tls/index.js';
 import { installEmulator, type InstalledEmulator } from '../framework/index.js';
@@ -24,14 +25,20 @@ export class CloudRunEmulator extends EmulatedCloudRun {
     super({ ...options, consistencyLagMs: options.consistencyLagMs ?? 2 * (options.revisionReadyMs ?? 3000) });
   }
 
+  private installedSecrets: InstalledEmulator | undefined;
+
+  /** Intercepts Cloud Run at `origin`, and Secret Manager at its own origin. */
   install(origin = RUN_ORIGIN): InstalledEmulator {
     this.installed = installEmulator(origin, (m, p, q, h, b) => this.handle(m, p, q, h, b));
+    this.installedSecrets ??= installEmulator(SECRET_MANAGER_ORIGIN, async (m, p) => this.secretManager.handle(m, p));
     return this.installed;
   }
 
   uninstall(): void {
     this.installed?.uninstall();
     this.installed = undefined;
+    this.installedSecrets?.uninstall();
+    this.installedSecrets = undefined;
   }
 
   override serveDataPlane(

@@ -19,6 +19,7 @@ export function testConsistency(options: Pick<EcsEmulatorOptions, 'timings' | 'c
 export class EcsEmulator extends EmulatedEcs {
   private installed: InstalledEmulator | undefined;
   private installedEc2: InstalledEmulator | undefined;
+  private installedSecrets: InstalledEmulator[] = [];
 
   constructor(options: EcsEmulatorOptions) {
     super({ ...options, ...testConsistency(options) });
@@ -26,7 +27,8 @@ export class EcsEmulator extends EmulatedEcs {
 
   /**
    * Starts intercepting `https://ecs.<region>.amazonaws.com`, and EC2's endpoint of the region
-   * for DescribeNetworkInterfaces of the tasks' ENIs (the public IPs of awsvpc tasks).
+   * for DescribeNetworkInterfaces of the tasks' ENIs (the public IPs of awsvpc tasks), and the
+   * region's Secrets Manager and SSM endpoints (the versions of the secrets tasks read).
    */
   install(): this {
     this.installed ??= installEmulator(this.origin, (method, path, _q, headers, body) =>
@@ -35,6 +37,15 @@ export class EcsEmulator extends EmulatedEcs {
     this.installedEc2 ??= installEmulator(this.origin.replace('//ecs.', '//ec2.'), async (_m, _p, _q, _h, body) =>
       this.handleEc2(body),
     );
+    if (!this.installedSecrets.length)
+      this.installedSecrets = [
+        installEmulator(this.origin.replace('//ecs.', '//secretsmanager.'), async (_m, _p, _q, h, body) =>
+          this.secretStores.handleSecretsManager(h, body),
+        ),
+        installEmulator(this.origin.replace('//ecs.', '//ssm.'), async (_m, _p, _q, h, body) =>
+          this.secretStores.handleSsm(h, body),
+        ),
+      ];
     return this;
   }
 
@@ -43,5 +54,7 @@ export class EcsEmulator extends EmulatedEcs {
     this.installed = undefined;
     this.installedEc2?.uninstall();
     this.installedEc2 = undefined;
+    for (const i of this.installedSecrets) i.uninstall();
+    this.installedSecrets = [];
   }
 }

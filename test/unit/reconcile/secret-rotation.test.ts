@@ -107,13 +107,15 @@ describe('a rotated secret value', () => {
   });
 
   it('is hashed with the store key: the same value in another store is another revision', async () => {
-    const template = parseDeployment(web()).spec.template;
+    const parsed = parseDeployment(web());
+    const template = parsed.spec.template;
     const secrets = () => 'hunter2';
+    const providers = new Map();
     const [a, b] = await Promise.all([openStore(':memory:'), openStore(':memory:')]);
     try {
-      const ra = await desiredRevision({ store: a, secrets }, template);
-      expect(await desiredRevision({ store: a, secrets }, template)).toBe(ra);
-      expect(await desiredRevision({ store: b, secrets }, template)).not.toBe(ra);
+      const ra = await desiredRevision({ store: a, secrets, providers }, parsed);
+      expect(await desiredRevision({ store: a, secrets, providers }, parsed)).toBe(ra);
+      expect(await desiredRevision({ store: b, secrets, providers }, parsed)).not.toBe(ra);
       // a keyed hash: not derivable from the value without the key
       const key = await a.secretKey();
       expect(key).toHaveLength(32);
