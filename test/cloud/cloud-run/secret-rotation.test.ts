@@ -77,7 +77,9 @@ it('needs no value, and a new version of a `latest` secret is a new revision tha
       '200 /v1/projects/other-project/secrets/api/versions/latest',
     ]);
     // recorded in the call log like Cloud Run's own calls
-    expect(callLog.entries.filter((e) => e.url.startsWith('https://secretmanager.googleapis.com:443/v1/')).length).toBe(2);
+    expect(callLog.entries.filter((e) => e.url.startsWith('https://secretmanager.googleapis.com:443/v1/')).length).toBe(
+      2,
+    );
 
     const mark = h.emulator.log.mark();
     expect((await fleet.apply(web(), opts)).writes).toBe(0);
