@@ -1,3 +1,4 @@
+import { isRetryable } from '../errors/index.js';
 import type { IdentityToken, Provider } from '../provider/provider.js';
 import type { Clock } from '../util/clock.js';
 
@@ -7,11 +8,15 @@ import type { Clock } from '../util/clock.js';
  * (`Provider.identityToken`) and renewed before they expire. `token` answers synchronously from
  * the cache (it sits on the load balancer's per-request path); `ensure` fetches a token that is
  * missing or about to expire, once at a time per audience. Tokens are credentials: nothing here
- * logs them, and a failure is reported with the target and audience only.
+ * logs them, and a failure is reported with the target and audience only. After a failure the
+ * audience is not asked again (nor reported again) until its backoff ends: 1 s doubling up to
+ * 1 min for a retryable error, 5 min for a terminal one (no credentials that can mint tokens).
  */
 export class IdentityTokens {
   private readonly cache = new Map<string, { token: IdentityToken; target: string }>();
   private readonly pending = new Map<string, Promise<void>>();
+  /** Audiences whose last fetch failed: not before `until`, `failures` in a row. */
+  private readonly backoff = new Map<string, { until: number; failures: number }>();
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
@@ -40,21 +45,31 @@ export class IdentityTokens {
     if (e && e.token.expiresAt - this.clock.now() >= (this.options.renewBeforeMs ?? 300_000)) return Promise.resolve();
     const running = this.pending.get(audience);
     if (running) return running;
+    const waiting = this.backoff.get(audience);
+    if (waiting && this.clock.now() < waiting.until) return Promise.resolve();
     const provider = this.providers.get(target);
     if (!provider?.identityToken) {
-      this.options.onError?.(target, audience, new Error(`target ${target} cannot issue identity tokens`));
+      this.failed(target, audience, new Error(`target ${target} cannot issue identity tokens`), false);
       return Promise.resolve();
     }
     const p = provider
       .identityToken(audience)
       .then((token) => {
         this.cache.set(audience, { token, target });
+        this.backoff.delete(audience);
       })
       .catch((err: unknown) => {
-        this.options.onError?.(target, audience, err instanceof Error ? err : new Error(String(err)));
+        this.failed(target, audience, err instanceof Error ? err : new Error(String(err)), isRetryable(err));
       })
       .finally(() => this.pending.delete(audience));
     this.pending.set(audience, p);
     return p;
+  }
+
+  private failed(target: string, audience: string, error: Error, retryable: boolean): void {
+    const failures = (this.backoff.get(audience)?.failures ?? 0) + 1;
+    const wait = retryable ? Math.min(60_000, 1000 * 2 ** (failures - 1)) : 300_000;
+    this.backoff.set(audience, { until: this.clock.now() + wait, failures });
+    this.options.onError?.(target, audience, error);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../../../src/errors/index.js';
 import type { IdentityToken, Provider } from '../../../src/provider/provider.js';
 import { IdentityTokens } from '../../../src/reconcile/identity-tokens.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -50,5 +51,39 @@ describe('IdentityTokens', () => {
       'gcr https://a: token endpoint 503',
       'docker https://b: target docker cannot issue identity tokens',
     ]);
+  });
+
+  it('after a failure: no call and no report until the backoff ends (retryable: 1 s doubling; terminal: 5 min)', async () => {
+    let fail: Error | undefined = new ProviderError('token endpoint 503', {
+      provider: 'gcp-cloud-run',
+      retryable: true,
+    });
+    const w = world(async (_a, n) => {
+      if (fail) throw fail;
+      return { token: `t${n}`, expiresAt: w.clock.now() + 3_600_000 };
+    });
+    await w.tokens.ensure('gcr', 'https://a'); // fails: backoff 1 s
+    await w.tokens.ensure('gcr', 'https://a'); // within it: nothing
+    expect([w.calls(), w.errors.length]).toEqual([1, 1]);
+    w.clock.advance(1000);
+    await w.tokens.ensure('gcr', 'https://a'); // fails again: backoff 2 s
+    w.clock.advance(1999);
+    await w.tokens.ensure('gcr', 'https://a');
+    expect([w.calls(), w.errors.length]).toEqual([2, 2]);
+    w.clock.advance(1);
+    fail = undefined;
+    await w.tokens.ensure('gcr', 'https://a');
+    expect(w.tokens.token('https://a')).toBe('t3');
+    expect(w.calls()).toBe(3);
+
+    // a terminal failure (no credentials that mint ID tokens): asked again only after 5 minutes
+    fail = new ProviderError('no credentials', { provider: 'gcp-cloud-run', retryable: false });
+    await w.tokens.ensure('gcr', 'https://b');
+    w.clock.advance(299_999);
+    await w.tokens.ensure('gcr', 'https://b');
+    expect(w.calls()).toBe(4);
+    w.clock.advance(1);
+    await w.tokens.ensure('gcr', 'https://b');
+    expect(w.calls()).toBe(5);
   });
 });
