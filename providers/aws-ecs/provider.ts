@@ -386,9 +386,20 @@ export class AwsEcsProvider implements Provider {
     return { changed: writes > 0, writes };
   }
 
+  /** Admission's check, before anything is written anywhere: the cluster (checkCluster). */
+  async preflight(options: CallOptions = {}): Promise<void> {
+    await this.checkCluster({
+      deployment: options.deployment ?? null,
+      reason: options.reason ?? 'preflight',
+      secrets: [],
+      signal: options.signal,
+    });
+  }
+
   /**
    * The cluster exists and has the capacity provider the services use (DescribeClusters): a
-   * cluster made without "AWS Fargate" has none, and every CreateService would fail. Checked once.
+   * cluster made without "AWS Fargate" has none, and every CreateService would fail. Checked once
+   * per provider: at admission (preflight), else before the first create.
    */
   private async checkCluster(ctx: CallCtx): Promise<void> {
     if (this.clusterChecked) return;

@@ -24,8 +24,9 @@ export function checkTargets(d: Deployment, fleet: string, known: ReadonlyMap<st
 /**
  * Admission: every check a desired-state change must pass before the first write, so a rejected
  * request leaves the store and the world as they were. The schema (parsing) has run; here: the
- * targets exist, the rollout budget can make progress, every secret resolves, and the placement
- * policy can be satisfied by the fleet's targets (capabilities, capacity, spread, min/max).
+ * targets exist, the rollout budget can make progress, every secret resolves, the placement
+ * policy can be satisfied by the fleet's targets (capabilities, capacity, spread, min/max), each
+ * target used accepts its slice (`validate`) and can realise slices at all (`preflight`).
  * Returns the resolved secrets for the apply that follows.
  */
 export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Record<string, string>> {
@@ -45,6 +46,9 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
     now: ctx.clock.now(),
   });
   checkOnTargets(ctx, d, placement.assignments, secrets);
+  // then what only a read can tell (an ECS cluster without its capacity provider): still before any write
+  const used = new Set(placement.assignments.filter((a) => a.replicas > 0).map((a) => a.target));
+  for (const t of used) await ctx.providers.get(t)?.preflight?.({ reason: 'preflight', deployment: d.metadata.name });
   return secrets;
 }
 

@@ -78,6 +78,14 @@ export interface Provider {
    */
   validate?(slice: DesiredSlice): void;
   /**
+   * Optional: reads (never writes) that the target can realise slices at all, such as an ECS
+   * cluster that exists and has the capacity provider the target uses. Admission awaits it for
+   * each target a change would place replicas on, before anything is recorded or written anywhere;
+   * a provider may cache a success. Throws a terminal ProviderError naming the fix, a retryable one
+   * when it cannot tell.
+   */
+  preflight?(options?: CallOptions): Promise<void>;
+  /**
    * An identity token for replicas whose endpoints name an `identityAudience` (Cloud Run's
    * invoker check), from the target's own credentials. A credential: never logged or stored.
    */
@@ -163,6 +171,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Why this call is made (the plan action, or `observe`): for call logs. */
   reason?: string;
+  /** The deployment a call is made for when its arguments name none (`preflight`): for call logs. */
+  deployment?: string;
 }
 
 export interface Topology {
