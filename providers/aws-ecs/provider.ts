@@ -344,9 +344,16 @@ export class AwsEcsProvider implements Provider {
       await this.create(mapped, slice, ctx);
     } else if (this.upToDate(current, mapped, slice.replicas)) {
       if (this.retries.due(current, this.clock.now())) {
-        // the circuit breaker failed the deployment and launches nothing more: try again
-        await this.updateService({ service: mapped.serviceName, forceNewDeployment: true }, ctx);
-        this.retries.retried(mapped.serviceName);
+        // the circuit breaker failed the deployment and launches nothing more: try again, and
+        // count it on the service (the backoff survives a restart)
+        const after = await this.updateService({ service: mapped.serviceName, forceNewDeployment: true }, ctx);
+        const tag = this.retries.retriedTag(current, after);
+        if (tag)
+          await this.api.send(
+            'TagResource',
+            new TagResourceCommand({ resourceArn: current.serviceArn!, tags: [tag] }),
+            ctx,
+          );
       }
     } else {
       const tags = tagMap(current.tags);
@@ -442,13 +449,14 @@ export class AwsEcsProvider implements Provider {
   private async updateService(
     input: Omit<ConstructorParameters<typeof UpdateServiceCommand>[0], 'cluster'>,
     ctx: CallCtx,
-  ): Promise<void> {
+  ): Promise<Service | undefined> {
     const res = await this.api.send<{ service?: Service }>(
       'UpdateService',
       new UpdateServiceCommand({ cluster: this.settings.cluster, ...input }),
       ctx,
     );
     this.written.record(input.service!, res.service);
+    return res.service;
   }
 
   /**

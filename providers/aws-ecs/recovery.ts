@@ -66,38 +66,60 @@ export function retryDelayMs(attempts: number, policy: RetryPolicy = DEFAULT_RET
 }
 
 /**
- * New deployments forced per service after circuit-breaker failures: when each is due, and how
- * many were tried (reset once a deployment of the service completes).
+ * New deployments forced per service after circuit-breaker failures, kept where ECS keeps the
+ * service, so a restarted controller goes on with the same backoff: the wait runs from when the
+ * failed deployment was last updated (its `updatedAt`: when the breaker tripped), and the number of
+ * new deployments already forced is the service's `skyfleet.dev/forced-deployments` tag,
+ * `<attempts> <deployment id>`, written after each (it counts only while the failing deployment is
+ * the one it names: any other deployment, such as a new revision's, starts again from 0).
  */
 export class DeploymentRetries {
-  private readonly byService = new Map<string, { deploymentId: string; since: number; attempts: number }>();
+  /** When a failure was first seen, for a deployment that reports no `updatedAt`. */
+  private readonly firstSeen = new Map<string, { deploymentId: string; since: number }>();
+  /** The tag this instance wrote last per service, until reads show it (tags show late). */
+  private readonly written = new Map<string, string>();
 
   constructor(private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY) {}
 
-  /** Records what the service shows now; true when a forced new deployment is due. */
+  /** True when a forced new deployment of the service is due now. */
   due(service: Service, now: number): boolean {
     const name = service.serviceName ?? '';
     const failure = deploymentFailure(service);
     if (!failure) {
-      const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
-      if (primary?.rolloutState === 'COMPLETED') this.byService.delete(name);
+      this.firstSeen.delete(name);
       return false;
     }
-    let r = this.byService.get(name);
-    if (!r || r.deploymentId !== failure.deploymentId) {
-      r = { deploymentId: failure.deploymentId, since: now, attempts: r?.attempts ?? 0 };
-      this.byService.set(name, r);
+    const primary = service.deployments?.find((d) => d.status === 'PRIMARY') ?? service.deployments?.[0];
+    let since = primary?.updatedAt ? new Date(primary.updatedAt).getTime() : undefined;
+    if (since === undefined) {
+      const seen = this.firstSeen.get(name);
+      if (seen?.deploymentId !== failure.deploymentId)
+        this.firstSeen.set(name, { deploymentId: failure.deploymentId, since: now });
+      since = this.firstSeen.get(name)!.since;
     }
-    return now - r.since >= retryDelayMs(r.attempts, this.policy);
+    return now - since >= retryDelayMs(this.attempts(service, failure.deploymentId), this.policy);
   }
 
-  /** A new deployment was forced. */
-  retried(serviceName: string): void {
-    const r = this.byService.get(serviceName);
-    if (r) r.attempts += 1;
+  /** The tag to write after forcing a new deployment of `service` (its answer names the new one). */
+  retriedTag(before: Service, after: Service | undefined): { key: string; value: string } | undefined {
+    const failure = deploymentFailure(before);
+    const next = after?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
+    if (!failure || !next) return undefined;
+    const value = `${this.attempts(before, failure.deploymentId) + 1} ${next}`;
+    this.written.set(before.serviceName ?? '', value);
+    return { key: FORCED_DEPLOYMENTS_TAG, value };
   }
 
-  forget(serviceName: string): void {
-    this.byService.delete(serviceName);
+  /** New deployments forced so far while `deploymentId` fails: the tag's count when it names it. */
+  private attempts(service: Service, deploymentId: string): number {
+    const read = service.tags?.find((t) => t.key === FORCED_DEPLOYMENTS_TAG)?.value;
+    return Math.max(countFor(read, deploymentId), countFor(this.written.get(service.serviceName ?? ''), deploymentId));
   }
+}
+
+export const FORCED_DEPLOYMENTS_TAG = 'skyfleet.dev/forced-deployments';
+
+function countFor(value: string | undefined, deploymentId: string): number {
+  const m = /^(\d+) (\S+)$/.exec(value ?? '');
+  return m && m[2] === deploymentId ? Number(m[1]) : 0;
 }

@@ -66,8 +66,12 @@ describe('aws-ecs recovery', () => {
     // the cause is fixed outside skyfleet (a NAT gateway, the image pushed): the next due retry converges
     bed.emulator.failImagePulls(null);
     bed.advance(retryDelayMs(0));
-    expect(await p.apply(s)).toEqual({ changed: true, writes: 1 });
+    // the forced deployment, and the count on the service (TagResource): the backoff survives a restart
+    expect(await p.apply(s)).toEqual({ changed: true, writes: 2 });
     expect(forced(bed)).toHaveLength(1);
+    expect(svc.tags.find((t) => t.key === 'skyfleet.dev/forced-deployments')?.value).toBe(
+      `1 ${svc.deployments[0]!.id}`,
+    );
     const [after] = await converge(bed, p, [s]);
     expect(after!.ready).toBe(2);
     expect(svc.deployments[0]!.state).toBe('COMPLETED');
@@ -97,6 +101,48 @@ describe('aws-ecs recovery', () => {
       }
     }
     expect(waits).toEqual([5000, 10_000, 20_000, 40_000]);
+  });
+
+  it("a restarted provider goes on with the backoff ECS keeps: from the failed deployment's updatedAt, counting the forced deployments on the service", async () => {
+    bed = ecsTestbed();
+    const policy = { baseMs: 5000, maxMs: 600_000 };
+    const s = sliceOf(bed.fleet, 'web', 'us-east-1b', 1);
+    const svc = () => bed.emulator.services.get(`skyfleet/${serviceName('aws-east', s.key)}`)!;
+    const failedAt = () => (svc().deployments[0]!.state === 'FAILED' ? svc().deployments[0]!.updatedAt : undefined);
+    bed.emulator.failImagePulls(/nginx/);
+    let p = bed.provider({ deploymentRetry: policy });
+    await p.apply(s);
+    // the first failure, and the first forced deployment 5 s after it
+    for (let i = 0; i < 60 && failedAt() === undefined; i++) {
+      bed.advance(1000);
+      await p.observe({ fleet: bed.fleet });
+    }
+    const first = failedAt()!;
+    expect(first).toBeDefined();
+    bed.advance(first + 5000 - bed.clock.now());
+    await p.apply(s);
+    expect(forced(bed)).toHaveLength(1);
+    // the forced deployment fails too
+    for (let i = 0; i < 60 && failedAt() === undefined; i++) {
+      bed.advance(1000);
+      await p.observe({ fleet: bed.fleet });
+    }
+    const second = failedAt()!;
+    expect(second).toBeGreaterThan(first);
+
+    // the controller restarts: a new provider, nothing in memory. One forced deployment is on
+    // record, so the next is due 10 s after the second failure, not 5 s after this one sees it
+    p = bed.provider({ deploymentRetry: policy });
+    bed.advance(second + 10_000 - 1 - bed.clock.now());
+    await p.observe({ fleet: bed.fleet });
+    expect(await p.apply(s)).toEqual({ changed: false, writes: 0 });
+    expect(forced(bed)).toHaveLength(1);
+    bed.advance(1);
+    expect(await p.apply(s)).toEqual({ changed: true, writes: 2 });
+    expect(forced(bed)).toHaveLength(2);
+    expect(svc().tags.find((t) => t.key === 'skyfleet.dev/forced-deployments')?.value).toBe(
+      `2 ${svc().deployments[0]!.id}`,
+    );
   });
 
   it('a cluster without the FARGATE capacity provider: a terminal error naming the cluster and the fix, before any write', async () => {
