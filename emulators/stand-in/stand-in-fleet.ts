@@ -20,6 +20,10 @@ export function standInTargets(standIn: StandIn, caFile: string): string {
       `    cluster: ${ids.aws.cluster}`,
       `    subnets: { ${subnets} }`,
       `    endpoint: ${standIn.url.http}`,
+      `    secretsManagerEndpoint: ${standIn.url.http}`,
+      `    ssmEndpoint: ${standIn.url.http}`,
+      `    executionRoleArn: arn:aws:iam::${ids.aws.accountId}:role/ecsTaskExecutionRole`,
+      `    logs: false`,
       `    credentials: { accessKeyId: ${STAND_IN_CREDENTIAL}, secretAccessKey: ${STAND_IN_CREDENTIAL} }`,
     );
   }
@@ -46,6 +50,7 @@ export function standInTargets(standIn: StandIn, caFile: string): string {
       `    project: ${ids.gcp.project}`,
       `    region: ${ids.gcp.region}`,
       `    apiEndpoint: ${standIn.url.http}`,
+      `    secretManagerEndpoint: ${standIn.url.http}`,
       `    accessToken: ${STAND_IN_CREDENTIAL}`,
       `    dataPlaneAddress: ${standIn.dataPlaneAddress}`,
       `    caFile: ${caFile}`,

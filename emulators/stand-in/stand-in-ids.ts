@@ -17,3 +17,9 @@ export const STAND_IN_IDS = {
   },
   gcp: { project: 'skyfleet-emulated', region: 'us-central1' },
 } as const;
+
+/** The ARN of the stand-in's Secrets Manager secret `name` (fixed, so a fleet file can name it). */
+export function standInSecretArn(name: string): string {
+  const { region, accountId } = STAND_IN_IDS.aws;
+  return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-sfemul`;
+}

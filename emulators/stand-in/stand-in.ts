@@ -9,7 +9,7 @@ import { type EmulatedResponse, parseBody } from '../framework/index.js';
 import { CloudRunEmulator } from '../gcp-cloud-run/cloud-run-emulator.js';
 import type { ReplicaRuntime } from '../replica-runtime/replica-runtime.js';
 import { refusedCredential } from './stand-in-credentials.js';
-import { STAND_IN_IDS } from './stand-in-ids.js';
+import { STAND_IN_IDS, standInSecretArn } from './stand-in-ids.js';
 import type { TlsMaterial } from './tls-material.js';
 
 export interface StandInOptions {
@@ -135,6 +135,9 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       if (!ecs) return notServed('AWS ECS', '--aws');
       const refused = refusedCredential('aws', headers);
       if (refused) return { status: 400, body: { __type: 'UnrecognizedClientException', message: refused } };
+      if (headers['x-amz-target'].startsWith('secretsmanager.'))
+        return ecs.secretStores.handleSecretsManager(headers, body);
+      if (headers['x-amz-target'].startsWith('AmazonSSM.')) return ecs.secretStores.handleSsm(headers, body);
       return ecs.handle(method, path, headers, body);
     }
     if (path.startsWith('/subscriptions/')) {
@@ -142,6 +145,12 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       const refused = refusedCredential('azure', headers);
       if (refused) return { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: refused } } };
       return aci.handle(method, path, url.searchParams, headers, body, httpsOrigin);
+    }
+    if (path.startsWith('/v1/projects/') && path.includes('/secrets/')) {
+      if (!cloudRun) return notServed('Google Secret Manager', '--gcp');
+      const refused = refusedCredential('gcp', headers);
+      if (refused) return { status: 401, body: { error: { code: 401, message: refused, status: 'UNAUTHENTICATED' } } };
+      return cloudRun.secretManager.handle(method, path);
     }
     if (path.startsWith('/v2/')) {
       if (!cloudRun) return notServed('Google Cloud Run', '--gcp');
@@ -215,6 +224,8 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       pullFails(image, method === 'PUT');
       return { status: 200, body: { image, pullFails: method === 'PUT' } };
     }
+    const secret = /^\/_emulate\/secrets\/(aws|gcp)\/([A-Za-z0-9_-]{1,128})$/.exec(path);
+    if (secret && method === 'PUT') return putSecret(secret[1] as 'aws' | 'gcp', secret[2]!);
     if (path === '/_emulate' && method === 'GET') {
       const down = new Set([
         ...(ecs?.faults.downZones ?? []),
@@ -238,9 +249,28 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
       status: 404,
       body: {
         message:
-          'control routes: GET /_emulate, PUT|DELETE /_emulate/outages/ZONE, PUT /_emulate/throttling?share=0.3, DELETE /_emulate/throttling, PUT|DELETE /_emulate/pull-failures/IMAGE',
+          'control routes: GET /_emulate, PUT|DELETE /_emulate/outages/ZONE, PUT /_emulate/throttling?share=0.3, DELETE /_emulate/throttling, PUT|DELETE /_emulate/pull-failures/IMAGE, PUT /_emulate/secrets/aws|gcp/NAME',
       },
     };
+  };
+
+  /**
+   * A new value of a secret (never stored: only its version is): in Secrets Manager a secret
+   * `NAME` (created with a fixed ARN, `standInSecretArn`) whose AWSCURRENT version moves, in
+   * Secret Manager a new version of `NAME` in the stand-in's project.
+   */
+  const putSecret = (cloud: 'aws' | 'gcp', name: string): EmulatedResponse => {
+    if (cloud === 'aws') {
+      if (!ecs) return notServed('AWS Secrets Manager', '--aws');
+      const arn = standInSecretArn(name);
+      const version = ecs.secretStores.currentVersion(arn)
+        ? ecs.secretStores.rotateSecret(arn)
+        : (ecs.secretStores.createSecret(name, arn), ecs.secretStores.currentVersion(arn)!);
+      return { status: 200, body: { arn, version } };
+    }
+    if (!cloudRun) return notServed('Google Secret Manager', '--gcp');
+    const version = cloudRun.secretManager.addVersion(STAND_IN_IDS.gcp.project, name);
+    return { status: 200, body: { name: `projects/${STAND_IN_IDS.gcp.project}/secrets/${name}`, version } };
   };
 
   const notServed = (cloud: string, flag: string): EmulatedResponse => ({

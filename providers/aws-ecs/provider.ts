@@ -290,7 +290,10 @@ export class AwsEcsProvider implements Provider {
     this.secretStores ??= new EcsSecretVersions(
       this.api,
       this.options.secretStoreModules ?? defaultSecretStoreModules,
-      () => this.sdkConfig(),
+      (store) => {
+        const endpoint = store === 'ssm' ? this.settings.ssmEndpoint : this.settings.secretsManagerEndpoint;
+        return { ...this.sdkConfig(), ...(endpoint ? { endpoint } : {}) };
+      },
       this.settings,
     );
     return this.secretStores.versions(refs, {

@@ -81,7 +81,8 @@ export class EcsSecretVersions {
   constructor(
     private readonly api: EcsApi,
     private readonly modules: SecretStoreModules,
-    private readonly config: () => Record<string, unknown>,
+    /** The client config of each store (region, credentials, endpoint). */
+    private readonly config: (store: 'secretsManager' | 'ssm') => Record<string, unknown>,
     private readonly settings: Pick<AwsEcsTargetSettings, 'name' | 'secrets' | 'trackSecretVersions'>,
   ) {}
 
@@ -139,7 +140,7 @@ export class EcsSecretVersions {
   private async currentSecretVersion(arn: string, what: string, ctx: CallCtx): Promise<string> {
     if (!this.sm) {
       const mod = await this.load(() => this.modules.secretsManager());
-      this.sm = { mod, client: this.client(mod.SecretsManagerClient) };
+      this.sm = { mod, client: this.client(mod.SecretsManagerClient, 'secretsManager') };
     }
     const res = await this.call<{ VersionIdsToStages?: Record<string, string[]> }>(
       'DescribeSecret',
@@ -163,7 +164,7 @@ export class EcsSecretVersions {
   private async parameterVersions(names: readonly string[], ctx: CallCtx): Promise<Map<string, string>> {
     if (!this.ssm) {
       const mod = await this.load(() => this.modules.ssm());
-      this.ssm = { mod, client: this.client(mod.SSMClient) };
+      this.ssm = { mod, client: this.client(mod.SSMClient, 'ssm') };
     }
     const out = new Map<string, string>();
     for (let i = 0; i < names.length; i += 50) {
@@ -188,8 +189,8 @@ export class EcsSecretVersions {
     return out;
   }
 
-  private client(C: new (config: Record<string, unknown>) => Client): Client {
-    const c = new C(this.config());
+  private client(C: new (config: Record<string, unknown>) => Client, store: 'secretsManager' | 'ssm'): Client {
+    const c = new C(this.config(store));
     installCallLog(c as never);
     return c;
   }

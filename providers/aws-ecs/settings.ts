@@ -91,6 +91,10 @@ export const awsEcsTargetSettings = z
       .optional(),
     /** Endpoint override (tests, VPC endpoints). */
     endpoint: z.url().optional(),
+    /** Secrets Manager endpoint override (its VPC endpoint, `skyfleet emulate`), for `trackSecretVersions`. */
+    secretsManagerEndpoint: z.url().optional(),
+    /** SSM endpoint override, as `secretsManagerEndpoint`. */
+    ssmEndpoint: z.url().optional(),
     /** SDK attempts per call (the SDK's own bounded retry); the reconciler retries across calls. */
     maxAttempts: z.number().int().min(1).max(10).default(3),
   })

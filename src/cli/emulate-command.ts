@@ -99,8 +99,8 @@ export async function emulateCommand(cmd: EmulateFlags): Promise<void> {
   process.stdout.write('stopped; its replicas are removed\n');
 }
 
-/** One call to a running stand-in's control routes (`/_emulate/...`). */
-async function control(listen: string, method: 'PUT' | 'DELETE', path: string): Promise<void> {
+/** One call to a running stand-in's control routes (`/_emulate/...`); its JSON answer. */
+async function control(listen: string, method: 'PUT' | 'DELETE', path: string): Promise<unknown> {
   const { host, port } = loopback(listen, '--listen');
   const res = await fetch(`http://${host}:${port}/_emulate/${path}`, { method }).catch((e: unknown) => {
     throw new UsageError(
@@ -108,6 +108,7 @@ async function control(listen: string, method: 'PUT' | 'DELETE', path: string): 
     );
   });
   if (!res.ok) throw new UsageError(`the stand-in refused: ${res.status} ${await res.text()}`);
+  return res.json();
 }
 
 /** `skyfleet emulate outage ZONE [--up]`: a zone (or Cloud Run region) of a running stand-in goes down or comes back. */
@@ -131,4 +132,24 @@ export async function emulateThrottleCommand(shareText: string, cmd: { listen: s
 export async function emulatePullFailureCommand(image: string, cmd: { listen: string; off?: boolean }): Promise<void> {
   await control(cmd.listen, cmd.off ? 'DELETE' : 'PUT', `pull-failures/${encodeURIComponent(image)}`);
   process.stdout.write(`${image}: pulls ${cmd.off ? 'work again' : 'fail'}\n`);
+}
+
+/**
+ * `skyfleet emulate secret aws|gcp NAME`: a new value of a secret in the stand-in's Secrets Manager
+ * (created the first time, with a fixed ARN to put in a fleet's `secrets` map) or Secret Manager
+ * (a new version of NAME). Only versions are kept, never values: the next apply rolls it out.
+ */
+export async function emulateSecretCommand(cloud: string, name: string, cmd: { listen: string }): Promise<void> {
+  if (cloud !== 'aws' && cloud !== 'gcp')
+    throw new UsageError(
+      `emulate secret: CLOUD is aws (Secrets Manager) or gcp (Secret Manager), got ${JSON.stringify(cloud)}`,
+    );
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(name))
+    throw new UsageError(`emulate secret: NAME is 1-128 letters, digits, _ or -, got ${JSON.stringify(name)}`);
+  const out = (await control(cmd.listen, 'PUT', `secrets/${cloud}/${name}`)) as {
+    arn?: string;
+    name?: string;
+    version: string | number;
+  };
+  process.stdout.write(`${out.arn ?? out.name}: version ${out.version} is current\n`);
 }

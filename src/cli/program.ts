@@ -230,6 +230,20 @@ export function buildProgram(): Command {
       }),
     );
 
+  emulate
+    .command('secret')
+    .description(
+      "a new value of secret NAME in a running stand-in: aws (Secrets Manager; prints the ARN for a target's secrets map) or gcp (Secret Manager: a new version); the next apply rolls it out",
+    )
+    .argument('<cloud>', 'aws | gcp')
+    .argument('<name>')
+    .action(async (cloud, name, cmd, command) =>
+      (await import('./emulate-command.js')).emulateSecretCommand(cloud, name, {
+        ...cmd,
+        listen: (command.parent!.opts() as { listen: string }).listen,
+      }),
+    );
+
   const token = program.command('token').description('API bearer tokens: create | list | revoke');
   token
     .command('create')

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { refusedCredential } from '../../../emulators/stand-in/stand-in-credentials.js';
 import { standInTargets } from '../../../emulators/stand-in/stand-in-fleet.js';
 import { type StandIn, startStandIn } from '../../../emulators/stand-in/stand-in.js';
 import { tlsMaterial } from '../../../emulators/stand-in/tls-material.js';
+import { emulateSecretCommand } from '../../../src/cli/emulate-command.js';
 import { createFleet, type Fleet } from '../../../src/index.js';
 import { eventually } from '../../helpers/eventually.js';
 
@@ -206,4 +207,69 @@ it('a failing image pull switched on stops ECS tasks with CannotPullContainerErr
   expect(standIn.cloudRun!.neverReadyImages.has(image)).toBe(false);
   expect(standIn.aci!.failingPulls.has(image)).toBe(false);
   await fleet.delete('pull');
+});
+
+it("a secret rotated in the stand-in's Secrets Manager and Secret Manager is a new revision on ECS and Cloud Run", {
+  timeout: 60_000,
+}, async () => {
+  // `skyfleet emulate secret aws|gcp NAME`, as a user types it
+  const printed: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    printed.push(String(chunk));
+    return true;
+  });
+  const put = async (cloud: string, name: string) => {
+    printed.length = 0;
+    await emulateSecretCommand(cloud, name, { listen: new URL(standIn.url.http).host });
+    return printed.join('');
+  };
+  const aws = { arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:db-sfemul' };
+  try {
+    expect(await put('aws', 'db')).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:000000000000:secret:db-sfemul: version [0-9a-f-]{36} is current\n$/,
+    );
+    expect(await put('gcp', 'db')).toBe('projects/skyfleet-emulated/secrets/db: version 1 is current\n');
+    await expect(put('azure', 'db')).rejects.toThrow(/CLOUD is aws \(Secrets Manager\) or gcp/);
+  } finally {
+    write.mockRestore();
+  }
+  const web = (target: string, key: string) => ({
+    apiVersion: 'skyfleet.dev/v1' as const,
+    kind: 'Deployment' as const,
+    metadata: { name: `sec-${target}` },
+    spec: {
+      replicas: 1,
+      template: {
+        containers: [
+          {
+            name: 'web',
+            image: 'hello/web:1',
+            env: [{ name: 'DB', valueFrom: { secretKeyRef: { name: target === 'aws' ? aws.arn! : 'db', key } } }],
+            ports: [{ containerPort: 8080 }],
+            resources: { cpu: '1', memory: '2Gi' },
+          },
+        ],
+      },
+      placement: { targets: [{ name: target }] },
+    },
+  });
+  try {
+    // no value anywhere here: both clouds read their secrets themselves
+    const r1 = await fleet.apply(web('aws', 'password'));
+    const g1 = await fleet.apply(web('gcp', 'latest'));
+    expect((await fleet.apply(web('aws', 'password'))).revision).toBe(r1.revision);
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await put('aws', 'db');
+    await put('gcp', 'db');
+    vi.restoreAllMocks();
+    const r2 = await fleet.apply(web('aws', 'password'));
+    const g2 = await fleet.apply(web('gcp', 'latest'));
+    expect(r2.revision).not.toBe(r1.revision);
+    expect(g2.revision).not.toBe(g1.revision);
+    expect((await fleet.status('sec-aws')).slices.map((s) => [s.revision, s.ready])).toEqual([[r2.revision, 1]]);
+    expect((await fleet.status('sec-gcp')).slices.map((s) => [s.revision, s.ready])).toEqual([[g2.revision, 1]]);
+  } finally {
+    await fleet.delete('sec-aws');
+    await fleet.delete('sec-gcp');
+  }
 });
