@@ -5,7 +5,8 @@
 // Targets at -c8: rps >= 0.9 x nginx and p99 <= 1.2 x nginx. Gated (exit 1 when either misses):
 // the built-in router (the default data plane, the one every user meets first) and the nginx
 // data plane. Also printed: docker-proxy's share of the CPU spent per request, which bounds every
-// figure here (each published port goes through it).
+// figure here (each published port goes through it), and the built-in router on net.Socket
+// upstream connections (`upstreamTransport: 'net'`, not gated), beside its default raw TCP ones.
 // The machine is shared and CPU-bound under this load (docker-proxy alone takes most of it), so
 // single runs drift by 2x: ROUNDS rounds are measured back to back, in alternating order, and
 // a proxy's ratio is the median of its per-round ratios to nginx. Also printed: each proxy's
@@ -247,6 +248,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'skyfleet-bench-router-'));
   let nginx: ChildProcess | null = null;
   let router: Router | null = null;
+  let netRouter: Router | null = null;
   let plane: NginxDataPlane | null = null;
   const cleanup = async () => {
     if (nginx && nginx.exitCode === null) {
@@ -263,6 +265,7 @@ async function main(): Promise<void> {
       });
     }
     await router?.close();
+    await netRouter?.close();
     await plane?.close();
     await removeLabelled(docker, BENCH_LABEL);
     rmSync(dir, { recursive: true, force: true });
@@ -295,6 +298,11 @@ async function main(): Promise<void> {
     router.setEndpoints(endpoints);
     const { port: routerPort } = await router.start();
     await waitServing(routerPort, 'router');
+    // the same router on net.Socket upstream connections (RouterOptions.upstreamTransport): printed, not gated
+    netRouter = new Router({ name: 'bench-net', ejection: { consecutiveFailures: 0 }, upstreamTransport: 'net' });
+    netRouter.setEndpoints(endpoints);
+    const { port: netRouterPort } = await netRouter.start();
+    await waitServing(netRouterPort, 'router (net.Socket)');
 
     const workers = NGINX_WORKERS === 'auto' ? 'auto' : Number(NGINX_WORKERS);
     plane = new NginxDataPlane({ name: 'bench', nginx: tools.nginx, workers });
@@ -313,6 +321,7 @@ async function main(): Promise<void> {
         results: [],
       },
       { name: 'router (builtin)', port: routerPort, cpu: selfCpu, gated: true, results: [] },
+      { name: 'router, net.Socket', port: netRouterPort, cpu: selfCpu, gated: false, results: [] },
       {
         name: 'nginx data plane',
         port: planePort,

@@ -636,7 +636,7 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     core.sweeper.delete(this);
     up.detach();
     // A tunnel stays in flight (drain waits for it, up to the drain timeout).
-    this.tunnel = pipeTunnel(c, up.sock, this.buf);
+    this.tunnel = pipeTunnel(c, up.sock as unknown as net.Socket, this.buf); // streamed: a net.Socket
     this.buf = null;
     ep.busy.add(this.tunnel);
     if (c.isPaused()) c.resume();

@@ -13,6 +13,8 @@ export interface ProxySettings {
   retryAttempts: number;
   /** Spare connections kept per endpoint whose upstream closes after every response. */
   preconnect: number;
+  /** Plain-TCP upstream connections on the raw TCP handle (RouterOptions.upstreamTransport). */
+  rawTcp: boolean;
   /** CAs trusted for TLS upstreams (RouterOptions.upstreamTls.ca); the system's when undefined. */
   upstreamCa: string | Buffer | Array<string | Buffer> | undefined;
   /** Identity tokens for endpoints with an identityAudience (RouterOptions.identityTokens). */

@@ -13,6 +13,7 @@
 // The parts, one concept a file:
 //   client-conn.ts       ClientConn: a client connection and its exchanges (ClientState)
 //   upstream-conn.ts     UpstreamConn: a pooled upstream connection, preconnect
+//   raw-tcp-socket.ts    RawTcpSocket: a plain upstream connection on libuv's TCP handle
 //   request-head.ts      parseRequestHead: a request head, rewritten for the upstream
 //   response-head.ts     parseResponseHead: a response head, rewritten for the client
 //   http1.ts             framing: head ends, chunked bodies, router-made answers

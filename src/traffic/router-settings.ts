@@ -1,5 +1,6 @@
 import type { HealthCheck } from './health-check.js';
 import type { ProxySettings } from './proxy-core.js';
+import { rawTcpAvailable } from './raw-tcp-socket.js';
 import { SPARE_IDLE_MS } from './upstream-conn.js';
 import type { RouterOptions } from './types.js';
 
@@ -41,6 +42,7 @@ export function routerSettings(options: RouterOptions): RouterSettings {
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
     retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
     preconnect: Math.max(0, options.preconnect ?? 2),
+    rawTcp: (options.upstreamTransport ?? 'raw') === 'raw' && rawTcpAvailable(),
     upstreamCa: options.upstreamTls?.ca,
     identityTokens: options.identityTokens,
   };

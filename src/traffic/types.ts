@@ -106,6 +106,13 @@ export interface RouterOptions {
    * Default 2; 0 disables.
    */
   preconnect?: number;
+  /**
+   * How plain-TCP upstream connections are made: `raw` on libuv's TCP handle directly (about half
+   * the CPU of a net.Socket per connection; src/traffic/raw-tcp-socket.ts), or `net`
+   * (net.Socket). Default `raw` where this Node offers it, else `net`. TLS upstreams, hosts that
+   * are names rather than IP addresses, and upgraded (WebSocket) exchanges always use net/tls.
+   */
+  upstreamTransport?: 'raw' | 'net';
   /** Idle upstream sockets are closed after this. Default 30 000 ms. */
   upstreamIdleTimeoutMs?: number;
   /** After removal, in-flight requests (and WebSocket tunnels) of an endpoint are cut after this. Default 30 000 ms. */

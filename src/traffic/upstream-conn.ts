@@ -7,6 +7,7 @@ import { AttemptFailure } from './attempt-failure.js';
 import type { ClientConn } from './client-conn.js';
 import type { Ep } from './endpoint.js';
 import type { ProxyCore } from './proxy-core.js';
+import { RawTcpSocket, type RawTcpHandlers } from './raw-tcp-socket.js';
 import type { Timed } from './timeout-sweeper.js';
 
 /** A spare (pre-connected, never used) upstream connection is closed after this idle time. */
@@ -14,7 +15,29 @@ export const SPARE_IDLE_MS = 4_000;
 
 const UP = Symbol('skyfleet.up');
 
-type UpSocket = net.Socket & { [UP]: UpstreamConn };
+/** What the proxy uses of an upstream socket: a net.Socket, a TLSSocket or a RawTcpSocket. */
+export interface UpstreamSocket {
+  write(data: string | Uint8Array, encoding?: 'latin1'): boolean;
+  cork(): void;
+  uncork(): void;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+}
+
+type UpSocket = UpstreamSocket & { [UP]: UpstreamConn };
+
+/** The listeners of a raw upstream socket: the same functions as a net.Socket's. */
+const RAW_HANDLERS = {
+  onConnect: upOnConnect,
+  onRead: upOnRead,
+  onEnd: upOnEnd,
+  onError: upOnError,
+  onClose: upOnClose,
+  onDrain: upOnDrain,
+} as unknown as RawTcpHandlers<RawTcpSocket>;
 
 /** Shared read buffer of the upstream sockets: each read is copied out before the next one. */
 const READ_BUF = Buffer.allocUnsafe(64 * 1024);
@@ -50,6 +73,15 @@ export class UpstreamConn implements Timed {
     streamed = false,
   ) {
     const secure = ep.serverName !== null;
+    if (!secure && !streamed && core.settings.rawTcp && net.isIP(ep.host) !== 0) {
+      // the common case, one connection per request to a replica that closes after each answer:
+      // on the raw TCP handle (raw-tcp-socket.ts), its listeners the shared functions below
+      const raw = new RawTcpSocket(ep.host, ep.port, RAW_HANDLERS, READ_BUF) as unknown as UpSocket;
+      raw[UP] = this;
+      this.sock = raw;
+      core.sweeper.set(this, core.settings.connectTimeoutMs);
+      return;
+    }
     const sock = (
       secure
         ? // TLS to a cloud endpoint: SNI and certificate check for its name; reads through 'data'
@@ -68,7 +100,7 @@ export class UpstreamConn implements Timed {
               noDelay: true,
               onread: { buffer: READ_BUF, callback: upOnRead },
             })
-    ) as UpSocket;
+    ) as net.Socket & { [UP]: UpstreamConn };
     if (secure) sock.setNoDelay(true);
     sock[UP] = this;
     this.sock = sock;
@@ -105,7 +137,7 @@ export class UpstreamConn implements Timed {
 
   /** The socket becomes one end of a tunnel: no exchange listeners, no idle timeout any more. */
   detach(): void {
-    const u = this.sock;
+    const u = this.sock as unknown as net.Socket; // upgraded exchanges are on a net.Socket
     u.removeListener('data', upOnData);
     u.removeListener('end', upOnEnd);
     u.removeListener('close', upOnClose);
@@ -183,10 +215,10 @@ function upOnConnect(this: UpSocket): void {
   up.core.sweeper.set(up, up.owner === null ? SPARE_IDLE_MS : up.core.settings.upstreamTimeoutMs);
 }
 
-function upOnRead(this: net.Socket, n: number, buf: Uint8Array): boolean {
+function upOnRead(this: UpSocket, n: number, buf: Uint8Array): boolean {
   const chunk = Buffer.allocUnsafe(n);
   chunk.set(buf.subarray(0, n));
-  upOnData.call(this as UpSocket, chunk);
+  upOnData.call(this, chunk);
   return true;
 }
 

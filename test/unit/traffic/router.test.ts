@@ -1,15 +1,18 @@
 import http from 'node:http';
 import net from 'node:net';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualTimers, Router, type RouterOptions } from '../../../src/traffic/index.js';
 import { ep, refusedPort, request, tally, testCleanups } from './helpers.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const { cleanups, upstreams } = testCleanups();
 
+// every test runs with both upstream transports: the raw TCP handle (the default) and net.Socket
+let transport: 'raw' | 'net' = 'raw';
+
 async function router(options: Partial<RouterOptions> = {}): Promise<{ r: Router; port: number }> {
-  const r = new Router({ name: 'web', ...options });
+  const r = new Router({ name: 'web', upstreamTransport: transport, ...options });
   cleanups.push(() => r.close());
   const { port } = await r.start();
   return { r, port };
@@ -21,7 +24,24 @@ function keepAliveAgent(): http.Agent {
   return a;
 }
 
-describe('Router', () => {
+describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) => {
+  beforeAll(() => {
+    transport = t;
+  });
+
+  it('makes plain upstream connections with the chosen transport (raw: no net.Socket at all)', async () => {
+    const [a] = await upstreams('a');
+    const { r, port } = await router({ preconnect: 0 });
+    r.setEndpoints([ep('a', a!.port)]);
+    const connect = vi.spyOn(net, 'connect');
+    try {
+      expect((await request(port)).status).toBe(200);
+      expect(connect.mock.calls.length).toBe(t === 'raw' ? 0 : 1);
+    } finally {
+      connect.mockRestore();
+    }
+  });
+
   it('listens on 127.0.0.1 by default, forwards with X-Forwarded-* and keeps client connections alive', async () => {
     const [a] = await upstreams('a');
     const { r, port } = await router();
