@@ -263,9 +263,9 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
     if (cloud === 'aws') {
       if (!ecs) return notServed('AWS Secrets Manager', '--aws');
       const arn = standInSecretArn(name);
-      const version = ecs.secretStores.currentVersion(arn)
-        ? ecs.secretStores.rotateSecret(arn)
-        : (ecs.secretStores.createSecret(name, arn), ecs.secretStores.currentVersion(arn)!);
+      if (!ecs.secretStores.currentVersion(arn)) ecs.secretStores.createSecret(name, arn);
+      else ecs.secretStores.rotateSecret(arn);
+      const version = ecs.secretStores.currentVersion(arn)!;
       return { status: 200, body: { arn, version } };
     }
     if (!cloudRun) return notServed('Google Secret Manager', '--gcp');

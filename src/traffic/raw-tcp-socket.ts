@@ -140,7 +140,8 @@ export class RawTcpSocket {
         ? Buffer.from(data, 'latin1')
         : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (!this.connected || this.corked > 0) {
-      (this.queue ??= []).push(buf);
+      if (this.queue === null) this.queue = [];
+      this.queue.push(buf);
       this.pending += buf.length;
       return this.pending < HIGH_WATER;
     }
