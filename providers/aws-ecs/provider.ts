@@ -2,7 +2,6 @@ import {
   CreateServiceCommand,
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
-  DescribeClustersCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   ListTaskDefinitionsCommand,
@@ -31,6 +30,7 @@ import type {
 import type { ProviderContext } from '../../src/provider/provider.js';
 import { type Clock, systemClock } from '../../src/util/clock.js';
 import { type CallCtx, EcsApi } from './api.js';
+import { ClusterCheck } from './cluster-check.js';
 import { type ReadService, WrittenServices } from './consistency.js';
 import { type MappedSlice, mapSlice } from './mapping.js';
 import {
@@ -44,7 +44,7 @@ import {
   tagMap,
 } from './names.js';
 import { TaskViews } from './observe.js';
-import { type Ec2Module, ec2ClientInstalled, ec2PublicIpResolver, loadEc2Module } from './public-ips.js';
+import { type Ec2Module, publicIpResolver } from './public-ips.js';
 import { DeploymentRetries, type RetryPolicy } from './recovery.js';
 import { EcsSecretVersions, type SecretStoreModules, defaultSecretStoreModules } from './secret-versions.js';
 import type { AwsEcsTargetSettings } from './settings.js';
@@ -117,8 +117,8 @@ export class AwsEcsProvider implements Provider {
   private readonly familyLocks = new KeyedLock();
   /** Forced new deployments of services whose deployment failed, with their backoff. */
   private readonly retries: DeploymentRetries;
-  /** Set once DescribeClusters showed the cluster with the capacity provider the target uses. */
-  private clusterChecked = false;
+  /** The cluster and its capacity provider, read once (at admission, else before the first create). */
+  private readonly cluster: ClusterCheck;
   /** Whether public IPs can be resolved (assignPublicIp and a resolver or the EC2 client). */
   private readonly publicIps: boolean;
   private readonly closeEc2: () => void = () => {};
@@ -136,6 +136,7 @@ export class AwsEcsProvider implements Provider {
     this.clock = options.clock ?? ctx.clock ?? systemClock;
     this.reuseMs = options.observeReuseMs ?? 15_000;
     this.retries = new DeploymentRetries(options.deploymentRetry);
+    this.cluster = new ClusterCheck(settings, () => this.api);
     this.written = new WrittenServices(this.clock, options.consistencyWindowMs);
     this.ownsClient = !options.client;
     this.client =
@@ -146,6 +147,7 @@ export class AwsEcsProvider implements Provider {
         ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
         ...(settings.credentials ? { credentials: settings.credentials } : {}),
       });
+    const ips = publicIpResolver(settings, options, () => this.sdkConfig());
     this.api = new EcsApi(this.client, {
       cluster: settings.cluster,
       target: this.target,
@@ -156,10 +158,10 @@ export class AwsEcsProvider implements Provider {
         clock: this.clock,
       }),
       clock: this.clock,
-      resolvePublicIps: this.publicIpResolver(),
+      resolvePublicIps: ips?.resolve,
     });
-    this.publicIps = settings.assignPublicIp && (!!options.resolvePublicIps || !!this.ec2Resolver);
-    if (this.ec2Resolver) this.closeEc2 = this.ec2Resolver.close;
+    this.publicIps = ips !== undefined;
+    if (ips?.close) this.closeEc2 = ips.close;
   }
 
   /** The config of the target's other AWS clients (EC2, Secrets Manager, SSM): the ECS client's region and credentials (static, or its provider chain). */
@@ -170,20 +172,6 @@ export class AwsEcsProvider implements Provider {
       maxAttempts: s.maxAttempts,
       credentials: s.credentials ?? this.client.config.credentials,
     };
-  }
-
-  private ec2Resolver: ReturnType<typeof ec2PublicIpResolver> | undefined;
-
-  private publicIpResolver(): ((eniIds: string[]) => Promise<Record<string, string>>) | undefined {
-    if (!this.settings.assignPublicIp) return undefined;
-    if (this.options.resolvePublicIps) return this.options.resolvePublicIps;
-    const load =
-      this.options.ec2Module === null
-        ? undefined
-        : (this.options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined));
-    if (!load) return undefined;
-    this.ec2Resolver = ec2PublicIpResolver(load, () => this.sdkConfig());
-    return this.ec2Resolver.resolve;
   }
 
   describe(): TargetDescription {
@@ -343,7 +331,7 @@ export class AwsEcsProvider implements Provider {
       );
     }
     if (current?.status !== 'ACTIVE') {
-      await this.checkCluster(ctx);
+      await this.cluster.check(ctx);
       await this.create(mapped, slice, ctx);
     } else if (this.upToDate(current, mapped, slice.replicas)) {
       if (this.retries.due(current, this.clock.now())) {
@@ -396,48 +384,14 @@ export class AwsEcsProvider implements Provider {
     return { changed: writes > 0, writes };
   }
 
-  /** Admission's check, before anything is written anywhere: the cluster (checkCluster). */
+  /** Admission's check, before anything is written anywhere: the cluster (cluster-check.ts). */
   async preflight(options: CallOptions = {}): Promise<void> {
-    await this.checkCluster({
+    await this.cluster.check({
       deployment: options.deployment ?? null,
       reason: options.reason ?? 'preflight',
       secrets: [],
       signal: options.signal,
     });
-  }
-
-  /**
-   * The cluster exists and has the capacity provider the services use (DescribeClusters): a
-   * cluster made without "AWS Fargate" has none, and every CreateService would fail. Checked once
-   * per provider: at admission (preflight), else before the first create.
-   */
-  private async checkCluster(ctx: CallCtx): Promise<void> {
-    if (this.clusterChecked) return;
-    const { cluster, capacityProvider } = this.settings;
-    const res = await this.api.send<{
-      clusters?: Array<{ status?: string; capacityProviders?: string[]; clusterName?: string }>;
-    }>('DescribeClusters', new DescribeClustersCommand({ clusters: [cluster] }), ctx);
-    const found = res.clusters?.[0];
-    const terminal = (message: string, providerCode: string) =>
-      new ProviderError(message, {
-        provider: this.kind,
-        target: this.target,
-        retryable: false,
-        providerCode,
-        operation: 'DescribeClusters',
-      });
-    if (found?.status !== 'ACTIVE')
-      throw terminal(
-        `cluster ${cluster} does not exist in ${this.settings.region}${found?.status ? ` (status ${found.status})` : ''}; create it (aws ecs create-cluster --cluster-name ${cluster} --capacity-providers FARGATE FARGATE_SPOT) or fix targets[].cluster of target ${this.target}`,
-        'ClusterNotFoundException',
-      );
-    const attached = found.capacityProviders ?? [];
-    if (!attached.includes(capacityProvider))
-      throw terminal(
-        `cluster ${cluster} has no ${capacityProvider} capacity provider (attached: ${attached.join(', ') || 'none'}); attach it: aws ecs put-cluster-capacity-providers --cluster ${cluster} --capacity-providers FARGATE FARGATE_SPOT --default-capacity-provider-strategy capacityProvider=FARGATE,weight=1`,
-        'CapacityProviderNotAttached',
-      );
-    this.clusterChecked = true;
   }
 
   private upToDate(s: Service, mapped: MappedSlice, replicas: number): boolean {

@@ -70,3 +70,23 @@ export function ec2PublicIpResolver(
     },
   };
 }
+
+/**
+ * How a target resolves public IPs: none without `assignPublicIp`; the resolver given in the
+ * provider options; else EC2 through `@aws-sdk/client-ec2` (the `ec2Module` option, or the
+ * installed package; `ec2Module: null` as if it were not); undefined when none can.
+ */
+export function publicIpResolver(
+  settings: { assignPublicIp: boolean },
+  options: {
+    resolvePublicIps?: (eniIds: string[]) => Promise<Record<string, string>>;
+    ec2Module?: (() => Promise<Ec2Module>) | null;
+  },
+  config: () => Record<string, unknown>,
+): { resolve: (eniIds: string[]) => Promise<Record<string, string>>; close?: () => void } | undefined {
+  if (!settings.assignPublicIp) return undefined;
+  if (options.resolvePublicIps) return { resolve: options.resolvePublicIps };
+  const load =
+    options.ec2Module === null ? undefined : (options.ec2Module ?? (ec2ClientInstalled() ? loadEc2Module : undefined));
+  return load ? ec2PublicIpResolver(load, config) : undefined;
+}

@@ -57,6 +57,7 @@ import {
 } from './mapping.js';
 import { ANNOTATIONS, GCP_LABELS, revisionName, serviceId, serviceName } from './names.js';
 import { observedSlices } from './observe.js';
+import { identityTokenFor } from './identity-token.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { CloudRunSecretVersions, loadSecretManager } from './secret-versions.js';
 import { loadSdk } from './sdk.js';
@@ -162,38 +163,9 @@ export class CloudRunProvider implements TrafficSplittingProvider {
   /** Where replica traffic connects (settings.dataPlaneAddress), when not the service's own host. */
   private readonly connect: { host: string; port: number } | undefined;
 
-  /**
-   * An identity token for a service URL (services that keep their invoker check): the target's
-   * `identityToken`, or one minted from Application Default Credentials through
-   * google-auth-library (`getIdTokenClient`: a service account key, the metadata server, an
-   * impersonated service account), which must hold `roles/run.invoker` on the services.
-   */
-  async identityToken(audience: string): Promise<IdentityToken> {
-    const given = this.settings.identityToken;
-    const token =
-      given ??
-      (await (async () => {
-        const { GoogleAuth } = await import('google-auth-library');
-        const client = await new GoogleAuth().getIdTokenClient(audience);
-        return client.idTokenProvider.fetchIdToken(audience);
-      })().catch((err: unknown) => {
-        const message = (err as Error).message;
-        // no credentials that can mint ID tokens (user credentials cannot): terminal; a failed
-        // call to the token endpoint or the metadata server: retryable
-        const terminal = /credentials|cannot fetch id token|not supported/i.test(message);
-        throw new ProviderError(
-          `no identity token for ${audience} from the target's credentials (${message}); services that keep their invoker check need a service account with roles/run.invoker, or identityToken`,
-          {
-            provider: 'gcp-cloud-run',
-            target: this.target,
-            retryable: !terminal,
-            providerCode: 'IdentityTokenUnavailable',
-            operation: 'identityToken',
-            cause: err,
-          },
-        );
-      }));
-    return { token, expiresAt: jwtExpiry(token) ?? this.clock.now() + 3_600_000 };
+  /** An identity token for a service URL (services that keep their invoker check): identity-token.ts. */
+  identityToken(audience: string): Promise<IdentityToken> {
+    return identityTokenFor(this.settings, audience, this.clock);
   }
 
   describe(): TargetDescription {
@@ -603,16 +575,4 @@ function sameTraffic(view: ServiceView, want: RunTrafficTarget[]): boolean {
   return (
     view.traffic.every((t) => t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION') && norm(view.traffic) === norm(want)
   );
-}
-
-/** The `exp` of a JWT (epoch ms), or undefined when the token is not one. */
-function jwtExpiry(token: string): number | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
 }
