@@ -1,5 +1,3 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import nock from 'nock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsEcsProvider, awsEcsTargetSettings } from '../../../providers/aws-ecs/index.js';
@@ -9,8 +7,7 @@ import { MemoryCallLog, withEnvCallLog } from '../../../src/calllog/index.js';
 import { createFleet } from '../../../src/fleet.js';
 import { LABELS } from '../../../src/provider/labels.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
-import { systemClock } from '../../../src/util/clock.js';
-import { EcsEmulator, SUBNETS } from '../../emulators/ecs/index.js';
+import { type EcsEmulator, realTimeEcsEmulator, testEcsClient } from '../../emulators/ecs/index.js';
 
 // A hybrid fleet through the public facade: a local (memory) target and an ECS target whose real SDK
 // client talks to the emulator. fleet.apply polls in real time, so this emulator runs on the system
@@ -22,12 +19,7 @@ let em: EcsEmulator;
 
 beforeAll(() => {
   nock.disableNetConnect();
-  em = new EcsEmulator({
-    clock: systemClock,
-    subnets: { ...SUBNETS },
-    clusters: ['skyfleet'],
-    timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
-  }).install();
+  em = realTimeEcsEmulator();
   em.secretStores.createSecret('web', SECRET_ARN);
 });
 afterAll(() => {
@@ -65,11 +57,7 @@ it('places, rolls out, scales and deletes across local + ECS; a re-apply writes 
     { fleet: FLEET },
     { cloud: new MemoryCloud() },
   );
-  const client = new ECSClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    retryStrategy: new ConfiguredRetryStrategy(3, 0),
-  });
+  const client = testEcsClient(3);
   const settings = awsEcsTargetSettings.parse({
     name: 'aws',
     kind: 'aws-ecs',

@@ -1,5 +1,3 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import nock from 'nock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AwsEcsProvider, awsEcsTargetSettings } from '../../../providers/aws-ecs/index.js';
@@ -7,8 +5,7 @@ import { MemoryCloud, MemoryProvider } from '../../../providers/memory/index.js'
 import { memoryTargetSettings } from '../../../providers/memory/settings.js';
 import { createFleet } from '../../../src/fleet.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
-import { systemClock } from '../../../src/util/clock.js';
-import { EcsEmulator, SUBNETS } from '../../emulators/ecs/index.js';
+import { type EcsEmulator, realTimeEcsEmulator, testEcsClient } from '../../emulators/ecs/index.js';
 
 // Issue 19: a cluster without the FARGATE capacity provider is detected up front. Admission reads
 // the cluster of every ECS target a change places replicas on (Provider.preflight) before anything
@@ -16,13 +13,7 @@ import { EcsEmulator, SUBNETS } from '../../emulators/ecs/index.js';
 let em: EcsEmulator;
 beforeAll(() => {
   nock.disableNetConnect();
-  em = new EcsEmulator({
-    clock: systemClock,
-    subnets: { ...SUBNETS },
-    clusters: ['skyfleet'],
-    capacityProviders: { skyfleet: [] }, // made without "AWS Fargate"
-    timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
-  }).install();
+  em = realTimeEcsEmulator({ capacityProviders: { skyfleet: [] } }); // a cluster made without "AWS Fargate"
 });
 afterAll(() => {
   em.uninstall();
@@ -49,11 +40,7 @@ it('a cluster without the FARGATE capacity provider: apply refused with the fix,
     { fleet: 'pre' },
     { cloud },
   );
-  const client = new ECSClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    retryStrategy: new ConfiguredRetryStrategy(2, 0),
-  });
+  const client = testEcsClient(2);
   const aws = new AwsEcsProvider(
     awsEcsTargetSettings.parse({
       name: 'aws',

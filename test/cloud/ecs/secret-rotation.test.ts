@@ -1,5 +1,3 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { AwsEcsProvider, awsEcsTargetSettings } from '../../../providers/aws-ecs/index.js';
@@ -7,8 +5,7 @@ import { MemoryCallLog } from '../../../src/calllog/index.js';
 import { createFleet } from '../../../src/fleet.js';
 import { LABELS } from '../../../src/provider/labels.js';
 import type { DeploymentInput } from '../../../src/spec/deployment.js';
-import { systemClock } from '../../../src/util/clock.js';
-import { EcsEmulator, SUBNETS } from '../../emulators/ecs/index.js';
+import { type EcsEmulator, realTimeEcsEmulator, testEcsClient } from '../../emulators/ecs/index.js';
 
 // Issue 19: a secret rotated in AWS's own store (a new AWSCURRENT version of a Secrets Manager
 // secret, a new version of an SSM parameter) must reach every task, not only tasks started later.
@@ -21,12 +18,7 @@ const PARAM_ARN = 'arn:aws:ssm:us-east-1:123456789012:parameter/prod/api';
 
 beforeAll(() => {
   nock.disableNetConnect();
-  em = new EcsEmulator({
-    clock: systemClock,
-    subnets: { ...SUBNETS },
-    clusters: ['skyfleet'],
-    timings: { pendingAfterMs: 2, runningAfterMs: 5, healthyAfterMs: 5, stoppedAfterMs: 2, relaunchAfterMs: 50 },
-  }).install();
+  em = realTimeEcsEmulator();
   dbArn = em.secretStores.createSecret('db');
   em.secretStores.putParameter('/prod/api/token');
 });
@@ -63,11 +55,7 @@ const web = (image = 'app:1'): DeploymentInput => ({
 const opts = { timeoutMs: 20_000, pollIntervalMs: 5 };
 
 function ecsFleet(settings: Record<string, unknown> = {}) {
-  const client = new ECSClient({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
-    retryStrategy: new ConfiguredRetryStrategy(2, 0),
-  });
+  const client = testEcsClient(2);
   const callLog = new MemoryCallLog();
   const aws = new AwsEcsProvider(
     awsEcsTargetSettings.parse({

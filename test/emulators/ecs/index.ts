@@ -12,3 +12,4 @@ export {
   ECS_EXAMPLES_PATH,
 } from '../../../emulators/aws-ecs/botocore-checker.js';
 export { ecsTestbed, SUBNETS, type EcsTestbed, type EcsTestbedOptions } from './testbed.js';
+export { realTimeEcsEmulator, testEcsClient } from './real-time.js';
