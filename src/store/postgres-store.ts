@@ -16,13 +16,13 @@ import {
   toDeployment,
   toEvent,
   toGitSource,
-  toLease,
   toRevision,
   toToken,
 } from './postgres-rows.js';
 import type { ApiStore, AuditRecord, ChangeRecord, TokenRecord } from './api-store.js';
 import type { GitSourceRecord, GitSourceStore, GitSyncStatus } from './git-source-store.js';
 import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, RevisionRecord } from './store.js';
+import { PostgresLeases } from './postgres-leases.js';
 
 // Also exported from the store's module, which has always exported them.
 export { PG_MIGRATIONS } from './postgres-migrations.js';
@@ -86,7 +86,10 @@ export class PostgresStore implements ApiStore, GitSourceStore {
       audit: `${q}.audit`,
       gitSources: `${q}.git_sources`,
     };
+    this.leases = new PostgresLeases(this.t.leases, (sql, params) => this.query<LeaseRow>(sql, params));
   }
+
+  private readonly leases: PostgresLeases;
 
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const { url, schema: fromUrl } = splitSchema(connectionString);
@@ -531,38 +534,18 @@ export class PostgresStore implements ApiStore, GitSourceStore {
     return rows[0]?.conditions ?? [];
   }
 
-  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
-    // One atomic upsert. A contender that loses the insert race waits on the row, then sees the
-    // winner's (unexpired, other) holding, so its WHERE fails and it gets no row back. The token
-    // stays on renewal by a holder whose lease has not lapsed, and grows by one otherwise.
-    const rows = await this.query<LeaseRow>(
-      `INSERT INTO ${this.t.leases} AS l (name, holder, token, expires_at) VALUES ($1, $2, 1, $4)
-       ON CONFLICT (name) DO UPDATE SET
-         holder = excluded.holder,
-         token = CASE WHEN l.holder = excluded.holder AND l.expires_at > $3 THEN l.token ELSE l.token + 1 END,
-         expires_at = excluded.expires_at
-       WHERE l.holder = excluded.holder OR l.expires_at <= $3
-       RETURNING name, holder, token, expires_at`,
-      [name, holder, now, now + ttlMs],
-    );
-    return rows[0] && toLease(rows[0]);
+  // the fleet lease: postgres-leases.ts
+  acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
+    return this.leases.acquire(name, holder, ttlMs, now);
   }
-
-  async checkLease(name: string, holder: string, token: number, now: number): Promise<boolean> {
-    const rows = await this.query(
-      `SELECT 1 FROM ${this.t.leases} WHERE name = $1 AND holder = $2 AND token = $3 AND expires_at > $4`,
-      [name, holder, token, now],
-    );
-    return rows.length > 0;
+  checkLease(name: string, holder: string, token: number, now: number): Promise<boolean> {
+    return this.leases.check(name, holder, token, now);
   }
-
-  async releaseLease(name: string, holder: string): Promise<void> {
-    await this.query(`UPDATE ${this.t.leases} SET expires_at = 0 WHERE name = $1 AND holder = $2`, [name, holder]);
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.leases.release(name, holder);
   }
-
-  async getLease(name: string): Promise<Lease | undefined> {
-    const rows = await this.query<LeaseRow>(`SELECT * FROM ${this.t.leases} WHERE name = $1`, [name]);
-    return rows[0] && toLease(rows[0]);
+  getLease(name: string): Promise<Lease | undefined> {
+    return this.leases.get(name);
   }
 
   async close(): Promise<void> {

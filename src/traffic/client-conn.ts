@@ -1,7 +1,8 @@
-// Longer than 500 lines: one connection's state machine on the hot path; split further, each request would cross more calls.
+// One connection's state machine on the hot path; its socket listeners are in client-socket.ts.
 // The client side of the proxy: one accepted connection, its requests one at a time (pipelined
 // requests wait, in order), each routed on its own to an upstream connection, and the response
-// forwarded back as it comes. Socket listeners are shared functions (no closures per request).
+// forwarded back as it comes. Socket listeners are shared functions (no closures per request,
+// client-socket.ts).
 import type net from 'node:net';
 import { AttemptFailure, describeFailure } from './attempt-failure.js';
 import type { BodyFraming } from './body-framing.js';
@@ -9,6 +10,7 @@ import type { Ep } from './endpoint.js';
 import {
   type ChunkedError,
   type ChunkedScanner,
+  concatBytes,
   headEnd,
   isIdempotent,
   normalizeBareLfHead,
@@ -19,7 +21,8 @@ import { parseRequestHead, type RequestFields, withHost, withIdentity } from './
 import { parseResponseHead, type ResponseFields } from './response-head.js';
 import type { Holdable } from './activator.js';
 import type { Timed } from './timeout-sweeper.js';
-import { pipeTunnel } from './tunnel.js';
+import { type ClientSocket, listenClient } from './client-socket.js';
+import { openTunnel } from './tunnel.js';
 import { acquireUpstream, preconnect, type UpstreamConn } from './upstream-conn.js';
 
 /**
@@ -32,33 +35,6 @@ const MAX_HEAD = 64 * 1024;
 const MAX_RETRY_BODY = 64 * 1024;
 /** A response head is held for its body (one write for both) when the body is at most this. */
 const HOLD_HEAD_MAX = 16 * 1024;
-
-const CONN = Symbol('skyfleet.conn');
-
-type ClientSocket = net.Socket & { [CONN]: ClientConn };
-
-function concat(a: Buffer | null, b: Buffer): Buffer {
-  return a === null || a.length === 0 ? b : Buffer.concat([a, b]);
-}
-
-function cOnData(this: ClientSocket, chunk: Buffer): void {
-  const c = this[CONN];
-  c.active = c.core.sweeper.now;
-  c.onData(chunk);
-}
-function cOnEnd(this: ClientSocket): void {
-  this[CONN].onEnd();
-}
-function cOnClose(this: ClientSocket): void {
-  this[CONN].onClose();
-}
-function cOnError(): void {
-  // 'close' follows and does the bookkeeping.
-}
-function cOnDrain(this: ClientSocket): void {
-  const up = this[CONN].up;
-  if (up !== null) up.sock.resume();
-}
 
 export class ClientConn implements Timed, RequestFields, ResponseFields, Holdable {
   readonly sock: ClientSocket;
@@ -108,17 +84,9 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     readonly core: ProxyCore,
     socket: net.Socket,
   ) {
-    const sock = socket as ClientSocket;
-    sock[CONN] = this;
-    this.sock = sock;
-    this.ip = sock.remoteAddress ?? '';
-    sock.setNoDelay(true);
+    this.sock = listenClient(socket, this);
+    this.ip = socket.remoteAddress ?? '';
     core.sweeper.set(this, core.settings.clientIdleTimeoutMs);
-    sock.on('data', cOnData);
-    sock.on('end', cOnEnd);
-    sock.on('close', cOnClose);
-    sock.on('error', cOnError);
-    sock.on('drain', cOnDrain);
   }
 
   /** Closes the connection now (router close). */
@@ -134,14 +102,14 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
 
   onData(chunk: Buffer): void {
     if (this.state === 'head') {
-      this.buf = concat(this.buf, chunk);
+      this.buf = concatBytes(this.buf, chunk);
       this.processHead();
     } else if (this.state === 'exchange') {
       if (!this.reqDone && this.up !== null) {
         this.forwardBody(chunk, 0);
       } else {
         // Pipelined request (or bytes before a 101): wait for the current response.
-        this.buf = concat(this.buf, chunk);
+        this.buf = concatBytes(this.buf, chunk);
         this.sock.pause();
       }
     }
@@ -245,7 +213,7 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
   /** The bytes read after the held request's head, in order. */
   private takeHeld(): Buffer | null {
     const data =
-      this.heldRest === null ? this.buf : this.buf === null ? this.heldRest : concat(this.heldRest, this.buf);
+      this.heldRest === null ? this.buf : this.buf === null ? this.heldRest : concatBytes(this.heldRest, this.buf);
     this.heldRest = null;
     this.buf = null;
     return data;
@@ -270,15 +238,10 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     this.held = false;
     this.core.unrouted('no_endpoint');
     if (!this.reqDone) this.keepAlive = false;
-    this.sent = true;
-    this.sock.write(
-      simpleResponse(
-        503,
-        'skyfleet router: no replica became ready in time (the deployment is scaled to zero and activating)',
-        !this.keepAlive || this.ended,
-        `Retry-After: ${retryAfterSeconds}\r\n`,
-      ),
-      'latin1',
+    this.answer(
+      503,
+      'skyfleet router: no replica became ready in time (the deployment is scaled to zero and activating)',
+      `Retry-After: ${retryAfterSeconds}\r\n`,
     );
     this.buf = this.takeHeld();
     this.nextRequest();
@@ -357,7 +320,7 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
       if (!up.sock.write(part)) this.sock.pause();
     }
     if (stop < chunk.length) {
-      this.buf = concat(this.buf, chunk.subarray(stop));
+      this.buf = concatBytes(this.buf, chunk.subarray(stop));
       this.sock.pause();
     }
   }
@@ -392,7 +355,7 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
       this.forwardResponse(up, chunk, 0, held);
       return;
     }
-    let buf = concat(up.buf, chunk);
+    let buf = concatBytes(up.buf, chunk);
     let start = 0;
     for (;;) {
       let end = headEnd(buf, start);
@@ -576,9 +539,9 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
   }
 
   /** A router-made answer to the current request (the connection stays open when it can). */
-  private answer(status: number, message: string): void {
+  private answer(status: number, message: string, extraHeaders?: string): void {
     this.sent = true;
-    this.sock.write(simpleResponse(status, message, !this.keepAlive || this.ended), 'latin1');
+    this.sock.write(simpleResponse(status, message, !this.keepAlive || this.ended, extraHeaders), 'latin1');
   }
 
   private finishResponse(): void {
@@ -617,7 +580,8 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     if (this.buf !== null) this.processHead();
   }
 
-  private startTunnel(up: UpstreamConn, buf: Buffer): void {
+  /** The upstream answered 101: the connection becomes a tunnel (tunnel.ts), in flight until it ends. */
+  private startTunnel(up: UpstreamConn, head101: Buffer): void {
     const ep = up.ep;
     const core = this.core;
     ep.busy.delete(up);
@@ -627,18 +591,9 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     core.attemptAnswered(ep, 101);
     core.recordResponse(ep, 101, performance.now() - this.started, false);
     this.state = 'tunnel';
-    // Pass the 101 head verbatim (it carries Upgrade/Connection and the handshake headers).
-    this.sock.write(buf);
-    const c = this.sock;
-    c.removeListener('data', cOnData);
-    c.removeListener('end', cOnEnd);
-    c.removeListener('drain', cOnDrain);
     core.sweeper.delete(this);
-    up.detach();
-    // A tunnel stays in flight (drain waits for it, up to the drain timeout).
-    this.tunnel = pipeTunnel(c, up.sock as unknown as net.Socket, this.buf); // streamed: a net.Socket
+    this.tunnel = openTunnel(this.sock, up, head101, this.buf);
     this.buf = null;
-    ep.busy.add(this.tunnel);
-    if (c.isPaused()) c.resume();
+    ep.busy.add(this.tunnel); // drain waits for it, up to the drain timeout
   }
 }

@@ -182,3 +182,8 @@ export function simpleResponse(status: number, message: string, close: boolean, 
     body
   );
 }
+
+/** Bytes read so far (none yet: null) followed by a new chunk, copied only when both have bytes. */
+export function concatBytes(a: Buffer | null, b: Buffer): Buffer {
+  return a === null || a.length === 0 ? b : Buffer.concat([a, b]);
+}
