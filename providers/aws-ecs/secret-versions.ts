@@ -221,25 +221,13 @@ export class EcsSecretVersions {
       return await this.api.send<T>(operation, command, ctx, client);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
-      const raw = (e.cause as { message?: string } | undefined)?.message ?? e.message;
       const denied = /AccessDenied/.test(e.providerCode ?? '');
-      throw new ProviderError(
-        `${what}: ${raw}${
+      throw e.restated(
+        `${what}: ${e.providerMessage}${
           denied
             ? ` (skyfleet reads the version a task would start with, so that a rotation rolls out: allow ${permission} to skyfleet's credentials, or set the target's trackSecretVersions: false)`
             : ''
         }`,
-        {
-          provider: e.provider,
-          retryable: e.retryable,
-          ...(e.target ? { target: e.target } : {}),
-          ...(e.providerCode ? { providerCode: e.providerCode } : {}),
-          ...(e.status !== undefined ? { status: e.status } : {}),
-          ...(e.requestId ? { requestId: e.requestId } : {}),
-          ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-          operation,
-          cause: e.cause,
-        },
       );
     }
   }

@@ -12,7 +12,6 @@ import { createRequire } from 'node:module';
 import { ProviderError } from '../../src/errors/index.js';
 import type { SecretReference } from '../../src/provider/provider.js';
 import type { Clock } from '../../src/util/clock.js';
-import { errorFacts } from './errors.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { authFor, endpointOptions, type SdkOptions } from './sdk.js';
 import type { GcpCloudRunTargetSettings } from './settings.js';
@@ -93,44 +92,32 @@ export class CloudRunSecretVersions {
     });
     const client = await this.client;
     const name = `${resource}/versions/latest`;
-    let raw: string | undefined; // Google's own message (the classified error adds its prefix)
     try {
-      const [version] = await withRetry(
-        () =>
-          client.getSecretVersion({ name }).catch((e: unknown) => {
-            raw = errorFacts(e).message;
-            throw e;
-          }),
-        {
-          target,
-          operation: 'secretVersions: getSecretVersion',
-          policy: this.options.retry,
-          clock: this.options.clock,
-          signal,
-        },
-      );
+      const [version] = await withRetry(() => client.getSecretVersion({ name }), {
+        target,
+        operation: 'secretVersions: getSecretVersion',
+        policy: this.options.retry,
+        clock: this.options.clock,
+        signal,
+      });
       const id = version.name?.slice(version.name.lastIndexOf('/') + 1);
-      if (!id) throw new Error(`Secret Manager named no version for ${name}`);
+      if (!id)
+        throw new ProviderError(`Secret Manager named no version for ${name}`, {
+          provider: 'gcp-cloud-run',
+          target,
+          retryable: false,
+          operation: 'secretVersions: getSecretVersion',
+        });
       return id;
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       const denied = e.status === 403 || e.providerCode === 'PERMISSION_DENIED';
-      throw new ProviderError(
-        `the latest version of ${resource}: ${raw ?? e.message}${
+      throw e.restated(
+        `the latest version of ${resource}: ${e.providerMessage}${
           denied
             ? ` (skyfleet reads which version is latest, so that a new version rolls out: grant secretmanager.versions.get on it (roles/secretmanager.viewer) to skyfleet's credentials, pin a version number in the key, or set the target's trackSecretVersions: false)`
             : ''
         }`,
-        {
-          provider: e.provider,
-          target,
-          retryable: e.retryable,
-          ...(e.providerCode ? { providerCode: e.providerCode } : {}),
-          ...(e.status !== undefined ? { status: e.status } : {}),
-          ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-          operation: 'secretVersions: getSecretVersion',
-          cause: e.cause,
-        },
       );
     }
   }

@@ -29,6 +29,8 @@ export class ProviderError extends SkyfleetError {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly operation: string | undefined;
+  /** The message as given (the provider's own words), without the prefix and tags added here. */
+  readonly providerMessage: string;
 
   constructor(message: string, options: ProviderErrorOptions) {
     const tags = [options.providerCode, options.status, options.requestId ? `request ${options.requestId}` : undefined]
@@ -47,6 +49,22 @@ export class ProviderError extends SkyfleetError {
     this.status = options.status;
     this.requestId = options.requestId;
     this.operation = options.operation;
+    this.providerMessage = message;
+  }
+
+  /** The same error (classification, codes, cause) with another message, e.g. what was being read and what to do. */
+  restated(message: string, operation = this.operation): ProviderError {
+    return new ProviderError(message, {
+      provider: this.provider,
+      retryable: this.retryable,
+      ...(this.target !== undefined ? { target: this.target } : {}),
+      ...(this.providerCode !== undefined ? { providerCode: this.providerCode } : {}),
+      ...(this.status !== undefined ? { status: this.status } : {}),
+      ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
+      ...(this.retryAfterMs !== undefined ? { retryAfterMs: this.retryAfterMs } : {}),
+      ...(operation !== undefined ? { operation } : {}),
+      cause: this.cause,
+    });
   }
 
   override toJSON(): Record<string, unknown> {

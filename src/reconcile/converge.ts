@@ -97,10 +97,12 @@ export async function converge(
   const deadline = clock.now() + (options.timeoutMs ?? spec.progressDeadlineSeconds * 1000);
   const pollMs = options.pollIntervalMs ?? 250;
   const secrets = await deploymentSecrets(ctx, spec);
+  // once per apply: it may read the version of each secret from a cloud's own store
+  const desired = await desiredRevision(ctx, deployment, secrets);
   const progressive = spec.strategy.type === 'BlueGreen' || spec.strategy.type === 'Canary';
   if (progressive && !options.observeOnly) {
     const prior = await ctx.store.getDeployment(name);
-    if (prior && prior.revision !== (await desiredRevision(ctx, deployment, secrets))) {
+    if (prior && prior.revision !== desired) {
       throw new SkyfleetError(
         'controller_required',
         `deployment ${name}: a ${spec.strategy.type} rollout runs in the controller, which serves the traffic it shifts and waits for promotion: start \`skyfleet controller\` for fleet ${ctx.fleet} and apply again (nothing was changed)`,
@@ -108,7 +110,7 @@ export async function converge(
     }
   }
   const priorGeneration = options.observeOnly ? (await ctx.store.getDeployment(name))?.generation : undefined;
-  const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion, secrets);
+  const { record, created } = await recordDesired(ctx, deployment, options.expectResourceVersion, desired);
   // what the controller must have converged since: this change, or (an apply of what is already
   // recorded) whatever it last converged
   const recordedAt = record.generation === priorGeneration ? 0 : clock.now();

@@ -16,10 +16,11 @@ export async function recordDesired(
   ctx: ReconcileContext,
   deployment: Deployment,
   expectResourceVersion?: number,
-  secrets?: Readonly<Record<string, string>>,
+  /** The revision, when the caller has it (`desiredRevision`); computed here otherwise. */
+  known?: string,
 ): Promise<{ record: DeploymentRecord; created: boolean }> {
   const name = deployment.metadata.name;
-  const revision = await desiredRevision(ctx, deployment, secrets);
+  const revision = known ?? (await desiredRevision(ctx, deployment));
   for (let attempt = 1; ; attempt++) {
     const now = ctx.clock.now();
     const prior = await ctx.store.getDeployment(name);

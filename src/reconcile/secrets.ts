@@ -1,12 +1,10 @@
 import { ValidationError } from '../errors/index.js';
-import type { Provider } from '../provider/provider.js';
+import type { Provider, SecretReference } from '../provider/provider.js';
 import type { DeploymentSpec, PodTemplate } from '../spec/deployment.js';
 import { secretEnvName } from '../spec/secret-env-name.js';
 
-export interface SecretRef {
-  name: string;
-  key: string;
-}
+/** A `valueFrom.secretKeyRef`: the provider contract's SecretReference. */
+export type SecretRef = SecretReference;
 
 /** Resolves a `valueFrom.secretKeyRef` to its value; undefined when unknown. */
 export type SecretResolver = (ref: SecretRef) => string | undefined | Promise<string | undefined>;
@@ -74,7 +72,8 @@ export function secretRefsOf(template: PodTemplate): SecretRef[] {
   for (const c of template.containers)
     for (const e of c.env) {
       const r = e.valueFrom?.secretKeyRef;
-      if (r && !seen.has(`${r.name}\u0000${r.key}`)) seen.set(`${r.name}\u0000${r.key}`, { name: r.name, key: r.key });
+      const id = r && `${r.name}\u0000${r.key}`;
+      if (r && id && !seen.has(id)) seen.set(id, { name: r.name, key: r.key });
     }
   return [...seen.values()];
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -301,7 +301,11 @@ export class NginxDataPlane implements DataPlane {
     }));
     const text = nginxDataPlaneConfig(this.config!, eps, this.control.revisionWeights() ?? undefined);
     if (text === this.rendered) return false;
-    writeFileSync(join(this.dir!, 'nginx.conf'), text);
+    // it may hold identity tokens (credentials): readable by its owner only (nginx's master reads
+    // it; the workers never do)
+    const file = join(this.dir!, 'nginx.conf');
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600); // a file left from before keeps its mode otherwise
     this.rendered = text;
     // $upstream_addr is what the main upstream lists: host:port, or a TLS endpoint's unix socket
     for (const e of eps) this.byAddr.set(nginxServerAddress(e, this.config!.tls), e.id);

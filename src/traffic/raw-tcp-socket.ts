@@ -169,10 +169,6 @@ export class RawTcpSocket {
     this.startReading();
   }
 
-  setNoDelay(): this {
-    return this;
-  }
-
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

@@ -1,7 +1,8 @@
 // The nginx data plane with a real nginx (CI installs nginx-light): the router's control
 // (health checks, weights, drain, stats) with nginx carrying the requests.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -187,6 +188,18 @@ describe.runIf(haveNginx)('NginxDataPlane', () => {
     expect(replies.map((r) => `${r.status} ${r.body}`)).toEqual(Array(6).fill('200 run'));
     // nginx did reuse its kept-alive connections (each closed under a request, which was sent again)
     expect(run.crossed()).toBeGreaterThanOrEqual(3);
+  });
+
+  it('an identity token is in a configuration only its owner can read (0600), never in a world-readable file', async () => {
+    const run = await closingKeptAlive();
+    const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl';
+    const { d } = await dataPlane({ upstreamTls: { ca: testCa }, identityTokens: () => TOKEN });
+    const NAME = 'web-abc123-uc.a.run.app';
+    d.setEndpoints([ep('run', run.port, 'r1', { serverName: NAME, identityAudience: `https://${NAME}` })]);
+    await d.settled();
+    const conf = join((d as unknown as { dir: string }).dir, 'nginx.conf');
+    expect(readFileSync(conf, 'utf8')).toContain(`X-Serverless-Authorization "Bearer ${TOKEN}"`);
+    expect((statSync(conf).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('answers 503 when no endpoint is in rotation, and a clear error when nginx is missing', async () => {
