@@ -24,6 +24,8 @@ export class IdentityTokens {
     private readonly options: {
       /** Renew this long before expiry. Default 5 minutes (ID tokens last an hour). */
       renewBeforeMs?: number;
+      /** Longest wait for one token (then reported, retried after the backoff). Default 10 s. */
+      fetchTimeoutMs?: number;
       /** A token could not be had (the requests then go without one, and the platform refuses them). */
       onError?: (target: string, audience: string, error: Error) => void;
     } = {},
@@ -52,16 +54,31 @@ export class IdentityTokens {
       this.failed(target, audience, new Error(`target ${target} cannot issue identity tokens`), false);
       return Promise.resolve();
     }
-    const p = provider
-      .identityToken(audience)
+    // a token endpoint or metadata server that does not answer holds the traffic update only so long
+    const waitMs = this.options.fetchTimeoutMs ?? 10_000;
+    const fetch = new AbortController();
+    const timer = new AbortController();
+    let timedOut = false;
+    const fetched = provider
+      .identityToken(audience, { signal: fetch.signal, reason: 'identity token' })
       .then((token) => {
         this.cache.set(audience, { token, target });
         this.backoff.delete(audience);
       })
       .catch((err: unknown) => {
-        this.failed(target, audience, err instanceof Error ? err : new Error(String(err)), isRetryable(err));
+        if (!timedOut)
+          this.failed(target, audience, err instanceof Error ? err : new Error(String(err)), isRetryable(err));
       })
-      .finally(() => this.pending.delete(audience));
+      .finally(() => timer.abort());
+    const timeout = this.clock.sleep(waitMs, timer.signal).then(
+      () => {
+        timedOut = true;
+        fetch.abort();
+        this.failed(target, audience, new Error(`no answer within ${waitMs} ms`), true);
+      },
+      () => undefined, // the fetch finished first
+    );
+    const p = Promise.race([fetched, timeout]).finally(() => this.pending.delete(audience));
     this.pending.set(audience, p);
     return p;
   }

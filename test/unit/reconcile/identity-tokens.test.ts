@@ -33,7 +33,8 @@ describe('IdentityTokens', () => {
     expect(w.calls()).toBe(1);
     w.clock.advance(3_600_000 - 299_000); // within the renewal margin: still answered, renewed behind
     expect(w.tokens.token('https://a')).toBe('t1');
-    await w.tokens.ensure('gcr', 'https://a');
+    expect(w.calls()).toBe(2); // the renewal started behind the answer, not by the ensure below
+    await w.tokens.ensure('gcr', 'https://a'); // joins it
     expect(w.calls()).toBe(2);
     expect(w.tokens.token('https://a')).toBe('t2');
     w.clock.advance(3_600_000);
@@ -85,5 +86,43 @@ describe('IdentityTokens', () => {
     w.clock.advance(1);
     await w.tokens.ensure('gcr', 'https://b');
     expect(w.calls()).toBe(5);
+  });
+
+  it('a fetch that does not answer: given up after the timeout (aborted, reported, backed off), a late answer still counts', async () => {
+    let answer!: (t: IdentityToken) => void;
+    let signal: AbortSignal | undefined;
+    const clock = new ManualClock();
+    const provider = {
+      target: 'gcr',
+      identityToken: (_a: string, o?: { signal?: AbortSignal }) => {
+        signal = o?.signal;
+        return new Promise<IdentityToken>((r) => {
+          answer = r;
+        });
+      },
+    } as unknown as Provider;
+    const errors: string[] = [];
+    const tokens = new IdentityTokens(new Map([['gcr', provider]]), clock, {
+      fetchTimeoutMs: 5000,
+      onError: (_t, _a, e) => errors.push(e.message),
+    });
+    let done = false;
+    const p = tokens.ensure('gcr', 'https://a').then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    clock.advance(4999);
+    await Promise.resolve();
+    expect(done).toBe(false);
+    clock.advance(1);
+    await p;
+    expect(errors).toEqual(['no answer within 5000 ms']);
+    expect(signal?.aborted).toBe(true);
+    expect(tokens.token('https://a')).toBeUndefined();
+    answer({ token: 'late', expiresAt: clock.now() + 3_600_000 });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(tokens.token('https://a')).toBe('late');
+    expect(errors).toHaveLength(1);
   });
 });
