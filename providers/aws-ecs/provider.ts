@@ -147,7 +147,10 @@ export class AwsEcsProvider implements Provider {
         ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
         ...(settings.credentials ? { credentials: settings.credentials } : {}),
       });
-    const ips = publicIpResolver(settings, options, () => this.sdkConfig());
+    const ips = publicIpResolver(settings, options, () => ({
+      ...this.sdkConfig(),
+      ...(settings.ec2Endpoint ? { endpoint: settings.ec2Endpoint } : {}),
+    }));
     this.api = new EcsApi(this.client, {
       cluster: settings.cluster,
       target: this.target,

@@ -95,6 +95,8 @@ export const awsEcsTargetSettings = z
     secretsManagerEndpoint: z.url().optional(),
     /** SSM endpoint override, as `secretsManagerEndpoint`. */
     ssmEndpoint: z.url().optional(),
+    /** EC2 endpoint override (public IPs of tasks, `assignPublicIp`), as `secretsManagerEndpoint`. */
+    ec2Endpoint: z.url().optional(),
     /** SDK attempts per call (the SDK's own bounded retry); the reconciler retries across calls. */
     maxAttempts: z.number().int().min(1).max(10).default(3),
   })

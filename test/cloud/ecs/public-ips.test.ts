@@ -33,7 +33,8 @@ function ec2StandIn(b: () => EcsTestbed, calls: unknown[]): Ec2Module {
   class EC2Client {
     constructor(readonly config: Record<string, unknown>) {}
     async send(command: DescribeNetworkInterfacesCommand) {
-      calls.push({ config: { region: this.config.region }, input: command.input });
+      const { region, endpoint } = this.config;
+      calls.push({ config: { region, ...(endpoint ? { endpoint } : {}) }, input: command.input });
       const ids = command.input.Filters.find((f) => f.Name === 'network-interface-id')?.Values ?? [];
       return {
         NetworkInterfaces: ids.map((id) => ({
@@ -72,6 +73,16 @@ describe('aws-ecs public IPs', () => {
       config: { region: 'us-east-1' },
       input: { Filters: [{ Name: 'network-interface-id', Values: expect.any(Array) }] },
     });
+  });
+
+  it("ec2Endpoint is the EC2 client's endpoint (ECS's own endpoint is not)", async () => {
+    bed = ecsTestbed({
+      settings: { assignPublicIp: true, endpoint: 'https://ecs.vpce.example', ec2Endpoint: 'https://ec2.vpce.example' },
+    });
+    const calls: Array<{ config: Record<string, unknown> }> = [];
+    const p = bed.provider({ ec2Module: async () => ec2StandIn(() => bed, calls) });
+    await converge(bed, p, [sliceOf(bed.fleet, 'web', 'us-east-1a', 1)]);
+    expect(calls[0]?.config).toMatchObject({ region: 'us-east-1', endpoint: 'https://ec2.vpce.example' });
   });
 
   it('by default (YAML, the CLI): the real EC2 client, DescribeNetworkInterfaces to EC2, the public IPs', async () => {
