@@ -742,30 +742,9 @@ export class AciEmulator {
     if (this.failingPulls.has(c.properties.image)) return this.pullFailureView(c, start, now);
     if (this.runtime) return this.runtimeContainerView(g, c);
     events.push(
-      {
-        count: 1,
-        firstTimestamp: iso(start),
-        lastTimestamp: iso(start),
-        name: 'Pulling',
-        message: `pulling image "${c.properties.image}"`,
-        type: 'Normal',
-      },
-      {
-        count: 1,
-        firstTimestamp: iso(start),
-        lastTimestamp: iso(start),
-        name: 'Pulled',
-        message: `Successfully pulled image "${c.properties.image}"`,
-        type: 'Normal',
-      },
-      {
-        count: 1,
-        firstTimestamp: iso(start),
-        lastTimestamp: iso(start),
-        name: 'Started',
-        message: 'Started container',
-        type: 'Normal',
-      },
+      instanceEvent('Pulling', `pulling image "${c.properties.image}"`, 'Normal', start, start),
+      instanceEvent('Pulled', `Successfully pulled image "${c.properties.image}"`, 'Normal', start, start),
+      instanceEvent('Started', 'Started container', 'Normal', start, start),
     );
     let restartCount = 0;
     let current: Json = { state: 'Running', startTime: iso(start), detailStatus: '' };
@@ -778,14 +757,9 @@ export class AciEmulator {
         finishTime: iso(cr.at),
         detailStatus: 'Error',
       };
-      events.push({
-        count: 1,
-        firstTimestamp: iso(cr.at),
-        lastTimestamp: iso(cr.at),
-        name: 'Killing',
-        message: `Container ${c.name} exited with code ${cr.exitCode}`,
-        type: 'Warning',
-      });
+      events.push(
+        instanceEvent('Killing', `Container ${c.name} exited with code ${cr.exitCode}`, 'Warning', cr.at, cr.at),
+      );
       if (cr.restartAfterMs !== undefined && now >= cr.at + cr.restartAfterMs) {
         restartCount++;
         current = { state: 'Running', startTime: iso(cr.at + cr.restartAfterMs), detailStatus: '' };
@@ -804,14 +778,16 @@ export class AciEmulator {
     const fr = g.failingReadiness.get(c.name);
     if (fr && c.properties.readinessProbe) {
       fr.count += 1;
-      events.push({
-        count: fr.count,
-        firstTimestamp: iso(fr.since),
-        lastTimestamp: iso(now),
-        name: 'Unhealthy',
-        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
-        type: 'Warning',
-      });
+      events.push(
+        instanceEvent(
+          'Unhealthy',
+          'Readiness probe failed: HTTP probe failed with statuscode: 503',
+          'Warning',
+          fr.since,
+          now,
+          fr.count,
+        ),
+      );
     }
     return { restartCount, currentState: current, ...(previous ? { previousState: previous } : {}), events };
   }
@@ -839,24 +815,18 @@ export class AciEmulator {
       const events: Json[] = [];
       if (this.zoneIsDown(g)) {
         const z = (g.zones ?? []).find((x) => this.faults.downZones.has(`${g.location}-${x}`));
-        events.push({
-          count: 1,
-          firstTimestamp: iso(this.clock.now()),
-          lastTimestamp: iso(this.clock.now()),
-          name: 'ZoneUnavailable',
-          message: `Availability zone ${z} of ${g.location} is unavailable; the container group is being repaired`,
-          type: 'Warning',
-        });
+        events.push(
+          instanceEvent(
+            'ZoneUnavailable',
+            `Availability zone ${z} of ${g.location} is unavailable; the container group is being repaired`,
+            'Warning',
+            this.clock.now(),
+            this.clock.now(),
+          ),
+        );
       }
       if (g.op?.failure) {
-        events.push({
-          count: 1,
-          firstTimestamp: iso(g.op.doneAt),
-          lastTimestamp: iso(g.op.doneAt),
-          name: g.op.failure.code,
-          message: g.op.failure.message,
-          type: 'Warning',
-        });
+        events.push(instanceEvent(g.op.failure.code, g.op.failure.message, 'Warning', g.op.doneAt, g.op.doneAt));
       }
       const running = ps === 'Succeeded' || ps === 'Updating';
       props.instanceView = {
