@@ -28,7 +28,11 @@ export function resolveIntOrPercent(value: IntOrPercent, total: number, roundUp:
 /** `host:port` (`[v6]:port` for IPv6): where replica traffic connects instead of a provider's own address. */
 export const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 10.0.0.5:443' });
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { error: 'expected host:port, e.g. 10.0.0.5:443' })
+  .refine((v) => {
+    const m = /:(\d{1,5})$/.exec(v); // without one, the pattern above says what is wrong
+    return !m || (Number(m[1]) >= 1 && Number(m[1]) <= 65535);
+  }, 'the port must be 1-65535, e.g. 10.0.0.5:443');
 
 /** The host (brackets removed) and port of a `hostPort` value. */
 export function parseHostPort(value: string): { host: string; port: number } {

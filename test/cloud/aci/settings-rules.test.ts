@@ -65,6 +65,13 @@ describe('azure-aci settings rules', () => {
     expect(bad.error?.issues).toEqual([
       expect.objectContaining({ path: ['dataPlaneAddress'], message: 'expected host:port, e.g. 10.0.0.5:443' }),
     ]);
+    for (const port of ['0', '99999'])
+      expect(
+        azureAciProvider.settings.safeParse({ ...base, dnsNameLabel: {}, dataPlaneAddress: `127.0.0.1:${port}` }).error
+          ?.issues,
+      ).toEqual([
+        expect.objectContaining({ path: ['dataPlaneAddress'], message: 'the port must be 1-65535, e.g. 10.0.0.5:443' }),
+      ]);
     expect(
       azureAciProvider.settings.safeParse({ ...base, dnsNameLabel: {}, dataPlaneAddress: '127.0.0.1:4567' }).success,
     ).toBe(true);
