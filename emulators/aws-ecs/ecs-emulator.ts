@@ -317,17 +317,7 @@ export class EcsEmulator {
 
   /** EC2's query API for the tasks' ENIs (DescribeNetworkInterfaces; see ec2-network-interfaces.ts). */
   handleEc2(body: unknown): EmulatedResponse {
-    this.log.add({
-      time: this.clock.now(),
-      operation: 'ec2.DescribeNetworkInterfaces',
-      method: 'POST',
-      path: '/',
-      body: typeof body === 'string' ? body : null,
-      status: 200,
-      response: null,
-      write: false,
-    });
-    return describeNetworkInterfaces(
+    const res = describeNetworkInterfaces(
       typeof body === 'string' ? body : '',
       (ids) =>
         [...this.tasks.values()]
@@ -335,6 +325,17 @@ export class EcsEmulator {
           .map((t) => ({ id: t.eniId, privateIp: t.privateIp, ...(t.publicIp ? { publicIp: t.publicIp } : {}) })),
       this.nextRequestId(),
     );
+    this.log.add({
+      time: this.clock.now(),
+      operation: 'ec2.DescribeNetworkInterfaces',
+      method: 'POST',
+      path: '/',
+      body: typeof body === 'string' ? body : null,
+      status: res.status,
+      response: null,
+      write: false,
+    });
+    return res;
   }
 
   /** Tasks of a service that ECS still wants running. */
