@@ -21,7 +21,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { NginxDataPlane, Router } from '../../src/traffic/index.js';
@@ -46,6 +46,40 @@ interface WrkResult {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** This process's stalls during the measure (the built-in routers run in it). */
+  pauses?: Pauses;
+  /** A built-in router's own p99 (ms) over the measure. */
+  ownP99Ms?: number;
+}
+
+interface Pauses {
+  eldP99Ms: number;
+  eldMaxMs: number;
+  gcCount: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
+}
+
+/** Watches this process's event-loop delay and GC pauses until the returned function is called. */
+function watchPauses(): () => Pauses {
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  const gc: number[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc.push(e.duration);
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return () => {
+    eld.disable();
+    obs.disconnect();
+    return {
+      eldP99Ms: eld.percentile(99) / 1e6,
+      eldMaxMs: eld.max / 1e6,
+      gcCount: gc.length,
+      gcMaxMs: Math.max(0, ...gc),
+      gcTotalMs: gc.reduce((a, b) => a + b, 0),
+    };
+  };
 }
 
 function which(cmd: string): string | null {
@@ -225,7 +259,9 @@ async function measure(
 ): Promise<WrkResult> {
   const before = cpu();
   const dpBefore = dockerProxyCpu();
+  const stop = watchPauses();
   const r = await wrk(wrkBin, port, conns, seconds);
+  r.pauses = stop();
   // work the proxy still owes for these requests (the nginx data plane's access log) is its own,
   // and is not left to run during the next proxy's measure in this process
   await settle?.();
@@ -249,6 +285,8 @@ interface Proxy {
   settle?: () => Promise<void>;
   /** Gated against the targets (both data planes; nginx itself is the baseline). */
   gated: boolean;
+  /** A built-in router's own p99 over the last measure (request head received to response end). */
+  ownP99?: () => number;
   results: WrkResult[];
 }
 
@@ -330,8 +368,22 @@ async function main(): Promise<void> {
         gated: false,
         results: [],
       },
-      { name: 'router (builtin)', port: routerPort, cpu: selfCpu, gated: true, results: [] },
-      { name: 'router, net.Socket', port: netRouterPort, cpu: selfCpu, gated: false, results: [] },
+      {
+        name: 'router (builtin)',
+        port: routerPort,
+        cpu: selfCpu,
+        gated: true,
+        results: [],
+        ownP99: () => router!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
+      },
+      {
+        name: 'router, net.Socket',
+        port: netRouterPort,
+        cpu: selfCpu,
+        gated: false,
+        results: [],
+        ownP99: () => netRouter!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
+      },
       {
         name: 'nginx data plane',
         port: planePort,
@@ -348,18 +400,27 @@ async function main(): Promise<void> {
 
     // Warm up (JIT, docker-proxy).
     for (const p of proxies) await wrk(tools.wrk, p.port, 8, 2);
-    const eld = monitorEventLoopDelay({ resolution: 1 });
-    eld.enable();
 
     for (const c of CONNS) {
       for (const p of proxies) p.results = [];
       for (let i = 0; i < ROUNDS; i++) {
         // Alternate the order, so a drift within a round does not always favour one side.
         const order = i % 2 === 0 ? proxies : [...proxies].reverse();
-        for (const p of order) p.results.push(await measure(tools.wrk, p.port, c, DURATION, p.cpu, p.settle));
+        for (const p of order) {
+          const r = await measure(tools.wrk, p.port, c, DURATION, p.cpu, p.settle);
+          r.ownP99Ms = p.ownP99?.();
+          p.results.push(r);
+        }
         console.log(
           `  -c${c} round ${i + 1}: ${proxies.map((p) => `${p.name} ${p.results[i]!.rps.toFixed(0)} req/s p99 ${p.results[i]!.p99Ms.toFixed(2)} ms`).join(' | ')}`,
         );
+        // this process's stalls while each built-in router was measured (it runs here)
+        for (const p of proxies.filter((x) => x.ownP99 !== undefined)) {
+          const z = p.results[i]!.pauses!;
+          console.log(
+            `    ${p.name}: own p99 ${p.results[i]!.ownP99Ms?.toFixed(1)} ms; event-loop delay p99 ${z.eldP99Ms.toFixed(1)} ms, max ${z.eldMaxMs.toFixed(1)} ms; GC ${z.gcCount} pauses, max ${z.gcMaxMs.toFixed(1)} ms, total ${z.gcTotalMs.toFixed(0)} ms`,
+          );
+        }
       }
       const base = proxies[0]!;
       console.log('');
@@ -392,12 +453,11 @@ async function main(): Promise<void> {
       console.log('');
     }
     // where the built-in router's time goes: its own latency (request head received to response
-    // end) and this process's event-loop delay over the whole run, beside what wrk sees
+    // end), beside what wrk sees
     const own = router.stats(600_000)[0];
-    eld.disable();
     if (own)
       console.log(
-        `built-in router from inside: p50 ${own.p50Ms} ms, p99 ${own.p99Ms} ms (head received to response end); event-loop delay of its process p99 ${(eld.percentile(99) / 1e6).toFixed(1)} ms, max ${(eld.max / 1e6).toFixed(1)} ms`,
+        `built-in router from inside: p50 ${own.p50Ms} ms, p99 ${own.p99Ms} ms (head received to response end)`,
       );
     const s = plane.stats(600_000)[0];
     if (s)
