@@ -7,7 +7,10 @@
 // data plane. Also printed: docker-proxy's share of the CPU spent per request, which bounds every
 // figure here (each published port goes through it), and the built-in router on net.Socket
 // upstream connections (`upstreamTransport: 'net'`, not gated), beside its default raw TCP ones,
-// and the router's own latency and its process's event-loop delay (where a p99 gap is not). The
+// and the router's own latency and its process's event-loop delay (where a p99 gap is not), and
+// the same nginx with `least_conn` (not gated), the router's way of balancing: on this host least
+// outstanding requests alone roughly doubles nginx's p99 (a replica stalls for a few hundred ms
+// with requests inside; wrk's largest latency per measure is printed too). The
 // nginx data plane's access log is read to its end inside its own measure (its CPU), not during
 // the next proxy's in this process.
 // The machine is shared and CPU-bound under this load (docker-proxy alone takes most of it), so
@@ -17,7 +20,7 @@
 // Run: npm run bench:router   (DURATION=6 seconds per measure, ROUNDS=5, CONNS=8,32,
 // NGINX_WORKERS=auto). Needs Docker, nginx and wrk (installed with apt-get when root and missing).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,6 +47,8 @@ interface WrkResult {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** wrk's largest latency: one replica stalled this long (its p99 is corrected for the wait). */
+  maxMs: number;
   errors: number;
   non2xx: number;
   /** This process's stalls during the measure (the built-in routers run in it). */
@@ -161,7 +166,13 @@ async function startReplicas(image: string): Promise<number[]> {
   return ports;
 }
 
-function startNginx(nginxBin: string, dir: string, port: number, upstreams: number[]): ChildProcess {
+function startNginx(
+  nginxBin: string,
+  dir: string,
+  port: number,
+  upstreams: number[],
+  balance: 'round-robin' | 'least_conn' = 'round-robin',
+): ChildProcess {
   const conf = [
     `worker_processes ${NGINX_WORKERS};`,
     'daemon off;',
@@ -176,6 +187,7 @@ function startNginx(nginxBin: string, dir: string, port: number, upstreams: numb
     '  keepalive_requests 100000;',
     '  upstream replicas {',
     ...upstreams.map((p) => `    server 127.0.0.1:${p};`),
+    ...(balance === 'least_conn' ? ['    least_conn;'] : []),
     '    keepalive 32;',
     '  }',
     '  server {',
@@ -211,15 +223,17 @@ async function wrk(wrkBin: string, port: number, conns: number, seconds: number)
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
   const p50 = /\s50%\s+([\d.]+)(us|ms|s|m)\b/.exec(stdout);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s|m)\b/.exec(stdout);
+  const max = /Latency\s+[\d.]+(?:us|ms|s|m)\s+[\d.]+(?:us|ms|s|m)\s+([\d.]+)(us|ms|s|m)\b/.exec(stdout);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  if (!p50 || !p99 || !Number.isFinite(rps)) throw new Error(`could not read wrk output:\n${stdout}`);
+  if (!p50 || !p99 || !max || !Number.isFinite(rps)) throw new Error(`could not read wrk output:\n${stdout}`);
   return {
     cpuUs: 0,
     dockerProxyUs: 0,
     rps,
     p50Ms: ms(p50[1]!, p50[2]!),
     p99Ms: ms(p99[1]!, p99[2]!),
+    maxMs: ms(max[1]!, max[2]!),
     errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
     non2xx,
   };
@@ -295,23 +309,27 @@ async function main(): Promise<void> {
   const docker = await dockerClient();
   const dir = mkdtempSync(join(tmpdir(), 'skyfleet-bench-router-'));
   let nginx: ChildProcess | null = null;
+  let nginxLeast: ChildProcess | null = null;
   let router: Router | null = null;
   let netRouter: Router | null = null;
   let plane: NginxDataPlane | null = null;
-  const cleanup = async () => {
-    if (nginx && nginx.exitCode === null) {
-      nginx.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          nginx?.kill('SIGKILL');
-          r(undefined);
-        }, 3000);
-        nginx?.once('exit', () => {
-          clearTimeout(t);
-          r(undefined);
-        });
+  const stopNginx = async (child: ChildProcess | null) => {
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r(undefined);
+      }, 3000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r(undefined);
       });
-    }
+    });
+  };
+  const cleanup = async () => {
+    await stopNginx(nginx);
+    await stopNginx(nginxLeast);
     await router?.close();
     await netRouter?.close();
     await plane?.close();
@@ -341,6 +359,14 @@ async function main(): Promise<void> {
     nginx = startNginx(tools.nginx, dir, nginxPort, ports);
     await waitServing(nginxPort, 'nginx');
     const nginxPid = nginx.pid!;
+    // the same nginx balancing by least connections, the built-in router's choice (printed, not
+    // gated): how much of a p99 gap is the balancing algorithm's rather than the proxy's
+    const leastDir = join(dir, 'least-conn');
+    mkdirSync(leastDir);
+    const nginxLeastPort = await freePort();
+    nginxLeast = startNginx(tools.nginx, leastDir, nginxLeastPort, ports, 'least_conn');
+    await waitServing(nginxLeastPort, 'nginx (least_conn)');
+    const nginxLeastPid = nginxLeast.pid!;
 
     router = new Router({ name: 'bench', ejection: { consecutiveFailures: 0 } });
     router.setEndpoints(endpoints);
@@ -365,6 +391,13 @@ async function main(): Promise<void> {
         name: 'nginx',
         port: nginxPort,
         cpu: () => procCpuUs((pid, ppid) => pid === nginxPid || ppid === nginxPid),
+        gated: false,
+        results: [],
+      },
+      {
+        name: 'nginx, least_conn',
+        port: nginxLeastPort,
+        cpu: () => procCpuUs((pid, ppid) => pid === nginxLeastPid || ppid === nginxLeastPid),
         gated: false,
         results: [],
       },
@@ -412,7 +445,7 @@ async function main(): Promise<void> {
           p.results.push(r);
         }
         console.log(
-          `  -c${c} round ${i + 1}: ${proxies.map((p) => `${p.name} ${p.results[i]!.rps.toFixed(0)} req/s p99 ${p.results[i]!.p99Ms.toFixed(2)} ms`).join(' | ')}`,
+          `  -c${c} round ${i + 1}: ${proxies.map((p) => `${p.name} ${p.results[i]!.rps.toFixed(0)} req/s p99 ${p.results[i]!.p99Ms.toFixed(2)} ms max ${p.results[i]!.maxMs.toFixed(0)} ms`).join(' | ')}`,
         );
         // this process's stalls while each built-in router was measured (it runs here)
         for (const p of proxies.filter((x) => x.ownP99 !== undefined)) {
