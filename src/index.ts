@@ -53,6 +53,7 @@ export {
   healthCheckFromProbe,
   type RouteEndpoint,
   type RouterOptions,
+  type Balancing,
   type RevisionStats,
 } from './traffic/index.js';
 export { rolloutStep, type RolloutState, type RolloutDecision } from './rollout/index.js';

@@ -130,6 +130,7 @@ export class TrafficManager {
         name,
         listen: { host: svc.bindAddress, port: svc.port },
         ...(healthCheck ? { healthCheck } : {}),
+        ...(svc.balancing ? { balancing: svc.balancing } : {}),
       });
       s = { router, listen, kind: svc.dataPlane, lastByTarget: new Map() };
       this.served.set(name, s);
@@ -138,9 +139,13 @@ export class TrafficManager {
       const router = await this.dataPlane(svc.dataPlane, {
         name: `${name}-preview`,
         listen: { host: svc.bindAddress, port: svc.previewPort },
+        ...(svc.balancing ? { balancing: svc.balancing } : {}),
       });
       s.preview = { router, port: svc.previewPort };
     }
+    // a changed service.balancing applies to the next request, with no new listener
+    s.router.setBalancing?.(svc.balancing ?? 'least-request');
+    s.preview?.router.setBalancing?.(svc.balancing ?? 'least-request');
     return s;
   }
 

@@ -290,6 +290,15 @@ export const service = z.strictObject({
    * an nginx the controller runs and reconfigures (nginx's throughput; needs nginx installed).
    */
   dataPlane: z.enum(['builtin', 'nginx'], { error: 'expected service.dataPlane builtin or nginx' }).default('builtin'),
+  /**
+   * How the built-in router picks a replica within a revision: `least-request` (the default when
+   * absent: fewest in-flight requests, which keeps replicas of unequal speed from queueing) or
+   * `round-robin` (even spread, for replicas sharing a saturated CPU). The nginx data plane is
+   * always round robin.
+   */
+  balancing: z
+    .enum(['least-request', 'round-robin'], { error: 'expected service.balancing least-request or round-robin' })
+    .optional(),
 });
 
 export const deploymentSpec = z
@@ -306,6 +315,13 @@ export const deploymentSpec = z
   })
   .superRefine((d, ctx) => {
     for (const issue of autoscalingIssues(d)) ctx.addIssue({ code: 'custom', ...issue });
+    if (d.service?.dataPlane === 'nginx' && d.service.balancing === 'least-request')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['service', 'balancing'],
+        message:
+          'the nginx data plane balances round robin (its revision split rides on server weights, which least_conn would bend): leave service.balancing out or set round-robin, or set service.dataPlane to builtin',
+      });
     const ref = d.service?.targetPort;
     if (ref === undefined) return;
     const ports = d.template.containers.flatMap((c) => c.ports);

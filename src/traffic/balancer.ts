@@ -3,9 +3,11 @@
 //     at least one endpoint in rotation (nginx's algorithm: every pick adds each candidate's
 //     weight to its current weight, takes the largest and subtracts the total from it), so the
 //     observed shares follow the set weights exactly over any whole cycle;
-//  2. within the revision, the endpoint with the least outstanding requests relative to its
-//     weight (in-flight / weight, like nginx least_conn); ties are broken by smooth weighted
-//     round robin among the tied endpoints (plain round robin when the weights are equal).
+//  2. within the revision, by default the endpoint with the least outstanding requests relative
+//     to its weight (in-flight / weight, like nginx least_conn), ties broken by smooth weighted
+//     round robin among the tied endpoints (plain round robin when the weights are equal); with
+//     `leastRequest` false (RouterOptions.balancing 'round-robin'), smooth weighted round robin
+//     over all of them, in-flight requests aside (nginx's and Envoy's default).
 
 export interface Pickable {
   weight: number;
@@ -23,25 +25,30 @@ export interface Group<E extends Pickable> {
   eps: E[];
 }
 
-/** Least outstanding (relative to weight) among `eps`, ties by smooth WRR; `exclude` is skipped. */
-export function pickEndpoint<E extends Pickable>(eps: readonly E[], exclude: E | null): E | null {
+/**
+ * Least outstanding (relative to weight) among `eps`, ties by smooth WRR; only smooth WRR when
+ * `leastRequest` is false. `exclude` is skipped.
+ */
+export function pickEndpoint<E extends Pickable>(eps: readonly E[], exclude: E | null, leastRequest = true): E | null {
   const n = eps.length;
   if (n === 1) {
     const only = eps[0]!;
     return only === exclude ? null : only;
   }
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const e = eps[i]!;
-    if (e === exclude) continue;
-    const s = e.inFlight / e.weight;
-    if (s < best) best = s;
+  if (leastRequest) {
+    for (let i = 0; i < n; i++) {
+      const e = eps[i]!;
+      if (e === exclude) continue;
+      const s = e.inFlight / e.weight;
+      if (s < best) best = s;
+    }
   }
   let chosen: E | null = null;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const e = eps[i]!;
-    if (e === exclude || e.inFlight / e.weight !== best) continue;
+    if (e === exclude || (leastRequest && e.inFlight / e.weight !== best)) continue;
     e.cw += e.weight;
     total += e.weight;
     if (chosen === null || e.cw > chosen.cw) chosen = e;
@@ -67,8 +74,12 @@ export function pickGroup<E extends Pickable>(groups: readonly Group<E>[], exclu
   return chosen;
 }
 
-/** Revision first, then endpoint; null when nothing is in rotation. */
-export function pick<E extends Pickable>(groups: readonly Group<E>[], exclude: E | null): E | null {
+/** Revision first, then endpoint (see pickEndpoint for `leastRequest`); null when nothing is in rotation. */
+export function pick<E extends Pickable>(
+  groups: readonly Group<E>[],
+  exclude: E | null,
+  leastRequest = true,
+): E | null {
   const g = pickGroup(groups, exclude);
-  return g === null ? null : pickEndpoint(g.eps, exclude);
+  return g === null ? null : pickEndpoint(g.eps, exclude, leastRequest);
 }

@@ -16,6 +16,7 @@ export { type RouterTimers, systemTimers, ManualTimers } from './timers.js';
 export type {
   RouteEndpoint,
   RouterOptions,
+  Balancing,
   HealthCheckOptions,
   EjectionOptions,
   RetryOptions,

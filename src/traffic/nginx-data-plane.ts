@@ -84,6 +84,10 @@ export class NginxDataPlane implements DataPlane {
   unparsedLogLines = 0;
 
   constructor(options: NginxDataPlaneOptions) {
+    if (options.balancing === 'least-request')
+      throw new TypeError(
+        "NginxDataPlane: balancing 'least-request' is not offered: nginx balances round robin here (the revision split rides on server weights, which least_conn would bend); leave balancing out or use the built-in Router",
+      );
     this.options = options;
     this.deployment = options.name;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 30_000;

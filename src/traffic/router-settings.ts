@@ -2,7 +2,7 @@ import type { HealthCheck } from './health-check.js';
 import type { ProxySettings } from './proxy-core.js';
 import { rawTcpAvailable } from './raw-tcp-socket.js';
 import { SPARE_IDLE_MS } from './upstream-conn.js';
-import type { RouterOptions } from './types.js';
+import type { Balancing, RouterOptions } from './types.js';
 
 /** RouterOptions with their defaults, checked. */
 export interface RouterSettings {
@@ -18,6 +18,8 @@ export interface RouterSettings {
   proxy: ProxySettings;
   /** The shortest socket timeout (the idle-timeout sweep runs at an eighth of it). */
   shortestTimeoutMs: number;
+  /** Endpoints within a revision by fewest in-flight requests (RouterOptions.balancing). */
+  leastRequest: boolean;
 }
 
 export function routerSettings(options: RouterOptions): RouterSettings {
@@ -64,7 +66,16 @@ export function routerSettings(options: RouterOptions): RouterSettings {
     listen: { host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 },
     proxy,
     shortestTimeoutMs: Math.min(...timeouts),
+    leastRequest: checkBalancing(options.balancing) === 'least-request',
   };
+}
+
+/** RouterOptions.balancing checked, with its default. */
+export function checkBalancing(value: unknown): Balancing {
+  if (value === undefined || value === 'least-request' || value === 'round-robin') return value ?? 'least-request';
+  throw new TypeError(
+    `Router: balancing must be 'least-request' or 'round-robin' (got ${JSON.stringify(value)}); leave it out for least-request`,
+  );
 }
 
 function positive(n: number, what: string): number {

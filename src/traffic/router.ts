@@ -5,10 +5,10 @@ import { codeClass, Ep } from './endpoint.js';
 import { LatencySeries, type MetricSource, metricSetFor, type MetricSet } from './metrics.js';
 import { AttemptFailure, ClientConn, type ProxyCore, type ProxySettings, TimeoutSweeper } from './proxy.js';
 import { checkHealth } from './health-check.js';
-import { type RouterSettings, routerSettings } from './router-settings.js';
+import { checkBalancing, type RouterSettings, routerSettings } from './router-settings.js';
 import { WindowStats } from './stats.js';
 import { type RouterTimers, systemTimers } from './timers.js';
-import type { DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
+import type { Balancing, DataPlane, EndpointState, RevisionStats, RouteEndpoint, RouterOptions } from './types.js';
 
 /**
  * skyfleet's built-in load balancer for one deployment: an HTTP/1.1 reverse proxy (keep-alive
@@ -34,6 +34,8 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   /** The router's settings (its options with their defaults). */
   private readonly cfg: RouterSettings;
   private readonly ejectOn5xx: boolean;
+  /** Endpoints within a revision by fewest in-flight requests (RouterOptions.balancing). */
+  private leastRequest: boolean;
 
   private readonly eps = new Map<string, Ep>();
   private readonly draining = new Set<Ep>();
@@ -65,6 +67,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     this.timers = options.timers ?? systemTimers;
     this.cfg = routerSettings(options);
     this.ejectOn5xx = this.cfg.ejectOn5xx;
+    this.leastRequest = this.cfg.leastRequest;
     this.settings = this.cfg.proxy;
     this.sweeper = new TimeoutSweeper(this.cfg.shortestTimeoutMs);
     this.metrics = options.registry ? metricSetFor(options.registry) : null;
@@ -276,6 +279,11 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     return this.activator?.size ?? 0;
   }
 
+  /** RouterOptions.balancing for the requests that follow (checked as the option is). */
+  setBalancing(balancing: Balancing): void {
+    this.leastRequest = checkBalancing(balancing) === 'least-request';
+  }
+
   hold(conn: ClientConn): boolean {
     return this.activator !== null && !this.closed && this.activator.hold(conn);
   }
@@ -283,7 +291,7 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
   // ------------------------------------------------------------------ ProxyCore (hot path)
 
   pickEndpoint(exclude: Ep | null): Ep | null {
-    return pick(this.groups, exclude);
+    return pick(this.groups, exclude, this.leastRequest);
   }
 
   now(): number {

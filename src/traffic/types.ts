@@ -70,6 +70,9 @@ export interface RetryOptions {
   attempts?: number;
 }
 
+/** How an endpoint is picked within a revision (RouterOptions.balancing). */
+export type Balancing = 'least-request' | 'round-robin';
+
 export interface RouterOptions {
   /** The deployment name (the `deployment` metric label). */
   name: string;
@@ -113,6 +116,18 @@ export interface RouterOptions {
    * are names rather than IP addresses, and upgraded (WebSocket) exchanges always use net/tls.
    */
   upstreamTransport?: 'raw' | 'net';
+  /**
+   * How an endpoint is chosen within a revision (revisions are always split by smooth weighted
+   * round robin): `least-request` (default), the fewest in-flight requests relative to weight,
+   * ties by weighted round robin, which keeps replicas of unequal speed (a local one beside a
+   * cloud one) from queueing; or `round-robin`, smooth weighted round robin regardless of
+   * in-flight requests, which spreads work evenly over replicas that share a saturated CPU (there
+   * least-request sends the most to the replica that happens to run, and its cgroup is held back
+   * later with requests inside: bench/router). The built-in router only: the nginx data plane is
+   * always round robin, since its revision split is carried by server weights, which nginx's
+   * `least_conn` would bend.
+   */
+  balancing?: Balancing;
   /** Idle upstream sockets are closed after this. Default 30 000 ms. */
   upstreamIdleTimeoutMs?: number;
   /** After removal, in-flight requests (and WebSocket tunnels) of an endpoint are cut after this. Default 30 000 ms. */
@@ -200,4 +215,6 @@ export interface DataPlane {
   held?(): number;
   /** Hold requests while no endpoint is in rotation (see activator.ts); absent where the plane cannot. */
   setActivation?(options: ActivationOptions | null): void;
+  /** Change RouterOptions.balancing for the requests that follow; absent where the plane has one way. */
+  setBalancing?(balancing: Balancing): void;
 }

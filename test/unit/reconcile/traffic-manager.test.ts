@@ -29,7 +29,15 @@ async function upstream(body: string, health: { status: number }): Promise<numbe
  * Deployment `web` with a service on `port` to container port 8080 ("http"); with `admin`, a
  * second port 9090 ("admin") whose /health is the readiness probe.
  */
-function web(port: number, o: { admin?: boolean; replicas?: number; dataPlane?: 'builtin' | 'nginx' } = {}) {
+function web(
+  port: number,
+  o: {
+    admin?: boolean;
+    replicas?: number;
+    dataPlane?: 'builtin' | 'nginx';
+    balancing?: 'least-request' | 'round-robin';
+  } = {},
+) {
   return parseDeployment({
     apiVersion: 'skyfleet.dev/v1',
     kind: 'Deployment',
@@ -57,7 +65,12 @@ function web(port: number, o: { admin?: boolean; replicas?: number; dataPlane?: 
           },
         ],
       },
-      service: { port, targetPort: 'http', ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}) },
+      service: {
+        port,
+        targetPort: 'http',
+        ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}),
+        ...(o.balancing ? { balancing: o.balancing } : {}),
+      },
     },
   });
 }
@@ -201,4 +214,48 @@ it('a target that could not be observed keeps its replicas in rotation until it 
       .filter((e) => !e.draining)
       .map((e) => e.id),
   ).toEqual([]);
+});
+
+it('service.balancing round-robin reaches the listener, and a change applies on the same listener', async () => {
+  const port = await freePort();
+  const fast = await upstream('fast', { status: 200 });
+  // 'slow' keeps every request until the test ends
+  const held: Array<() => void> = [];
+  const s = createServer((_req, res) => held.push(() => res.writeHead(200).end('slow')));
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const slow = (s.address() as { port: number }).port;
+  const observed = slice([replica('c1', slow, undefined, 0), replica('c2', fast, undefined, 1)]);
+  tm = new TrafficManager();
+  await tm.sync(web(port, { replicas: 2, balancing: 'round-robin' }), observed, null);
+  const pending: Array<Promise<unknown>> = [];
+  try {
+    // round robin: the busy replica still gets every other request
+    const answered: string[] = [];
+    /** One request, until it is answered or held by the busy replica. */
+    const send = async (i: number) => {
+      const before = held.length;
+      let done = false;
+      pending.push(
+        fetch(`http://127.0.0.1:${port}/`)
+          .then((r) => r.text())
+          .then((t) => {
+            done = true;
+            answered.push(t);
+          }),
+      );
+      await eventually(() => done || held.length > before, { message: `request ${i} answered or held` });
+    };
+    for (let i = 0; i < 4; i++) await send(i);
+    expect(held.length).toBe(2);
+    expect(answered).toEqual(['fast', 'fast']);
+    // the same deployment without balancing: least-request, on the listener that is already there
+    await tm.sync(web(port, { replicas: 2 }), observed, null);
+    for (let i = 4; i < 7; i++) await send(i);
+    expect(held.length).toBe(2);
+    expect(answered).toEqual(['fast', 'fast', 'fast', 'fast', 'fast']);
+  } finally {
+    for (const release of held.splice(0)) release();
+    await Promise.allSettled(pending);
+  }
 });

@@ -68,6 +68,18 @@ describe('Deployment validation', () => {
       'spec.service.dataPlane',
       /expected service.dataPlane builtin or nginx/,
     ],
+    [
+      'unknown balancing',
+      (d) => (d.spec.service = { port: 8080, targetPort: 8080, balancing: 'least-conn' }),
+      'spec.service.balancing',
+      /expected service.balancing least-request or round-robin/,
+    ],
+    [
+      'least-request asked of the nginx data plane',
+      (d) => (d.spec.service = { port: 8080, targetPort: 8080, dataPlane: 'nginx', balancing: 'least-request' }),
+      'spec.service.balancing',
+      /nginx data plane balances round robin.*leave service.balancing out or set round-robin/,
+    ],
     ['wrong apiVersion', (d) => (d.apiVersion = 'v1'), 'apiVersion', /expected apiVersion "skyfleet.dev\/v1"/],
     [
       'bad cpu',

@@ -57,6 +57,20 @@ describe('balancer', () => {
     const only = e('only');
     expect(pickEndpoint([only], only)).toBeNull();
   });
+
+  it('round-robin (leastRequest false) ignores in-flight requests and keeps the weights', () => {
+    // 'a' is busy: least-request would never pick it while the others are idle
+    const eps = [e('a', 1, 5), e('b'), e('c')];
+    expect(Array.from({ length: 6 }, () => pickEndpoint(eps, null, false)!.id).join('')).toBe('abcabc');
+    expect(Array.from({ length: 3 }, () => pickEndpoint(eps, null)!.id)).not.toContain('a');
+    // weights still hold, smoothly: 2:1
+    const w = [e('x', 2, 9), e('y', 1)];
+    expect(Array.from({ length: 6 }, () => pickEndpoint(w, null, false)!.id).join('')).toBe('xyxxyx');
+    // the excluded endpoint is skipped, and pick passes the mode down
+    expect(pickEndpoint(eps, eps[1]!, false)!.id).not.toBe('b');
+    const groups: Group<E>[] = [{ revision: 'r', weight: 1, cw: 0, eps: [e('p', 1, 3), e('q')] }];
+    expect(Array.from({ length: 4 }, () => pick(groups, null, false)!.id).join('')).toBe('pqpq');
+  });
 });
 
 describe('chunked scanner', () => {

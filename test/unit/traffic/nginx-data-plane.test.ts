@@ -215,3 +215,12 @@ describe.runIf(haveNginx)('NginxDataPlane', () => {
     );
   });
 });
+
+describe('NginxDataPlane options', () => {
+  it('refuses least-request balancing, which its round-robin nginx would not do, and takes round-robin', () => {
+    expect(() => new NginxDataPlane({ name: 'web', balancing: 'least-request' })).toThrow(
+      /balancing 'least-request' is not offered: nginx balances round robin/,
+    );
+    expect(() => new NginxDataPlane({ name: 'web', balancing: 'round-robin' })).not.toThrow();
+  });
+});

@@ -260,6 +260,34 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
     await Promise.all(pending);
   });
 
+  it('balancing round-robin sends to a busy endpoint in its turn; setBalancing switches live', async () => {
+    const [a, b] = await upstreams('a', 'b');
+    a!.hold = true;
+    const { r, port } = await router({ balancing: 'round-robin' });
+    r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
+    const pending: Promise<unknown>[] = [];
+    // 'a' holds every request it gets: round robin still gives it every other one
+    const bodies: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = request(port);
+      if (i % 2 === 0) {
+        pending.push(res);
+        await eventually(() => a!.held.length === i / 2 + 1, { message: `request ${i} held by a` });
+      } else bodies.push((await res).body);
+    }
+    expect(bodies).toEqual(['b', 'b', 'b']);
+    expect(a!.held.length).toBe(3);
+    // least-request from now on: 'a' has 3 in flight, so everything goes to 'b'
+    r.setBalancing('least-request');
+    for (let i = 0; i < 4; i++) expect((await request(port)).body).toBe('b');
+    expect(a!.held.length).toBe(3);
+    expect(() => r.setBalancing('random' as never)).toThrow(/balancing must be 'least-request' or 'round-robin'/);
+    expect(() => new Router({ name: 'x', balancing: 'fastest' as never })).toThrow(/got "fastest"/);
+    a!.hold = false;
+    a!.release();
+    await Promise.all(pending);
+  });
+
   it('active health checks take a failing endpoint out and bring it back', async () => {
     const [a, b] = await upstreams('a', 'b');
     const timers = new ManualTimers();
