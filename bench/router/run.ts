@@ -8,7 +8,8 @@
 // figure here (each published port goes through it), and the built-in router on net.Socket
 // upstream connections (`upstreamTransport: 'net'`, not gated), beside its default raw TCP ones,
 // and the router's own latency and its process's event-loop delay (where a p99 gap is not), and
-// the same nginx with `least_conn` (not gated), the router's way of balancing: on this host least
+// the same nginx with `least_conn` (not gated), the router's default way of balancing, beside the
+// router balancing round robin (`balancing: 'round-robin'`, not gated): on this host least
 // outstanding requests alone roughly doubles nginx's p99 (a replica stalls for a few hundred ms
 // with requests inside; wrk's largest latency per measure is printed too). The
 // nginx data plane's access log is read to its end inside its own measure (its CPU), not during
@@ -312,6 +313,7 @@ async function main(): Promise<void> {
   let nginxLeast: ChildProcess | null = null;
   let router: Router | null = null;
   let netRouter: Router | null = null;
+  let rrRouter: Router | null = null;
   let plane: NginxDataPlane | null = null;
   const stopNginx = async (child: ChildProcess | null) => {
     if (!child || child.exitCode !== null) return;
@@ -332,6 +334,7 @@ async function main(): Promise<void> {
     await stopNginx(nginxLeast);
     await router?.close();
     await netRouter?.close();
+    await rrRouter?.close();
     await plane?.close();
     await removeLabelled(docker, BENCH_LABEL);
     rmSync(dir, { recursive: true, force: true });
@@ -377,6 +380,11 @@ async function main(): Promise<void> {
     netRouter.setEndpoints(endpoints);
     const { port: netRouterPort } = await netRouter.start();
     await waitServing(netRouterPort, 'router (net.Socket)');
+    // the same router balancing round robin (RouterOptions.balancing, service.balancing): printed, not gated
+    rrRouter = new Router({ name: 'bench-rr', ejection: { consecutiveFailures: 0 }, balancing: 'round-robin' });
+    rrRouter.setEndpoints(endpoints);
+    const { port: rrRouterPort } = await rrRouter.start();
+    await waitServing(rrRouterPort, 'router (round-robin)');
 
     const workers = NGINX_WORKERS === 'auto' ? 'auto' : Number(NGINX_WORKERS);
     plane = new NginxDataPlane({ name: 'bench', nginx: tools.nginx, workers });
@@ -408,6 +416,14 @@ async function main(): Promise<void> {
         gated: true,
         results: [],
         ownP99: () => router!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
+      },
+      {
+        name: 'router, round-robin',
+        port: rrRouterPort,
+        cpu: selfCpu,
+        gated: false,
+        results: [],
+        ownP99: () => rrRouter!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
       },
       {
         name: 'router, net.Socket',
