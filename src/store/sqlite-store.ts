@@ -18,6 +18,28 @@ import type { Condition, DeploymentRecord, EventRecord, FleetRecord, Lease, Revi
 
 type Db = BetterSqlite3.Database;
 
+/** How long opening waits for other processes switching a new store to WAL at the same moment. */
+const WAL_SWITCH_WAIT_MS = 10_000;
+
+/**
+ * `PRAGMA journal_mode = WAL`, again while another process holds the lock it needs. SQLite does
+ * not call the busy handler for this switch when waiting could deadlock (a shared lock held while
+ * another connection waits to write), so processes opening one new store at once can get
+ * SQLITE_BUSY at once; they wait a little and try again until the first one has switched it.
+ */
+async function switchToWal(db: Db): Promise<void> {
+  const deadline = Date.now() + WAL_SWITCH_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 * 2 ** attempt) * (0.5 + Math.random())));
+    }
+  }
+}
+
 /** The default store: SQLite through better-sqlite3, one file (`.skyfleet/state.db`), WAL mode. */
 export class SqliteStore implements ApiStore, GitSourceStore {
   private constructor(
@@ -52,8 +74,8 @@ export class SqliteStore implements ApiStore, GitSourceStore {
       });
     }
     try {
-      db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
+      await switchToWal(db);
       db.pragma('foreign_keys = ON');
       migrateSqlite(db);
     } catch (e) {
