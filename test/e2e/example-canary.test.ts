@@ -51,7 +51,10 @@ it('examples/canary-across-clouds: a canary on another cloud promoted by analysi
   const lines = result.stdout.split('\n');
   const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
   const line = (prefix: string) => lines[at(prefix)] ?? `(no line "${prefix}" in)\n${result.output}`;
-  expect(lines[0]).toMatch(/^skyfleet emulate: a local stand-in .* it is not the cloud/);
+  // the stand-in says what it is before anything else (after the images the script had to build)
+  expect(lines.filter((l) => !l.startsWith('built hello/web:'))[0]).toMatch(
+    /^skyfleet emulate: a local stand-in .* it is not the cloud/,
+  );
   expect(line('serving: ')).toBe('serving: aws/us-east-1a=1 aws/us-east-1b=1 ');
   // the good canary: promoted onto Cloud Run, no request failed while it ran
   expect(line('promoted: ')).toBe('promoted: gcp/us-central1=2 ');

@@ -49,7 +49,10 @@ it('examples/hybrid: 6 replicas over Docker, emulated ECS and Cloud Run, every r
     timeout: 200_000,
   });
   const lines = stdout.split('\n');
-  expect(lines[0]).toMatch(/^skyfleet emulate: a local stand-in .* it is not the cloud/);
+  // the stand-in says what it is before anything else (after the images the script had to build)
+  expect(lines.filter((l) => !l.startsWith('built hello/web:'))[0]).toMatch(
+    /^skyfleet emulate: a local stand-in .* it is not the cloud/,
+  );
   expect(lines).toContain('deployment/web converged: revision ' + /revision (\w+)/.exec(stdout)![1] + ', ready 6/6');
   const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
   expect(lines[at('serving: ')]).toBe(

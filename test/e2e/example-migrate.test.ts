@@ -47,7 +47,10 @@ it('examples/migrate: ECS to Cloud Run and back under load, no failed request', 
     timeout: 200_000,
   });
   const lines = stdout.split('\n');
-  expect(lines[0]).toMatch(/^skyfleet emulate: a local stand-in .* it is not the cloud/);
+  // the stand-in says what it is before anything else (after the images the script had to build)
+  expect(lines.filter((l) => !l.startsWith('built hello/web:'))[0]).toMatch(
+    /^skyfleet emulate: a local stand-in .* it is not the cloud/,
+  );
   const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
   expect(lines[at('before: ')]).toBe('before: aws/us-east-1a=1 aws/us-east-1b=1 ');
   expect(lines[at('migrated: ')]).toBe('migrated: gcp/us-central1=2 ');
