@@ -8,10 +8,10 @@
 // figure here (each published port goes through it), and the built-in router on net.Socket
 // upstream connections (`upstreamTransport: 'net'`, not gated), beside its default raw TCP ones,
 // and the router's own latency and its process's event-loop delay (where a p99 gap is not), and
-// the same nginx with `least_conn` (not gated), the router's default way of balancing, beside the
-// router balancing round robin (`balancing: 'round-robin'`, not gated): on this host least
-// outstanding requests alone roughly doubles nginx's p99 (a replica stalls for a few hundred ms
-// with requests inside; wrk's largest latency per measure is printed too). The
+// balancing by least requests, in nginx (`least_conn`) and in the router (`balancing:
+// 'least-request'`), neither gated: on this host it costs p99 against round robin, up to 2x (a
+// replica stalls for a few hundred ms with requests inside; wrk's largest latency per measure is
+// printed too). The
 // nginx data plane's access log is read to its end inside its own measure (its CPU), not during
 // the next proxy's in this process.
 // The machine is shared and CPU-bound under this load (docker-proxy alone takes most of it), so
@@ -313,7 +313,7 @@ async function main(): Promise<void> {
   let nginxLeast: ChildProcess | null = null;
   let router: Router | null = null;
   let netRouter: Router | null = null;
-  let rrRouter: Router | null = null;
+  let lrRouter: Router | null = null;
   let plane: NginxDataPlane | null = null;
   const stopNginx = async (child: ChildProcess | null) => {
     if (!child || child.exitCode !== null) return;
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
     await stopNginx(nginxLeast);
     await router?.close();
     await netRouter?.close();
-    await rrRouter?.close();
+    await lrRouter?.close();
     await plane?.close();
     await removeLabelled(docker, BENCH_LABEL);
     rmSync(dir, { recursive: true, force: true });
@@ -362,7 +362,7 @@ async function main(): Promise<void> {
     nginx = startNginx(tools.nginx, dir, nginxPort, ports);
     await waitServing(nginxPort, 'nginx');
     const nginxPid = nginx.pid!;
-    // the same nginx balancing by least connections, the built-in router's choice (printed, not
+    // the same nginx balancing by least connections, as the router can (printed, not
     // gated): how much of a p99 gap is the balancing algorithm's rather than the proxy's
     const leastDir = join(dir, 'least-conn');
     mkdirSync(leastDir);
@@ -380,11 +380,11 @@ async function main(): Promise<void> {
     netRouter.setEndpoints(endpoints);
     const { port: netRouterPort } = await netRouter.start();
     await waitServing(netRouterPort, 'router (net.Socket)');
-    // the same router balancing round robin (RouterOptions.balancing, service.balancing): printed, not gated
-    rrRouter = new Router({ name: 'bench-rr', ejection: { consecutiveFailures: 0 }, balancing: 'round-robin' });
-    rrRouter.setEndpoints(endpoints);
-    const { port: rrRouterPort } = await rrRouter.start();
-    await waitServing(rrRouterPort, 'router (round-robin)');
+    // the same router balancing by least requests (RouterOptions.balancing, service.balancing): printed, not gated
+    lrRouter = new Router({ name: 'bench-lr', ejection: { consecutiveFailures: 0 }, balancing: 'least-request' });
+    lrRouter.setEndpoints(endpoints);
+    const { port: lrRouterPort } = await lrRouter.start();
+    await waitServing(lrRouterPort, 'router (least-request)');
 
     const workers = NGINX_WORKERS === 'auto' ? 'auto' : Number(NGINX_WORKERS);
     plane = new NginxDataPlane({ name: 'bench', nginx: tools.nginx, workers });
@@ -418,12 +418,12 @@ async function main(): Promise<void> {
         ownP99: () => router!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
       },
       {
-        name: 'router, round-robin',
-        port: rrRouterPort,
+        name: 'router, least-request',
+        port: lrRouterPort,
         cpu: selfCpu,
         gated: false,
         results: [],
-        ownP99: () => rrRouter!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
+        ownP99: () => lrRouter!.stats(DURATION * 1000)[0]?.p99Ms ?? Number.NaN,
       },
       {
         name: 'router, net.Socket',

@@ -291,10 +291,10 @@ export const service = z.strictObject({
    */
   dataPlane: z.enum(['builtin', 'nginx'], { error: 'expected service.dataPlane builtin or nginx' }).default('builtin'),
   /**
-   * How the built-in router picks a replica within a revision: `least-request` (the default when
-   * absent: fewest in-flight requests, which keeps replicas of unequal speed from queueing) or
-   * `round-robin` (even spread, for replicas sharing a saturated CPU). The nginx data plane is
-   * always round robin.
+   * How the built-in router picks a replica within a revision: `round-robin` (the default when
+   * absent, as nginx does: an even spread) or `least-request` (fewest in-flight requests, which
+   * keeps an overloaded or stalling replica from queueing more). The nginx data plane is always
+   * round robin.
    */
   balancing: z
     .enum(['least-request', 'round-robin'], { error: 'expected service.balancing least-request or round-robin' })

@@ -3,11 +3,11 @@
 //     at least one endpoint in rotation (nginx's algorithm: every pick adds each candidate's
 //     weight to its current weight, takes the largest and subtracts the total from it), so the
 //     observed shares follow the set weights exactly over any whole cycle;
-//  2. within the revision, by default the endpoint with the least outstanding requests relative
-//     to its weight (in-flight / weight, like nginx least_conn), ties broken by smooth weighted
-//     round robin among the tied endpoints (plain round robin when the weights are equal); with
-//     `leastRequest` false (RouterOptions.balancing 'round-robin'), smooth weighted round robin
-//     over all of them, in-flight requests aside (nginx's and Envoy's default).
+//  2. within the revision, smooth weighted round robin over its endpoints (RouterOptions.balancing
+//     'round-robin', the default, as nginx and Envoy do), or with `leastRequest`
+//     ('least-request') the endpoint with the least outstanding requests relative to its weight
+//     (in-flight / weight, like nginx least_conn), ties broken by smooth weighted round robin among
+//     the tied endpoints (plain round robin when the weights are equal).
 
 export interface Pickable {
   weight: number;
@@ -29,7 +29,11 @@ export interface Group<E extends Pickable> {
  * Least outstanding (relative to weight) among `eps`, ties by smooth WRR; only smooth WRR when
  * `leastRequest` is false. `exclude` is skipped.
  */
-export function pickEndpoint<E extends Pickable>(eps: readonly E[], exclude: E | null, leastRequest = true): E | null {
+export function pickEndpoint<E extends Pickable>(
+  eps: readonly E[],
+  exclude: E | null,
+  leastRequest: boolean,
+): E | null {
   const n = eps.length;
   if (n === 1) {
     const only = eps[0]!;
@@ -78,7 +82,7 @@ export function pickGroup<E extends Pickable>(groups: readonly Group<E>[], exclu
 export function pick<E extends Pickable>(
   groups: readonly Group<E>[],
   exclude: E | null,
-  leastRequest = true,
+  leastRequest: boolean,
 ): E | null {
   const g = pickGroup(groups, exclude);
   return g === null ? null : pickEndpoint(g.eps, exclude, leastRequest);

@@ -114,8 +114,9 @@ export function nginxServerWeights(
 /**
  * An nginx `upstream` + `server` block with the same endpoints and traffic shares as the router
  * (for `skyfleet export nginx NAME`). nginx's default balancer is the same smooth weighted round
- * robin the router uses for revisions; it has no least-outstanding tie-break and no active
- * health checks (open source nginx), so passive `max_fails`/`fail_timeout` stand in for them.
+ * robin the router uses for revisions and, by default, for the replicas within one (it is not the
+ * router's `balancing: least-request`); open source nginx has no active health checks, so passive
+ * `max_fails`/`fail_timeout` stand in for them.
  * The text belongs in nginx's `http` context (e.g. a file in conf.d): a `map` (WebSocket-aware
  * Connection header), the `upstream` and a `server`.
  */

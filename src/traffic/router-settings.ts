@@ -43,7 +43,7 @@ export function routerSettings(options: RouterOptions): RouterSettings {
     maxIdlePerEndpoint: options.maxIdlePerEndpoint ?? 32,
     upstreamIdleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
     retryAttempts: Math.min(1, Math.max(0, options.retry?.attempts ?? 1)),
-    preconnect: Math.max(0, options.preconnect ?? 2),
+    preconnect: Math.max(0, options.preconnect ?? 0),
     rawTcp: (options.upstreamTransport ?? 'raw') === 'raw' && rawTcpAvailable(),
     upstreamCa: options.upstreamTls?.ca,
     identityTokens: options.identityTokens,
@@ -72,9 +72,9 @@ export function routerSettings(options: RouterOptions): RouterSettings {
 
 /** RouterOptions.balancing checked, with its default. */
 export function checkBalancing(value: unknown): Balancing {
-  if (value === undefined || value === 'least-request' || value === 'round-robin') return value ?? 'least-request';
+  if (value === undefined || value === 'least-request' || value === 'round-robin') return value ?? 'round-robin';
   throw new TypeError(
-    `Router: balancing must be 'least-request' or 'round-robin' (got ${JSON.stringify(value)}); leave it out for least-request`,
+    `Router: balancing must be 'least-request' or 'round-robin' (got ${JSON.stringify(value)}); leave it out for round-robin`,
   );
 }
 

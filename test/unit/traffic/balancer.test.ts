@@ -14,7 +14,7 @@ describe('balancer', () => {
     ];
     const counts = new Map<string, number>();
     for (let i = 0; i < 2000; i++) {
-      const p = pick(groups, null)!;
+      const p = pick(groups, null, true)!;
       counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
     }
     expect(counts.get('c1')).toBe(200);
@@ -27,7 +27,7 @@ describe('balancer', () => {
       { revision: 'a', weight: 3, cw: 0, eps: [e('a')] },
       { revision: 'b', weight: 1, cw: 0, eps: [e('b')] },
     ];
-    const seq = Array.from({ length: 8 }, () => pick(groups, null)!.id).join('');
+    const seq = Array.from({ length: 8 }, () => pick(groups, null, true)!.id).join('');
     expect(seq).toBe('aabaaaba');
   });
 
@@ -37,32 +37,32 @@ describe('balancer', () => {
       { revision: 'b', weight: 50, cw: 0, eps: [] },
       { revision: 'c', weight: 50, cw: 0, eps: [e('c')] },
     ];
-    for (let i = 0; i < 10; i++) expect(pick(groups, null)!.id).toBe('c');
-    expect(pick([groups[0]!, groups[1]!], null)).toBeNull();
+    for (let i = 0; i < 10; i++) expect(pick(groups, null, true)!.id).toBe('c');
+    expect(pick([groups[0]!, groups[1]!], null, true)).toBeNull();
   });
 
   it('least outstanding among equals, ties by round robin, relative to weight', () => {
     const eps = [e('a', 1, 2), e('b', 1, 1), e('c', 1, 1)];
-    expect([pickEndpoint(eps, null)!.id, pickEndpoint(eps, null)!.id, pickEndpoint(eps, null)!.id]).toEqual([
-      'b',
-      'c',
-      'b',
-    ]);
+    expect([
+      pickEndpoint(eps, null, true)!.id,
+      pickEndpoint(eps, null, true)!.id,
+      pickEndpoint(eps, null, true)!.id,
+    ]).toEqual(['b', 'c', 'b']);
     // weight 2 with 2 in flight scores like weight 1 with 1 in flight
     const w = [e('a', 2, 2), e('b', 1, 1)];
-    const ids = Array.from({ length: 6 }, () => pickEndpoint(w, null)!.id);
+    const ids = Array.from({ length: 6 }, () => pickEndpoint(w, null, true)!.id);
     expect(ids.filter((x) => x === 'a')).toHaveLength(4);
     // the excluded endpoint is skipped
-    expect(pickEndpoint([e('a'), e('b', 1, 5)], eps[0]!)!.id).toBe('a');
+    expect(pickEndpoint([e('a'), e('b', 1, 5)], eps[0]!, true)!.id).toBe('a');
     const only = e('only');
-    expect(pickEndpoint([only], only)).toBeNull();
+    expect(pickEndpoint([only], only, true)).toBeNull();
   });
 
   it('round-robin (leastRequest false) ignores in-flight requests and keeps the weights', () => {
     // 'a' is busy: least-request would never pick it while the others are idle
     const eps = [e('a', 1, 5), e('b'), e('c')];
     expect(Array.from({ length: 6 }, () => pickEndpoint(eps, null, false)!.id).join('')).toBe('abcabc');
-    expect(Array.from({ length: 3 }, () => pickEndpoint(eps, null)!.id)).not.toContain('a');
+    expect(Array.from({ length: 3 }, () => pickEndpoint(eps, null, true)!.id)).not.toContain('a');
     // weights still hold, smoothly: 2:1
     const w = [e('x', 2, 9), e('y', 1)];
     expect(Array.from({ length: 6 }, () => pickEndpoint(w, null, false)!.id).join('')).toBe('xyxxyx');

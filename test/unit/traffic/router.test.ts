@@ -170,6 +170,29 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
     await r.drained('c');
   });
 
+  it('opens no spare connection by default (preconnect 0): one connection per request', async () => {
+    let connections = 0;
+    const closer = net.createServer((s) => {
+      connections++;
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((res) => closer.listen(0, '127.0.0.1', () => res()));
+    cleanups.push(() => new Promise<void>((res) => closer.close(() => res())));
+    const { r, port } = await router();
+    r.setEndpoints([ep('c', (closer.address() as net.AddressInfo).port)]);
+    const agent = keepAliveAgent();
+    for (let i = 1; i <= 3; i++) expect((await request(port, { agent })).body).toBe('ok');
+    // a spare is opened right after an answer, before the client has it: a connection of our own,
+    // accepted after whatever is queued before it, shows there was none
+    const before = connections;
+    const probe = net.connect((closer.address() as net.AddressInfo).port, '127.0.0.1');
+    cleanups.push(() => {
+      probe.destroy();
+    });
+    await eventually(() => connections > before, { message: 'the probe connection accepted' });
+    expect(connections).toBe(4);
+  });
+
   it('uses the oldest spare first (the one most likely connected all the way)', async () => {
     const order: number[] = [];
     let accepted = 0;
@@ -234,11 +257,11 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
     expect(canaryStats.p99Ms).toBeGreaterThan(0);
   });
 
-  it('sends the next request to the endpoint with the fewest in flight', async () => {
+  it('balancing least-request sends the next request to the endpoint with the fewest in flight', async () => {
     const [a, b] = await upstreams('a', 'b');
     a!.hold = true;
     b!.hold = true;
-    const { r, port } = await router();
+    const { r, port } = await router({ balancing: 'least-request' });
     r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
@@ -260,10 +283,10 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
     await Promise.all(pending);
   });
 
-  it('balancing round-robin sends to a busy endpoint in its turn; setBalancing switches live', async () => {
+  it('balancing round-robin (the default) sends to a busy endpoint in its turn; setBalancing switches live', async () => {
     const [a, b] = await upstreams('a', 'b');
     a!.hold = true;
-    const { r, port } = await router({ balancing: 'round-robin' });
+    const { r, port } = await router();
     r.setEndpoints([ep('a', a!.port), ep('b', b!.port)]);
     const pending: Promise<unknown>[] = [];
     // 'a' holds every request it gets: round robin still gives it every other one
