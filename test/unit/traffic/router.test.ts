@@ -18,6 +18,19 @@ async function router(options: Partial<RouterOptions> = {}): Promise<{ r: Router
   return { r, port };
 }
 
+/** An upstream that answers "ok" and closes every connection (HTTP/1.0 style); counts connections. */
+async function closingUpstream(): Promise<{ port: number; readonly connections: number }> {
+  const u = { port: 0, connections: 0 };
+  const server = net.createServer((s) => {
+    u.connections++;
+    s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'));
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
+  u.port = (server.address() as net.AddressInfo).port;
+  return u;
+}
+
 function keepAliveAgent(): http.Agent {
   const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
   cleanups.push(() => a.destroy());
@@ -151,46 +164,34 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
   });
 
   it('preconnects a spare connection to an upstream that closes after every response', async () => {
-    let connections = 0;
-    const closer = net.createServer((s) => {
-      connections++;
-      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'));
-    });
-    await new Promise<void>((res) => closer.listen(0, '127.0.0.1', () => res()));
-    cleanups.push(() => new Promise<void>((res) => closer.close(() => res())));
+    const closer = await closingUpstream();
     const { r, port } = await router({ preconnect: 1 });
-    r.setEndpoints([ep('c', (closer.address() as net.AddressInfo).port)]);
+    r.setEndpoints([ep('c', closer.port)]);
     const agent = keepAliveAgent();
     for (let i = 1; i <= 3; i++) {
       expect((await request(port, { agent })).body).toBe('ok');
       // each answer is followed by one spare connection; the next request uses it
-      await eventually(() => connections === i + 1, { message: `spare connection ${i}` });
+      await eventually(() => closer.connections === i + 1, { message: `spare connection ${i}` });
     }
     r.setEndpoints([]); // the spare is closed with its endpoint
     await r.drained('c');
   });
 
   it('opens no spare connection by default (preconnect 0): one connection per request', async () => {
-    let connections = 0;
-    const closer = net.createServer((s) => {
-      connections++;
-      s.once('data', () => s.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'));
-    });
-    await new Promise<void>((res) => closer.listen(0, '127.0.0.1', () => res()));
-    cleanups.push(() => new Promise<void>((res) => closer.close(() => res())));
+    const closer = await closingUpstream();
     const { r, port } = await router();
-    r.setEndpoints([ep('c', (closer.address() as net.AddressInfo).port)]);
+    r.setEndpoints([ep('c', closer.port)]);
     const agent = keepAliveAgent();
     for (let i = 1; i <= 3; i++) expect((await request(port, { agent })).body).toBe('ok');
     // a spare is opened right after an answer, before the client has it: a connection of our own,
     // accepted after whatever is queued before it, shows there was none
-    const before = connections;
-    const probe = net.connect((closer.address() as net.AddressInfo).port, '127.0.0.1');
+    const before = closer.connections;
+    const probe = net.connect(closer.port, '127.0.0.1');
     cleanups.push(() => {
       probe.destroy();
     });
-    await eventually(() => connections > before, { message: 'the probe connection accepted' });
-    expect(connections).toBe(4);
+    await eventually(() => closer.connections > before, { message: 'the probe connection accepted' });
+    expect(closer.connections).toBe(4);
   });
 
   it('uses the oldest spare first (the one most likely connected all the way)', async () => {
