@@ -27,6 +27,7 @@ export function findLevels(
   replicas: number,
   ws: Workspace,
   prefer: 'balance' | 'cost' = 'balance',
+  score?: (bands: LevelBand[]) => number,
 ): LevelBand[] | undefined {
   const lo: number[] = [];
   const hi: number[] = [];
@@ -63,8 +64,9 @@ export function findLevels(
     });
   const asBands = (point: number[]) => exactBands(point) as LevelBand[];
   // Fast path: the preferred point usually holds already (one pass, whatever the replica count).
+  // With a score every feasible point of the box is weighed instead (below).
   const first = preferredPoint();
-  if (tryPoint(first).ok) return asBands(first);
+  if (!score && tryPoint(first).ok) return asBands(first);
 
   // Propagation: each level's interval given the others at their loosest.
   for (let round = 0; round < 8 * constrained.length; round++) {
@@ -98,6 +100,14 @@ export function findLevels(
     if (!changed) break;
   }
 
+  if (score) {
+    // ties go to the preferred point, then to the lowest floors
+    const best = lowestScore([preferredPoint(), first], lo, hi, constrained, (point) =>
+      tryPoint(point).ok ? score(asBands(point)) : undefined,
+    );
+    if (best) return asBands(best);
+  }
+
   // The preferred point: balance wants the highest floors (groups as even as the bands allow); cost
   // wants room for the cheapest group to reach L + skew, i.e. L = floor((R - skew) / groups).
   const preferred = preferredPoint();
@@ -117,9 +127,23 @@ export function findLevels(
     else break;
   }
   // Small boxes: try every point.
+  let found: number[] | undefined;
+  forEachPoint(lo, hi, constrained, (point) => {
+    if (!tryPoint(point).ok) return false;
+    found = [...point];
+    return true;
+  });
+  return found && asBands(found);
+}
+
+/**
+ * Visits every point of the box [lo, hi] over the constrained levels (lowest first) until `visit`
+ * returns true; nothing when the box has more than ENUMERATION_LIMIT points.
+ */
+function forEachPoint(lo: number[], hi: number[], constrained: number[], visit: (point: number[]) => boolean): void {
   let size = 1;
   for (const l of constrained) size *= hi[l]! - lo[l]! + 1;
-  if (size > ENUMERATION_LIMIT) return undefined;
+  if (size > ENUMERATION_LIMIT) return;
   const cur = [...lo];
   for (let k = 0; k < size; k++) {
     let rest = k;
@@ -128,7 +152,34 @@ export function findLevels(
       cur[l] = lo[l]! + (rest % width);
       rest = Math.floor(rest / width);
     }
-    if (tryPoint(cur).ok) return asBands(cur);
+    if (visit(cur)) return;
   }
-  return undefined;
+}
+
+/** The feasible point with the lowest score: of `first` (in order), then of the box (lowest floors first). */
+function lowestScore(
+  first: number[][],
+  lo: number[],
+  hi: number[],
+  constrained: number[],
+  scoreOf: (point: number[]) => number | undefined,
+): number[] | undefined {
+  let best: number[] | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const point of first) {
+    const s = scoreOf(point);
+    if (s !== undefined && s < bestScore - 1e-9) {
+      best = point;
+      bestScore = s;
+    }
+  }
+  forEachPoint(lo, hi, constrained, (point) => {
+    const s = scoreOf(point);
+    if (s !== undefined && s < bestScore - 1e-9) {
+      best = [...point];
+      bestScore = s;
+    }
+    return false;
+  });
+  return best;
 }

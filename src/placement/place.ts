@@ -5,7 +5,7 @@ import { diagnose, type Rejected } from './diagnose.js';
 import { effectiveMins } from './effective-mins.js';
 import { DEFAULT_FILTERS, type FilterContext } from './filters/index.js';
 import { solve } from './solve.js';
-import { groupCounts } from './spread.js';
+import { groupCounts, skewOf } from './spread.js';
 import { templateDemand } from './template-demand.js';
 import { compareDomains } from './topology.js';
 import {
@@ -142,7 +142,7 @@ export function place(req: PlacementRequest): PlacementResult {
   let pending = 0;
   if (req.current) {
     const step = boundedStep(ideal, staying, rebalanceBudget(req));
-    if (step.pending > 0 && stepHolds(leaves, step.next, ideal, replicas, policy, mins)) {
+    if (step.pending > 0 && stepHolds(leaves, staying, step.next, replicas, policy, mins)) {
       next = step.next;
       pending = step.pending;
     }
@@ -198,25 +198,24 @@ function compareKey(a: { target: string; zone: string }, b: { target: string; zo
 }
 
 /**
- * A bounded step is taken only when it keeps every hard rule, with one allowance: groups still
- * being refilled toward the policy (fewer replicas than the policy wants) are left out of the skew
- * minimum, since the step is on its way to them. Otherwise the engine moves to the policy's assignment at once.
+ * A bounded step is taken only when it keeps every hard rule, with one allowance for spread: a
+ * DoNotSchedule constraint the replicas already break (a recovered domain still being refilled, a
+ * weight change under way) may stay broken as long as the step does not make its skew worse. A
+ * step never breaks a spread rule that holds now. Otherwise the engine moves to the policy's
+ * assignment at once.
  */
 function stepHolds(
   leaves: readonly Domain[],
+  staying: Float64Array,
   next: Float64Array,
-  ideal: Float64Array,
   replicas: number,
   policy: PlacementPolicy,
   mins: ReadonlyMap<string, number>,
 ): boolean {
-  const filling = new Map<string, Set<string>>();
-  for (const c of policy.spread) {
-    const want = groupCounts(leaves, ideal, c.topologyKey);
-    const have = groupCounts(leaves, next, c.topologyKey);
-    const set = new Set<string>();
-    for (const [g, n] of have) if (n < (want.get(g) ?? 0)) set.add(g);
-    filling.set(c.topologyKey, set);
-  }
-  return violations(leaves, next, replicas, policy, { mins, filling }).length === 0;
+  if (violations(leaves, next, replicas, { ...policy, spread: [] }, { mins }).length > 0) return false;
+  return policy.spread.every((c) => {
+    if (c.whenUnsatisfiable === 'ScheduleAnyway') return true;
+    const after = skewOf(groupCounts(leaves, next, c.topologyKey), c.minDomains);
+    return after <= c.maxSkew || after <= skewOf(groupCounts(leaves, staying, c.topologyKey), c.minDomains);
+  });
 }

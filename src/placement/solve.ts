@@ -1,6 +1,6 @@
 import type { PlacementPolicy, SpreadConstraint, TargetRef } from '../spec/deployment.js';
 import { allocate, type SplitMode, sumUp } from './allocate.js';
-import { type BaseBounds, evaluate, newWorkspace, type Workspace } from './bounds.js';
+import { type BaseBounds, evaluate, type LevelBand, newWorkspace, type Workspace } from './bounds.js';
 import { closest, keepsSpread, newClosestWorkspace } from './closest.js';
 import { findLevels, type HardBand } from './levels.js';
 import { splitByDesire } from './split.js';
@@ -37,6 +37,7 @@ export interface Solution {
 }
 
 const INF = Number.POSITIVE_INFINITY;
+const PRICE: readonly SplitMode[] = ['price', 'price', 'price', 'price'];
 
 /**
  * DoNotSchedule constraints per tree level. A constraint whose minDomains exceeds the eligible
@@ -156,12 +157,30 @@ export function solve(input: SolveInput): Solution | undefined {
   }
 
   const capped = withCaps(base, caps);
-  const bands = findLevels(topo, capped, hard, exactLeaf, replicas, ws, cost ? 'cost' : 'balance');
+  const desire = topo.levels.map((l) => new Float64Array(l.count).fill(1));
+  // Cost without weights: of every choice of band floors, the one whose cheapest fill costs least.
+  const priceOf = (bands: LevelBand[]) => {
+    if (!evaluate(topo, capped, bands, exactLeaf, replicas, ws).ok) return INF;
+    const counts = allocate({ topo, replicas, A: ws.A, B: ws.B, desire, price: priceLeaf, current, modes: PRICE })[3]!;
+    if (!zoneSumsHold(counts)) return INF;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += counts[i]! * priceLeaf[i]!;
+    return sum;
+  };
+  const bands = findLevels(
+    topo,
+    capped,
+    hard,
+    exactLeaf,
+    replicas,
+    ws,
+    cost ? 'cost' : 'balance',
+    cost && !weighted ? priceOf : undefined,
+  );
   if (!bands) return undefined;
   const verdict = evaluate(topo, capped, bands, exactLeaf, replicas, ws);
   if (!verdict.ok) return undefined;
 
-  const desire = topo.levels.map((l) => new Float64Array(l.count).fill(1));
   const modes: SplitMode[] = ['desire', 'desire', 'desire', cost ? 'price' : 'desire'];
   if (weighted) {
     // Cost mode: target totals by weight within their bounds, each target's zones cheapest first.

@@ -32,24 +32,20 @@ export function groupCounts(
 /**
  * Kubernetes' global minimum: the smallest count over eligible groups, or 0 while fewer than
  * minDomains groups are eligible (kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints,
- * "minDomains"). `ignore` leaves groups out of the minimum (domains being refilled mid-return).
+ * "minDomains").
  */
-export function globalMinimum(
-  groups: ReadonlyMap<string, number>,
-  minDomains?: number,
-  ignore?: ReadonlySet<string>,
-): number {
+export function globalMinimum(groups: ReadonlyMap<string, number>, minDomains?: number): number {
   if (minDomains !== undefined && groups.size < minDomains) return 0;
   let min = Number.POSITIVE_INFINITY;
-  for (const [g, n] of groups) if (!ignore?.has(g) && n < min) min = n;
+  for (const n of groups.values()) if (n < min) min = n;
   return min === Number.POSITIVE_INFINITY ? 0 : min;
 }
 
 /** Skew of an assignment under a constraint: the largest count minus the global minimum. */
-export function skewOf(groups: ReadonlyMap<string, number>, minDomains?: number, ignore?: ReadonlySet<string>): number {
+export function skewOf(groups: ReadonlyMap<string, number>, minDomains?: number): number {
   let max = 0;
   for (const n of groups.values()) if (n > max) max = n;
-  return max - globalMinimum(groups, minDomains, ignore);
+  return max - globalMinimum(groups, minDomains);
 }
 
 /**

@@ -5,8 +5,6 @@ import type { Domain } from './types.js';
 export interface VerifyOptions {
   /** Target mins actually in force (after the mins-exceed-replicas rule). */
   mins?: ReadonlyMap<string, number>;
-  /** Groups (per topology key) left out of the skew minimum: domains being refilled in a bounded return step. */
-  filling?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -42,7 +40,7 @@ export function violations(
   policy.spread.forEach((c, i) => {
     if (c.whenUnsatisfiable === 'ScheduleAnyway') return;
     const groups = groupCounts(domains, counts, c.topologyKey);
-    const skew = skewOf(groups, c.minDomains, options.filling?.get(c.topologyKey));
+    const skew = skewOf(groups, c.minDomains);
     if (skew > c.maxSkew) out.push(`spread[${i}] (${c.topologyKey}, maxSkew ${c.maxSkew}): skew ${skew}`);
   });
   return out;

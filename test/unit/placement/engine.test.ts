@@ -159,6 +159,23 @@ describe('cost', () => {
     expect(t('aws-spot')).toBe(3);
     expect(t('gcp-run')).toBeGreaterThanOrEqual(t('aws-east'));
   });
+  it('optimize cost under a spread band takes the cheapest band: a zone may stay empty when that is cheaper', () => {
+    // zone maxSkew 3 over four zones: with every zone at least 1 (band [1, 4]) the cheapest fill
+    // costs 0.15; with empty zones allowed (band [0, 3]) it costs 0.11
+    const zones = [
+      domain('aws-east', 'a', { pricePerReplicaHour: 0.01 }),
+      domain('aws-east', 'b', { pricePerReplicaHour: 0.01 }),
+      domain('aws-east', 'c', { pricePerReplicaHour: 0.05 }),
+      domain('aws-east', 'd', { pricePerReplicaHour: 0.05 }),
+    ];
+    const r = place(
+      request(zones, 7, {
+        optimize: 'cost',
+        spread: [{ topologyKey: 'zone', maxSkew: 3, whenUnsatisfiable: 'DoNotSchedule' }],
+      }),
+    );
+    expect(byKey(r)).toEqual({ 'aws-east/a': 3, 'aws-east/b': 3, 'aws-east/c': 1 });
+  });
   it('optimize spread (default) ignores price: even per provider, then per zone', () => {
     // aws (two zones) and gcp share 6 evenly although gcp is cheaper and aws-east dearer
     expect(byKey(place(request([ds[0]!, ds[1]!, ds[3]!], 6)))).toEqual({
@@ -278,6 +295,58 @@ describe('failover and return', () => {
     expect(step2.pending).toBe(0);
     const step3 = place(request(back, 12, p, { current: currentOf(step2), now: 180_000 }));
     expect(step3.moved).toBe(0);
+  });
+
+  it('a bounded step never breaks a spread rule that holds now (it moves to the policy at once instead)', () => {
+    // found by the failover property: an empty domain failed, the cheapest assignment changed, and
+    // the first bounded step drained p2 while the policy wanted it fuller (provider skew 1 -> 4)
+    const rows: [string, string, number | undefined, number | undefined][] = [
+      ['p0-r0-t0', 'z02', 6, 0.01],
+      ['p0-r0-t1', 'z11', 2, 0.02],
+      ['p0-r2-t0', 'z00', 5, 0.02],
+      ['p0-r2-t0', 'z02', 5, 0.04],
+      ['p0-r2-t1', 'z11', 4, 0.05],
+      ['p1-r0-t0', 'z00', 6, undefined],
+      ['p1-r0-t0', 'z01', undefined, 0.05],
+      ['p1-r0-t0', 'z02', 1, 0.04],
+      ['p1-r0-t1', 'z10', 5, undefined],
+      ['p1-r2-t0', 'z02', 4, 0.02],
+      ['p2-r0-t0', 'z00', 6, 0.01],
+      ['p2-r0-t1', 'z12', undefined, undefined],
+      ['p2-r1-t1', 'z11', 4, 0.03],
+      ['p2-r1-t1', 'z12', 4, 0.02],
+      ['p2-r2-t0', 'z00', 2, 0.02],
+      ['p2-r2-t1', 'z11', 6, 0.02],
+      ['p2-r2-t1', 'z12', undefined, 0.02],
+    ];
+    const domains = rows.map(([t, z, max, price]) =>
+      domain(t, z, {
+        region: t.split('-')[1]!,
+        ...(max !== undefined ? { maxReplicas: max } : {}),
+        ...(price !== undefined ? { pricePerReplicaHour: price } : {}),
+      }),
+    );
+    const policy = {
+      spread: [
+        { topologyKey: 'zone', maxSkew: 3, whenUnsatisfiable: 'DoNotSchedule' },
+        { topologyKey: 'provider', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' },
+      ] satisfies SpreadConstraint[],
+      optimize: 'cost' as const,
+    };
+    const providers = (r: ReturnType<typeof place>) => {
+      const out: Record<string, number> = {};
+      for (const a of r.assignments) out[a.provider] = (out[a.provider] ?? 0) + a.replicas;
+      return out;
+    };
+    const before = place(request(domains, 19, policy));
+    expect(providers(before)).toEqual({ p0: 7, p1: 6, p2: 6 });
+    expect(byKey(before)['p2-r1-t1/z11'] ?? 0).toBe(0);
+    const failed = domains.map((d) =>
+      d.target === 'p2-r1-t1' && d.zone === 'z11' ? { ...d, healthy: false, unhealthyReason: 'outage' } : d,
+    );
+    const during = place(request(failed, 19, policy, { current: currentOf(before), now: 0 }));
+    const counts = Object.values(providers(during));
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
   });
 
   it('a held-back domain is used early rather than failing the policy', () => {

@@ -37,6 +37,34 @@ export function someAssignmentHolds(req: PlacementRequest): boolean {
   return ds.length === 0 ? req.replicas === 0 : rec(0, req.replicas);
 }
 
+/** Brute force: the lowest total price of any assignment that keeps every hard rule; undefined when none does. */
+export function cheapestHolding(req: PlacementRequest): number | undefined {
+  const ds = eligibleOf(req);
+  const { mins } = effectiveMins(req.replicas, req.policy.targets ?? []);
+  const price = ds.map((d) => d.pricePerReplicaHour ?? 0);
+  const counts = new Array<number>(ds.length).fill(0);
+  let best: number | undefined;
+  const rec = (i: number, left: number, cost: number) => {
+    if (i === ds.length - 1) {
+      counts[i] = left;
+      const c = cost + left * price[i]!;
+      if (
+        (best === undefined || c < best - 1e-12) &&
+        violations(ds, counts, req.replicas, req.policy, { mins }).length === 0
+      )
+        best = c;
+      return;
+    }
+    for (let k = 0; k <= left; k++) {
+      counts[i] = k;
+      rec(i + 1, left - k, cost + k * price[i]!);
+    }
+  };
+  if (ds.length === 0) return req.replicas === 0 ? 0 : undefined;
+  rec(0, req.replicas, 0);
+  return best;
+}
+
 /**
  * Brute force: the smallest L1 distance (replicas moved, domain by domain) from `ref` of any
  * assignment over the eligible domains that keeps every hard rule; undefined when none does.

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlacementError } from '../../../src/errors/index.js';
 import { effectiveMins } from '../../../src/placement/effective-mins.js';
+import { LEVELS } from '../../../src/placement/topology.js';
 import {
   type Domain,
   type PlacementRequest,
@@ -11,7 +12,7 @@ import {
 } from '../../../src/placement/index.js';
 import { bandedRequestArb, type FleetShape, requestArb, weightedRequestArb } from './arbitraries.js';
 import { caps, template } from './fixtures.js';
-import { closestDistance, closestOverAllFloors, eligibleOf, someAssignmentHolds } from './oracle.js';
+import { cheapestHolding, closestDistance, closestOverAllFloors, eligibleOf, someAssignmentHolds } from './oracle.js';
 
 const small: FleetShape = { providers: 2, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: false };
 const shared: FleetShape = { providers: 1, regions: 2, targetsPerRegion: 2, zones: 2, sharedZones: true };
@@ -54,6 +55,28 @@ function hardRulesHold(result: PlacementResult, req: PlacementRequest): string[]
   );
 }
 
+/**
+ * A zone of `victim`'s target holding 2+ more replicas than `victim` in `counts` such that moving
+ * one of them to `victim` keeps every hard rule, or undefined when there is none. The domains are
+ * those a fresh placement of `req` considers (every eligible one).
+ */
+function unevenSibling(counts: ReadonlyMap<string, number>, req: PlacementRequest, victim: Domain): string | undefined {
+  const { mins } = effectiveMins(req.replicas, req.policy.targets ?? []);
+  const domains = domainsOf(place(req), req);
+  const n = domains.map((d) => counts.get(`${d.target}/${d.zone}`) ?? 0);
+  const v = domains.findIndex((d) => d.target === victim.target && d.zone === victim.zone);
+  if (v < 0) return undefined; // not eligible (capabilities): it holds nothing fresh either
+  for (let j = 0; j < domains.length; j++) {
+    if (j === v || domains[j]!.target !== victim.target || n[j]! - n[v]! < 2) continue;
+    const moved = [...n];
+    moved[j]!--;
+    moved[v]!++;
+    if (violations(domains, moved, req.replicas, req.policy, { mins }).length === 0)
+      return `${domains[j]!.zone} holds ${n[j]} and ${victim.zone} ${n[v]}`;
+  }
+  return undefined;
+}
+
 const current = (r: PlacementResult) =>
   new Map(r.assignments.filter((a) => a.replicas > 0).map((a) => [`${a.target}/${a.zone}`, a.replicas]));
 const diff = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>) => {
@@ -77,6 +100,25 @@ describe('placement properties', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('small fleets under optimize cost without weights: no assignment that keeps every rule is cheaper (brute-force oracle)', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(requestArb(small, 9), (given) => {
+        const req: PlacementRequest = { ...given, policy: { ...given.policy, optimize: 'cost' } };
+        fc.pre(!(req.policy.targets ?? []).some((t) => t.weight !== undefined));
+        fc.pre(eligibleOf(req).length <= 6);
+        const r = tryPlace(req);
+        fc.pre(!(r instanceof PlacementError));
+        runs++;
+        const price = (d: Domain) => d.pricePerReplicaHour ?? 0;
+        const got = r.assignments.reduce((a, x, i) => a + x.replicas * price(domainsOf(r, req)[i]!), 0);
+        expect(got).toBeCloseTo(cheapestHolding(req)!, 9);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(runs).toBeGreaterThan(200);
   });
 
   it('zone labels shared by targets of a region: every result keeps the rules; false "unsatisfiable" stays rare (known gap)', () => {
@@ -172,10 +214,9 @@ describe('placement properties', () => {
         }
         expect(steps).toBeLessThan(12);
         // back at the policy's assignment: a fixpoint (the steps above stopped moving) that keeps every
-        // rule; ties between equally wanted domains may fall either way (current holders keep theirs),
-        // so the recovered domain gets back its fresh share up to one tie-broken replica, and under
-        // cost the total price equals a fresh placement's
-        expect(hardRulesHold(place({ ...req, domains: recovered, current: cur, now: 61_000 }), req)).toEqual([]);
+        // rule, and under cost the total price equals a fresh placement's
+        const last = place({ ...req, domains: recovered, current: cur, now: 61_000 });
+        expect(hardRulesHold(last, req)).toEqual([]);
         const vk = `${victim.target}/${victim.zone}`;
         if (req.policy.optimize === 'cost') {
           const price = (m: Map<string, number>) =>
@@ -185,7 +226,14 @@ describe('placement properties', () => {
             );
           expect(price(cur)).toBeCloseTo(price(fresh), 9);
         } else {
-          expect(cur.get(vk) ?? 0).toBeGreaterThanOrEqual((fresh.get(vk) ?? 0) - 1);
+          // Remainders at every level of the tree go to current holders first (split.ts), so the
+          // recovered domain need not get back the very count a fresh placement gives it: its
+          // branch can lose one remainder per level (provider, region, target, zone), and a loss
+          // passes down. What the policy does promise: within its target the recovered zone is as
+          // even as the rules allow (no sibling zone holds 2 more while a move to it keeps every
+          // rule), and it is never short of its fresh share by more than one replica per level.
+          expect(unevenSibling(cur, req, victim)).toBeUndefined();
+          expect(cur.get(vk) ?? 0).toBeGreaterThanOrEqual((fresh.get(vk) ?? 0) - LEVELS);
         }
       }),
       { numRuns: 500 },
