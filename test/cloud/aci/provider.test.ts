@@ -243,8 +243,33 @@ describe('faults', () => {
     expect(names).toHaveLength(5);
     expect(new Set(names).size).toBe(5);
     em.faults.reset();
+    // a group whose PUT went through while the polls of its operation were throttled is still
+    // provisioning: apply does not wait for it again (its spec matches), time does
+    em.advance(em.consistencyLagMs);
     const [o] = await p.observe({ fleet: FLEET });
     expect(o).toMatchObject({ replicas: 5, ready: 5 });
+  });
+
+  it('a group created while the polls of its operation were throttled: apply leaves it be, observe says provisioning until it is done', async () => {
+    em.throttle(1, { retryAfterSeconds: 0, operations: ['operations.get', 'operationResults.get'] });
+    const p = aciProvider(em, FLEET, {}, { maxRetries: 0 });
+    const s = slice(web(), 1);
+    const err = await p.apply(s).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).retryable).toBe(true);
+    em.faults.reset();
+    const mark = em.log.mark();
+    expect(await p.apply(s)).toEqual({ changed: false, writes: 0 });
+    expect(puts(mark)).toHaveLength(0);
+    const [pending] = await p.observe({ fleet: FLEET });
+    expect(pending).toMatchObject({ replicas: 1, ready: 0 });
+    expect(pending!.replicaStatus[0]!.message).toMatch(/provisioning Pending/);
+    em.advance(em.consistencyLagMs);
+    const [done] = await p.observe({ fleet: FLEET });
+    expect(done).toMatchObject({ replicas: 1, ready: 1 });
   });
 
   it('429 beyond the SDK retries: retryable with Retry-After as retryAfterMs, ARM code and request id', async () => {
