@@ -144,8 +144,8 @@ export class TrafficManager {
       s.preview = { router, port: svc.previewPort };
     }
     // a changed service.balancing applies to the next request, with no new listener
-    s.router.setBalancing?.(svc.balancing ?? 'round-robin');
-    s.preview?.router.setBalancing?.(svc.balancing ?? 'round-robin');
+    s.router.setBalancing?.(svc.balancing);
+    s.preview?.router.setBalancing?.(svc.balancing);
     return s;
   }
 

@@ -279,8 +279,8 @@ export class Router implements ProxyCore, MetricSource, DataPlane {
     return this.activator?.size ?? 0;
   }
 
-  /** RouterOptions.balancing for the requests that follow (checked as the option is). */
-  setBalancing(balancing: Balancing): void {
+  /** RouterOptions.balancing for the requests that follow (checked as the option is; undefined: round robin). */
+  setBalancing(balancing: Balancing | undefined): void {
     this.leastRequest = checkBalancing(balancing) === 'least-request';
   }
 

@@ -217,6 +217,6 @@ export interface DataPlane {
   held?(): number;
   /** Hold requests while no endpoint is in rotation (see activator.ts); absent where the plane cannot. */
   setActivation?(options: ActivationOptions | null): void;
-  /** Change RouterOptions.balancing for the requests that follow; absent where the plane has one way. */
-  setBalancing?(balancing: Balancing): void;
+  /** Change RouterOptions.balancing for the requests that follow (undefined: the default); absent where the plane has one way. */
+  setBalancing?(balancing: Balancing | undefined): void;
 }
