@@ -102,7 +102,7 @@ export function findLevels(
 
   if (score) {
     // ties go to the preferred point, then to the lowest floors
-    const best = lowestScore([preferredPoint(), first], lo, hi, constrained, (point) =>
+    const best = lowestScore([preferredPoint(), first, lo, hi], lo, hi, constrained, (point) =>
       tryPoint(point).ok ? score(asBands(point)) : undefined,
     );
     if (best) return asBands(best);
@@ -156,7 +156,15 @@ function forEachPoint(lo: number[], hi: number[], constrained: number[], visit: 
   }
 }
 
-/** The feasible point with the lowest score: of `first` (in order), then of the box (lowest floors first). */
+/** Boxes up to this many points are scored point by point; larger ones by coordinate descent. */
+const SCORE_ENUMERATION_LIMIT = 64;
+
+/**
+ * The feasible point with the lowest score: of `first` (in order), then of the box [lo, hi]. A box
+ * of up to SCORE_ENUMERATION_LIMIT points is searched whole (lowest floors first on ties); a larger
+ * one by coordinate descent from the best so far (each level's whole range with the others fixed,
+ * until no level improves), which costs the sum of the ranges per round instead of their product.
+ */
 function lowestScore(
   first: number[][],
   lo: number[],
@@ -166,20 +174,36 @@ function lowestScore(
 ): number[] | undefined {
   let best: number[] | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
-  for (const point of first) {
-    const s = scoreOf(point);
-    if (s !== undefined && s < bestScore - 1e-9) {
-      best = point;
-      bestScore = s;
-    }
-  }
-  forEachPoint(lo, hi, constrained, (point) => {
+  const consider = (point: number[]) => {
     const s = scoreOf(point);
     if (s !== undefined && s < bestScore - 1e-9) {
       best = [...point];
       bestScore = s;
     }
-    return false;
-  });
+  };
+  for (const point of first) consider(point);
+  let size = 1;
+  for (const l of constrained) size *= hi[l]! - lo[l]! + 1;
+  if (size <= SCORE_ENUMERATION_LIMIT) {
+    forEachPoint(lo, hi, constrained, (point) => {
+      consider(point);
+      return false;
+    });
+    return best;
+  }
+  if (!best) return undefined;
+  for (let improved = true; improved; ) {
+    improved = false;
+    for (const l of constrained) {
+      const from = best[l]!;
+      const point = [...best];
+      for (let v = lo[l]!; v <= hi[l]!; v++) {
+        if (v === from) continue;
+        point[l] = v;
+        consider(point);
+      }
+      if (best[l] !== from) improved = true;
+    }
+  }
   return best;
 }

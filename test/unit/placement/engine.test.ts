@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PlacementError } from '../../../src/errors/index.js';
-import { formatPlacementTable, place } from '../../../src/placement/index.js';
+import { type Domain, formatPlacementTable, place, violations } from '../../../src/placement/index.js';
 import type { SpreadConstraint } from '../../../src/spec/deployment.js';
-import { byKey, caps, currentOf, domain, request, template } from './fixtures.js';
+import { byKey, caps, currentOf, domain, policy, request, template } from './fixtures.js';
 
 const zone1: SpreadConstraint = { topologyKey: 'zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' };
 
@@ -175,6 +175,31 @@ describe('cost', () => {
       }),
     );
     expect(byKey(r)).toEqual({ 'aws-east/a': 3, 'aws-east/b': 3, 'aws-east/c': 1 });
+  });
+  it('optimize cost with bands on three levels (too many floor choices to try each): a descent from the preferred floors finds a cheaper fill', () => {
+    const fleet: Domain[] = [];
+    for (let p = 0; p < 4; p++)
+      for (let r = 0; r < 5; r++)
+        for (let t = 0; t < 5; t++)
+          for (let z = 0; z < 3; z++)
+            fleet.push({
+              ...domain(`p${p}-r${r}-t${t}`, `z${t}${z}`),
+              provider: `p${p}`,
+              region: `r${r}`,
+              pricePerReplicaHour: ((p * 7 + r * 3 + t * 5 + z) % 11) / 100 + 0.01,
+            });
+    const spread: SpreadConstraint[] = [
+      { topologyKey: 'zone', maxSkew: 5, whenUnsatisfiable: 'DoNotSchedule' },
+      { topologyKey: 'region', maxSkew: 8, whenUnsatisfiable: 'DoNotSchedule' },
+      { topologyKey: 'provider', maxSkew: 10, whenUnsatisfiable: 'DoNotSchedule' },
+    ];
+    const r = place(request(fleet, 3000, { optimize: 'cost', spread }));
+    const counts = r.assignments.map((a) => a.replicas);
+    const doms = r.assignments.map((a) => fleet.find((d) => d.target === a.target && d.zone === a.zone)!);
+    expect(violations(doms, counts, 3000, policy({ optimize: 'cost', spread }))).toEqual([]);
+    const price = doms.reduce((sum, d, i) => sum + counts[i]! * d.pricePerReplicaHour!, 0);
+    // the floors the old formula picked, L = floor((R - skew) / groups) per level, cost 166.99
+    expect(price).toBeLessThanOrEqual(160 + 1e-6);
   });
   it('optimize spread (default) ignores price: even per provider, then per zone', () => {
     // aws (two zones) and gcp share 6 evenly although gcp is cheaper and aws-east dearer
