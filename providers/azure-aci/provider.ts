@@ -121,6 +121,7 @@ export class AzureAciProvider implements Provider {
           nativeAutoscaling: false,
           publicEndpoints: s.ipAddressType === 'Public',
           gpu: false,
+          ...(s.dataPlaneAddress ? { firstPortOnly: true } : {}),
         },
       },
       s,

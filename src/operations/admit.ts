@@ -42,6 +42,7 @@ export async function admit(ctx: ReconcileContext, d: Deployment): Promise<Recor
     policy: spec.placement,
     template: spec.template,
     scaleToZero: spec.autoscaling?.minReplicas === 0,
+    ...(spec.service ? { servicePort: spec.service.targetPort } : {}),
     domains: domainsOf(ctx.providers),
     now: ctx.clock.now(),
   });

@@ -33,6 +33,7 @@ export async function deploymentStatus(ctx: ReconcileContext, rec: DeploymentRec
       policy: d.spec.placement,
       template: d.spec.template,
       scaleToZero: d.spec.autoscaling?.minReplicas === 0,
+      ...(d.spec.service ? { servicePort: d.spec.service.targetPort } : {}),
       domains: domainsOf(ctx.providers),
       now: ctx.clock.now(),
     }).assignments;

@@ -49,7 +49,7 @@ export function place(req: PlacementRequest): PlacementResult {
   const options = req.options ?? {};
   const ctx: FilterContext = {
     policy,
-    demand: templateDemand(req.template),
+    demand: templateDemand(req.template, req.servicePort),
     current,
     now: req.now,
     options,

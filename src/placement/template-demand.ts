@@ -13,9 +13,13 @@ export interface TemplateDemand {
   livenessProbes: ReadonlySet<ProbeKind>;
   /** Some probe's timeoutSeconds equals its periodSeconds (allowed unless the target needs it below). */
   probeTimeoutAtPeriod: boolean;
+  /** The first TCP container port, over the containers in order. */
+  firstTcpPort?: number;
+  /** The container port the service sends to, by number or resolved from its name. */
+  servicePort?: number | string;
 }
 
-export function templateDemand(template: PodTemplate): TemplateDemand {
+export function templateDemand(template: PodTemplate, servicePort?: number | string): TemplateDemand {
   let cpuMillis = 0;
   let memoryBytes = 0;
   let ports = 0;
@@ -38,6 +42,12 @@ export function templateDemand(template: PodTemplate): TemplateDemand {
     if (l?.tcpSocket) livenessProbes.add('tcpSocket');
     if (l?.exec) livenessProbes.add('exec');
   }
+  const all = template.containers.flatMap((c) => c.ports ?? []);
+  const firstTcpPort = all.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.containerPort;
+  const resolved =
+    typeof servicePort === 'string'
+      ? (all.find((p) => p.name === servicePort)?.containerPort ?? servicePort)
+      : servicePort;
   return {
     cpuMillis,
     memoryMiB: memoryBytes / MiB,
@@ -46,5 +56,7 @@ export function templateDemand(template: PodTemplate): TemplateDemand {
     probes,
     livenessProbes,
     probeTimeoutAtPeriod,
+    ...(firstTcpPort !== undefined ? { firstTcpPort } : {}),
+    ...(resolved !== undefined ? { servicePort: resolved } : {}),
   };
 }

@@ -53,6 +53,8 @@ export interface PlacementRequest {
    * hold none and start one on demand (capability `scaleToZero`) take it.
    */
   scaleToZero?: boolean;
+  /** The container port (number or name) the deployment's service sends to (`service.targetPort`). */
+  servicePort?: number | string;
   domains: readonly Domain[];
   /** The current assignment, for stability: moves as few replicas as the policy needs. */
   current?: ReadonlyMap<DomainKey, number>;

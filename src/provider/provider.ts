@@ -215,6 +215,12 @@ export interface Capabilities {
   nativeAutoscaling: boolean;
   publicEndpoints: boolean;
   gpu: boolean;
+  /**
+   * Replicas are reached on their first TCP container port only (ACI behind a `dataPlaneAddress`
+   * front, which routes on a group's FQDN to its first port): a deployment whose service sends to
+   * another port is not placed here.
+   */
+  firstPortOnly?: boolean;
 }
 
 export interface TargetDescription {

@@ -21,6 +21,10 @@ export const capabilityMatch: DomainFilter = {
       if (!liveness.includes(p)) return reject(`${p} liveness probes not supported (liveness: ${liveness.join(', ')})`);
     if (c.probeTimeoutBelowPeriod && demand.probeTimeoutAtPeriod)
       return reject('a probe timeoutSeconds equal to its periodSeconds (must be below it here)');
+    if (c.firstPortOnly && demand.servicePort !== undefined && demand.servicePort !== demand.firstTcpPort)
+      return reject(
+        `service.targetPort ${demand.servicePort} is not the first container port (${demand.firstTcpPort ?? 'none'}), and this target is reached on its first port only (a dataPlaneAddress front): declare port ${demand.servicePort} first, or remove the target's dataPlaneAddress`,
+      );
     return PASS;
   },
 };

@@ -33,6 +33,7 @@ export function placePhase(
     policy: spec.placement,
     template: spec.template,
     scaleToZero: spec.autoscaling?.minReplicas === 0,
+    ...(spec.service ? { servicePort: spec.service.targetPort } : {}),
     domains,
     current: prev ? current : currentAssignment(observed),
     now,

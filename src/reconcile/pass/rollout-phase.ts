@@ -76,6 +76,7 @@ export async function rolloutPhase(
             policy: rev === revision ? spec.placement : ((await templates.placement(rev)) ?? spec.placement),
             template: (await templates.get(rev)) ?? spec.template,
             scaleToZero: spec.autoscaling?.minReplicas === 0,
+            ...(spec.service ? { servicePort: spec.service.targetPort } : {}),
             domains,
             current: new Map(
               observed.filter((o) => o.key.revision === rev).map((o) => [`${o.target}/${o.key.zone}`, o.replicas]),

@@ -55,6 +55,16 @@ describe('azure-aci settings rules', () => {
     expect(pub.notes).toBeUndefined();
   });
 
+  it('describe(): behind a dataPlaneAddress front a group is reached on its first port only (capability firstPortOnly)', async () => {
+    const registry = new ProviderRegistry().register(azureAciProvider);
+    const fronted = (
+      await registry.create({ ...base, dnsNameLabel: {}, dataPlaneAddress: '127.0.0.1:4567' }, { fleet: 'f' })
+    ).describe();
+    expect(fronted.capabilities.firstPortOnly).toBe(true);
+    const direct = (await registry.create({ ...base }, { fleet: 'f' })).describe();
+    expect(direct.capabilities.firstPortOnly).toBeUndefined();
+  });
+
   it('a dataPlaneAddress without dnsNameLabel: an error at dataPlaneAddress naming the fix', () => {
     const got = azureAciProvider.settings.safeParse({ ...base, dataPlaneAddress: '127.0.0.1:4567' });
     expect(got.success).toBe(false);
