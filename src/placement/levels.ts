@@ -158,12 +158,17 @@ function forEachPoint(lo: number[], hi: number[], constrained: number[], visit: 
 
 /** Boxes up to this many points are scored point by point; larger ones by coordinate descent. */
 const SCORE_ENUMERATION_LIMIT = 64;
+/** Values of one level tried per pass of the descent; a wider range is searched coarse to fine. */
+const SCAN_VALUES = 32;
 
 /**
  * The feasible point with the lowest score: of `first` (in order), then of the box [lo, hi]. A box
  * of up to SCORE_ENUMERATION_LIMIT points is searched whole (lowest floors first on ties); a larger
- * one by coordinate descent from the best so far (each level's whole range with the others fixed,
- * until no level improves), which costs the sum of the ranges per round instead of their product.
+ * one by coordinate descent from the best so far: each level's range with the others fixed (at most
+ * SCAN_VALUES evenly spaced values, then again around the best of them with a finer step, until
+ * the step is 1), until no level improves. The price of the cheapest fill is convex in the floors
+ * (the optimum of a linear program whose bounds move with them), which the coarse-to-fine scan
+ * relies on; the work is a few dozen fills per level and round, whatever the replica count.
  */
 function lowestScore(
   first: number[][],
@@ -196,11 +201,21 @@ function lowestScore(
     improved = false;
     for (const l of constrained) {
       const from = best[l]!;
-      const point = [...best];
-      for (let v = lo[l]!; v <= hi[l]!; v++) {
-        if (v === from) continue;
-        point[l] = v;
+      let a = lo[l]!;
+      let b = hi[l]!;
+      for (;;) {
+        const step = Math.max(1, Math.ceil((b - a + 1) / SCAN_VALUES));
+        const point = [...best];
+        for (let v = a; v <= b; v += step) {
+          point[l] = v;
+          consider(point);
+        }
+        point[l] = b;
         consider(point);
+        if (step === 1) break;
+        const at = best[l]!;
+        a = Math.max(lo[l]!, at - step + 1);
+        b = Math.min(hi[l]!, at + step - 1);
       }
       if (best[l] !== from) improved = true;
     }

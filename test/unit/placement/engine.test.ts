@@ -201,6 +201,19 @@ describe('cost', () => {
     // the floors the old formula picked, L = floor((R - skew) / groups) per level, cost 166.99
     expect(price).toBeLessThanOrEqual(160 + 1e-6);
   });
+  it('optimize cost with a wide band (maxSkew 500000 over 30 zones, 1M replicas): the floor 0 of 33,334 candidates, found coarse to fine', () => {
+    const zones = Array.from({ length: 30 }, (_, i) =>
+      domain('aws-east', `z${String(i).padStart(2, '0')}`, { pricePerReplicaHour: 0.01 + i / 1000 }),
+    );
+    const r = place(
+      request(zones, 1_000_000, {
+        optimize: 'cost',
+        spread: [{ topologyKey: 'zone', maxSkew: 500_000, whenUnsatisfiable: 'DoNotSchedule' }],
+      }),
+    );
+    // any floor L > 0 puts L replicas on every dearer zone
+    expect(byKey(r)).toEqual({ 'aws-east/z00': 500_000, 'aws-east/z01': 500_000 });
+  });
   it('optimize spread (default) ignores price: even per provider, then per zone', () => {
     // aws (two zones) and gcp share 6 evenly although gcp is cheaper and aws-east dearer
     expect(byKey(place(request([ds[0]!, ds[1]!, ds[3]!], 6)))).toEqual({
