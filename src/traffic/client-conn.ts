@@ -481,8 +481,18 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
       this.finishResponse();
       return;
     }
-    const reason = up.gotBytes ? AttemptFailure.Protocol : AttemptFailure.Reset;
-    this.onUpstreamFailure(up, reason, 'upstream closed the connection early');
+    // Nothing of the response reached the client yet (no byte, or a head cut short or held back):
+    // a reset, on which an idempotent request goes to another endpoint, as nginx's
+    // proxy_next_upstream `error` ("reading the response header") does. After bytes went to the
+    // client, the response was cut.
+    const reason = this.sent ? AttemptFailure.Protocol : AttemptFailure.Reset;
+    this.onUpstreamFailure(
+      up,
+      reason,
+      up.gotBytes
+        ? 'upstream closed the connection in the middle of its response'
+        : 'upstream closed the connection early',
+    );
   }
 
   upstreamProtocolError(up: UpstreamConn, problem: string): void {
@@ -497,12 +507,13 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     this.heldHead = null;
     this.cutUpstream(up, ep);
     const unanswered = reason === AttemptFailure.Connect || reason === AttemptFailure.Reset;
+    // An idempotent request may go again even when the endpoint had sent part of a response the
+    // client never saw; any other only when the endpoint sent nothing (it may not have acted).
     const resendable =
       !this.sent &&
-      !up.gotBytes &&
       unanswered &&
-      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody);
-    if (resendable && up.pooled && reason === AttemptFailure.Reset && !ep.removed) {
+      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody && !up.gotBytes);
+    if (resendable && up.pooled && !up.gotBytes && reason === AttemptFailure.Reset && !ep.removed) {
       // A kept-alive connection the endpoint closed while it was idle: not the endpoint's
       // failure and not an attempt; the request goes again on a new connection to it.
       core.released(ep);

@@ -31,6 +31,22 @@ async function closingUpstream(): Promise<{ port: number; readonly connections: 
   return u;
 }
 
+/** An upstream that dies mid-answer: it sends `partial` (part of a response) and cuts the connection; counts requests. */
+async function dyingUpstream(partial: string): Promise<{ port: number; readonly requests: number }> {
+  const u = { port: 0, requests: 0 };
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.once('data', () => {
+      u.requests++;
+      s.write(partial, () => s.destroy());
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  cleanups.push(() => new Promise<void>((res) => server.close(() => res())));
+  u.port = (server.address() as net.AddressInfo).port;
+  return u;
+}
+
 function keepAliveAgent(): http.Agent {
   const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
   cleanups.push(() => a.destroy());
@@ -410,6 +426,27 @@ describe.each(['raw', 'net'] as const)('Router (%s upstream connections)', (t) =
     expect(post.body).toMatch(/could not connect to endpoint dead .*not retried: the request is not idempotent/);
     expect(b!.hits).toBe(2);
     expect(r.stats().find((s) => s.revision === 'r1')!.retriedAttempts).toBe(1);
+  });
+
+  it('an endpoint that dies in the middle of its response head or before its held head reached the client: a GET goes to another, a POST with a body does not', async () => {
+    const [b] = await upstreams('b');
+    for (const partial of ['HTTP/1.1 200 OK\r\nContent-', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n']) {
+      const dying = await dyingUpstream(partial);
+      const { r, port } = await router({ ejection: { consecutiveFailures: 0 } });
+      r.setEndpoints([ep('dying', dying.port), ep('b', b!.port)]);
+      // The first pick is the first endpoint: dying.
+      const get = await request(port);
+      expect(get).toMatchObject({ status: 200, body: 'b' });
+      expect(dying.requests).toBe(1);
+      // Next pick is b, then dying again for the POST.
+      expect((await request(port)).body).toBe('b');
+      const post = await request(port, { method: 'POST', body: 'payload' });
+      expect(post.status).toBe(502);
+      expect(post.body).toMatch(
+        /endpoint dying closed the connection before answering \(upstream closed the connection in the middle of its response\); not retried: the request is not idempotent/,
+      );
+      expect(dying.requests).toBe(2);
+    }
   });
 
   it('keep-alive clients keep working while endpoints change (routing is per request)', async () => {
