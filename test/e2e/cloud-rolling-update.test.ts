@@ -122,12 +122,29 @@ it.each([
       `127.0.0.1:${metrics}`,
     );
     running.push(controller);
+    // on a timeout the message shows what the load balancer answered and the controller's last lines
+    const tail = (text: string) => text.trim().split('\n').slice(-6).join('\n');
     await eventually(
       async () => {
-        const one = startLoad(lb, { path: '/version', concurrency: 1, maxRequests: 1, expectBodies: ['1'] });
-        return (await one.stop()).bodies.get('1') === 1;
+        const one = await startLoad(lb, {
+          path: '/version',
+          concurrency: 1,
+          maxRequests: 1,
+          expectBodies: ['1'],
+        }).stop();
+        return {
+          version1: one.bodies.get('1') ?? 0,
+          failures: one.failures.slice(0, 2),
+          controllerOut: tail(controller.stdout()),
+          controllerErr: tail(controller.stderr()),
+        };
       },
-      { timeoutMs: 60_000, intervalMs: 200, message: `the load balancer on 127.0.0.1:${lb} answers version 1` },
+      {
+        until: (v) => v.version1 === 1,
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        message: `the load balancer on 127.0.0.1:${lb} answers version 1`,
+      },
     );
     const load = startLoad(lb, { path: '/version', concurrency: 4, expectBodies: ['1', '2'] });
     await eventually(() => load.result.requests > 50, { timeoutMs: 60_000, message: '50 requests before the update' });
