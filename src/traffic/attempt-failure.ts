@@ -28,3 +28,22 @@ export function describeFailure(reason: AttemptFailure, id: string, detail: stri
       return `endpoint ${id} sent an invalid response (${detail})`;
   }
 }
+
+/**
+ * Whether a request whose attempt failed may go to another endpoint, none of the response having
+ * reached the client: only when the endpoint did not answer (no connection, or the connection
+ * closed before a response came through; nginx's proxy_next_upstream `error`, "reading the
+ * response header"). An idempotent request goes again even after part of a response the client
+ * never saw (its body kept for a resend); any other only when the endpoint sent nothing and it
+ * has no body, as the endpoint may have acted on it.
+ */
+export function mayResend(
+  reason: AttemptFailure,
+  idempotent: boolean,
+  hasBody: boolean,
+  bodyKept: boolean,
+  gotBytes: boolean,
+): boolean {
+  if (reason !== AttemptFailure.Connect && reason !== AttemptFailure.Reset) return false;
+  return idempotent ? !hasBody || bodyKept : !hasBody && !gotBytes;
+}

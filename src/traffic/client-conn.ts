@@ -4,7 +4,7 @@
 // forwarded back as it comes. Socket listeners are shared functions (no closures per request,
 // client-socket.ts).
 import type net from 'node:net';
-import { AttemptFailure, describeFailure } from './attempt-failure.js';
+import { AttemptFailure, describeFailure, mayResend } from './attempt-failure.js';
 import type { BodyFraming } from './body-framing.js';
 import type { Ep } from './endpoint.js';
 import {
@@ -481,18 +481,10 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
       this.finishResponse();
       return;
     }
-    // Nothing of the response reached the client yet (no byte, or a head cut short or held back):
-    // a reset, on which an idempotent request goes to another endpoint, as nginx's
-    // proxy_next_upstream `error` ("reading the response header") does. After bytes went to the
-    // client, the response was cut.
+    // a reset while none of the response reached the client (see mayResend); after that, a cut response
+    const detail = up.gotBytes ? 'in the middle of its response' : 'early';
     const reason = this.sent ? AttemptFailure.Protocol : AttemptFailure.Reset;
-    this.onUpstreamFailure(
-      up,
-      reason,
-      up.gotBytes
-        ? 'upstream closed the connection in the middle of its response'
-        : 'upstream closed the connection early',
-    );
+    this.onUpstreamFailure(up, reason, `upstream closed the connection ${detail}`);
   }
 
   upstreamProtocolError(up: UpstreamConn, problem: string): void {
@@ -507,12 +499,8 @@ export class ClientConn implements Timed, RequestFields, ResponseFields, Holdabl
     this.heldHead = null;
     this.cutUpstream(up, ep);
     const unanswered = reason === AttemptFailure.Connect || reason === AttemptFailure.Reset;
-    // An idempotent request may go again even when the endpoint had sent part of a response the
-    // client never saw; any other only when the endpoint sent nothing (it may not have acted).
     const resendable =
-      !this.sent &&
-      unanswered &&
-      (isIdempotent(this.method) ? !this.hasBody || this.bodyCopy !== null : !this.hasBody && !up.gotBytes);
+      !this.sent && mayResend(reason, isIdempotent(this.method), this.hasBody, this.bodyCopy !== null, up.gotBytes);
     if (resendable && up.pooled && !up.gotBytes && reason === AttemptFailure.Reset && !ep.removed) {
       // A kept-alive connection the endpoint closed while it was idle: not the endpoint's
       // failure and not an attempt; the request goes again on a new connection to it.
